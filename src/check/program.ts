@@ -1,0 +1,100 @@
+// What the model checker runs: a program of threads written as generator functions, each `yield`
+// announcing one shared step described by data (style B.10.3). The engine knows nothing of page tables.
+
+/**
+ * How a step touches its object. Two steps of different threads are dependent (their order can
+ * matter) when they touch the same `obj` and at least one of them is not a `read`.
+ */
+export type Access =
+  | 'read' // a load, or a check that only observes
+  | 'write' // a store
+  | 'rmw' // an atomic read-modify-write (cmpxchg, atomic_dec_and_test, ...)
+  | 'acquire' // takes a lock or semaphore (blocking: give `enabled`)
+  | 'release'; // releases it
+
+/**
+ * One shared step, yielded by a thread just *before* it performs it. The code between this
+ * `yield` and the next runs atomically, after the scheduler has chosen this thread.
+ */
+export interface Step {
+  /** The shared object touched, e.g. `pmd[0]`, `ptl[3]`, `rcu`. Steps on the same object may conflict. */
+  readonly obj: string;
+  readonly access: Access;
+  /** Where in the modelled code this is, e.g. `zap_pte_range: pmd_clear`. Shown in traces. */
+  readonly label: string;
+  /**
+   * When given, the thread is blocked while it returns false (a held lock, a grace period that
+   * has not ended). It must be a pure read of shared state.
+   */
+  readonly enabled?: () => boolean;
+}
+
+/** A thread's body: a generator that yields before every shared step. */
+export type ThreadBody = Generator<Step, void, void>;
+
+/** One thread of a program instance. */
+export interface ThreadSpec {
+  /** Shown as a column title in traces, e.g. `madvise`, `gup_fast`. */
+  readonly name: string;
+  readonly body: ThreadBody;
+}
+
+/** One fresh instance of the program: new shared state and new thread generators. */
+export interface ProgramInstance {
+  readonly threads: readonly ThreadSpec[];
+  /**
+   * Checked after every execution ends with all threads finished (leaks, lost mappings,
+   * accounting). Returns a violation to report, or undefined.
+   */
+  readonly finalCheck?: () => Violation | undefined;
+  /** A printable snapshot of the shared state, attached to failures. */
+  readonly describeState?: () => string;
+}
+
+/**
+ * A program: the checker calls `create` once per execution (stateless model checking re-runs
+ * every execution from scratch along a recorded path).
+ */
+export interface Program {
+  readonly name: string;
+  create(): ProgramInstance;
+}
+
+/** The kinds of findings a program can report. */
+export type ViolationKind =
+  | 'use-after-free'
+  | 'lost-mapping'
+  | 'leak'
+  | 'double-free'
+  | 'accounting'
+  | 'assertion'
+  | 'deadlock'
+  | 'step-limit';
+
+/** A property violation found in one execution. */
+export interface Violation {
+  readonly kind: ViolationKind;
+  readonly message: string;
+  /** Objects involved, with a short state description each (e.g. the table's life state). */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Thrown by a thread body (or a primitive it calls) to report a violation in the middle of a
+ * step; the engine catches it and returns it as data in the result, never rethrows it.
+ */
+export class ViolationSignal extends Error {
+  override readonly name = 'ViolationSignal';
+  constructor(readonly violation: Violation) {
+    super(violation.message);
+  }
+}
+
+/** Reports a violation from inside a step. */
+export function violate(
+  kind: ViolationKind,
+  message: string,
+  details?: Readonly<Record<string, string>>,
+): never {
+  throw new ViolationSignal(details ? { kind, message, details } : { kind, message });
+}

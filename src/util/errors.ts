@@ -1,0 +1,39 @@
+// User errors (bad workload, bad option): printed by the CLI with exit status 2, never a stack trace.
+
+/** Where in a user's input something went wrong; `line` and `col` are 1-based. */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Kernel errno names a workload error can carry, as the kernel would return them. */
+export type Errno = 'EINVAL' | 'ENOMEM' | 'EEXIST' | 'EACCES' | 'EPERM' | 'SIGSEGV';
+
+/** The kinds of user error; literal codes so callers and tests can match on them. */
+export type UsageErrorCode =
+  | 'parse' // the text of a workload or scenario is malformed
+  | 'unknown-name' // a mapping, option value, scenario or variant that does not exist
+  | 'errno' // the simulated kernel refused the operation (see `errno`)
+  | 'option' // a command-line option is wrong
+  | 'io' // a file could not be read
+  | 'host'; // the host cannot do what was asked (no /proc, no compiler)
+
+/** A user error: category first, then cause, then a hint (style E4). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(
+    readonly code: UsageErrorCode,
+    message: string,
+    readonly where?: SourcePos,
+    readonly errno?: Errno,
+  ) {
+    super(message);
+  }
+
+  /** `file:line:col: message`, the form compilers use, so editors can jump to it. */
+  format(): string {
+    const at = this.where ? `${this.where.file}:${this.where.line}:${this.where.col}: ` : '';
+    return `${at}${this.errno ? `${this.errno}: ` : ''}${this.message}`;
+  }
+}

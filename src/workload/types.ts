@@ -1,0 +1,100 @@
+// The `.ptw` workload format as data: what the parser produces and the simulator and the kernel
+// oracle consume. Byte quantities stay BigInt here (an edge of the model, style B.4).
+
+import type { SourcePos } from '../util/errors.js';
+
+/** Protection of a mapping, as `PROT_*` combinations. */
+export type Prot = 'none' | 'r' | 'rw' | 'rx' | 'rwx';
+
+/** Advice names accepted by `madvise`, mapped to `MADV_*`. */
+export type Advice =
+  | 'dontneed'
+  | 'dontneed_locked'
+  | 'free'
+  | 'pageout'
+  | 'cold'
+  | 'willneed'
+  | 'hugepage'
+  | 'nohugepage';
+
+/** Fields every operation carries: where it was written and where each argument was. */
+interface OpBase {
+  /** Position of the operation keyword. */
+  readonly pos: SourcePos;
+  /** Position of each named argument token, for errors that concern one argument. */
+  readonly argPos: Readonly<Record<string, SourcePos>>;
+}
+
+/** `map NAME SIZE [at=ADDR] [prot=P]`: an anonymous private mapping. */
+export interface MapOp extends OpBase {
+  readonly kind: 'map';
+  readonly name: string;
+  readonly size: bigint;
+  /** `MAP_FIXED_NOREPLACE` address, or undefined for kernel placement. */
+  readonly at: bigint | undefined;
+  readonly prot: Prot;
+}
+
+/** `touch NAME +OFF LEN [stride=S] [read]`: one access per stride step. */
+export interface TouchOp extends OpBase {
+  readonly kind: 'touch';
+  readonly name: string;
+  readonly offset: bigint;
+  readonly len: bigint;
+  /** Default: the page size. */
+  readonly stride: bigint | undefined;
+  readonly write: boolean;
+}
+
+/** `madvise NAME +OFF LEN ADVICE`. */
+export interface MadviseOp extends OpBase {
+  readonly kind: 'madvise';
+  readonly name: string;
+  readonly offset: bigint;
+  readonly len: bigint;
+  readonly advice: Advice;
+}
+
+/** `munmap NAME +OFF LEN`. */
+export interface MunmapOp extends OpBase {
+  readonly kind: 'munmap';
+  readonly name: string;
+  readonly offset: bigint;
+  readonly len: bigint;
+}
+
+/** `mprotect NAME +OFF LEN PROT`. */
+export interface MprotectOp extends OpBase {
+  readonly kind: 'mprotect';
+  readonly name: string;
+  readonly offset: bigint;
+  readonly len: bigint;
+  readonly prot: Prot;
+}
+
+/** `pressure`: memory reclaim discards every clean lazy-free (MADV_FREE'd) page. */
+export interface PressureOp extends OpBase {
+  readonly kind: 'pressure';
+}
+
+/** `report LABEL`: emit the counters now. */
+export interface ReportOp extends OpBase {
+  readonly kind: 'report';
+  readonly label: string;
+}
+
+/** One line of a workload. */
+export type WorkloadOp =
+  | MapOp
+  | TouchOp
+  | MadviseOp
+  | MunmapOp
+  | MprotectOp
+  | PressureOp
+  | ReportOp;
+
+/** A parsed workload: its source name and its operations in order. */
+export interface Workload {
+  readonly file: string;
+  readonly ops: readonly WorkloadOp[];
+}
