@@ -1,0 +1,108 @@
+// `ptlab sim`: runs a workload through the simulator under one kernel/policy, or all side by side.
+
+import type { Command } from 'commander';
+import { parseWorkload } from '../../workload/parse.js';
+import { runWorkload, type SimOptions, type SimResult } from '../../workload/run.js';
+import type { Workload } from '../../workload/types.js';
+import { compareTable, reportJson, simJson, simTable, simTitle } from '../../inspect/sim-report.js';
+import { readUserFile, out, err } from '../io.js';
+import { progressBar, renderTable } from '../render.js';
+import { parseFormat, parseAddress, type Format } from '../options.js';
+
+/** The policies `--compare` puts side by side: before PT_RECLAIM, with it, and the 2022 RFC. */
+export const COMPARE_SET: readonly SimOptions[] = [
+  { kernel: '6.13' },
+  { kernel: '6.18' },
+  { kernel: '6.18', policy: 'refcount' },
+];
+
+interface SimFlags {
+  kernel?: string;
+  policy?: string;
+  arch?: string;
+  format: string;
+  compare?: boolean;
+  debug?: boolean;
+  mmapBase?: string;
+}
+
+/** Registers `sim` on the program. */
+export function registerSim(program: Command): void {
+  program
+    .command('sim')
+    .description('predict VmPTE for a .ptw workload under a kernel version or freeing policy')
+    .argument('<file>', 'workload file (.ptw); see docs/workload-format.md')
+    .option('-k, --kernel <version>', 'kernel version whose behaviour to model (6.13 .. 6.18)', '6.18')
+    .option('-p, --policy <name>', "page-table freeing policy, overriding the kernel's (none, pt_reclaim, refcount)")
+    .option('-a, --arch <name>', 'architecture geometry', 'x86_64')
+    .option('-f, --format <format>', 'output: text, json or ndjson', 'text')
+    .option('-c, --compare', 'run 6.13, 6.18 and the refcount design side by side')
+    .option('--mmap-base <addr>', 'top of the mmap area for maps without at= (e.g. 0x7f0000000000)')
+    .option('--debug', 'check the model invariants (validate_mm) after every operation')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ptlab sim examples/001-pt-reclaim-benchmark/workload.ptw
+  ptlab sim --compare examples/001-pt-reclaim-benchmark/workload.ptw
+  ptlab sim --kernel 6.13 --format ndjson my.ptw | jq .vmpte_kb`,
+    )
+    .action((file: string, flags: SimFlags) => {
+      const format = parseFormat(flags.format);
+      const workload = parseWorkload(readUserFile(file), file);
+      const base: SimOptions = {
+        ...(flags.arch ? { arch: flags.arch } : {}),
+        ...(flags.debug ? { debug: true } : {}),
+        ...(flags.mmapBase ? { mmapBase: parseAddress(flags.mmapBase, '--mmap-base') } : {}),
+      };
+      const sets: SimOptions[] = flags.compare
+        ? COMPARE_SET.map((s) => ({ ...base, ...s }))
+        : [
+            {
+              ...base,
+              ...(flags.kernel ? { kernel: flags.kernel } : {}),
+              ...(flags.policy ? { policy: flags.policy } : {}),
+            },
+          ];
+      const results = sets.map((opts) => simulate(workload, opts));
+      printResults(results, format, Boolean(flags.compare));
+      const failed = results.find((r) => r.error);
+      if (failed?.error) {
+        err(`ptlab: ${failed.error.format()}`);
+        process.exitCode = 2;
+      }
+    });
+}
+
+/** Runs one simulation with a progress bar on long workloads. */
+export function simulate(workload: Workload, options: SimOptions): SimResult {
+  const bar = progressBar('sim', workload.ops.length);
+  try {
+    return runWorkload(workload, { ...options, onProgress: (d, t) => bar.update(d, t) });
+  } finally {
+    bar.stop();
+  }
+}
+
+function printResults(results: readonly SimResult[], format: Format, compare: boolean): void {
+  if (format === 'json') {
+    out(JSON.stringify(compare ? results.map(simJson) : simJson(results[0] as SimResult), null, 2));
+    return;
+  }
+  if (format === 'ndjson') {
+    for (const r of results) {
+      for (const rep of r.reports) {
+        out(JSON.stringify({ kernel: r.kernel, policy: r.policy, ...reportJson(rep) }));
+      }
+    }
+    return;
+  }
+  if (compare) {
+    out(renderTable(compareTable(results)));
+    return;
+  }
+  for (const r of results) {
+    out(simTitle(r));
+    out(renderTable(simTable(r)));
+  }
+}

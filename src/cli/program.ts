@@ -1,0 +1,23 @@
+// The `ptlab` command tree (commander): one register function per command.
+
+import { Command } from 'commander';
+import { registerSim } from './commands/sim.js';
+import { registerDemo } from './commands/demo.js';
+
+/** Builds the command tree; commands throw UsageError, which main.ts turns into exit status 2. */
+export function buildProgram(): Command {
+  const program = new Command('ptlab')
+    .description(
+      'A laboratory for the lifecycle of Linux user page tables:\n' +
+        '  sim     predict VmPTE for a workload, exactly as the kernel counts it\n' +
+        '  verify  run a workload on this machine\'s kernel and in the model, and diff\n' +
+        '  check   model-check page-table freeing protocols against lockless walkers\n' +
+        '  limits  worst-case page-table memory per architecture',
+    )
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+  registerSim(program);
+  registerDemo(program);
+  return program;
+}
