@@ -1,0 +1,304 @@
+// Parser of the `.ptw` workload format (issue #3 section 2, docs/workload-format.md): text in, a
+// validated `Workload` out, or a UsageError naming the exact offending token.
+
+import { UsageError } from '../util/errors.js';
+import type { SourcePos } from '../util/errors.js';
+import type { Advice, MapOp, Prot, Workload, WorkloadOp } from './types.js';
+import { didYouMean, lexLines, posOf } from './lex.js';
+import type { Line, Token } from './lex.js';
+import { parseNumber } from './numbers.js';
+import { expandRepeats } from './repeat.js';
+import type { Stmt } from './repeat.js';
+
+/** Operation keywords, in the order the format documents them. */
+export const OPERATIONS = [
+  'map',
+  'touch',
+  'madvise',
+  'munmap',
+  'mprotect',
+  'report',
+  'pressure',
+  'repeat',
+  'end',
+] as const;
+
+/** Protection names accepted by `prot=` and `mprotect`. */
+export const PROTS: readonly Prot[] = ['none', 'r', 'rw', 'rx', 'rwx'];
+
+/** Advice names accepted by `madvise`. */
+export const ADVICES: readonly Advice[] = [
+  'dontneed',
+  'dontneed_locked',
+  'free',
+  'pageout',
+  'cold',
+  'willneed',
+  'hugepage',
+  'nohugepage',
+];
+
+const USAGE: Readonly<Record<string, string>> = {
+  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx]',
+  touch: 'touch NAME +OFF LEN [stride=SIZE] [read]',
+  madvise: `madvise NAME +OFF LEN ADVICE`,
+  munmap: 'munmap NAME +OFF LEN',
+  mprotect: 'mprotect NAME +OFF LEN PROT',
+  report: 'report LABEL',
+  pressure: 'pressure',
+  repeat: 'repeat COUNT [shift=SIZE]',
+  end: 'end',
+};
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Reads the tokens of one line left to right, throwing positioned errors. */
+class LineReader {
+  private next = 1;
+  readonly argPos: Record<string, SourcePos> = {};
+
+  constructor(
+    readonly file: string,
+    readonly line: Line,
+    readonly op: string,
+  ) {}
+
+  pos(token: Token): SourcePos {
+    return posOf(this.file, this.line.line, token.col);
+  }
+
+  fail(token: Token | undefined, message: string): never {
+    const col = token ? token.col : this.line.endCol;
+    throw new UsageError('parse', message, posOf(this.file, this.line.line, col));
+  }
+
+  /** The next positional token, recorded in `argPos` under `key`; `key=value` ends positionals. */
+  positional(key: string, what: string, opts: { anyText?: boolean } = {}): Token {
+    const token = this.line.tokens[this.next];
+    if (token === undefined || (!opts.anyText && token.text.includes('='))) {
+      this.fail(token, `missing ${what} (usage: ${USAGE[this.op]})`);
+    }
+    this.next++;
+    this.argPos[key] = this.pos(token);
+    return token;
+  }
+
+  name(): string {
+    const token = this.positional('name', 'NAME');
+    if (!NAME.test(token.text)) {
+      this.fail(
+        token,
+        `bad mapping name '${token.text}' (expected a letter or _ then letters, digits, _ . -)`,
+      );
+    }
+    return token.text;
+  }
+
+  number(key: string, what: string, token = this.positional(key, what)): bigint {
+    const text = token.text.slice(token.text.indexOf('=') + 1);
+    const parsed = parseNumber(text);
+    if (!parsed.ok) {
+      const why =
+        parsed.why === 'range'
+          ? 'does not fit in 64 bits'
+          : 'expected decimal or 0x hex with an optional K, M, G or T suffix';
+      this.fail(token, `bad ${what} '${text}' (${why})`);
+    }
+    return parsed.value;
+  }
+
+  offset(): bigint {
+    const token = this.positional('offset', '+OFF');
+    if (!token.text.startsWith('+')) {
+      this.fail(
+        token,
+        `bad offset '${token.text}' (expected +OFF from the mapping start, e.g. +0 or +2M)`,
+      );
+    }
+    return this.number('offset', 'offset', { text: token.text.slice(1), col: token.col });
+  }
+
+  word<T extends string>(key: string, what: string, allowed: readonly T[], token?: Token): T {
+    const tok = token ?? this.positional(key, key.toUpperCase());
+    const text = tok.text.slice(tok.text.indexOf('=') + 1);
+    if (!(allowed as readonly string[]).includes(text)) {
+      throw new UsageError(
+        'unknown-name',
+        `unknown ${what} '${text}' (expected one of: ${allowed.join(', ')})${didYouMean(text, allowed)}`,
+        this.pos(tok),
+      );
+    }
+    return text as T;
+  }
+
+  /** The remaining tokens as `key=value` options and bare flags; each at most once. */
+  options(keys: readonly string[], flags: readonly string[] = []): Map<string, Token> {
+    const found = new Map<string, Token>();
+    for (; this.next < this.line.tokens.length; this.next++) {
+      const token = this.line.tokens[this.next];
+      const eq = token.text.indexOf('=');
+      const key = eq < 0 ? token.text : token.text.slice(0, eq);
+      const known = eq < 0 ? flags.includes(key) : keys.includes(key);
+      if (!known) {
+        const expected = [...keys.map((k) => `${k}=`), ...flags];
+        const hint = expected.length ? `expected ${expected.join(', ')}` : 'nothing expected';
+        const what = eq < 0 ? 'argument' : 'option';
+        this.fail(token, `unexpected ${what} '${token.text}' (${hint}; usage: ${USAGE[this.op]})`);
+      }
+      if (found.has(key)) this.fail(token, `duplicate option '${key}' (given twice on this line)`);
+      found.set(key, token);
+      this.argPos[key] = this.pos(token);
+    }
+    return found;
+  }
+}
+
+function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
+  const r = new LineReader(file, line, keyword.text);
+  const pos = r.pos(keyword);
+  const argPos = r.argPos;
+  switch (keyword.text) {
+    case 'map': {
+      const name = r.name();
+      const size = r.number('size', 'SIZE');
+      const opts = r.options(['at', 'prot']);
+      const atTok = opts.get('at');
+      const protTok = opts.get('prot');
+      const at = atTok ? r.number('at', 'address', atTok) : undefined;
+      const prot = protTok ? r.word('prot', 'protection', PROTS, protTok) : 'rw';
+      return { kind: 'map', pos, argPos, name, size, at, prot };
+    }
+    case 'touch': {
+      const name = r.name();
+      const offset = r.offset();
+      const len = r.number('len', 'LEN');
+      const opts = r.options(['stride'], ['read']);
+      const strideTok = opts.get('stride');
+      const stride = strideTok ? r.number('stride', 'stride', strideTok) : undefined;
+      if (stride === 0n) r.fail(strideTok, `bad stride '0' (a touch needs a positive stride)`);
+      return { kind: 'touch', pos, argPos, name, offset, len, stride, write: !opts.has('read') };
+    }
+    case 'madvise': {
+      const name = r.name();
+      const offset = r.offset();
+      const len = r.number('len', 'LEN');
+      const advice = r.word('advice', 'advice', ADVICES);
+      r.options([]);
+      return { kind: 'madvise', pos, argPos, name, offset, len, advice };
+    }
+    case 'munmap': {
+      const name = r.name();
+      const offset = r.offset();
+      const len = r.number('len', 'LEN');
+      r.options([]);
+      return { kind: 'munmap', pos, argPos, name, offset, len };
+    }
+    case 'mprotect': {
+      const name = r.name();
+      const offset = r.offset();
+      const len = r.number('len', 'LEN');
+      const prot = r.word('prot', 'protection', PROTS);
+      r.options([]);
+      return { kind: 'mprotect', pos, argPos, name, offset, len, prot };
+    }
+    case 'report': {
+      const label = r.positional('label', 'LABEL', { anyText: true }).text;
+      r.options([]);
+      return { kind: 'report', pos, argPos, label };
+    }
+    case 'pressure':
+      r.options([]);
+      return { kind: 'pressure', pos, argPos };
+    default:
+      throw new UsageError(
+        'parse',
+        `unknown operation '${keyword.text}' (expected one of: ${OPERATIONS.join(', ')})` +
+          didYouMean(keyword.text, OPERATIONS),
+        pos,
+      );
+  }
+}
+
+/** Builds the statement tree: `repeat ... end` blocks nest, everything else is one op. */
+function parseStatements(file: string, text: string): Stmt[] {
+  const top: Stmt[] = [];
+  const open: { body: Stmt[]; pos: SourcePos }[] = [];
+  let body = top;
+  for (const line of lexLines(text)) {
+    const keyword = line.tokens[0];
+    const pos = posOf(file, line.line, keyword.col);
+    if (keyword.text === 'repeat') {
+      const r = new LineReader(file, line, 'repeat');
+      const countTok = r.positional('count', 'COUNT');
+      const count = r.number('count', 'repeat count', countTok);
+      const shiftTok = r.options(['shift']).get('shift');
+      const shift = shiftTok ? r.number('shift', 'shift', shiftTok) : 0n;
+      const stmt: Stmt = { kind: 'repeat', pos, count, shift, body: [] };
+      body.push(stmt);
+      open.push({ body, pos });
+      body = stmt.body;
+    } else if (keyword.text === 'end') {
+      new LineReader(file, line, 'end').options([]);
+      const outer = open.pop();
+      if (outer === undefined) throw new UsageError('parse', `'end' without 'repeat'`, pos);
+      body = outer.body;
+    } else {
+      const op = parseOp(file, line, keyword);
+      if (op.kind === 'map' && open.length > 0) {
+        throw new UsageError(
+          'parse',
+          `map inside repeat (every iteration would map '${op.name}' again; map it before the repeat)`,
+          pos,
+        );
+      }
+      body.push({ kind: 'op', op });
+    }
+  }
+  const unclosed = open.pop();
+  if (unclosed !== undefined) {
+    throw new UsageError(
+      'parse',
+      `unterminated repeat (expected 'end' before the end of the file)`,
+      unclosed.pos,
+    );
+  }
+  return top;
+}
+
+/** Checks that every name is mapped once, before it is used. */
+function checkNames(ops: readonly WorkloadOp[]): void {
+  const mapped = new Map<string, MapOp>();
+  for (const op of ops) {
+    if (op.kind === 'map') {
+      const first = mapped.get(op.name);
+      if (first !== undefined) {
+        throw new UsageError(
+          'parse',
+          `duplicate mapping name '${op.name}' (first mapped at line ${first.pos.line}; use a new name)`,
+          op.argPos.name,
+        );
+      }
+      mapped.set(op.name, op);
+    } else if ('name' in op && !mapped.has(op.name)) {
+      const known = [...mapped.keys()];
+      const list = known.length ? `mapped so far: ${known.join(', ')}` : 'nothing is mapped yet';
+      throw new UsageError(
+        'unknown-name',
+        `unknown mapping '${op.name}' (${list})${didYouMean(op.name, known)}`,
+        op.argPos.name,
+      );
+    }
+  }
+}
+
+/**
+ * Parses `.ptw` text; `file` names the source in positions. Throws a UsageError (code `parse` or
+ * `unknown-name`) positioned at the offending token.
+ *
+ * @example parseWorkload('map a 2M at=1G\ntouch a +0 2M\nreport t', 'x.ptw').ops.length // 3
+ */
+export function parseWorkload(text: string, file: string): Workload {
+  const ops = expandRepeats(parseStatements(file, text));
+  checkNames(ops);
+  return { file, ops };
+}
