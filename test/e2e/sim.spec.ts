@@ -1,0 +1,57 @@
+// End-to-end: `ptlab sim` as a user runs it, exit statuses and output formats.
+import { describe, expect, it } from 'vitest';
+import { ptlab } from '../helpers/cli.js';
+
+describe('ptlab sim', () => {
+  it('prints one table row per report with VmPTE and table counts', () => {
+    const r = ptlab(['sim', 'test/e2e/fixtures/two-slots.ptw']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/kernel 6\.18, policy pt_reclaim, arch x86_64/);
+    expect(r.stdout).toMatch(/touched\s*│\s*16\s*│\s*2\s*│\s*1\s*│\s*1\s*│/);
+    expect(r.stdout).toMatch(/reclaimed\s*│\s*12\s*│\s*1\s*│/);
+    expect(r.stdout).toMatch(/unmapped\s*│\s*0\s*│\s*0\s*│\s*0\s*│\s*0\s*│/);
+  });
+
+  it('keeps the reclaimed table on 6.13, which has no PT_RECLAIM', () => {
+    const r = ptlab(['sim', '--kernel', '6.13', '--format', 'ndjson', 'test/e2e/fixtures/two-slots.ptw']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.label, l.vmpte_kb])).toEqual([
+      ['touched', 16],
+      ['reclaimed', 16],
+      ['unmapped', 0],
+    ]);
+    expect(lines[0]).toHaveProperty('pgtables_bytes', 16 * 1024);
+    expect(lines[0]).toHaveProperty('rss_anon_kb', 4096);
+  });
+
+  it('puts the policies side by side with --compare --format json', () => {
+    const r = ptlab(['sim', '--compare', '--format', 'json', 'test/e2e/fixtures/two-slots.ptw']);
+    expect(r.status).toBe(0);
+    const all = JSON.parse(r.stdout) as { policy: string; reports: { vmpte_kb: number }[] }[];
+    expect(all.map((x) => x.policy)).toEqual(['none', 'pt_reclaim', 'refcount']);
+    expect(all.map((x) => x.reports[1]?.vmpte_kb)).toEqual([16, 12, 12]);
+  });
+
+  it('stops at an unknown mapping name with file:line:col, after the earlier reports, exit 2', () => {
+    const r = ptlab(['sim', '--format', 'ndjson', 'test/e2e/fixtures/bad-name.ptw']);
+    expect(r.status).toBe(2);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^ptlab: test\/e2e\/fixtures\/bad-name\.ptw:4:7: .*'b'/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    [['sim', 'no/such/file.ptw'], /cannot read 'no\/such\/file\.ptw': no such file/],
+    [['sim', '--kernel', '5.4', 'test/e2e/fixtures/two-slots.ptw'], /5\.4/],
+    [['sim', '--format', 'xml', 'test/e2e/fixtures/two-slots.ptw'], /unknown format 'xml'/],
+    [['sim', '--policy', 'magic', 'test/e2e/fixtures/two-slots.ptw'], /magic/],
+    [['sim', '--bogus'], /unknown option/],
+  ])('refuses bad input %j with exit 2 and no stack trace', (args, message) => {
+    const r = ptlab(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
