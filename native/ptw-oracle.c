@@ -1,0 +1,642 @@
+/*
+ * ptw-oracle: runs resolved ptlab workloads on the host kernel and prints VmPTE and RssAnon from
+ * /proc/self/status at every report (issue #3 section 5; docs/fidelity.md describes the protocol).
+ *
+ * Input (stdin or the file named by argv[1]), one op per line, addresses absolute:
+ *   workload ID RUNS              starts a workload, run RUNS times (each run in a fresh fork)
+ *   map ADDR LEN PROT             anonymous private MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap
+ *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
+ *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
+ *   munmap ADDR LEN
+ *   mprotect ADDR LEN PROT        PROT is the PROT_* bit mask
+ *   pressure ADDR LEN [ADDR LEN]  MADV_PAGEOUT on each range: discards clean lazy-free pages
+ *   report LABEL
+ *   done                          ends the workload
+ * Op lines before any `workload` line form one implicit workload `stdin`, run once.
+ *
+ * Output, one line each:
+ *   thp MODE PMD_MODE             the THP sysfs modes (enabled, hugepages-2048kB/enabled)
+ *   run ID RUN                    a run starts
+ *   report INDEX DVMPTE DRSS VMPTE RSS   kB deltas against the baseline, then absolute kB
+ *   error INDEX ERRNO             the op at INDEX failed (ERRNO is a name, or SIGSEGV/SIGBUS)
+ *   refuse INDEX REASON...        the op would touch the helper's own 512 GiB slots; not run
+ *   final DVMPTE DRSS             after the last op of a run that did not fail
+ *   end ID RUN STATUS             the run ended (STATUS ok, or crash:SIGNAL)
+ * INDEX is the 0-based op index inside its workload. Exit status: 0, or 2 on malformed input.
+ *
+ * Not perturbing the measurement: the whole input is parsed before the first fork; each run is a
+ * fork that pre-faults its stack and buffers, warms every libc and kernel path it will use on a
+ * scratch PROT_NONE page, then takes the baseline; after it, the child only makes syscalls and
+ * writes from static buffers (no malloc, no stdio). The process is pinned to one CPU so that the
+ * per-CPU LRU batches that MADV_FREE and MADV_PAGEOUT drain are the ones the faults filled.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define PGD_SLOT (512ULL << 30)
+#define USER_TOP (1ULL << 47)
+#define STACK_PREFAULT (512 * 1024)
+
+enum kind { OP_MAP, OP_TOUCH, OP_MADVISE, OP_MUNMAP, OP_MPROTECT, OP_PRESSURE, OP_REPORT };
+
+struct op {
+	enum kind kind;
+	uint64_t addr, len, arg; /* arg: PROT, ADVICE or STRIDE */
+	int write;
+	const char *label;
+	uint32_t range0, nranges; /* pressure ranges in `ranges` */
+};
+
+struct workload {
+	const char *id;
+	int runs;
+	uint32_t op0, nops;
+};
+
+static struct op *ops;
+static uint64_t *ranges;
+static struct workload *workloads;
+static uint32_t nworkloads;
+
+static char status_buf[16384];
+static char line_buf[512];
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_signal;
+
+/* ---- output without stdio ---- */
+
+static void out(const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(1, s, n);
+		if (w <= 0) {
+			if (w < 0 && errno == EINTR)
+				continue;
+			_exit(3);
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static char *put_str(char *p, const char *s)
+{
+	while (*s && p < line_buf + sizeof(line_buf) - 32)
+		*p++ = *s++;
+	return p;
+}
+
+static char *put_int(char *p, int64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	uint64_t u = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
+	if (v < 0)
+		*p++ = '-';
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_hex(char *p, uint64_t v)
+{
+	int shift = 60;
+	p = put_str(p, "0x");
+	while (shift > 0 && !(v >> shift))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = "0123456789abcdef"[(v >> shift) & 15];
+	return p;
+}
+
+static void emit(char *end)
+{
+	*end++ = '\n';
+	out(line_buf, (size_t)(end - line_buf));
+}
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case EINVAL: return "EINVAL";
+	case ENOMEM: return "ENOMEM";
+	case EEXIST: return "EEXIST";
+	case EACCES: return "EACCES";
+	case EPERM: return "EPERM";
+	case EAGAIN: return "EAGAIN";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EOVERFLOW: return "EOVERFLOW";
+	default: return "EUNKNOWN";
+	}
+}
+
+/* ---- /proc/self/status ---- */
+
+static int64_t field_kb(const char *buf, const char *name)
+{
+	const char *p = strstr(buf, name);
+	int64_t v = 0;
+	if (!p)
+		return -1;
+	p += strlen(name);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (*p++ - '0');
+	return v;
+}
+
+/* Reads VmPTE and RssAnon (kB); the fd stays open so no later open() runs inside a measurement. */
+static void read_status(int fd, int64_t *vmpte, int64_t *rss)
+{
+	ssize_t n, total = 0;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		_exit(4);
+	while ((n = read(fd, status_buf + total, sizeof(status_buf) - 1 - (size_t)total)) > 0)
+		total += n;
+	status_buf[total] = 0;
+	*vmpte = field_kb(status_buf, "\nVmPTE:");
+	*rss = field_kb(status_buf, "\nRssAnon:");
+}
+
+/* ---- input ---- */
+
+static char *read_all(int fd, size_t *size)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *buf = malloc(cap);
+	ssize_t r;
+	while (buf && (r = read(fd, buf + n, cap - n - 1)) > 0) {
+		n += (size_t)r;
+		if (n + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	if (!buf)
+		_exit(5);
+	buf[n] = 0;
+	*size = n;
+	return buf;
+}
+
+static void bad_input(unsigned line, const char *why)
+{
+	char *p = put_str(line_buf, "input ");
+	p = put_int(p, line);
+	p = put_str(p, ": ");
+	p = put_str(p, why);
+	*p++ = '\n';
+	(void)!write(2, line_buf, (size_t)(p - line_buf));
+	exit(2);
+}
+
+static int next_num(char **cur, uint64_t *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtoull(*cur, &end, 0);
+	if (end == *cur || errno)
+		return 0;
+	*cur = end;
+	return 1;
+}
+
+static char *next_word(char **cur)
+{
+	char *p = *cur, *w;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return NULL;
+	w = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (*p)
+		*p++ = 0;
+	*cur = p;
+	return w;
+}
+
+static void parse_input(char *text, size_t size)
+{
+	size_t nlines = 1, nwords = 1, i;
+	char *line = text, *next;
+	unsigned lineno = 0;
+	struct workload *cur = NULL;
+	uint32_t nops = 0, nranges = 0;
+	for (i = 0; i < size; i++) {
+		nlines += text[i] == '\n';
+		nwords += text[i] == ' ';
+	}
+	ops = calloc(nlines, sizeof(*ops));
+	ranges = calloc(nwords, sizeof(*ranges));
+	workloads = calloc(nlines + 1, sizeof(*workloads));
+	if (!ops || !ranges || !workloads)
+		_exit(5);
+	for (; line && *line; line = next) {
+		char *cursor = line, *kw;
+		struct op *o;
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		kw = next_word(&cursor);
+		if (!kw || *kw == '#')
+			continue;
+		if (!strcmp(kw, "workload")) {
+			char *id = next_word(&cursor), *runs = next_word(&cursor);
+			if (!id || !runs || atoi(runs) < 1)
+				bad_input(lineno, "usage: workload ID RUNS");
+			cur = &workloads[nworkloads++];
+			cur->id = id;
+			cur->runs = atoi(runs);
+			cur->op0 = nops;
+			continue;
+		}
+		if (!strcmp(kw, "done")) {
+			cur = NULL;
+			continue;
+		}
+		if (!cur) {
+			cur = &workloads[nworkloads++];
+			cur->id = "stdin";
+			cur->runs = 1;
+			cur->op0 = nops;
+		}
+		o = &ops[nops];
+		if (!strcmp(kw, "report")) {
+			o->kind = OP_REPORT;
+			o->label = next_word(&cursor);
+			if (!o->label)
+				bad_input(lineno, "usage: report LABEL");
+		} else if (!strcmp(kw, "pressure")) {
+			o->kind = OP_PRESSURE;
+			o->range0 = nranges;
+			while (next_num(&cursor, &ranges[nranges]))
+				nranges++;
+			o->nranges = (nranges - o->range0) / 2;
+			if ((nranges - o->range0) % 2)
+				bad_input(lineno, "usage: pressure [ADDR LEN]...");
+		} else {
+			char *rw;
+			int need_arg = 1;
+			if (!strcmp(kw, "map"))
+				o->kind = OP_MAP;
+			else if (!strcmp(kw, "touch"))
+				o->kind = OP_TOUCH;
+			else if (!strcmp(kw, "madvise"))
+				o->kind = OP_MADVISE;
+			else if (!strcmp(kw, "mprotect"))
+				o->kind = OP_MPROTECT;
+			else if (!strcmp(kw, "munmap"))
+				o->kind = OP_MUNMAP, need_arg = 0;
+			else
+				bad_input(lineno, "unknown op");
+			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len) ||
+			    (need_arg && !next_num(&cursor, &o->arg)))
+				bad_input(lineno, "bad number");
+			if (o->kind == OP_TOUCH) {
+				rw = next_word(&cursor);
+				if (!rw || (strcmp(rw, "w") && strcmp(rw, "r")) || o->arg == 0)
+					bad_input(lineno, "usage: touch ADDR LEN STRIDE w|r");
+				o->write = rw[0] == 'w';
+			}
+		}
+		nops++;
+		cur->nops++;
+	}
+}
+
+/* ---- the helper's own mappings ---- */
+
+static uint64_t own_lo[512], own_hi[512];
+static int nown;
+
+static void read_own_maps(void)
+{
+	static char maps[1 << 16];
+	ssize_t n, total = 0;
+	int fd = open("/proc/self/maps", O_RDONLY);
+	char *p;
+	if (fd < 0)
+		return;
+	while ((n = read(fd, maps + total, sizeof(maps) - 1 - (size_t)total)) > 0)
+		total += n;
+	close(fd);
+	maps[total] = 0;
+	for (p = maps; *p && nown < 512;) {
+		uint64_t lo = strtoull(p, &p, 16), hi = strtoull(p + 1, &p, 16);
+		if (lo < USER_TOP) {
+			own_lo[nown] = lo;
+			own_hi[nown++] = hi;
+		}
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+}
+
+/* Non-zero if [addr, addr+len) shares a 512 GiB (PUD-table) slot with a mapping of the helper. */
+static int overlaps_own(uint64_t addr, uint64_t len, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t a = addr / PGD_SLOT * PGD_SLOT, e = addr + len;
+	int i;
+	if (e < addr || e > USER_TOP)
+		e = USER_TOP;
+	e = (e + PGD_SLOT - 1) / PGD_SLOT * PGD_SLOT;
+	for (i = 0; i < nown; i++) {
+		if (own_lo[i] < e && own_hi[i] > a) {
+			*lo = own_lo[i];
+			*hi = own_hi[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int refuse_overlaps(const struct workload *w)
+{
+	uint32_t i, r;
+	uint64_t lo, hi;
+	for (i = 0; i < w->nops; i++) {
+		const struct op *o = &ops[w->op0 + i];
+		int hit = 0;
+		if (o->kind == OP_REPORT)
+			continue;
+		if (o->kind == OP_PRESSURE) {
+			for (r = 0; r < o->nranges && !hit; r++)
+				hit = overlaps_own(ranges[o->range0 + 2 * r], ranges[o->range0 + 2 * r + 1],
+						   &lo, &hi);
+		} else {
+			hit = overlaps_own(o->addr, o->len, &lo, &hi);
+		}
+		if (hit) {
+			char *p = put_str(line_buf, "refuse ");
+			p = put_int(p, i);
+			p = put_str(p, " shares a 512 GiB slot with the oracle's own mapping ");
+			p = put_hex(p, lo);
+			p = put_str(p, "-");
+			p = put_hex(p, hi);
+			p = put_str(p, " (keep workload addresses far from the oracle, e.g. 1G..511G)");
+			emit(p);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- one run, in a forked child ---- */
+
+static void on_fault(int sig)
+{
+	fault_signal = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+static void __attribute__((noinline)) prefault_stack(void)
+{
+	volatile char deep[STACK_PREFAULT];
+	size_t i;
+	for (i = 0; i < sizeof(deep); i += 4096)
+		deep[i] = 1;
+	deep[sizeof(deep) - 1] = 1;
+}
+
+/* Executes every syscall and signal path once on a scratch PROT_NONE page: no table is created. */
+static void warm_up(int status_fd)
+{
+	int64_t a, b;
+	char *scratch = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (scratch == MAP_FAILED)
+		_exit(6);
+	(void)mmap(scratch, 4096, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+	(void)madvise(scratch, 4096, MADV_DONTNEED);
+	(void)madvise(scratch, 4096, MADV_PAGEOUT);
+	(void)mprotect(scratch, 4096, PROT_NONE);
+	fault_signal = 0;
+	if (sigsetjmp(fault_jmp, 1) == 0)
+		(void)*(volatile char *)scratch;
+	if (sigsetjmp(fault_jmp, 1) == 0)
+		*(volatile char *)scratch = 1;
+	munmap(scratch, 4096);
+	read_status(status_fd, &a, &b);
+	errno = EINVAL;
+	(void)errno_name(errno);
+	out("", 0);
+}
+
+static int run_op(const struct op *o)
+{
+	uint64_t off;
+	uint32_t r;
+	switch (o->kind) {
+	case OP_MAP: {
+		void *p = mmap((void *)o->addr, o->len, (int)o->arg,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return errno;
+		if ((uint64_t)p != o->addr) {
+			munmap(p, o->len);
+			return EEXIST;
+		}
+		return 0;
+	}
+	case OP_TOUCH:
+		fault_signal = 0;
+		if (sigsetjmp(fault_jmp, 1) != 0)
+			return -fault_signal;
+		if (o->write)
+			for (off = 0; off < o->len; off += o->arg)
+				*(volatile char *)(o->addr + off) = 1;
+		else
+			for (off = 0; off < o->len; off += o->arg)
+				(void)*(volatile char *)(o->addr + off);
+		return 0;
+	case OP_MADVISE:
+		return madvise((void *)o->addr, o->len, (int)o->arg) ? errno : 0;
+	case OP_MUNMAP:
+		return munmap((void *)o->addr, o->len) ? errno : 0;
+	case OP_MPROTECT:
+		return mprotect((void *)o->addr, o->len, (int)o->arg) ? errno : 0;
+	case OP_PRESSURE:
+		/* Holes inside a range only make MADV_PAGEOUT return ENOMEM after doing its work. */
+		for (r = 0; r < o->nranges; r++)
+			(void)madvise((void *)ranges[o->range0 + 2 * r], ranges[o->range0 + 2 * r + 1],
+				      MADV_PAGEOUT);
+		return 0;
+	case OP_REPORT:
+		return 0;
+	}
+	return 0;
+}
+
+static void __attribute__((noreturn)) child_run(const struct workload *w)
+{
+	int64_t vmpte0, rss0, vmpte, rss;
+	uint32_t i;
+	char *p;
+	/* Opened in the child: /proc/self resolves at open time. */
+	int status_fd = open("/proc/self/status", O_RDONLY);
+	if (status_fd < 0)
+		_exit(8);
+	prefault_stack();
+	memset(status_buf, 0, sizeof(status_buf));
+	memset(line_buf, 0, sizeof(line_buf));
+	warm_up(status_fd);
+	read_status(status_fd, &vmpte0, &rss0);
+	for (i = 0; i < w->nops; i++) {
+		const struct op *o = &ops[w->op0 + i];
+		int rc = run_op(o);
+		if (rc != 0) {
+			p = put_str(line_buf, "error ");
+			p = put_int(p, i);
+			p = put_str(p, " ");
+			p = put_str(p, rc == -SIGSEGV ? "SIGSEGV" : rc == -SIGBUS ? "SIGBUS" : errno_name(rc));
+			emit(p);
+			_exit(0);
+		}
+		if (o->kind == OP_REPORT) {
+			read_status(status_fd, &vmpte, &rss);
+			p = put_str(line_buf, "report ");
+			p = put_int(p, i);
+			p = put_str(p, " ");
+			p = put_int(p, vmpte - vmpte0);
+			p = put_str(p, " ");
+			p = put_int(p, rss - rss0);
+			p = put_str(p, " ");
+			p = put_int(p, vmpte);
+			p = put_str(p, " ");
+			p = put_int(p, rss);
+			emit(p);
+		}
+	}
+	read_status(status_fd, &vmpte, &rss);
+	p = put_str(line_buf, "final ");
+	p = put_int(p, vmpte - vmpte0);
+	p = put_str(p, " ");
+	p = put_int(p, rss - rss0);
+	emit(p);
+	_exit(0);
+}
+
+/* ---- driver ---- */
+
+static void print_thp(void)
+{
+	static const char *files[2] = {
+		"/sys/kernel/mm/transparent_hugepage/enabled",
+		"/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled",
+	};
+	char *p = put_str(line_buf, "thp");
+	int i;
+	for (i = 0; i < 2; i++) {
+		char buf[256], *l, *r;
+		int fd = open(files[i], O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		l = strchr(buf, '[');
+		r = l ? strchr(l, ']') : NULL;
+		p = put_str(p, " ");
+		if (l && r) {
+			*r = 0;
+			p = put_str(p, l + 1);
+		} else {
+			p = put_str(p, "unknown");
+		}
+	}
+	emit(p);
+}
+
+static void pin_to_one_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)sched_setaffinity(0, sizeof(set), &set);
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa;
+	size_t size;
+	char *text;
+	uint32_t wi;
+	int run, fd = 0;
+
+	if (argc > 1 && (fd = open(argv[1], O_RDONLY)) < 0)
+		bad_input(0, "cannot open the input file");
+	text = read_all(fd, &size);
+	parse_input(text, size);
+	pin_to_one_cpu();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fault;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+
+	print_thp();
+	read_own_maps();
+
+	for (wi = 0; wi < nworkloads; wi++) {
+		const struct workload *w = &workloads[wi];
+		for (run = 0; run < w->runs; run++) {
+			int st = 0;
+			pid_t pid;
+			char *p = put_str(line_buf, "run ");
+			p = put_str(p, w->id);
+			p = put_str(p, " ");
+			p = put_int(p, run);
+			emit(p);
+			if (!refuse_overlaps(w)) {
+				pid = fork();
+				if (pid < 0)
+					_exit(7);
+				if (pid == 0)
+					child_run(w);
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+			}
+			p = put_str(line_buf, "end ");
+			p = put_str(p, w->id);
+			p = put_str(p, " ");
+			p = put_int(p, run);
+			if (WIFSIGNALED(st)) {
+				p = put_str(p, " crash:");
+				p = put_int(p, WTERMSIG(st));
+			} else {
+				p = put_str(p, " ok");
+			}
+			emit(p);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,223 @@
+// The kernel oracle: builds native/ptw-oracle.c with the system compiler (once, cached by source
+// hash) and runs resolved workloads on the host kernel, reading VmPTE and RssAnon per report.
+
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../util/errors.js';
+import type { Workload } from '../workload/types.js';
+import { lowerBatch } from '../workload/lower.js';
+import type { LoweredWorkload, OracleJob } from '../workload/lower.js';
+
+/** One report as the kernel showed it: kB deltas against the oracle's baseline. */
+export interface KernelReport {
+  readonly label: string;
+  readonly line: number;
+  readonly vmpte_kb: number;
+  readonly rss_anon_kb: number;
+}
+
+/** The outcome of a workload on the host kernel. */
+export interface KernelRun {
+  readonly reports: readonly KernelReport[];
+  /** The op that failed (the run stops there), with the errno name or SIGSEGV. */
+  readonly error?: { readonly line: number; readonly col: number; readonly errno: string };
+  /** Counters after the last op, when no op failed. */
+  readonly final?: { readonly vmpte_kb: number; readonly rss_anon_kb: number };
+  /** True when every run printed exactly the same reports and error. */
+  readonly deterministic: boolean;
+  /** THP modes of the host: `enabled` and `hugepages-2048kB/enabled`. */
+  readonly thp: string;
+}
+
+/** Options of {@link runOnKernel}. */
+export interface KernelRunOptions {
+  /** How many times to run the workload, each in a fresh process (default 1). */
+  readonly runs?: number;
+}
+
+const SOURCE = fileURLToPath(new URL('../../native/ptw-oracle.c', import.meta.url));
+const PROJECT = dirname(dirname(SOURCE));
+
+let built: { ok: true; binary: string } | { ok: false; reason: string } | undefined;
+
+function findCompiler(): string | undefined {
+  const candidates = [process.env.CC, 'cc', 'gcc', 'clang'].filter((c): c is string => !!c);
+  for (const cc of candidates) {
+    try {
+      execFileSync(cc, ['--version'], { stdio: 'ignore' });
+      return cc;
+    } catch {
+      // not installed: try the next one
+    }
+  }
+  return undefined;
+}
+
+function cacheDir(): string {
+  const modules = join(PROJECT, 'node_modules');
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return existsSync(modules) ? join(modules, '.cache', 'ptlab') : join(tmpdir(), `ptlab-${uid}`);
+}
+
+function build(): { ok: true; binary: string } | { ok: false; reason: string } {
+  if (process.platform !== 'linux') return { ok: false, reason: `not Linux (${process.platform})` };
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return { ok: false, reason: 'no /proc/self/status' };
+  }
+  if (!/^VmPTE:/m.test(status) || !/^RssAnon:/m.test(status)) {
+    return { ok: false, reason: '/proc/self/status has no VmPTE or RssAnon line' };
+  }
+  if (!existsSync(SOURCE)) return { ok: false, reason: `missing ${SOURCE}` };
+  const cc = findCompiler();
+  if (cc === undefined) return { ok: false, reason: 'no C compiler (tried $CC, cc, gcc, clang)' };
+  const source = readFileSync(SOURCE);
+  const hash = createHash('sha256').update(source).update(cc).digest('hex').slice(0, 16);
+  const dir = cacheDir();
+  const binary = join(dir, `ptw-oracle-${hash}`);
+  if (existsSync(binary)) return { ok: true, binary };
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Built under a unique name then renamed, so parallel test workers never run a partial file.
+    const partial = `${binary}.${process.pid}.tmp`;
+    execFileSync(cc, ['-O2', '-fPIE', '-pie', '-o', partial, SOURCE], { stdio: 'pipe' });
+    renameSync(partial, binary);
+  } catch (e) {
+    const detail = e instanceof Error ? e.message.split('\n').slice(0, 3).join(' ') : String(e);
+    return { ok: false, reason: `${cc} could not build ${SOURCE}: ${detail}` };
+  }
+  return { ok: true, binary };
+}
+
+function helper(): { ok: true; binary: string } | { ok: false; reason: string } {
+  built ??= build();
+  return built;
+}
+
+function thpModes(): string {
+  try {
+    const pick = (f: string): string => /\[(\w+)\]/.exec(readFileSync(f, 'utf8'))?.[1] ?? 'unknown';
+    const base = '/sys/kernel/mm/transparent_hugepage';
+    return `${pick(`${base}/enabled`)} ${pick(`${base}/hugepages-2048kB/enabled`)}`;
+  } catch {
+    return 'unknown unknown';
+  }
+}
+
+/**
+ * Whether the kernel oracle can run here: Linux with VmPTE in /proc, a C compiler, and THP in the
+ * `madvise` mode the simulator assumes (spec THP rules).
+ */
+export function oracleAvailability(): { ok: true } | { ok: false; reason: string } {
+  const h = helper();
+  if (!h.ok) return h;
+  const [enabled, pmd] = thpModes().split(' ');
+  if (enabled !== 'madvise' || !(pmd === 'inherit' || pmd === 'madvise')) {
+    return {
+      ok: false,
+      reason: `THP mode is '${enabled}' (2 MiB: '${pmd}'); the simulator models 'madvise' only`,
+    };
+  }
+  return { ok: true };
+}
+
+/** Runs the helper on a batch and returns its raw stdout. */
+function execute(text: string): string {
+  const h = helper();
+  if (!h.ok) throw new UsageError('host', `the kernel oracle is not available: ${h.reason}`);
+  return execFileSync(h.binary, [], {
+    input: text,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+interface RawRun {
+  readonly lines: string[];
+}
+
+function interpret(
+  job: OracleJob,
+  lowered: LoweredWorkload,
+  runs: RawRun[],
+  thp: string,
+): KernelRun {
+  const first = runs[0];
+  const deterministic = runs.every((r) => r.lines.join('\n') === first.lines.join('\n'));
+  const reports: KernelReport[] = [];
+  let error: KernelRun['error'];
+  let final: KernelRun['final'];
+  for (const line of first.lines) {
+    const f = line.split(' ');
+    if (f[0] === 'report') {
+      const op = job.workload.ops[lowered.sourceOp[Number(f[1])]];
+      const label = op.kind === 'report' ? op.label : '?';
+      reports.push({ label, line: op.pos.line, vmpte_kb: Number(f[2]), rss_anon_kb: Number(f[3]) });
+    } else if (f[0] === 'error') {
+      const op = job.workload.ops[lowered.sourceOp[Number(f[1])]];
+      error = { line: op.pos.line, col: op.pos.col, errno: f[2] };
+    } else if (f[0] === 'final') {
+      final = { vmpte_kb: Number(f[1]), rss_anon_kb: Number(f[2]) };
+    } else if (f[0] === 'refuse') {
+      const op = job.workload.ops[lowered.sourceOp[Number(f[1])]];
+      throw new UsageError(
+        'host',
+        `the kernel oracle refuses this op: ${f.slice(2).join(' ')}`,
+        op.pos,
+      );
+    }
+  }
+  return {
+    reports,
+    ...(error ? { error } : {}),
+    ...(final ? { final } : {}),
+    deterministic,
+    thp,
+  };
+}
+
+/**
+ * Runs several workloads on the host kernel in one helper process (each run forked afresh).
+ * Throws a UsageError (code `host`) when the oracle is unavailable or a workload cannot run on it.
+ */
+export function runOnKernelBatch(
+  workloads: readonly Workload[],
+  options: KernelRunOptions = {},
+): KernelRun[] {
+  const runs = options.runs ?? 1;
+  const jobs: OracleJob[] = workloads.map((workload, i) => ({ id: `w${i}`, workload, runs }));
+  const { text, lowered } = lowerBatch(jobs);
+  const output = execute(text).split('\n');
+  const thp = output[0].startsWith('thp ') ? output[0].slice(4) : 'unknown';
+  const byJob = jobs.map(() => [] as RawRun[]);
+  let current: RawRun | undefined;
+  for (const line of output.slice(1)) {
+    const f = line.split(' ');
+    if (f[0] === 'run') {
+      current = { lines: [] };
+      byJob[Number(f[1].slice(1))].push(current);
+    } else if (f[0] === 'end') {
+      if (f[3] !== 'ok') throw new Error(`ptw-oracle crashed (${line}) on:\n${text}`);
+    } else if (line !== '' && current !== undefined) {
+      // Absolute values depend on the oracle's own baseline; runs are compared on deltas.
+      current.lines.push(f[0] === 'report' ? f.slice(0, 4).join(' ') : line);
+    }
+  }
+  return jobs.map((job, i) => interpret(job, lowered[i], byJob[i], thp));
+}
+
+/**
+ * Runs one workload on the host kernel; every map needs `at=`.
+ *
+ * @example runOnKernel(parseWorkload('map a 2M at=1G\ntouch a +0 2M\nreport t', 'x.ptw'))
+ */
+export function runOnKernel(workload: Workload, options: KernelRunOptions = {}): KernelRun {
+  return runOnKernelBatch([workload], options)[0];
+}

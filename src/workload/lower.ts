@@ -1,0 +1,114 @@
+// Lowers a workload to the resolved op list the kernel oracle (native/ptw-oracle.c) executes:
+// names become absolute addresses, offsets are added, prot and advice become kernel numbers.
+
+import { UsageError } from '../util/errors.js';
+import type { Advice, MapOp, Prot, Workload } from './types.js';
+import { formatAddress } from './numbers.js';
+
+/** `PROT_*` bit masks (include/uapi/asm-generic/mman-common.h). */
+export const PROT_BITS: Readonly<Record<Prot, number>> = { none: 0, r: 1, rw: 3, rx: 5, rwx: 7 };
+
+/** `MADV_*` numbers (include/uapi/asm-generic/mman-common.h). */
+export const MADV_NUMBERS: Readonly<Record<Advice, number>> = {
+  willneed: 3,
+  dontneed: 4,
+  free: 8,
+  hugepage: 14,
+  nohugepage: 15,
+  cold: 20,
+  pageout: 21,
+  dontneed_locked: 24,
+};
+
+/** The page size touches step by when no stride is given. */
+const PAGE_SIZE = 4096n;
+
+/** A workload resolved for the oracle: its op lines and, per line, the index of its source op. */
+export interface LoweredWorkload {
+  readonly lines: readonly string[];
+  /** `sourceOp[i]` is the index in `workload.ops` of resolved line `i`. */
+  readonly sourceOp: readonly number[];
+}
+
+/** A workload to run in an oracle batch, under an identifier without blanks. */
+export interface OracleJob {
+  readonly id: string;
+  readonly workload: Workload;
+  readonly runs: number;
+}
+
+/**
+ * Resolves every operation to absolute addresses. Throws a UsageError (code `host`) for a map
+ * without `at=`: its placement would depend on the oracle's own address-space layout (PLACE-1).
+ */
+export function lowerWorkload(workload: Workload): LoweredWorkload {
+  const maps = new Map<string, MapOp & { at: bigint }>();
+  const lines: string[] = [];
+  const sourceOp: number[] = [];
+  const base = (name: string): bigint => {
+    const map = maps.get(name);
+    // The parser guarantees every name is mapped before use.
+    if (map === undefined) throw new UsageError('unknown-name', `unknown mapping '${name}'`);
+    return map.at;
+  };
+  workload.ops.forEach((op, index) => {
+    let line: string;
+    switch (op.kind) {
+      case 'map': {
+        const at = op.at;
+        if (at === undefined) {
+          throw new UsageError(
+            'host',
+            `the kernel oracle needs an address for map '${op.name}' (add at=ADDR: without it the ` +
+              `kernel places it next to the oracle's own libraries and the result depends on ASLR, PLACE-1)`,
+            op.pos,
+          );
+        }
+        maps.set(op.name, { ...op, at });
+        line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}`;
+        break;
+      }
+      case 'touch': {
+        const addr = formatAddress(base(op.name) + op.offset);
+        line = `touch ${addr} ${op.len} ${op.stride ?? PAGE_SIZE} ${op.write ? 'w' : 'r'}`;
+        break;
+      }
+      case 'madvise':
+        line = `madvise ${formatAddress(base(op.name) + op.offset)} ${op.len} ${MADV_NUMBERS[op.advice]}`;
+        break;
+      case 'munmap':
+        line = `munmap ${formatAddress(base(op.name) + op.offset)} ${op.len}`;
+        break;
+      case 'mprotect':
+        line = `mprotect ${formatAddress(base(op.name) + op.offset)} ${op.len} ${PROT_BITS[op.prot]}`;
+        break;
+      case 'pressure': {
+        // Every range ever mapped: holes only make MADV_PAGEOUT skip them.
+        const ranges = [...maps.values()].map((m) => `${formatAddress(m.at)} ${m.size}`);
+        line = ['pressure', ...ranges].join(' ');
+        break;
+      }
+      case 'report':
+        line = `report ${op.label}`;
+        break;
+    }
+    lines.push(line);
+    sourceOp.push(index);
+  });
+  return { lines, sourceOp };
+}
+
+/** The oracle's input for several workloads, each run `runs` times in its own forked process. */
+export function lowerBatch(jobs: readonly OracleJob[]): {
+  text: string;
+  lowered: LoweredWorkload[];
+} {
+  const parts: string[] = [];
+  const lowered = jobs.map((job) => {
+    if (!/^\S+$/.test(job.id)) throw new UsageError('option', `bad oracle job id '${job.id}'`);
+    const l = lowerWorkload(job.workload);
+    parts.push(`workload ${job.id} ${job.runs}`, ...l.lines, 'done');
+    return l;
+  });
+  return { text: `${parts.join('\n')}\n`, lowered };
+}

@@ -1,0 +1,68 @@
+// Tests of lowering a workload to the kernel oracle's resolved op list.
+
+import { describe, expect, it } from 'vitest';
+import { lowerBatch, lowerWorkload } from '../../../src/workload/lower.js';
+import { parseWorkload } from '../../../src/workload/parse.js';
+import { UsageError } from '../../../src/util/errors.js';
+
+const lower = (text: string) => lowerWorkload(parseWorkload(text, 'w.ptw'));
+
+describe('lowerWorkload', () => {
+  it('resolves names to absolute addresses and adds offsets from the original start', () => {
+    const { lines, sourceOp } = lower(
+      [
+        'map a 4M at=0x40000000 prot=r',
+        'map b 2M at=2G',
+        'munmap a +0 1M',
+        'touch a +3M 1M stride=64K read',
+        'touch b +4K 8K',
+        'madvise a +2M 2M dontneed',
+        'madvise b +0 2M dontneed_locked',
+        'mprotect b +0 1M rwx',
+        'pressure',
+        'report done',
+      ].join('\n'),
+    );
+    expect(lines).toEqual([
+      'map 0x40000000 4194304 1',
+      'map 0x80000000 2097152 3',
+      'munmap 0x40000000 1048576',
+      'touch 0x40300000 1048576 65536 r',
+      'touch 0x80001000 8192 4096 w',
+      'madvise 0x40200000 2097152 4',
+      'madvise 0x80000000 2097152 24',
+      'mprotect 0x80000000 1048576 7',
+      'pressure 0x40000000 4194304 0x80000000 2097152',
+      'report done',
+    ]);
+    expect(sourceOp).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('refuses a map without at= with a host error at the map', () => {
+    let error: unknown;
+    try {
+      lower('map a 2M at=1G\nmap b 2M\ntouch b +0 1');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).code).toBe('host');
+    expect((error as UsageError).where).toEqual({ file: 'w.ptw', line: 2, col: 1 });
+    expect((error as UsageError).message).toContain(`map 'b' (add at=ADDR`);
+  });
+});
+
+describe('lowerBatch', () => {
+  it('frames each workload with its id and run count', () => {
+    const w = parseWorkload('map a 2M at=1G\nreport r', 'w.ptw');
+    const { text, lowered } = lowerBatch([
+      { id: 'x', workload: w, runs: 3 },
+      { id: 'y', workload: w, runs: 1 },
+    ]);
+    expect(text).toBe(
+      'workload x 3\nmap 0x40000000 2097152 3\nreport r\ndone\n' +
+        'workload y 1\nmap 0x40000000 2097152 3\nreport r\ndone\n',
+    );
+    expect(lowered).toHaveLength(2);
+  });
+});
