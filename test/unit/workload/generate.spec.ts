@@ -1,0 +1,60 @@
+// Tests of the seeded workload generator: reproducible, valid for the parser and the oracle.
+
+import { describe, expect, it } from 'vitest';
+import { generateWorkload } from '../../../src/workload/generate.js';
+import { parseWorkload } from '../../../src/workload/parse.js';
+import { lowerWorkload } from '../../../src/workload/lower.js';
+
+const GiB = 1n << 30n;
+const SEEDS = Array.from({ length: 200 }, (_, i) => i + 1);
+
+describe('generateWorkload', () => {
+  it('gives the same text for the same seed and different texts for different seeds', () => {
+    expect(generateWorkload(42)).toBe(generateWorkload(42));
+    const texts = new Set(SEEDS.map((s) => generateWorkload(s)));
+    expect(texts.size).toBe(SEEDS.length);
+  });
+
+  it('produces 10..40 parsable ops (reports aside), every map with at= at or above 1 GiB', () => {
+    for (const seed of SEEDS) {
+      const w = parseWorkload(generateWorkload(seed), `seed-${seed}.ptw`);
+      const ops = w.ops.filter((o) => o.kind !== 'report');
+      expect(ops.length, `seed ${seed}`).toBeGreaterThanOrEqual(10);
+      expect(ops.length, `seed ${seed}`).toBeLessThanOrEqual(41);
+      for (const op of w.ops) {
+        if (op.kind === 'map') expect(op.at! >= GiB, `seed ${seed}`).toBe(true);
+      }
+      expect(() => lowerWorkload(w)).not.toThrow();
+    }
+  });
+
+  it('mixes every operation kind and both sharing and separate PMD slots over 200 seeds', () => {
+    const kinds = new Set<string>();
+    const advices = new Set<string>();
+    let shared = 0;
+    for (const seed of SEEDS) {
+      const w = parseWorkload(generateWorkload(seed), 'g.ptw');
+      const slots = new Map<bigint, number>();
+      for (const op of w.ops) {
+        kinds.add(op.kind === 'touch' && !op.write ? 'touch-read' : op.kind);
+        if (op.kind === 'madvise') advices.add(op.advice);
+        if (op.kind === 'map') {
+          const first = op.at! / (2n << 20n);
+          const last = (op.at! + op.size - 1n) / (2n << 20n);
+          for (const s of [first, last]) slots.set(s, (slots.get(s) ?? 0) + 1);
+        }
+      }
+      if ([...slots.values()].some((n) => n > 1)) shared++;
+    }
+    expect([...kinds].sort()).toEqual(
+      ['madvise', 'map', 'mprotect', 'munmap', 'pressure', 'report', 'touch', 'touch-read'].sort(),
+    );
+    expect([...advices].sort()).toEqual(['dontneed', 'free', 'hugepage', 'nohugepage']);
+    expect(shared).toBeGreaterThan(20);
+  });
+
+  it('respects minOps and maxOps', () => {
+    const w = parseWorkload(generateWorkload(3, { minOps: 5, maxOps: 5, badOpRate: 0 }), 'g.ptw');
+    expect(w.ops.filter((o) => o.kind !== 'report')).toHaveLength(5);
+  });
+});
