@@ -20,7 +20,7 @@
  *   report INDEX DVMPTE DRSS VMPTE RSS   kB deltas against the baseline, then absolute kB
  *   error INDEX ERRNO             the op at INDEX failed (ERRNO is a name, or SIGSEGV/SIGBUS)
  *   refuse INDEX REASON...        the op would touch the helper's own 512 GiB slots; not run
- *   final DVMPTE DRSS             after the last op of a run that did not fail
+ *   final DVMPTE DRSS             after the last op, or after the failing op (the run stops)
  *   end ID RUN STATUS             the run ended (STATUS ok, or crash:SIGNAL)
  * INDEX is the 0-based op index inside its workload. Exit status: 0, or 2 on malformed input.
  *
@@ -516,7 +516,7 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 			p = put_str(p, " ");
 			p = put_str(p, rc == -SIGSEGV ? "SIGSEGV" : rc == -SIGBUS ? "SIGBUS" : errno_name(rc));
 			emit(p);
-			_exit(0);
+			break;
 		}
 		if (o->kind == OP_REPORT) {
 			read_status(status_fd, &vmpte, &rss);

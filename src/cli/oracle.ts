@@ -25,7 +25,7 @@ export interface KernelRun {
   readonly reports: readonly KernelReport[];
   /** The op that failed (the run stops there), with the errno name or SIGSEGV. */
   readonly error?: { readonly line: number; readonly col: number; readonly errno: string };
-  /** Counters after the last op, when no op failed. */
+  /** Counters after the last op run (the failing one included: madvise may fail after zapping). */
   readonly final?: { readonly vmpte_kb: number; readonly rss_anon_kb: number };
   /** True when every run printed exactly the same reports and error. */
   readonly deterministic: boolean;
