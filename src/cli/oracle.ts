@@ -111,8 +111,8 @@ function thpModes(): string {
 }
 
 /**
- * Whether the kernel oracle can run here: Linux with VmPTE in /proc, a C compiler, and THP in the
- * `madvise` mode the simulator assumes (spec THP rules).
+ * Whether the kernel oracle can run here: Linux with VmPTE in /proc, a C compiler, THP in the
+ * `madvise` mode the simulator assumes (spec THP rules), and no swap (see docs/fidelity.md).
  */
 export function oracleAvailability(): { ok: true } | { ok: false; reason: string } {
   const h = helper();
@@ -124,7 +124,23 @@ export function oracleAvailability(): { ok: true } | { ok: false; reason: string
       reason: `THP mode is '${enabled}' (2 MiB: '${pmd}'); the simulator models 'madvise' only`,
     };
   }
+  if (swapActive()) {
+    return {
+      ok: false,
+      reason:
+        'swap is active: `pressure` and MADV_PAGEOUT would swap anonymous pages out (swapoff -a)',
+    };
+  }
   return { ok: true };
+}
+
+/** True when /proc/swaps lists a swap area (the oracle's `pressure` assumes there is none). */
+function swapActive(): boolean {
+  try {
+    return readFileSync('/proc/swaps', 'utf8').trim().split('\n').length > 1;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the helper on a batch and returns its raw stdout. */
