@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerSim } from './commands/sim.js';
 import { registerDemo } from './commands/demo.js';
+import { registerVerify } from './commands/verify.js';
 
 /** Builds the command tree; commands throw UsageError, which main.ts turns into exit status 2. */
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
   registerSim(program);
+  registerVerify(program);
   registerDemo(program);
   return program;
 }
