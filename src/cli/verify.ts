@@ -1,0 +1,159 @@
+// `ptlab verify` as data: the same workload in the simulator and on the host kernel, compared
+// report by report (VmPTE and RssAnon) and on the error that stopped the run.
+
+import type { Workload } from '../workload/types.js';
+import { runWorkload } from '../workload/run.js';
+import type { SimOptions } from '../workload/run.js';
+import type { UsageError } from '../util/errors.js';
+import { runOnKernel } from './oracle.js';
+import type { KernelRun } from './oracle.js';
+
+/** VmPTE and RssAnon in kB at one report. */
+export interface Counters {
+  readonly vmpte_kb: number;
+  readonly rss_anon_kb: number;
+}
+
+/** The failing op of a run: its source line and errno name (or SIGSEGV). */
+export interface RunError {
+  readonly line: number;
+  readonly errno: string;
+}
+
+/** One report on both sides; a side is missing when that run stopped earlier. */
+export interface ReportComparison {
+  readonly label: string;
+  readonly line: number;
+  readonly sim?: Counters;
+  readonly kernel?: Counters;
+  readonly equal: boolean;
+}
+
+/** The comparison of one workload. `exact` means every report and the error agree. */
+export interface VerifyResult {
+  readonly file: string;
+  readonly exact: boolean;
+  readonly reports: readonly ReportComparison[];
+  readonly error: { readonly sim?: RunError; readonly kernel?: RunError; readonly equal: boolean };
+  /** Whether every kernel run printed the same thing. */
+  readonly deterministic: boolean;
+  /** The host's THP modes, as the oracle read them. */
+  readonly thp: string;
+}
+
+/** What verify needs from a simulator result (the contract of `runWorkload`). */
+export interface SimOutcome {
+  readonly reports: readonly (Counters & { readonly label: string; readonly line: number })[];
+  /** Counters after the last op run; compared when both sides have them. */
+  readonly final?: Counters;
+  readonly error?: UsageError;
+}
+
+/** Options of {@link verifyWorkload}: the simulator's, plus the number of kernel runs. */
+export type VerifyOptions = SimOptions & {
+  /** Kernel runs, each in a fresh process; all must agree (default 3). */
+  readonly runs?: number;
+};
+
+function simError(error: UsageError | undefined): RunError | undefined {
+  if (error === undefined) return undefined;
+  return { line: error.where?.line ?? 0, errno: error.errno ?? `${error.code}: ${error.message}` };
+}
+
+/** Compares a simulator outcome with a kernel run of the same workload. */
+export function compareRuns(workload: Workload, sim: SimOutcome, kernel: KernelRun): VerifyResult {
+  const n = Math.max(sim.reports.length, kernel.reports.length);
+  const reports: ReportComparison[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = sim.reports[i];
+    const k = kernel.reports[i];
+    const head = s ?? k;
+    const pick = (c: Counters): Counters => ({ vmpte_kb: c.vmpte_kb, rss_anon_kb: c.rss_anon_kb });
+    const simSide = s === undefined ? {} : { sim: pick(s) };
+    const kernelSide = k === undefined ? {} : { kernel: pick(k) };
+    const equal =
+      s !== undefined &&
+      k !== undefined &&
+      s.line === k.line &&
+      s.vmpte_kb === k.vmpte_kb &&
+      s.rss_anon_kb === k.rss_anon_kb;
+    reports.push({ label: head.label, line: head.line, ...simSide, ...kernelSide, equal });
+  }
+  if (sim.final !== undefined && kernel.final !== undefined) {
+    const f = { vmpte_kb: sim.final.vmpte_kb, rss_anon_kb: sim.final.rss_anon_kb };
+    const equal =
+      f.vmpte_kb === kernel.final.vmpte_kb && f.rss_anon_kb === kernel.final.rss_anon_kb;
+    reports.push({ label: '(final)', line: 0, sim: f, kernel: kernel.final, equal });
+  }
+  const se = simError(sim.error);
+  const ke = kernel.error;
+  const errorEqual = se?.line === ke?.line && se?.errno === ke?.errno;
+  const error = {
+    ...(se ? { sim: se } : {}),
+    ...(ke ? { kernel: { line: ke.line, errno: ke.errno } } : {}),
+    equal: errorEqual,
+  };
+  return {
+    file: workload.file,
+    exact: errorEqual && kernel.deterministic && reports.every((r) => r.equal),
+    reports,
+    error,
+    deterministic: kernel.deterministic,
+    thp: kernel.thp,
+  };
+}
+
+/**
+ * Runs a workload in the simulator and on the host kernel (every map needs `at=`) and compares.
+ *
+ * @example verifyWorkload(parseWorkload(text, 'x.ptw')).exact
+ */
+export function verifyWorkload(workload: Workload, options: VerifyOptions = {}): VerifyResult {
+  const { runs, ...simOptions } = options;
+  const kernel = runOnKernel(workload, { runs: runs ?? 3 });
+  const sim = runWorkload(workload, simOptions);
+  return compareRuns(workload, sim, kernel);
+}
+
+function side(c: Counters | undefined, key: keyof Counters): string {
+  return c === undefined ? '-' : String(c[key]);
+}
+
+/** A plain-text table of a comparison, differing rows marked with `!`. */
+export function formatVerify(result: VerifyResult): string {
+  const first = result.reports.find((r) => !r.equal);
+  const verdict = result.exact
+    ? `exact (${result.reports.length} reports)`
+    : first
+      ? `DIFFERS first at report '${first.label}' (line ${first.line})`
+      : !result.error.equal
+        ? 'DIFFERS in the error'
+        : 'kernel side not deterministic';
+  const rows = [
+    ['', 'report', 'line', 'VmPTE sim', 'VmPTE kernel', 'RssAnon sim', 'RssAnon kernel'],
+  ];
+  for (const r of result.reports) {
+    rows.push([
+      r.equal ? ' ' : '!',
+      r.label,
+      String(r.line),
+      side(r.sim, 'vmpte_kb'),
+      side(r.kernel, 'vmpte_kb'),
+      side(r.sim, 'rss_anon_kb'),
+      side(r.kernel, 'rss_anon_kb'),
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const table = rows.map((row) =>
+    row.map((cell, c) => (c <= 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '),
+  );
+  const err = (e: RunError | undefined): string => (e ? `${e.errno} at line ${e.line}` : 'none');
+  const lines = [
+    `verify ${result.file}: ${verdict}`,
+    ...table.map((t) => `  ${t.trimEnd()}`),
+    `  error: sim ${err(result.error.sim)}, kernel ${err(result.error.kernel)}${result.error.equal ? '' : '  !'}`,
+  ];
+  if (!result.deterministic)
+    lines.push('  kernel runs disagreed with each other (not deterministic)');
+  return lines.join('\n');
+}
