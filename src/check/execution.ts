@@ -1,0 +1,208 @@
+// One execution of a program: a fresh instance whose thread generators are stepped one shared step
+// at a time in the order a scheduler chooses (loom's `Execution`, re-created for every iteration).
+
+import { UsageError } from '../util/errors.js';
+import type { ProgramInstance, Program, Step, ThreadBody, Violation } from './program.js';
+import type { PendingStep, TraceStep } from './result.js';
+import { MAX_THREADS, type ExecutionView } from './scheduler.js';
+
+/** How an execution ended. */
+export type ExecutionEnd = 'finished' | 'violation' | 'deadlock' | 'step-limit' | 'redundant';
+
+/** A running program instance plus the record of the steps it took. */
+export class Execution implements ExecutionView {
+  readonly threadCount: number;
+  readonly names: readonly string[];
+  depth = 0;
+  current = -1;
+  /** Threads not yet finished. */
+  live: number;
+  /** The violation that ended the execution, once one occurred. */
+  violation: Violation | undefined;
+  /** Index of the step that raised `violation`, or null when it arose outside a step. */
+  failedStep: number | null = null;
+  /** Thread chosen at each step: the schedule. */
+  readonly schedule: number[] = [];
+  /** Step performed at each position. */
+  readonly steps: Step[] = [];
+
+  private readonly bodies: ThreadBody[];
+  private readonly next: (Step | null)[];
+
+  private constructor(readonly instance: ProgramInstance) {
+    const threads = instance.threads;
+    if (threads.length === 0 || threads.length > MAX_THREADS) {
+      throw new UsageError(
+        'option',
+        `a checked program needs 1 to ${MAX_THREADS} threads, got ${threads.length}`,
+      );
+    }
+    this.threadCount = threads.length;
+    this.names = threads.map((t) => t.name);
+    this.bodies = threads.map((t) => t.body);
+    this.next = new Array<Step | null>(threads.length).fill(null);
+    this.live = threads.length;
+  }
+
+  /** Creates a fresh instance of `program` and runs each thread up to its first step. */
+  static start(program: Program): Execution {
+    let instance: ProgramInstance;
+    try {
+      instance = program.create();
+    } catch (err) {
+      const ex = new Execution({ threads: [{ name: 'create', body: emptyBody() }] });
+      ex.violation = toViolation(err, 'create()', 'program.create()');
+      return ex;
+    }
+    const ex = new Execution(instance);
+    for (let t = 0; t < ex.threadCount && ex.violation === undefined; t++) ex.resume(t);
+    return ex;
+  }
+
+  pending(t: number): Step | null {
+    return this.next[t];
+  }
+
+  /** The mask of threads whose next step can run now; sets `violation` if a guard throws. */
+  enabledMask(): number {
+    let mask = 0;
+    for (let t = 0; t < this.threadCount; t++) {
+      const s = this.next[t];
+      if (s === null) continue;
+      if (s.enabled === undefined) {
+        mask |= 1 << t;
+        continue;
+      }
+      try {
+        if (s.enabled()) mask |= 1 << t;
+      } catch (err) {
+        this.violation = toViolation(err, this.names[t], s.label);
+        return 0;
+      }
+    }
+    return mask;
+  }
+
+  /** Like {@link enabledMask} but a throwing guard counts as blocked and is not recorded. */
+  enabledMaskQuiet(): number {
+    let mask = 0;
+    for (let t = 0; t < this.threadCount; t++) {
+      const s = this.next[t];
+      if (s === null) continue;
+      try {
+        if (s.enabled === undefined || s.enabled()) mask |= 1 << t;
+      } catch {
+        continue;
+      }
+    }
+    return mask;
+  }
+
+  /** Performs the pending step of thread `t`; false when it raised a violation. */
+  step(t: number): boolean {
+    const s = this.next[t];
+    if (s === null) throw new Error(`thread ${t} has finished`);
+    this.schedule.push(t);
+    this.steps.push(s);
+    this.depth++;
+    this.current = t;
+    return this.resume(t);
+  }
+
+  /** Runs the program's final check (all threads finished); false when it reports a violation. */
+  finalCheck(): boolean {
+    const check = this.instance.finalCheck;
+    if (check === undefined) return true;
+    try {
+      this.violation = check();
+    } catch (err) {
+      this.violation = toViolation(err, 'finalCheck', 'finalCheck()');
+    }
+    return this.violation === undefined;
+  }
+
+  /** The program's `describeState()`, guarded so a throwing dump cannot hide the finding. */
+  describeState(): string | undefined {
+    const describe = this.instance.describeState;
+    if (describe === undefined) return undefined;
+    try {
+      return describe();
+    } catch (err) {
+      return `describeState() threw: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** The steps performed, as data. */
+  trace(): TraceStep[] {
+    return this.steps.map((s, index) => {
+      const thread = this.schedule[index];
+      return {
+        index,
+        thread,
+        threadName: this.names[thread],
+        label: s.label,
+        obj: s.obj,
+        access: s.access,
+      };
+    });
+  }
+
+  /** The unfinished threads with their next steps; `enabled` is the mask at the end. */
+  pendingSteps(enabled: number): PendingStep[] {
+    const out: PendingStep[] = [];
+    for (let t = 0; t < this.threadCount; t++) {
+      const s = this.next[t];
+      if (s === null) continue;
+      out.push({
+        thread: t,
+        threadName: this.names[t],
+        label: s.label,
+        obj: s.obj,
+        access: s.access,
+        blocked: (enabled & (1 << t)) === 0,
+      });
+    }
+    return out;
+  }
+
+  private resume(t: number): boolean {
+    const label = this.next[t]?.label ?? '(start)';
+    try {
+      const r = this.bodies[t].next();
+      if (r.done === true) {
+        this.next[t] = null;
+        this.live--;
+      } else {
+        this.next[t] = r.value;
+      }
+      return true;
+    } catch (err) {
+      this.violation = toViolation(err, this.names[t], label);
+      this.failedStep = this.depth > 0 && this.current === t ? this.depth - 1 : null;
+      return false;
+    }
+  }
+}
+
+/** A thread's exception as a violation: its own when it is a ViolationSignal, else an assertion. */
+export function toViolation(err: unknown, thread: string, label: string): Violation {
+  if (isViolationSignal(err)) return err.violation;
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    kind: 'assertion',
+    message: `${thread} threw ${e.name}: ${e.message}`,
+    details: { thread, step: label, stack: e.stack ?? `${e.name}: ${e.message}` },
+  };
+}
+
+// Duck-typed so a scenario bundled with its own copy of ptlab still reports violations.
+function isViolationSignal(err: unknown): err is { violation: Violation } {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { name?: unknown }).name === 'ViolationSignal' &&
+    typeof (err as { violation?: unknown }).violation === 'object'
+  );
+}
+
+function* emptyBody(): ThreadBody {}

@@ -1,0 +1,41 @@
+// Public API of the generic model checker (src/check): what paths, the CLI and users import.
+
+export type {
+  Access,
+  Program,
+  ProgramInstance,
+  Step,
+  ThreadBody,
+  ThreadSpec,
+  Violation,
+  ViolationKind,
+} from './program.js';
+export { ViolationSignal, violate } from './program.js';
+export { runCheck } from './runner.js';
+export {
+  resolveCheckOptions,
+  type CheckOptions,
+  type CheckProgress,
+  type ResolvedCheckOptions,
+  type StrategyName,
+} from './options.js';
+export type {
+  CheckBounded,
+  CheckFail,
+  CheckLimit,
+  CheckPass,
+  CheckResult,
+  CheckStats,
+  PendingStep,
+  TraceStep,
+} from './result.js';
+export { decodeSchedule, encodeSchedule, type Schedule } from './schedule.js';
+export { MAX_THREADS, type ExecutionView, type Scheduler } from './scheduler.js';
+export {
+  DfsScheduler,
+  PctScheduler,
+  RandomScheduler,
+  ReplayScheduler,
+  createScheduler,
+  type DfsOptions,
+} from './scheduler/index.js';

@@ -1,0 +1,197 @@
+// The model-checking loop (loom's model.rs): run executions from scratch, as the scheduler
+// directs, until a violation, exhaustion, or a limit; the outcome is returned as data.
+
+import { Execution } from './execution.js';
+import { resolveCheckOptions, type CheckOptions, type ResolvedCheckOptions } from './options.js';
+import type { Program, Violation } from './program.js';
+import type { CheckFail, CheckLimit, CheckResult, CheckStats } from './result.js';
+import { encodeSchedule } from './schedule.js';
+import type { Scheduler } from './scheduler.js';
+import { DfsScheduler, createScheduler } from './scheduler/index.js';
+
+/**
+ * Checks `program` under the interleavings the chosen strategy explores.
+ * @example
+ * const result = runCheck(program, { strategy: 'dfs' });
+ * if (result.verdict === 'fail') console.log(result.violation.message, result.schedule);
+ */
+export function runCheck(program: Program, options?: CheckOptions): CheckResult {
+  const opts = resolveCheckOptions(options);
+  const run = new Run(program, opts);
+  if (opts.scheduler !== undefined) return run.explore(opts.scheduler);
+  const max = opts.maxPreemptions;
+  if (opts.strategy !== 'dfs' || max === undefined || !opts.iterativeBounding) {
+    return run.explore(createScheduler(opts));
+  }
+  // Iterative bounding (as CHESS): the first failure found has the fewest preemptions.
+  let result: CheckResult | undefined;
+  for (let bound = 0; bound <= max; bound++) {
+    result = run.explore(new DfsScheduler({ dpor: false, maxPreemptions: bound }), bound);
+    if (result.verdict !== 'bounded' || !result.limits.includes('maxPreemptions')) return result;
+    if (result.limits.some((l) => l !== 'maxPreemptions' && l !== 'maxSteps')) return result;
+  }
+  return result as CheckResult;
+}
+
+/** One run's counters and limits, shared by the successive bounds of iterative bounding. */
+class Run {
+  private executions = 0;
+  private redundant = 0;
+  private steps = 0;
+  private maxDepth = 0;
+  private stepLimitHit = false;
+  private readonly start: number | undefined;
+
+  constructor(
+    private readonly program: Program,
+    private readonly opts: ResolvedCheckOptions,
+  ) {
+    this.start = opts.now?.();
+  }
+
+  /** Runs executions from `scheduler` until it is done, a violation, or a limit. */
+  explore(scheduler: Scheduler, preemptionBound?: number): CheckResult {
+    const opts = this.opts;
+    const stats = (): CheckStats => this.stats(scheduler.strategy, preemptionBound);
+    for (;;) {
+      const limit = this.limitReached();
+      if (limit !== undefined) {
+        return { verdict: 'bounded', program: this.program.name, limits: [limit], stats: stats() };
+      }
+      if (!scheduler.newExecution()) break;
+      const fail = this.execute(scheduler, stats);
+      if (fail !== undefined) return fail;
+      if (
+        opts.onProgress !== undefined &&
+        (this.executions + this.redundant) % opts.progressInterval === 0
+      ) {
+        const elapsed = this.elapsed();
+        opts.onProgress({
+          executions: this.executions,
+          depth: this.maxDepth,
+          steps: this.steps,
+          ...(elapsed !== undefined ? { elapsedMs: elapsed } : {}),
+        });
+      }
+    }
+    const limits: CheckLimit[] = [...scheduler.boundsHit()];
+    if (this.stepLimitHit) limits.push('maxSteps');
+    if (limits.length === 0 && scheduler.exhaustive()) {
+      return { verdict: 'pass', program: this.program.name, exhaustive: true, stats: stats() };
+    }
+    return { verdict: 'bounded', program: this.program.name, limits, stats: stats() };
+  }
+
+  /** Runs one execution to its end; returns the failure when it found one. */
+  private execute(scheduler: Scheduler, stats: () => CheckStats): CheckFail | undefined {
+    const ex = Execution.start(this.program);
+    const maxSteps = this.opts.maxSteps;
+    let violation: Violation | undefined;
+    let enabled = 0;
+    let redundant = false;
+    for (;;) {
+      if (ex.violation !== undefined) break;
+      if (ex.live === 0) {
+        ex.finalCheck();
+        break;
+      }
+      if (ex.depth >= maxSteps) {
+        this.stepLimitHit = true;
+        if (this.opts.failOnStepLimit) violation = stepLimit(ex, maxSteps);
+        break;
+      }
+      enabled = ex.enabledMask();
+      if (ex.violation !== undefined) break;
+      const t = scheduler.nextTask(ex, enabled);
+      if (enabled === 0) {
+        violation = deadlock(ex);
+        break;
+      }
+      if (t === null) {
+        redundant = true;
+        break;
+      }
+      const step = ex.pending(t);
+      if (step === null || (enabled & (1 << t)) === 0) {
+        throw new Error(`scheduler ${scheduler.strategy} chose thread ${t}, which cannot run`);
+      }
+      ex.step(t);
+      scheduler.stepped?.(ex, t, step);
+    }
+    this.steps += ex.depth;
+    if (ex.depth > this.maxDepth) this.maxDepth = ex.depth;
+    if (redundant) {
+      this.redundant++;
+      return undefined;
+    }
+    this.executions++;
+    violation ??= ex.violation;
+    if (violation === undefined) return undefined;
+    const state = ex.describeState();
+    return {
+      verdict: 'fail',
+      program: this.program.name,
+      violation,
+      schedule: encodeSchedule({ threadCount: ex.threadCount, steps: ex.schedule }),
+      threads: ex.names,
+      trace: ex.trace(),
+      failedStep: ex.failedStep,
+      pending: ex.pendingSteps(ex.live > 0 ? ex.enabledMaskQuiet() : 0),
+      ...(state !== undefined ? { state } : {}),
+      stats: stats(),
+    };
+  }
+
+  private limitReached(): CheckLimit | undefined {
+    if (this.executions + this.redundant >= this.opts.maxIterations) return 'maxIterations';
+    const maxTime = this.opts.maxTime;
+    if (maxTime !== undefined && (this.elapsed() ?? 0) >= maxTime) return 'maxTime';
+    return undefined;
+  }
+
+  private elapsed(): number | undefined {
+    const now = this.opts.now;
+    return now === undefined || this.start === undefined ? undefined : now() - this.start;
+  }
+
+  private stats(strategy: string, preemptionBound: number | undefined): CheckStats {
+    const elapsedMs = this.elapsed();
+    return {
+      executions: this.executions,
+      redundant: this.redundant,
+      steps: this.steps,
+      maxDepth: this.maxDepth,
+      strategy,
+      seed: this.opts.seed,
+      ...(preemptionBound !== undefined ? { preemptionBound } : {}),
+      ...(elapsedMs !== undefined ? { elapsedMs } : {}),
+    };
+  }
+}
+
+function deadlock(ex: Execution): Violation {
+  const details: Record<string, string> = {};
+  const parts: string[] = [];
+  for (const p of ex.pendingSteps(0)) {
+    const key = p.threadName in details ? `${p.threadName}#${p.thread}` : p.threadName;
+    details[key] = `blocked at '${p.label}' on ${p.obj}`;
+    parts.push(`${key} at '${p.label}' (${p.obj})`);
+  }
+  return {
+    kind: 'deadlock',
+    message: `deadlock: every unfinished thread is blocked: ${parts.join(', ')}`,
+    details,
+  };
+}
+
+function stepLimit(ex: Execution, maxSteps: number): Violation {
+  const details: Record<string, string> = {};
+  for (const p of ex.pendingSteps(0)) details[p.threadName] = `next: '${p.label}' on ${p.obj}`;
+  return {
+    kind: 'step-limit',
+    message:
+      `step limit: the execution ran ${maxSteps} steps without finishing; ` +
+      'a livelock or an unbounded retry loop (raise maxSteps if the program is just long)',
+    details,
+  };
+}

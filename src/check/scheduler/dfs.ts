@@ -1,0 +1,166 @@
+// Exhaustive depth-first exploration (shuttle's dfs.rs, loom's path), optionally reduced by
+// source-DPOR with sleep sets (see dpor.ts) or bounded by a number of preemptions.
+
+import { InvariantError } from '../../util/assert.js';
+import { Path } from '../path.js';
+import type { Step } from '../program.js';
+import type { CheckLimit } from '../result.js';
+import { lowestThread, type ExecutionView, type Scheduler } from '../scheduler.js';
+import { RaceAnalysis, isWrite } from './dpor.js';
+
+/** Options of {@link DfsScheduler}. */
+export interface DfsOptions {
+  /** Prune with source-DPOR and sleep sets. Must be false when `maxPreemptions` is set. */
+  readonly dpor: boolean;
+  /** Explore only schedules with at most this many preemptions. Default: unbounded. */
+  readonly maxPreemptions?: number;
+}
+
+/**
+ * Depth-first exploration of every schedule, or with DPOR of at least one schedule per class of
+ * equivalent ones (same order of every pair of conflicting steps). A preemption is a switch away
+ * from a thread that could have continued; the bounded mode is plain DFS, since DPOR's pruning is
+ * only sound when every schedule is allowed (Coons, Musuvathi, McKinley, OOPSLA 2013).
+ */
+export class DfsScheduler implements Scheduler {
+  readonly strategy: string;
+  private readonly path = new Path();
+  private readonly races: RaceAnalysis | null;
+  private readonly bound: number;
+  /** Position of the next step in the current execution. */
+  private pos = 0;
+  /** Frames below this index are replayed; the frame at it takes its new choice. */
+  private branch = -1;
+  private started = false;
+  private cut = false;
+  /** The step taken last, for the sleep-set filter of the next frame. */
+  private lastTaken: Step | null = null;
+
+  constructor(options: DfsOptions) {
+    if (options.dpor && options.maxPreemptions !== undefined) {
+      throw new InvariantError('DPOR cannot be combined with a preemption bound', options);
+    }
+    this.races = options.dpor ? new RaceAnalysis() : null;
+    this.bound = options.maxPreemptions ?? Infinity;
+    this.strategy = options.dpor
+      ? 'dfs+dpor'
+      : options.maxPreemptions !== undefined
+        ? `dfs(preemptions<=${options.maxPreemptions})`
+        : 'dfs';
+  }
+
+  newExecution(): boolean {
+    this.pos = 0;
+    if (!this.started) {
+      this.started = true;
+      this.branch = -1;
+      return true;
+    }
+    const path = this.path;
+    const i = path.nextBranch();
+    if (i < 0) return false;
+    const todo = path.todo(i);
+    // Prefer the thread that ran before the branch point: it costs no preemption.
+    const prev = i > 0 ? path.chosen[i - 1] : -1;
+    const t = prev >= 0 && (todo & (1 << prev)) !== 0 ? prev : lowestThread(todo);
+    path.chosen[i] = t;
+    path.done[i] |= 1 << t;
+    this.branch = i;
+    return true;
+  }
+
+  nextTask(view: ExecutionView, enabled: number): number | null {
+    const path = this.path;
+    const pos = this.pos;
+    if (pos === 0 && this.races !== null) this.races.reset(view.threadCount);
+    if (pos < path.len) {
+      const t = path.chosen[pos];
+      if ((enabled & (1 << t)) === 0 || enabled !== path.enabled[pos]) {
+        throw new InvariantError(
+          `nondeterministic program: replaying step ${pos} found enabled threads ` +
+            `${maskString(enabled)} where an earlier execution had ${maskString(path.enabled[pos])}; ` +
+            'create() must build fresh state and threads must not read clocks or randomness',
+          { step: pos, thread: t },
+        );
+      }
+      return t;
+    }
+    if (this.races !== null) this.checkBlocked(view, enabled);
+    if (enabled === 0) return null;
+    const cur = view.current;
+    const curEnabled = cur >= 0 && (enabled & (1 << cur)) !== 0;
+    const preemptions = pos === 0 ? 0 : path.preemptions[pos - 1] + this.preempted(pos - 1);
+    const sleep = this.races !== null && pos > 0 ? this.sleepAfter(view, pos - 1) : 0;
+    const i = path.push(enabled, sleep, preemptions);
+    const awake = enabled & ~sleep;
+    if (awake === 0) return null;
+    let allowed = awake;
+    if (curEnabled && preemptions >= this.bound) {
+      allowed = awake & (1 << cur);
+      if (awake !== allowed) this.cut = true;
+    }
+    const t = curEnabled && (allowed & (1 << cur)) !== 0 ? cur : lowestThread(allowed);
+    path.backtrack[i] = this.races !== null ? 1 << t : allowed;
+    path.chosen[i] = t;
+    path.done[i] = 1 << t;
+    return t;
+  }
+
+  stepped(_view: ExecutionView, t: number, step: Step): void {
+    const pos = this.pos++;
+    this.lastTaken = step;
+    if (this.races !== null) this.races.record(t, step, pos >= this.branch ? this.path : null);
+  }
+
+  exhaustive(): boolean {
+    return !this.cut;
+  }
+
+  boundsHit(): readonly CheckLimit[] {
+    return this.cut ? ['maxPreemptions'] : [];
+  }
+
+  /** 1 when the step at frame `i` switched away from a thread that could have continued. */
+  private preempted(i: number): number {
+    const path = this.path;
+    const prev = i > 0 ? path.chosen[i - 1] : -1;
+    return prev >= 0 && path.chosen[i] !== prev && (path.enabled[i] & (1 << prev)) !== 0 ? 1 : 0;
+  }
+
+  /**
+   * The sleep set of the state after frame `i`: threads asleep or already explored at `i`, other
+   * than the one chosen, whose next step is independent of the step just taken.
+   */
+  private sleepAfter(view: ExecutionView, i: number): number {
+    const path = this.path;
+    const p = path.chosen[i];
+    let m = (path.sleep[i] | path.done[i]) & ~(1 << p);
+    if (m === 0) return 0;
+    const taken = this.lastTaken;
+    if (taken === null) return 0;
+    let out = 0;
+    while (m !== 0) {
+      const q = lowestThread(m);
+      m &= m - 1;
+      const s = view.pending(q);
+      if (s !== null && !(s.obj === taken.obj && (isWrite(s) || isWrite(taken)))) out |= 1 << q;
+    }
+    return out;
+  }
+
+  private checkBlocked(view: ExecutionView, enabled: number): void {
+    const races = this.races;
+    if (races === null) return;
+    for (let q = 0; q < view.threadCount; q++) {
+      if ((enabled & (1 << q)) !== 0) continue;
+      const s = view.pending(q);
+      if (s !== null) races.recordBlocked(q, s, this.path);
+    }
+  }
+}
+
+function maskString(mask: number): string {
+  const ts: number[] = [];
+  for (let t = 0; t < 31; t++) if ((mask & (1 << t)) !== 0) ts.push(t);
+  return `{${ts.join(',')}}`;
+}

@@ -1,0 +1,198 @@
+// Race analysis of source-DPOR (Abdulla, Aronis, Jonsson, Sagonas, "Optimal dynamic partial order
+// reduction", POPL 2014, Algorithm 1): happens-before vector clocks over the steps of one execution,
+// the races of each new step, and the initials of the reversed sequence added to backtrack sets.
+
+import type { Step } from '../program.js';
+import type { Path } from '../path.js';
+
+/** Two steps conflict when they touch the same object and are not both reads. */
+export function isWrite(step: Step): boolean {
+  return step.access !== 'read';
+}
+
+/**
+ * Happens-before tracking for one execution at a time, reused across executions. Event `k` is the
+ * step at path position `k`; its clock counts, per thread, that thread's events that happen before
+ * or equal it (program order plus conflicting accesses in execution order).
+ */
+export class RaceAnalysis {
+  private readonly objIds = new Map<string, number>();
+  private threads = 0;
+  private count = 0;
+  private tid = new Int32Array(256);
+  private local = new Int32Array(256);
+  private clocks = new Int32Array(256 * 4);
+  /** Clock of each thread's last event (row per thread). */
+  private threadClock = new Int32Array(16);
+  private lastWrite = new Int32Array(64).fill(-1);
+  private reads: number[][] = [];
+  private touched: number[] = [];
+  private readonly scratch = { clock: new Int32Array(4), first: new Int32Array(4) };
+  /** Last write each blocked thread was already checked against (dedupes virtual races). */
+  private checkedWrite = new Int32Array(4);
+
+  /** Starts a new execution of a program with `threads` threads. */
+  reset(threads: number): void {
+    if (threads !== this.threads) {
+      this.threads = threads;
+      this.threadClock = new Int32Array(threads * threads);
+      this.clocks = new Int32Array(this.tid.length * threads);
+      this.scratch.clock = new Int32Array(threads);
+      this.scratch.first = new Int32Array(threads);
+      this.checkedWrite = new Int32Array(threads);
+    } else {
+      this.threadClock.fill(0);
+    }
+    this.checkedWrite.fill(-1);
+    for (const o of this.touched) {
+      this.lastWrite[o] = -1;
+      this.reads[o].length = 0;
+    }
+    this.touched.length = 0;
+    this.count = 0;
+  }
+
+  /**
+   * Records the step thread `p` just performed (event number `this.count`). With `path`, first
+   * finds its races and adds the reversing thread to the backtrack set of each race's frame.
+   */
+  record(p: number, step: Step, path: Path | null): void {
+    const T = this.threads;
+    const k = this.count;
+    if (k === this.tid.length) this.grow();
+    const o = this.obj(step.obj);
+    const write = isWrite(step);
+    const clock = this.scratch.clock;
+    clock.set(this.threadClock.subarray(p * T, p * T + T));
+    const localIdx = clock[p];
+    const lw = this.lastWrite[o];
+    const reads = this.reads[o];
+    if (lw >= 0) this.join(clock, lw);
+    if (write) for (const r of reads) this.join(clock, r);
+    clock[p] = localIdx + 1;
+
+    if (path !== null) {
+      // The immediate conflicting predecessors not already ordered before p: a read races with
+      // the last write; a write with the reads since it, or with the write itself when none.
+      const before = this.threadClock;
+      if (write && reads.length > 0) {
+        for (const r of reads) {
+          if (this.tid[r] !== p && before[p * T + this.tid[r]] <= this.local[r]) {
+            this.reverse(r, k, p, clock, path);
+          }
+        }
+      } else if (lw >= 0 && this.tid[lw] !== p && before[p * T + this.tid[lw]] <= this.local[lw]) {
+        this.reverse(lw, k, p, clock, path);
+      }
+    }
+
+    this.tid[k] = p;
+    this.local[k] = localIdx;
+    this.clocks.set(clock, k * T);
+    this.threadClock.set(clock, p * T);
+    if (write) {
+      this.lastWrite[o] = k;
+      reads.length = 0;
+    } else {
+      reads.push(k);
+    }
+    this.count = k + 1;
+  }
+
+  /**
+   * A blocked thread `q` whose guard reads `step.obj`: its guard is treated as a read event at the
+   * current state, racing with the last write to the object when that write is not already ordered
+   * before `q`. Reversing such a race lets `q` take its step before the write that blocked it.
+   */
+  recordBlocked(q: number, step: Step, path: Path): void {
+    const T = this.threads;
+    const o = this.objIds.get(step.obj);
+    if (o === undefined) return;
+    const lw = this.lastWrite[o];
+    if (lw < 0 || lw === this.checkedWrite[q] || this.tid[lw] === q) return;
+    this.checkedWrite[q] = lw;
+    if (this.threadClock[q * T + this.tid[lw]] > this.local[lw]) return;
+    const clock = this.scratch.clock;
+    clock.set(this.threadClock.subarray(q * T, q * T + T));
+    this.join(clock, lw);
+    this.reverse(lw, this.count, q, clock, path);
+  }
+
+  /**
+   * For the race of event `e` with a later event of thread `p` (clock `pClock`) that would sit at
+   * position `k`: v = notdep(e, E).p, and unless backtrack(pre(E, e)) already holds one of v's
+   * initials, adds one.
+   */
+  private reverse(e: number, k: number, p: number, pClock: Int32Array, path: Path): void {
+    const T = this.threads;
+    const enabledAtE = path.enabled[e];
+    if ((path.backtrack[e] & enabledAtE) === enabledAtE) return;
+    const te = this.tid[e];
+    const le = this.local[e];
+    const first = this.scratch.first;
+    first.fill(-1);
+    let initials = 0;
+    for (let j = e + 1; j < k; j++) {
+      const base = j * T;
+      if (this.clocks[base + te] > le) continue;
+      const q = this.tid[j];
+      if (first[q] >= 0) continue;
+      first[q] = this.local[j];
+      if (!this.after(this.clocks, base, q, first)) initials |= 1 << q;
+    }
+    if (first[p] < 0 && !this.after(pClock, 0, p, first)) initials |= 1 << p;
+    if ((initials & path.backtrack[e]) !== 0) return;
+    const preferred = initials & enabledAtE & ~path.sleep[e];
+    const pick = preferred !== 0 ? preferred : initials & enabledAtE;
+    if (pick === 0) return;
+    const chosen = (pick & (1 << p)) !== 0 ? 1 << p : pick & -pick;
+    path.backtrack[e] |= chosen;
+  }
+
+  /** Whether the event with clock `c[base..]` of thread `q` follows some other thread's first event in v. */
+  private after(c: Int32Array, base: number, q: number, first: Int32Array): boolean {
+    for (let r = 0; r < this.threads; r++) {
+      if (r !== q && first[r] >= 0 && c[base + r] > first[r]) return true;
+    }
+    return false;
+  }
+
+  private join(clock: Int32Array, e: number): void {
+    const T = this.threads;
+    const base = e * T;
+    for (let t = 0; t < T; t++) {
+      const v = this.clocks[base + t];
+      if (v > clock[t]) clock[t] = v;
+    }
+  }
+
+  private obj(name: string): number {
+    let o = this.objIds.get(name);
+    if (o === undefined) {
+      o = this.objIds.size;
+      this.objIds.set(name, o);
+      if (o === this.lastWrite.length) {
+        const lw = new Int32Array(o * 2).fill(-1);
+        lw.set(this.lastWrite);
+        this.lastWrite = lw;
+      }
+      this.reads.push([]);
+      this.lastWrite[o] = -1;
+    }
+    if (this.lastWrite[o] === -1 && this.reads[o].length === 0) this.touched.push(o);
+    return o;
+  }
+
+  private grow(): void {
+    const n = this.tid.length * 2;
+    const tid = new Int32Array(n);
+    tid.set(this.tid);
+    this.tid = tid;
+    const local = new Int32Array(n);
+    local.set(this.local);
+    this.local = local;
+    const clocks = new Int32Array(n * this.threads);
+    clocks.set(this.clocks);
+    this.clocks = clocks;
+  }
+}
