@@ -1,6 +1,7 @@
 // Options of a model-checking run, all optional, and the one place their defaults live (style O1).
 
 import { UsageError } from '../util/errors.js';
+import type { CheckFail } from './result.js';
 import type { Scheduler } from './scheduler.js';
 
 /** The built-in exploration strategies. */
@@ -52,6 +53,13 @@ export interface CheckOptions {
   readonly onProgress?: (progress: CheckProgress) => void;
   /** Executions between `onProgress` calls. Default 1,000. */
   readonly progressInterval?: number;
+  /**
+   * Keep exploring after a failure: the result is still the first failure, with the counters of
+   * the whole exploration, and `onFailure` sees every failing execution. Default false.
+   */
+  readonly keepGoing?: boolean;
+  /** Called with each failing execution when `keepGoing` is set. Default: none. */
+  readonly onFailure?: (failure: CheckFail) => void;
   /** A custom scheduler object, used instead of `strategy` (style O4). Default none. */
   readonly scheduler?: Scheduler;
 }
@@ -72,6 +80,8 @@ export interface ResolvedCheckOptions {
   readonly schedule: string | undefined;
   readonly onProgress: ((progress: CheckProgress) => void) | undefined;
   readonly progressInterval: number;
+  readonly keepGoing: boolean;
+  readonly onFailure: ((failure: CheckFail) => void) | undefined;
   readonly scheduler: Scheduler | undefined;
 }
 
@@ -112,6 +122,8 @@ export function resolveCheckOptions(o: CheckOptions = {}): ResolvedCheckOptions 
     schedule: o.schedule,
     onProgress: o.onProgress,
     progressInterval: o.progressInterval ?? 1000,
+    keepGoing: o.keepGoing ?? false,
+    onFailure: o.onFailure,
     scheduler: o.scheduler,
   } satisfies ResolvedCheckOptions;
   positiveInt('maxIterations', resolved.maxIterations);

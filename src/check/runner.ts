@@ -40,6 +40,7 @@ class Run {
   private steps = 0;
   private maxDepth = 0;
   private stepLimitHit = false;
+  private firstFail: CheckFail | undefined;
   private readonly start: number | undefined;
 
   constructor(
@@ -56,11 +57,16 @@ class Run {
     for (;;) {
       const limit = this.limitReached();
       if (limit !== undefined) {
+        if (this.firstFail !== undefined) return { ...this.firstFail, stats: stats() };
         return { verdict: 'bounded', program: this.program.name, limits: [limit], stats: stats() };
       }
       if (!scheduler.newExecution()) break;
       const fail = this.execute(scheduler, stats);
-      if (fail !== undefined) return fail;
+      if (fail !== undefined) {
+        if (!opts.keepGoing) return fail;
+        this.firstFail ??= fail;
+        opts.onFailure?.(fail);
+      }
       if (
         opts.onProgress !== undefined &&
         (this.executions + this.redundant) % opts.progressInterval === 0
@@ -74,6 +80,7 @@ class Run {
         });
       }
     }
+    if (this.firstFail !== undefined) return { ...this.firstFail, stats: stats() };
     const limits: CheckLimit[] = [...scheduler.boundsHit()];
     if (this.stepLimitHit) limits.push('maxSteps');
     if (limits.length === 0 && scheduler.exhaustive()) {

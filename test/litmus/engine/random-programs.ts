@@ -1,0 +1,91 @@
+// Random small programs over two cells and two locks (nested locking, blocking waits, so some
+// deadlock): the material of the DPOR-versus-DFS outcome comparison.
+
+import fc from 'fast-check';
+import type { Program, Step, ThreadSpec } from '../../../src/check/index.js';
+import { Mem, access, acquire, release } from './programs.js';
+
+/** One operation of a random thread. */
+export type Op =
+  | { readonly k: 'read' | 'write' | 'inc' | 'wait'; readonly v: 'x' | 'y' }
+  | { readonly k: 'lock'; readonly l: 'a' | 'b' }
+  | { readonly k: 'unlock' };
+
+/** Threads of operations; locks still held at the end of a thread are released in reverse. */
+export const arbProgram: fc.Arbitrary<Op[][]> = fc.array(
+  fc.array(
+    fc.oneof(
+      fc.record({
+        k: fc.constantFrom('read', 'write', 'inc', 'wait'),
+        v: fc.constantFrom('x', 'y'),
+      }),
+      fc.record({ k: fc.constant('lock'), l: fc.constantFrom('a', 'b') }),
+      fc.record({ k: fc.constant('unlock') }),
+    ) as fc.Arbitrary<Op>,
+    { minLength: 1, maxLength: 4 },
+  ),
+  { minLength: 2, maxLength: 3 },
+);
+
+/** The program of `threads`; its outcome (cells, values read) goes to `seen` or to describeState. */
+export function buildProgram(threads: Op[][], seen: Set<string>): Program {
+  return {
+    name: 'random_program',
+    create() {
+      const mem = new Mem();
+      const reads: number[][] = threads.map(() => []);
+      const outcome = (): string =>
+        `x=${mem.get('x')} y=${mem.get('y')} r=${reads.map((r) => r.join('.')).join('|')}`;
+      const specs: ThreadSpec[] = threads.map((ops, me) => ({
+        name: `t${me}`,
+        body: (function* (): Generator<Step, void, void> {
+          const held: string[] = [];
+          for (const op of ops) {
+            switch (op.k) {
+              case 'read':
+                yield access(op.v, 'read');
+                reads[me].push(mem.get(op.v));
+                break;
+              case 'write':
+                yield access(op.v, 'write');
+                mem.set(op.v, me + 1);
+                break;
+              case 'inc':
+                yield access(op.v, 'rmw');
+                mem.set(op.v, mem.get(op.v) + 1);
+                break;
+              case 'wait':
+                yield {
+                  obj: op.v,
+                  access: 'read',
+                  label: `wait ${op.v}`,
+                  enabled: () => mem.get(op.v) !== 0,
+                };
+                reads[me].push(mem.get(op.v));
+                break;
+              case 'lock':
+                if (held.includes(op.l)) break;
+                yield* acquire(mem, op.l);
+                held.push(op.l);
+                break;
+              case 'unlock': {
+                const l = held.pop();
+                if (l !== undefined) yield* release(mem, l);
+                break;
+              }
+            }
+          }
+          while (held.length > 0) yield* release(mem, held.pop()!);
+        })(),
+      }));
+      return {
+        threads: specs,
+        finalCheck: () => {
+          seen.add(outcome());
+          return undefined;
+        },
+        describeState: outcome,
+      };
+    },
+  };
+}
