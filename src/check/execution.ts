@@ -177,6 +177,9 @@ export class Execution implements ExecutionView {
       }
       return true;
     } catch (err) {
+      // A generator that threw is finished: the thread has no next step.
+      this.next[t] = null;
+      this.live--;
       this.violation = toViolation(err, this.names[t], label);
       this.failedStep = this.depth > 0 && this.current === t ? this.depth - 1 : null;
       return false;

@@ -58,7 +58,8 @@ class Run {
       const limit = this.limitReached();
       if (limit !== undefined) {
         if (this.firstFail !== undefined) return { ...this.firstFail, stats: stats() };
-        return { verdict: 'bounded', program: this.program.name, limits: [limit], stats: stats() };
+        const limits = this.limits(scheduler, limit);
+        return { verdict: 'bounded', program: this.program.name, limits, stats: stats() };
       }
       if (!scheduler.newExecution()) break;
       const fail = this.execute(scheduler, stats);
@@ -81,8 +82,7 @@ class Run {
       }
     }
     if (this.firstFail !== undefined) return { ...this.firstFail, stats: stats() };
-    const limits: CheckLimit[] = [...scheduler.boundsHit()];
-    if (this.stepLimitHit) limits.push('maxSteps');
+    const limits = this.limits(scheduler);
     if (limits.length === 0 && scheduler.exhaustive()) {
       return { verdict: 'pass', program: this.program.name, exhaustive: true, stats: stats() };
     }
@@ -147,6 +147,13 @@ class Run {
       ...(state !== undefined ? { state } : {}),
       stats: stats(),
     };
+  }
+
+  private limits(scheduler: Scheduler, first?: CheckLimit): CheckLimit[] {
+    const limits: CheckLimit[] = first !== undefined ? [first] : [];
+    for (const l of scheduler.boundsHit()) if (!limits.includes(l)) limits.push(l);
+    if (this.stepLimitHit) limits.push('maxSteps');
+    return limits;
   }
 
   private limitReached(): CheckLimit | undefined {

@@ -1,7 +1,7 @@
 // Small litmus programs for the generic engine: each records the outcome of every complete
 // execution so tests can compare the outcome sets strategies reach against the ones SC allows.
 
-import type { Program, Step, ThreadSpec } from '../../../src/check/index.js';
+import { violate, type Program, type Step, type ThreadSpec } from '../../../src/check/index.js';
 
 /** A program plus the outcomes its executions reached so far. */
 export interface Litmus {
@@ -208,4 +208,65 @@ export function independent(n: number, k: number): Litmus {
     })),
     outcome: () => 'done',
   }));
+}
+
+/**
+ * `n` unlocked incrementers whose final check demands x = n: fails with an `assertion` whenever
+ * an update is lost (needs at least one preemption).
+ */
+export function racyCounter(n: number): Program {
+  return {
+    name: `racy_counter_${n}`,
+    create() {
+      const inner = lostUpdate(n, { locked: false }).program.create();
+      return {
+        threads: inner.threads,
+        finalCheck: () => {
+          const x = inner.describeState?.() ?? '';
+          return x === String(n)
+            ? undefined
+            : { kind: 'assertion', message: `x = ${x} after ${n} increments`, details: { x } };
+        },
+        describeState: () => `x = ${inner.describeState?.() ?? ''}`,
+      };
+    },
+  };
+}
+
+/**
+ * A free racing a lockless reader: the reader checks the pointer, then uses the table; the freer
+ * clears the pointer, then frees. The reader raises a use-after-free inside its second step.
+ */
+export function freeVsReader(): Program {
+  return {
+    name: 'free_vs_reader',
+    create() {
+      const mem = new Mem();
+      return {
+        threads: [
+          {
+            name: 'freer',
+            body: (function* () {
+              yield access('ptr', 'write', 'clear ptr');
+              mem.set('ptr', 1);
+              yield access('table', 'write', 'free table');
+              mem.set('freed', 1);
+            })(),
+          },
+          {
+            name: 'reader',
+            body: (function* () {
+              yield access('ptr', 'read', 'load ptr');
+              const cleared = mem.get('ptr');
+              yield access('table', 'read', 'use table');
+              if (cleared === 0 && mem.get('freed') === 1) {
+                violate('use-after-free', 'reader used a freed table', { table: 'freed' });
+              }
+            })(),
+          },
+        ],
+        describeState: () => `ptr cleared=${mem.get('ptr')} freed=${mem.get('freed')}`,
+      };
+    },
+  };
 }

@@ -1,0 +1,130 @@
+// Plain-text report of a model-checking result: a verdict line and, for a failure, the
+// interleaving as a swimlane (one column per thread), the violation, the state, the replay line.
+
+import type { CheckFail, CheckResult, CheckStats } from '../check/index.js';
+
+/** Options of {@link formatCheckResult}. */
+export interface CheckPrintOptions {
+  /** The command that replays the failure, printed as the last line (the CLI builds it). */
+  readonly replayCommand?: string;
+  /** Width of each thread's column in the swimlane, in characters. Default 30. */
+  readonly columnWidth?: number;
+}
+
+/**
+ * Formats a result as text: `PASS`, `BOUNDED` or `FAIL` with the program name and counters; for a
+ * failure, the swimlane, the violation with its details and the state dump.
+ */
+export function formatCheckResult(result: CheckResult, options: CheckPrintOptions = {}): string {
+  const lines = [verdictLine(result)];
+  if (result.verdict === 'fail') {
+    lines.push('', ...swimlane(result, options.columnWidth ?? 30), '', ...violationLines(result));
+    if (result.state !== undefined && result.state !== '') {
+      lines.push('', 'state at the failure:', ...indent(result.state));
+    }
+  }
+  if (options.replayCommand !== undefined && result.verdict === 'fail') {
+    lines.push('', `replay: ${options.replayCommand}`);
+  }
+  return lines.join('\n');
+}
+
+/** The one-line verdict, e.g. `PASS  sb  exhaustive, 3 executions (dfs+dpor)  0.01 s`. */
+export function verdictLine(result: CheckResult): string {
+  const s = result.stats;
+  const n = plural(s.executions, 'execution');
+  switch (result.verdict) {
+    case 'pass':
+      return `PASS     ${result.program}  exhaustive: ${n}${how(s)}${time(s)}`;
+    case 'bounded':
+      return (
+        `BOUNDED  ${result.program}  no violation in ${n}, not exhaustive ` +
+        `(limits: ${result.limits.join(', ')})${how(s)}${time(s)}`
+      );
+    case 'fail':
+      return `FAIL     ${result.program}  ${result.violation.kind} found after ${n}${how(s)}${time(s)}`;
+  }
+}
+
+/**
+ * The failing execution, one row per step: the step number on the left and the step's label in
+ * its thread's column; `>>` marks the step that raised the violation, and a last `next` row shows
+ * what each unfinished thread was about to do (blocked ones say so).
+ */
+export function swimlane(fail: CheckFail, columnWidth = 30): string[] {
+  const w = Math.max(columnWidth, 8);
+  const n = fail.threads.length;
+  const num = Math.max(7, String(fail.trace.length).length + 3);
+  const row = (left: string, cells: readonly string[], note = ''): string =>
+    `${left.padStart(num)} | ${cells.map((c) => fit(c, w)).join(' | ')}${note}`.trimEnd();
+  const empty = (): string[] => new Array<string>(n).fill('');
+  const out = [
+    row(
+      'step',
+      fail.threads.map((t, i) => `T${i} ${t}`),
+    ),
+    `${'-'.repeat(num)}-+-${Array.from({ length: n }, () => '-'.repeat(w)).join('-+-')}`,
+  ];
+  for (const s of fail.trace) {
+    const cells = empty();
+    cells[s.thread] = s.label;
+    const marked = s.index === fail.failedStep;
+    const left = `${marked ? '>> ' : ''}${s.index + 1}`;
+    out.push(row(left, cells, marked ? `   <== ${fail.violation.kind}` : ''));
+  }
+  if (fail.pending.length > 0) {
+    const cells = empty();
+    for (const p of fail.pending)
+      cells[p.thread] = `${p.blocked ? 'blocked: ' : 'next: '}${p.label}`;
+    const note = fail.failedStep === null ? `   <== ${fail.violation.kind}` : '';
+    out.push(row(fail.failedStep === null ? '>> next' : 'next', cells, note));
+  } else if (fail.failedStep === null) {
+    out.push(row('>> end', empty(), `   <== ${fail.violation.kind} (final check)`));
+  }
+  return out;
+}
+
+function violationLines(fail: CheckFail): string[] {
+  const v = fail.violation;
+  const at =
+    fail.failedStep !== null
+      ? ` at step ${fail.failedStep + 1} (${fail.trace[fail.failedStep].threadName}: ${fail.trace[fail.failedStep].label})`
+      : '';
+  const lines = [`violation: ${v.kind}${at}`, ...indent(v.message)];
+  const details = v.details ?? {};
+  const keys = Object.keys(details);
+  if (keys.length > 0) {
+    const kw = Math.max(...keys.map((k) => k.length));
+    for (const k of keys) {
+      const [first, ...rest] = details[k].split('\n');
+      lines.push(`  ${k.padEnd(kw)}  ${first}`, ...rest.map((l) => `  ${' '.repeat(kw)}  ${l}`));
+    }
+  }
+  lines.push(`schedule: ${fail.schedule}`);
+  return lines;
+}
+
+function how(s: CheckStats): string {
+  const parts = [s.strategy];
+  if (s.strategy.startsWith('random') || s.strategy.startsWith('pct')) parts.push(`seed ${s.seed}`);
+  if (s.redundant > 0) parts.push(`${s.redundant} pruned`);
+  if (s.preemptionBound !== undefined) parts.push(`preemption bound ${s.preemptionBound}`);
+  parts.push(`max depth ${s.maxDepth}`);
+  return `  (${parts.join(', ')})`;
+}
+
+function time(s: CheckStats): string {
+  return s.elapsedMs === undefined ? '' : `  ${(s.elapsedMs / 1000).toFixed(2)} s`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function fit(text: string, w: number): string {
+  return text.length > w ? `${text.slice(0, w - 1)}~` : text.padEnd(w);
+}
+
+function indent(text: string): string[] {
+  return text.split('\n').map((l) => `  ${l}`);
+}
