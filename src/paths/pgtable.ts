@@ -1,0 +1,157 @@
+// PMD and PTE entry accessors and the pte_offset_map family. Mirrors mm/pgtable-generic.c
+// (__pte_offset_map, pte_offset_map_lock, pte_offset_map_rw_nolock) and the entry helpers of
+// include/linux/pgtable.h (see docs/kernel-version.md).
+
+import { violate } from '../check/program.js';
+import type { Cpu } from './world/cpu.js';
+import type { PmdSlot } from './world/mm.js';
+import type { PteTable } from './world/page-alloc.js';
+import { step, type Gen } from './world/step.js';
+import type { World } from './world/world.js';
+
+/** A mapped PTE table and the PMD value it was reached through (pte_offset_map's result). */
+export interface Mapped {
+  readonly table: PteTable;
+  readonly pmdval: number;
+}
+
+/** pmdp_get_lockless(): one read of the PMD entry. */
+export function* pmdp_get_lockless(_w: World, _cpu: Cpu, pmd: PmdSlot, label: string): Gen<number> {
+  yield step(pmd.obj, 'read', label);
+  return pmd.val;
+}
+
+/** pmd_populate(): links `table` into `pmd`. */
+export function* pmd_populate(
+  _w: World,
+  _cpu: Cpu,
+  pmd: PmdSlot,
+  table: PteTable,
+  label: string,
+): Gen {
+  yield step(pmd.obj, 'write', label);
+  pmd.val = table.id;
+  table.life = 'linked';
+}
+
+/** pmd_clear(): unlinks whatever table `pmd` pointed to and returns the old value. */
+export function* pmd_clear(w: World, _cpu: Cpu, pmd: PmdSlot, label: string): Gen<number> {
+  yield step(pmd.obj, 'write', label);
+  const old = pmd.val;
+  pmd.val = 0;
+  if (old !== 0) w.alloc.table(old).life = 'unlinked';
+  return old;
+}
+
+function pteObj(table: PteTable, i: number): string {
+  return `pte[${table.name}][${i}]`;
+}
+
+/** ptep_get(): reads entry `i` of a mapped table. */
+export function* ptep_get(
+  w: World,
+  cpu: Cpu,
+  table: PteTable,
+  i: number,
+  label: string,
+): Gen<number> {
+  yield step(pteObj(table, i), 'read', label);
+  w.alloc.checkTable(cpu, table, label);
+  return table.entries[i];
+}
+
+/** set_pte_at(): writes entry `i`; a present entry written into an unlinked table is lost (P2). */
+export function* set_pte_at(
+  w: World,
+  cpu: Cpu,
+  table: PteTable,
+  i: number,
+  val: number,
+  label: string,
+): Gen {
+  yield step(pteObj(table, i), 'write', label);
+  w.alloc.checkTable(cpu, table, label);
+  if (val !== 0 && table.life !== 'linked') {
+    violate(
+      'lost-mapping',
+      `${cpu.name}: ${label}: mapping written into ${table.name}, which is ${table.life}`,
+      {
+        [table.name]: `${table.life}: no PMD points to it, the new mapping is unreachable`,
+      },
+    );
+  }
+  table.entries[i] = val;
+}
+
+/** ptep_get_and_clear(): atomically reads and clears entry `i` (zap of a present PTE). */
+export function* ptep_get_and_clear(
+  w: World,
+  cpu: Cpu,
+  table: PteTable,
+  i: number,
+  label: string,
+): Gen<number> {
+  yield step(pteObj(table, i), 'rmw', label);
+  w.alloc.checkTable(cpu, table, label);
+  const old = table.entries[i];
+  table.entries[i] = 0;
+  return old;
+}
+
+/**
+ * __pte_offset_map(): enters an RCU read-side section, reads the PMD once and maps the table it
+ * points to; returns null (and leaves the section) when the PMD is none. The table stays
+ * allocated until pte_unmap(), though it may be unlinked meanwhile (WALK-2).
+ */
+export function* __pte_offset_map(
+  w: World,
+  cpu: Cpu,
+  pmd: PmdSlot,
+  label = '__pte_offset_map',
+): Gen<Mapped | null> {
+  yield* w.rcu.rcu_read_lock(cpu, `${label}: rcu_read_lock`);
+  const pmdval = yield* pmdp_get_lockless(w, cpu, pmd, `${label}: pmdp_get_lockless`);
+  if (pmdval === 0) {
+    yield* w.rcu.rcu_read_unlock(cpu, `${label}: rcu_read_unlock`);
+    return null;
+  }
+  return { table: w.alloc.table(pmdval), pmdval };
+}
+
+/** pte_offset_map(): __pte_offset_map for lockless read-only walkers. */
+export function pte_offset_map(w: World, cpu: Cpu, pmd: PmdSlot): Gen<Mapped | null> {
+  return __pte_offset_map(w, cpu, pmd, 'pte_offset_map');
+}
+
+/** pte_offset_map_rw_nolock(): maps without taking the PTE lock, returning the PMD value read. */
+export function pte_offset_map_rw_nolock(w: World, cpu: Cpu, pmd: PmdSlot): Gen<Mapped | null> {
+  return __pte_offset_map(w, cpu, pmd, 'pte_offset_map_rw_nolock');
+}
+
+/** pte_unmap(): leaves the read-side section entered by the map. */
+export function* pte_unmap(w: World, cpu: Cpu, label = 'pte_unmap'): Gen {
+  yield* w.rcu.rcu_read_unlock(cpu, `${label}: rcu_read_unlock`);
+}
+
+/**
+ * pte_offset_map_lock(): maps, takes the PTE lock of the table read, then rechecks that the PMD
+ * still points to it; retries from the start if not (WALK-3). Returns null when the PMD is none.
+ */
+export function* pte_offset_map_lock(w: World, cpu: Cpu, pmd: PmdSlot): Gen<Mapped | null> {
+  for (;;) {
+    const m = yield* __pte_offset_map(w, cpu, pmd, 'pte_offset_map_lock');
+    if (!m) return null;
+    const ptl = m.table.page.ptl;
+    yield* ptl.spin_lock(cpu, 'pte_offset_map_lock: spin_lock(ptl)');
+    const again = yield* pmdp_get_lockless(w, cpu, pmd, 'pte_offset_map_lock: pmd_same recheck');
+    if (again === m.pmdval) return m;
+    yield* ptl.spin_unlock(cpu, 'pte_offset_map_lock: spin_unlock(ptl), retry');
+    yield* pte_unmap(w, cpu, 'pte_offset_map_lock');
+  }
+}
+
+/** pte_unmap_unlock(): drops the PTE lock, then leaves the read-side section. */
+export function* pte_unmap_unlock(w: World, cpu: Cpu, m: Mapped, label: string): Gen {
+  yield* m.table.page.ptl.spin_unlock(cpu, `${label}: pte_unmap_unlock`);
+  yield* pte_unmap(w, cpu, label);
+}

@@ -1,0 +1,76 @@
+// The registry of built-in checker scenarios and the variant resolution the CLI uses.
+
+import { UsageError } from '../../util/errors.js';
+import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
+import { ppcPteFreeDefer } from './ppc_pte_free_defer.js';
+import { ptReclaimNonempty } from './pt_reclaim_nonempty.js';
+import { ptReclaimVsWalkers } from './pt_reclaim_vs_walkers.js';
+import { pteRefRevive } from './pte_ref_revive.js';
+import type { Scenario, VariantValues } from './scenario.js';
+
+const BUILT_IN: readonly Scenario[] = [
+  ptReclaimVsWalkers,
+  ptReclaimNonempty,
+  munmapVsGupFast,
+  ppcPteFreeDefer,
+  pteRefRevive,
+];
+
+/** The built-in scenarios, in documentation order. */
+export function listScenarios(): readonly Scenario[] {
+  return BUILT_IN;
+}
+
+/** The built-in scenario called `name`; a UsageError listing the names if there is none. */
+export function getScenario(name: string): Scenario {
+  const s = BUILT_IN.find((x) => x.name === name);
+  if (!s) {
+    throw new UsageError(
+      'unknown-name',
+      `unknown scenario '${name}': built-in scenarios are ${BUILT_IN.map((x) => x.name).join(', ')} (or pass a .js file exporting a scenario)`,
+    );
+  }
+  return s;
+}
+
+/**
+ * Every variant of `scenario` set: the given values, defaults for the rest. A UsageError names an
+ * unknown variant or value and lists the valid ones.
+ */
+export function resolveVariants(
+  scenario: Scenario,
+  given: Readonly<Record<string, string>> = {},
+): VariantValues {
+  const names = Object.keys(scenario.variants);
+  const out: Record<string, string> = {};
+  for (const [k, value] of Object.entries(given)) {
+    const spec = scenario.variants[k];
+    if (!Object.hasOwn(scenario.variants, k)) {
+      const known =
+        names.length === 0 ? 'it has no variants' : `its variants are ${names.join(', ')}`;
+      throw new UsageError(
+        'unknown-name',
+        `scenario ${scenario.name} has no variant '${k}': ${known}`,
+      );
+    }
+    if (!spec.values.includes(value)) {
+      throw new UsageError(
+        'unknown-name',
+        `variant ${k} of scenario ${scenario.name} has no value '${value}': expected one of ${spec.values.join(', ')}`,
+      );
+    }
+    out[k] = value;
+  }
+  for (const k of names) out[k] ??= scenario.variants[k].default;
+  return out;
+}
+
+/** Every combination of variant values of `scenario` (the cross product), defaults first. */
+export function variantCombinations(scenario: Scenario): VariantValues[] {
+  let acc: Record<string, string>[] = [{}];
+  for (const [k, spec] of Object.entries(scenario.variants)) {
+    const ordered = [spec.default, ...spec.values.filter((x) => x !== spec.default)];
+    acc = acc.flatMap((partial) => ordered.map((value) => ({ ...partial, [k]: value })));
+  }
+  return acc;
+}

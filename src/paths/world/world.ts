@@ -1,0 +1,150 @@
+// The kernel world of one checker execution: CPUs (one per thread), RCU, the page-table page
+// allocator and one mm. Memory is sequentially consistent: every step sees the effects of all
+// steps before it in the schedule, in schedule order (no store buffers, no reordering; barriers
+// such as the smp_wmb in pmd_install are implied). Scenarios build a World, spawn threads on it,
+// and turn it into a ProgramInstance.
+
+import type { ProgramInstance, ThreadSpec, Violation } from '../../check/program.js';
+import { violate } from '../../check/program.js';
+import { resolveKernelConfig, type KernelConfig } from './config.js';
+import { Cpu } from './cpu.js';
+import { MmStruct, type PmdSlot } from './mm.js';
+import { PageAllocator, type PteTable } from './page-alloc.js';
+import { Rcu } from './rcu.js';
+import { newKernelStats, type KernelStats } from './stats.js';
+import type { Gen } from './step.js';
+
+/** Shape of the modelled world; every field is optional. */
+export interface WorldOptions {
+  /** Entries per PTE table (PTRS_PER_PTE, shrunk). Default 2. */
+  readonly ptrs_per_pte?: number;
+  /** PMD slots in the one PMD table modelled. Default 1. */
+  readonly pmd_slots?: number;
+  /** Kernel version and build choices (see {@link KernelConfig} for defaults). */
+  readonly config?: Partial<KernelConfig>;
+}
+
+/** A ProgramInstance that also reports its cost counters. */
+export interface KernelProgramInstance extends ProgramInstance {
+  /** The execution's cost: grace periods, callbacks run, IPIs, pages freed. */
+  readonly metrics: () => Record<string, number>;
+  /** True once every thread, the grace-period thread included, has finished. */
+  readonly complete: () => boolean;
+}
+
+/** A thread body over the world, run on its own CPU. */
+export type ThreadFn = (cpu: Cpu) => Gen;
+
+/** The shared state of one execution, plus the threads that will run on it. */
+export class World {
+  readonly cpus: Cpu[] = [];
+  readonly stats: KernelStats = newKernelStats();
+  readonly rcu: Rcu;
+  readonly alloc: PageAllocator;
+  readonly mm: MmStruct;
+  readonly config: KernelConfig;
+  private readonly threads: ThreadSpec[] = [];
+  private readonly checks: (() => Violation | undefined)[] = [];
+
+  constructor(options: WorldOptions = {}) {
+    this.rcu = new Rcu(this.cpus, this.stats);
+    this.alloc = new PageAllocator(this.stats, options.ptrs_per_pte ?? 2);
+    this.mm = new MmStruct(options.pmd_slots ?? 1);
+    this.config = resolveKernelConfig(options.config);
+  }
+
+  /** The PMD slot `i` (slot 0 by default). */
+  pmd(i = 0): PmdSlot {
+    return this.mm.pmds[i];
+  }
+
+  /** Links `table` into `pmd` before the threads start (setup: no steps, counted in nr_ptes). */
+  linkInitial(pmd: PmdSlot, table: PteTable): void {
+    pmd.val = table.id;
+    table.life = 'linked';
+    this.mm.nr_ptes++;
+  }
+
+  /** Adds a thread that runs `body` on a CPU of its own; returns that CPU. */
+  spawn(name: string, body: ThreadFn): Cpu {
+    const cpu = new Cpu(this.cpus.length, name);
+    this.cpus.push(cpu);
+    this.threads.push({ name, body: runOnCpu(cpu, body) });
+    return cpu;
+  }
+
+  /** Adds a check run when every thread has finished. */
+  addFinalCheck(check: () => Violation | undefined): void {
+    this.checks.push(check);
+  }
+
+  /** Freezes the world into the instance the checker runs; adds the `rcu_gp` thread last. */
+  instance(): KernelProgramInstance {
+    this.spawn('rcu_gp', (cpu) => this.rcu.rcu_gp_kthread(cpu));
+    return {
+      threads: this.threads,
+      finalCheck: () => this.finalCheck(),
+      describeState: () => this.describeState(),
+      metrics: () => ({ ...this.stats }),
+      complete: () => this.cpus.every((c) => c.done),
+    };
+  }
+
+  private finalCheck(): Violation | undefined {
+    const mm = this.mm;
+    const linked = new Set<number>(mm.pmds.filter((p) => p.val !== 0).map((p) => p.val));
+    for (const pmd of mm.pmds) {
+      if (pmd.val !== 0 && this.alloc.table(pmd.val).life !== 'linked') {
+        const t = this.alloc.table(pmd.val);
+        return { kind: 'assertion', message: `${pmd.obj} points to ${t.name}, which is ${t.life}` };
+      }
+    }
+    for (const page of this.alloc.pages) {
+      if (page.state !== 'live') continue;
+      if (page.tables.some((t) => linked.has(t.id))) continue;
+      return {
+        kind: 'leak',
+        message: `page-table page ${page.name} is linked nowhere yet was never freed`,
+        details: Object.fromEntries(page.tables.map((t) => [t.name, t.life])),
+      };
+    }
+    if (mm.nr_ptes !== linked.size) {
+      return {
+        kind: 'accounting',
+        message: `nr_ptes is ${mm.nr_ptes} but ${linked.size} PTE table(s) are linked`,
+      };
+    }
+    for (const check of this.checks) {
+      const v = check();
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  private describeState(): string {
+    const lines: string[] = [];
+    for (const pmd of this.mm.pmds) {
+      lines.push(`${pmd.obj} = ${pmd.val === 0 ? 'none' : this.alloc.table(pmd.val).name}`);
+    }
+    for (const t of this.alloc.tables) {
+      const e = t.entries.map((v) => (v === 0 ? 'none' : `folio${v}`)).join(', ');
+      lines.push(`${t.name}: ${t.life}, entries [${e}]`);
+    }
+    for (const p of this.alloc.pages) {
+      const extra = p.tables.length > 1 ? `, pt_frag_refcount ${p.pt_frag_refcount.value}` : '';
+      lines.push(
+        `${p.name} (pfn ${p.pfn}): ${p.state}${p.pt_rcu_head.queued ? ', rcu_head queued' : ''}${extra}`,
+      );
+    }
+    lines.push(`nr_ptes = ${this.mm.nr_ptes}, callbacks pending = ${this.rcu.pendingCount()}`);
+    return lines.join('\n');
+  }
+}
+
+function* runOnCpu(cpu: Cpu, body: ThreadFn): Gen {
+  yield* body(cpu);
+  if (cpu.rcu_read_lock_nesting !== 0)
+    violate('assertion', `${cpu.name} returned inside rcu_read_lock()`);
+  if (cpu.irqs_disabled) violate('assertion', `${cpu.name} returned with IRQs disabled`);
+  cpu.done = true;
+}
