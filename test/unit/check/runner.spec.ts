@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeSchedule,
   runCheck,
-  violate,
   type CheckFail,
   type CheckOptions,
   type CheckResult,
