@@ -6,9 +6,15 @@ import { UsageError } from '../util/errors.js';
 export type Format = 'text' | 'json' | 'ndjson';
 
 /** Validates `--format`. */
-export function parseFormat(value: string, allowed: readonly Format[] = ['text', 'json', 'ndjson']): Format {
+export function parseFormat(
+  value: string,
+  allowed: readonly Format[] = ['text', 'json', 'ndjson'],
+): Format {
   if ((allowed as readonly string[]).includes(value)) return value as Format;
-  throw new UsageError('option', `--format: unknown format '${value}' (expected ${allowed.join(', ')})`);
+  throw new UsageError(
+    'option',
+    `--format: unknown format '${value}' (expected ${allowed.join(', ')})`,
+  );
 }
 
 /** Parses a byte address given in decimal or 0x hex. */

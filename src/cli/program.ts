@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { registerSim } from './commands/sim.js';
 import { registerDemo } from './commands/demo.js';
 import { registerVerify } from './commands/verify.js';
+import { registerCheck } from './commands/check.js';
+import { registerLimits } from './commands/limits.js';
 
 /** Builds the command tree; commands throw UsageError, which main.ts turns into exit status 2. */
 export function buildProgram(): Command {
@@ -11,7 +13,7 @@ export function buildProgram(): Command {
     .description(
       'A laboratory for the lifecycle of Linux user page tables:\n' +
         '  sim     predict VmPTE for a workload, exactly as the kernel counts it\n' +
-        '  verify  run a workload on this machine\'s kernel and in the model, and diff\n' +
+        "  verify  run a workload on this machine's kernel and in the model, and diff\n" +
         '  check   model-check page-table freeing protocols against lockless walkers\n' +
         '  limits  worst-case page-table memory per architecture',
     )
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)');
   registerSim(program);
   registerVerify(program);
+  registerCheck(program);
+  registerLimits(program);
   registerDemo(program);
   return program;
 }

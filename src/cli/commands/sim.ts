@@ -32,8 +32,15 @@ export function registerSim(program: Command): void {
     .command('sim')
     .description('predict VmPTE for a .ptw workload under a kernel version or freeing policy')
     .argument('<file>', 'workload file (.ptw); see docs/workload-format.md')
-    .option('-k, --kernel <version>', 'kernel version whose behaviour to model (6.13 .. 6.18)', '6.18')
-    .option('-p, --policy <name>', "page-table freeing policy, overriding the kernel's (none, pt_reclaim, refcount)")
+    .option(
+      '-k, --kernel <version>',
+      'kernel version whose behaviour to model (6.13 .. 6.18)',
+      '6.18',
+    )
+    .option(
+      '-p, --policy <name>',
+      "page-table freeing policy, overriding the kernel's (none, pt_reclaim, refcount)",
+    )
     .option('-a, --arch <name>', 'architecture geometry', 'x86_64')
     .option('-f, --format <format>', 'output: text, json or ndjson', 'text')
     .option('-c, --compare', 'run 6.13, 6.18 and the refcount design side by side')

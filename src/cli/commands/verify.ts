@@ -18,8 +18,13 @@ interface VerifyFlags {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description("run a workload on this machine's kernel and in the model; exit 1 on any difference")
-    .argument('<file>', 'workload file (.ptw); every map needs at= so the kernel run is deterministic')
+    .description(
+      "run a workload on this machine's kernel and in the model; exit 1 on any difference",
+    )
+    .argument(
+      '<file>',
+      'workload file (.ptw); every map needs at= so the kernel run is deterministic',
+    )
     .option('-r, --runs <n>', 'kernel runs, each in a fresh process; all must agree', '3')
     .option('-f, --format <format>', 'output: text or json', 'text')
     .addHelpText(
