@@ -150,7 +150,7 @@ function parseVariants(items: readonly string[]): Record<string, string> {
   for (const item of items) {
     const m = /^([A-Za-z_][\w-]*)=(.+)$/.exec(item);
     if (!m) throw new UsageError('option', `--variant: '${item}' is not of the form name=value`);
-    given[m[1] as string] = m[2] as string;
+    given[m[1]] = m[2];
   }
   return given;
 }
@@ -158,7 +158,7 @@ function parseVariants(items: readonly string[]): Record<string, string> {
 function allCombinations(scenario: Scenario, given: Record<string, string>): VariantValues[] {
   let acc: Record<string, string>[] = [{}];
   for (const [k, spec] of Object.entries(scenario.variants)) {
-    const values = k in given ? [given[k] as string] : spec.values;
+    const values = k in given ? [given[k]] : spec.values;
     acc = acc.flatMap((p) => values.map((v) => ({ ...p, [k]: v })));
   }
   return acc.map((c) => resolveVariants(scenario, c));
@@ -183,20 +183,21 @@ function checkOptions(flags: CheckFlags): CheckOptions {
         ? Number(flags.maxPreemptions)
         : parsePositiveInt(flags.maxPreemptions, '--max-preemptions');
   const maxTime = num(flags.maxTime, '--max-time');
-  const opts: Record<string, unknown> = {
-    strategy: flags.replay !== undefined ? 'replay' : flags.strategy,
+  const maxIterations = num(flags.maxIterations, '--max-iterations');
+  const maxSteps = num(flags.maxSteps, '--max-steps');
+  const pctDepth = num(flags.pctDepth, '--pct-depth');
+  return {
+    strategy: flags.replay !== undefined ? 'replay' : (flags.strategy as StrategyName),
     dpor: flags.dpor,
     seed,
     now: () => performance.now(),
-    maxIterations: num(flags.maxIterations, '--max-iterations'),
-    maxSteps: num(flags.maxSteps, '--max-steps'),
-    maxTime: maxTime === undefined ? undefined : maxTime * 1000,
-    pctDepth: num(flags.pctDepth, '--pct-depth'),
-    maxPreemptions,
-    schedule: flags.replay,
+    ...(maxIterations !== undefined ? { maxIterations } : {}),
+    ...(maxSteps !== undefined ? { maxSteps } : {}),
+    ...(maxTime !== undefined ? { maxTime: maxTime * 1000 } : {}),
+    ...(pctDepth !== undefined ? { pctDepth } : {}),
+    ...(maxPreemptions !== undefined ? { maxPreemptions } : {}),
+    ...(flags.replay !== undefined ? { schedule: flags.replay } : {}),
   };
-  for (const k of Object.keys(opts)) if (opts[k] === undefined) delete opts[k];
-  return opts as CheckOptions;
 }
 
 function runOne(
