@@ -14,9 +14,19 @@ describe('ptlab sim', () => {
   });
 
   it('keeps the reclaimed table on 6.13, which has no PT_RECLAIM', () => {
-    const r = ptlab(['sim', '--kernel', '6.13', '--format', 'ndjson', 'test/e2e/fixtures/two-slots.ptw']);
+    const r = ptlab([
+      'sim',
+      '--kernel',
+      '6.13',
+      '--format',
+      'ndjson',
+      'test/e2e/fixtures/two-slots.ptw',
+    ]);
     expect(r.status).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => [l.label, l.vmpte_kb])).toEqual([
       ['touched', 16],
       ['reclaimed', 16],

@@ -1,0 +1,100 @@
+// End-to-end: `ptlab check` as a user runs it: verdicts, exit statuses, replay from the printed line.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ptlab } from '../helpers/cli.js';
+
+describe('ptlab check', () => {
+  it('lists the built-in scenarios with their variants', () => {
+    const r = ptlab(['check', '--list']);
+    expect(r.status).toBe(0);
+    for (const name of [
+      'pt_reclaim_vs_walkers',
+      'munmap_vs_gup_fast',
+      'ppc_pte_free_defer',
+      'pte_ref_revive',
+    ]) {
+      expect(r.stdout).toContain(name);
+    }
+    expect(r.stdout).toMatch(/--variant table_free=rcu\|semi_rcu/);
+  });
+
+  it('passes PT_RECLAIM with RCU table freeing exhaustively (exit 0)', () => {
+    const r = ptlab(['check', 'pt_reclaim_vs_walkers', '--variant', 'table_free=rcu']);
+    expect(r.stdout).toMatch(/^PASS/m);
+    expect(r.stdout).toMatch(/exhaustive/);
+    expect(r.status).toBe(0);
+  });
+
+  it('finds the semi-RCU use-after-free, prints a replay line that reproduces it (exit 1)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptlab-e2e-'));
+    const trace = join(dir, 'uaf.json');
+    const r = ptlab([
+      'check',
+      'pt_reclaim_vs_walkers',
+      '--variant',
+      'table_free=semi_rcu',
+      '--trace-out',
+      trace,
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL/m);
+    expect(r.stdout).toMatch(/use-after-free/);
+    const replay = /^replay: ptlab (.*)$/m.exec(r.stdout);
+    expect(replay).not.toBeNull();
+    const args = replay![1]!.split(' ');
+    const again = ptlab(args);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toMatch(/use-after-free/);
+    const events = JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: unknown[] };
+    expect(events.traceEvents.length).toBeGreaterThan(0);
+  });
+
+  it('prints JSON results for scripts', () => {
+    const r = ptlab(['check', 'pte_ref_revive', '--all-variants', '--format', 'json']);
+    const all = JSON.parse(r.stdout) as { verdict: string; variants: Record<string, string> }[];
+    expect(all.map((x) => [x.variants.refcount, x.verdict])).toEqual([
+      ['tryget', 'pass'],
+      ['naive', 'fail'],
+    ]);
+    expect(r.status).toBe(1);
+  });
+
+  it.each([
+    [['check', 'no_such_scenario'], /unknown scenario 'no_such_scenario'/],
+    [['check', 'pt_reclaim_vs_walkers', '--variant', 'table_free=magic'], /no value 'magic'/],
+    [['check', 'pt_reclaim_vs_walkers', '--variant', 'nonsense'], /name=value/],
+    [['check', 'pt_reclaim_vs_walkers', '--replay', '!!!'], /token/i],
+    [['check', 'pt_reclaim_vs_walkers', '--strategy', 'bfs'], /unknown strategy 'bfs'/],
+    [['check', './no/such/module.js'], /cannot load scenario module/],
+  ])('refuses bad input %j with exit 2 and no stack trace', (args, message) => {
+    const r = ptlab(args);
+    expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(2);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('ptlab limits', () => {
+  it("recomputes seed 000's table: 3 MiB (32-bit), 256 GiB real and 512 GiB for 48 bits", () => {
+    const r = ptlab(['limits']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/user PTE page table pages\s*│\s*3 MiB\s*│\s*256 GiB\s*│\s*512 GiB/);
+    expect(r.stdout).toMatch(/user PMD page table pages\s*│\s*0\s*│\s*512 MiB\s*│\s*1 GiB/);
+  });
+
+  it('gives JSON for one architecture', () => {
+    const r = ptlab(['limits', '--arch', 'arm64-64k', '--format', 'json']);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout) as { columns: { pteBytes: number }[] };
+    // 48-bit VA with 64 KiB pages: 2^48 / 512 MiB per PTE table = 2^19 tables of 64 KiB.
+    expect(j.columns[0]!.pteBytes).toBe(2 ** 19 * 65536);
+  });
+
+  it('refuses an unknown architecture with exit 2', () => {
+    const r = ptlab(['limits', '--arch', 'vax']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown architecture 'vax'/);
+  });
+});
