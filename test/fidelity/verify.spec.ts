@@ -55,10 +55,12 @@ describe('compareRuns', () => {
   });
 
   it('requires the same failing line and errno, and a report missing on one side differs', () => {
-    const { final: _final, ...k } = kernelRun({
+    const k: KernelRun = {
       reports: [{ label: 't', line: 3, vmpte_kb: 12, rss_anon_kb: 2048 }],
       error: { line: 4, col: 1, errno: 'ENOMEM' },
-    });
+      deterministic: true,
+      thp: 'madvise inherit',
+    };
     const withError = {
       ...sim,
       error: new UsageError('errno', 'x', { file: 'v.ptw', line: 4, col: 1 }, 'ENOMEM'),
