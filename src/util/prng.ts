@@ -48,7 +48,7 @@ export class Prng {
 
   /** One element of a non-empty array. */
   pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)] as T;
+    return items[this.below(items.length)];
   }
 }
 

@@ -43,7 +43,7 @@ describe('ptlab check', () => {
     expect(r.stdout).toMatch(/use-after-free/);
     const replay = /^replay: ptlab (.*)$/m.exec(r.stdout);
     expect(replay).not.toBeNull();
-    const args = replay![1]!.split(' ');
+    const args = replay![1].split(' ');
     const again = ptlab(args);
     expect(again.status).toBe(1);
     expect(again.stdout).toMatch(/use-after-free/);
@@ -89,7 +89,7 @@ describe('ptlab limits', () => {
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout) as { columns: { pteBytes: number }[] };
     // 48-bit VA with 64 KiB pages: 2^48 / 512 MiB per PTE table = 2^19 tables of 64 KiB.
-    expect(j.columns[0]!.pteBytes).toBe(2 ** 19 * 65536);
+    expect(j.columns[0].pteBytes).toBe(2 ** 19 * 65536);
   });
 
   it('refuses an unknown architecture with exit 2', () => {

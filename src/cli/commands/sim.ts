@@ -93,7 +93,7 @@ export function simulate(workload: Workload, options: SimOptions): SimResult {
 
 function printResults(results: readonly SimResult[], format: Format, compare: boolean): void {
   if (format === 'json') {
-    out(JSON.stringify(compare ? results.map(simJson) : simJson(results[0] as SimResult), null, 2));
+    out(JSON.stringify(compare ? results.map(simJson) : simJson(results[0]), null, 2));
     return;
   }
   if (format === 'ndjson') {
