@@ -43,7 +43,7 @@ describe('formatCheckResult', () => {
     expect(lines[0]).toMatch(/step \| T0 freer +\| T1 reader$/);
     const body = lines.slice(2, 2 + f.trace.length);
     f.trace.forEach((s, i) => {
-      const cells = body[i].split('|');
+      const cells = body[i].replace(/<==.*$/, '').split('|');
       expect(cells[1 + s.thread].trim()).toBe(s.label);
       expect(cells[2 - s.thread].trim()).toBe('');
     });
