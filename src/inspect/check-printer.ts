@@ -55,8 +55,8 @@ export function swimlane(fail: CheckFail, columnWidth = 30): string[] {
   const w = Math.max(columnWidth, 8);
   const n = fail.threads.length;
   const num = Math.max(7, String(fail.trace.length).length + 3);
-  const row = (left: string, cells: readonly string[], note = ''): string =>
-    `${left.padStart(num)} | ${cells.map((c) => fit(c, w)).join(' | ')}${note}`.trimEnd();
+  const row = (left: string, cells: readonly string[], note = '', mark = false): string =>
+    `${mark ? `>>${left.padStart(num - 2)}` : left.padStart(num)} | ${cells.map((c) => fit(c, w)).join(' | ')}${note}`.trimEnd();
   const empty = (): string[] => new Array<string>(n).fill('');
   const out = [
     row(
@@ -69,17 +69,18 @@ export function swimlane(fail: CheckFail, columnWidth = 30): string[] {
     const cells = empty();
     cells[s.thread] = s.label;
     const marked = s.index === fail.failedStep;
-    const left = `${marked ? '>> ' : ''}${s.index + 1}`;
-    out.push(row(left, cells, marked ? `   <== ${fail.violation.kind}` : ''));
+    out.push(
+      row(String(s.index + 1), cells, marked ? `   <== ${fail.violation.kind}` : '', marked),
+    );
   }
   if (fail.pending.length > 0) {
     const cells = empty();
     for (const p of fail.pending)
       cells[p.thread] = `${p.blocked ? 'blocked: ' : 'next: '}${p.label}`;
-    const note = fail.failedStep === null ? `   <== ${fail.violation.kind}` : '';
-    out.push(row(fail.failedStep === null ? '>> next' : 'next', cells, note));
+    const mark = fail.failedStep === null;
+    out.push(row('next', cells, mark ? `   <== ${fail.violation.kind}` : '', mark));
   } else if (fail.failedStep === null) {
-    out.push(row('>> end', empty(), `   <== ${fail.violation.kind} (final check)`));
+    out.push(row('end', empty(), `   <== ${fail.violation.kind} (final check)`, true));
   }
   return out;
 }

@@ -49,13 +49,13 @@ describe('formatCheckResult', () => {
     });
     const marked = lines.filter((l) => l.startsWith('>>'));
     expect(marked).toHaveLength(1);
-    expect(marked[0]).toMatch(/^>> 4 \|.*use table.*<== use-after-free$/);
+    expect(marked[0]).toMatch(/^>> +4 \|.*use table.*<== use-after-free$/);
   });
 
   it('shows the blocked next steps of a deadlock on a marked last row', () => {
     const f = fail(runCheck(abbaDeadlock().program));
     const last = swimlane(f).at(-1) ?? '';
-    expect(last).toMatch(/^>> next \| blocked: lock b +\| blocked: lock a +<== deadlock$/);
+    expect(last).toMatch(/^>> +next \| blocked: lock b +\| blocked: lock a +<== deadlock$/);
   });
 
   it('prints the violation, its details, the state and the replay command last', () => {
