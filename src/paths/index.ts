@@ -101,3 +101,4 @@ export {
   resolveVariants,
   variantCombinations,
 } from './scenarios/index.js';
+export { checkScenario, meetsExpectation, type ScenarioCheck } from './scenarios/check.js';

@@ -52,6 +52,7 @@ export function* pte_fragment_free(w: World, cpu: Cpu, page: PtDesc, kernel = fa
   let viaRcu = design === 'jason';
   if (design === 'merged' && !kernel) {
     yield step(`flags(${page.name})`, 'rmw', 'pte_fragment_free: folio_test_clear_active');
+    w.alloc.checkPage(cpu, page, 'folio_test_clear_active', `flags(${page.name})`);
     viaRcu = page.active;
     page.active = false;
   }
@@ -136,6 +137,7 @@ export function* pte_free_defer_ppc(w: World, cpu: Cpu, table: PteTable): Gen {
       return;
     case 'merged':
       yield step(`flags(${page.name})`, 'rmw', 'pte_free_defer: folio_set_active');
+      w.alloc.checkPage(cpu, page, 'folio_set_active', `flags(${page.name})`);
       page.active = true;
       yield* pte_fragment_free(w, cpu, page);
       return;

@@ -55,8 +55,9 @@ export function* ptep_get(
   i: number,
   label: string,
 ): Gen<number> {
-  yield step(pteObj(table, i), 'read', label);
-  w.alloc.checkTable(cpu, table, label);
+  const obj = pteObj(table, i);
+  yield step(obj, 'read', label);
+  w.alloc.checkTable(cpu, table, label, obj);
   return table.entries[i];
 }
 
@@ -69,8 +70,9 @@ export function* set_pte_at(
   val: number,
   label: string,
 ): Gen {
-  yield step(pteObj(table, i), 'write', label);
-  w.alloc.checkTable(cpu, table, label);
+  const obj = pteObj(table, i);
+  yield step(obj, 'write', label);
+  w.alloc.checkTable(cpu, table, label, obj);
   if (val !== 0 && table.life !== 'linked') {
     violate(
       'lost-mapping',
@@ -91,8 +93,9 @@ export function* ptep_get_and_clear(
   i: number,
   label: string,
 ): Gen<number> {
-  yield step(pteObj(table, i), 'rmw', label);
-  w.alloc.checkTable(cpu, table, label);
+  const obj = pteObj(table, i);
+  yield step(obj, 'rmw', label);
+  w.alloc.checkTable(cpu, table, label, obj);
   const old = table.entries[i];
   table.entries[i] = 0;
   return old;

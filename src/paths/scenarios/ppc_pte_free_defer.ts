@@ -53,7 +53,6 @@ export const ppcPteFreeDefer: Scenario = defineScenario({
       page.pt_frag_refcount.value = 2;
       w.linkInitial(w.pmd(0), page.tables[0]);
       w.linkInitial(w.pmd(1), page.tables[1]);
-      page.tables[1].entries[0] = 1;
       w.spawn('khugepaged', function* (cpu) {
         yield* retract_page_tables(w, cpu, w.pmd(0));
         yield* retract_page_tables(w, cpu, w.pmd(1));

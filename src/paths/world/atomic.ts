@@ -15,14 +15,14 @@ export class Atomic {
   /** atomic_read(). */
   *atomic_read(cpu: Cpu, label: string): Gen<number> {
     yield step(this.obj, 'read', label);
-    this.check?.(cpu, label);
+    this.check?.(cpu, label, this.obj);
     return this.value;
   }
 
   /** atomic_add_return(); a negative `n` subtracts. */
   *atomic_add_return(cpu: Cpu, n: number, label: string): Gen<number> {
     yield step(this.obj, 'rmw', label);
-    this.check?.(cpu, label);
+    this.check?.(cpu, label, this.obj);
     this.value += n;
     return this.value;
   }
@@ -35,7 +35,7 @@ export class Atomic {
   /** atomic_inc_not_zero(): increments unless the counter is zero; true when it did. */
   *atomic_inc_not_zero(cpu: Cpu, label: string): Gen<boolean> {
     yield step(this.obj, 'rmw', label);
-    this.check?.(cpu, label);
+    this.check?.(cpu, label, this.obj);
     if (this.value === 0) return false;
     this.value++;
     return true;

@@ -8,7 +8,7 @@ import { assert } from '../../util/assert.js';
 import { Atomic } from './atomic.js';
 import type { Cpu } from './cpu.js';
 import { RcuHead } from './rcu.js';
-import { SpinLock } from './spinlock.js';
+import { SpinLock, type AccessCheck } from './spinlock.js';
 import type { KernelStats } from './stats.js';
 import { step, type Gen } from './step.js';
 
@@ -35,7 +35,7 @@ export class PteTable {
     readonly name: string,
     readonly page: PtDesc,
     nr_entries: number,
-    check: (cpu: Cpu, label: string) => void,
+    check: AccessCheck,
   ) {
     this.entries = new Array<number>(nr_entries).fill(0);
     this.pte_ref = new Atomic(`pte_ref(${name})`, 0, check);
@@ -51,11 +51,16 @@ export class PtDesc {
   readonly pt_frag_refcount: Atomic;
   /** PG_active; powerpc marks pages with a fragment freed by pte_free_defer(). */
   active = false;
+  /**
+   * Step objects inside this page touched so far (entries, ptl, counters): freeing the page
+   * writes each of them, so the checker orders the free against every access to the page.
+   */
+  readonly touched = new Set<string>();
 
   constructor(
     readonly name: string,
     readonly pfn: number,
-    check: (cpu: Cpu, label: string) => void,
+    check: AccessCheck,
   ) {
     this.ptl = new SpinLock(`ptl(${name})`, check);
     this.pt_rcu_head = new RcuHead(name);
@@ -88,12 +93,14 @@ export class PageAllocator {
       for (const t of old.tables) t.life = 'reused';
     }
     const name = `pg${this.pages.length + 1}`;
-    const page: PtDesc = new PtDesc(name, pfn, (cpu, label) => this.checkPage(cpu, page, label));
+    const page: PtDesc = new PtDesc(name, pfn, (cpu, label, obj) =>
+      this.checkPage(cpu, page, label, obj),
+    );
     for (let f = 0; f < frags; f++) {
       const id = this.tables.length + 1;
       const tname = frags === 1 ? `tbl${id}` : `tbl${id}(${name}.f${f})`;
-      const table: PteTable = new PteTable(id, tname, page, this.ptrs_per_pte, (cpu, label) =>
-        this.checkTable(cpu, table, label),
+      const table: PteTable = new PteTable(id, tname, page, this.ptrs_per_pte, (cpu, label, obj) =>
+        this.checkTable(cpu, table, label, obj),
       );
       this.tables.push(table);
       this.byId.set(id, table);
@@ -117,10 +124,16 @@ export class PageAllocator {
     return this.newPage(1).tables[0];
   }
 
-  /** Frees a page-table page as one step (pagetable_free / __free_page). */
+  /**
+   * Frees a page-table page (pagetable_free / __free_page): one allocator step that frees it, then
+   * one write per object of the page touched so far. The writes model the page's contents being
+   * lost and declare the free's conflict with every access to the page, so partial-order
+   * reduction cannot treat a late access as independent of the free.
+   */
   *free_page(cpu: Cpu, page: PtDesc, label: string): Gen {
     yield step('buddy', 'rmw', label);
     this.__free_page(cpu, page, label);
+    for (const obj of [...page.touched]) yield step(obj, 'write', `${label}: ${obj} freed`);
   }
 
   /** The effect of freeing a page, for callers already inside a step. */
@@ -136,8 +149,9 @@ export class PageAllocator {
     this.stats.pages_freed++;
   }
 
-  /** Reports a use-after-free if `table` is no longer allocated. */
-  checkTable(cpu: Cpu, table: PteTable, label: string): void {
+  /** Records `obj` as touched and reports a use-after-free if `table` is no longer allocated. */
+  checkTable(cpu: Cpu, table: PteTable, label: string, obj: string): void {
+    table.page.touched.add(obj);
     if (table.life === 'freed' || table.life === 'reused') {
       violate('use-after-free', `${cpu.name}: ${label}: ${table.name} was ${table.life}`, {
         [table.name]: `${table.life} (page ${table.page.name}, pfn ${table.page.pfn})`,
@@ -145,8 +159,9 @@ export class PageAllocator {
     }
   }
 
-  /** Reports a use-after-free if `page` (its lock, its refcount) is no longer allocated. */
-  checkPage(cpu: Cpu, page: PtDesc, label: string): void {
+  /** Records `obj` as touched and reports a use-after-free if `page` is no longer allocated. */
+  checkPage(cpu: Cpu, page: PtDesc, label: string, obj: string): void {
+    page.touched.add(obj);
     if (page.state !== 'live') {
       violate('use-after-free', `${cpu.name}: ${label}: page ${page.name} was ${page.state}`, {
         [page.name]: `${page.state} (pfn ${page.pfn})`,

@@ -106,6 +106,9 @@ export class Rcu {
         );
       }
       for (const cb of batch) {
+        // rcu_do_batch dequeues the head before invoking it: a step of the list, so that the
+        // checker orders it against call_rcu() on the same head.
+        yield step('rcu_cblist', 'rmw', `rcu_do_batch: invoke callback (${cb.head.owner})`);
         cb.head.queued = false;
         this.stats.rcu_callbacks++;
         yield* cb.func(cpu);

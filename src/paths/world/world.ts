@@ -99,6 +99,16 @@ export class World {
         return { kind: 'assertion', message: `${pmd.obj} points to ${t.name}, which is ${t.life}` };
       }
     }
+    for (const t of this.alloc.tables) {
+      const i = t.entries.findIndex((e) => e !== 0);
+      if (t.life !== 'linked' && t.life !== 'allocated' && i >= 0) {
+        return {
+          kind: 'lost-mapping',
+          message: `${t.name} is ${t.life} yet pte[${i}] still maps folio${t.entries[i]}: the mapping is unreachable`,
+          details: { [t.name]: `${t.life}, entries [${t.entries.join(', ')}]` },
+        };
+      }
+    }
     for (const page of this.alloc.pages) {
       if (page.state !== 'live') continue;
       if (page.tables.some((t) => linked.has(t.id))) continue;
