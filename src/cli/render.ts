@@ -2,6 +2,7 @@
 
 import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
+import * as asciichart from 'asciichart';
 import type { TextTable } from '../inspect/sim-report.js';
 
 /** Renders a table with aligned columns and light borders. */
@@ -44,4 +45,52 @@ export function progressBar(label: string, total: number, minTotal = 2000): Prog
       bar.stop();
     },
   };
+}
+
+/** One line of a chart: a name and a value per report. */
+export interface ChartSeries {
+  readonly name: string;
+  readonly values: readonly number[];
+}
+
+const CHART_COLORS = [asciichart.blue, asciichart.red, asciichart.green, asciichart.magenta];
+
+/**
+ * Plots series as a terminal line chart (asciichart). Long series are reduced to at most `width`
+ * points, each the maximum of its bucket, so peaks stay visible.
+ */
+export function renderChart(series: readonly ChartSeries[], title: string, width = 100): string {
+  const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+  const data = series.map((s) => bucketMax(s.values, width));
+  if (data.every((d) => d.length === 0)) return `${title}: no reports to plot`;
+  const chart = asciichart.plot(data, {
+    height: 12,
+    format: (x) => Math.round(x).toLocaleString('en-US').padStart(10),
+    ...(useColor ? { colors: series.map((_, i) => CHART_COLORS[i % CHART_COLORS.length]) } : {}),
+  });
+  const legend = series.map((s, i) => {
+    const mark = useColor
+      ? asciichart.colored('───', CHART_COLORS[i % CHART_COLORS.length])
+      : `(${i + 1})`;
+    return `  ${mark} ${s.name}`;
+  });
+  const n = series[0]?.values.length ?? 0;
+  return [
+    title,
+    chart,
+    `  reports 1..${n}${n > width ? ` (max per bucket of ${Math.ceil(n / width)})` : ''}`,
+    ...(series.length > 1 ? legend : []),
+  ].join('\n');
+}
+
+function bucketMax(values: readonly number[], width: number): number[] {
+  if (values.length <= width) return [...values];
+  const per = Math.ceil(values.length / width);
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i += per) {
+    let m = -Infinity;
+    for (let j = i; j < Math.min(values.length, i + per); j++) m = Math.max(m, values[j]);
+    out.push(m);
+  }
+  return out;
 }

@@ -4,9 +4,16 @@ import type { Command } from 'commander';
 import { parseWorkload } from '../../workload/parse.js';
 import { runWorkload, type SimOptions, type SimResult } from '../../workload/run.js';
 import type { Workload } from '../../workload/types.js';
-import { compareTable, reportJson, simJson, simTable, simTitle } from '../../inspect/sim-report.js';
+import {
+  columnName,
+  compareTable,
+  reportJson,
+  simJson,
+  simTable,
+  simTitle,
+} from '../../inspect/sim-report.js';
 import { readUserFile, out, err } from '../io.js';
-import { progressBar, renderTable } from '../render.js';
+import { progressBar, renderChart, renderTable } from '../render.js';
 import { parseFormat, parseAddress, type Format } from '../options.js';
 
 /** The policies `--compare` puts side by side: before PT_RECLAIM, with it, and the 2022 RFC. */
@@ -23,6 +30,7 @@ interface SimFlags {
   format: string;
   compare?: boolean;
   debug?: boolean;
+  chart?: boolean;
   mmapBase?: string;
 }
 
@@ -45,6 +53,7 @@ export function registerSim(program: Command): void {
     .option('-f, --format <format>', 'output: text, json or ndjson', 'text')
     .option('-c, --compare', 'run 6.13, 6.18 and the refcount design side by side')
     .option('--mmap-base <addr>', 'top of the mmap area for maps without at= (e.g. 0x7f0000000000)')
+    .option('--chart', 'plot VmPTE over the reports (text format)')
     .option('--debug', 'check the model invariants (validate_mm) after every operation')
     .addHelpText(
       'after',
@@ -52,7 +61,8 @@ export function registerSim(program: Command): void {
 Examples:
   ptlab sim examples/001-pt-reclaim-benchmark/workload.ptw
   ptlab sim --compare examples/001-pt-reclaim-benchmark/workload.ptw
-  ptlab sim --kernel 6.13 --format ndjson my.ptw | jq .vmpte_kb`,
+  ptlab sim --kernel 6.13 --format ndjson my.ptw | jq .vmpte_kb
+  ptlab sim --compare --chart examples/003-allocator-churn/workload.ptw`,
     )
     .action((file: string, flags: SimFlags) => {
       const format = parseFormat(flags.format);
@@ -73,6 +83,13 @@ Examples:
           ];
       const results = sets.map((opts) => simulate(workload, opts));
       printResults(results, format, Boolean(flags.compare));
+      if (flags.chart && format === 'text') {
+        const series = results.map((r) => ({
+          name: columnName(r),
+          values: r.reports.map((x) => x.vmpte_kb),
+        }));
+        out(renderChart(series, 'VmPTE kB per report'));
+      }
       const failed = results.find((r) => r.error);
       if (failed?.error) {
         err(`ptlab: ${failed.error.format()}`);
