@@ -45,6 +45,8 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
   const maps = new Map<string, MapOp & { at: bigint }>();
   const lines: string[] = [];
   const sourceOp: number[] = [];
+  // Ranges ever given to MADV_FREE: the only ones `pressure` pages out (see case 'pressure').
+  const freed: string[] = [];
   const base = (name: string): bigint => {
     const map = maps.get(name);
     // The parser guarantees every name is mapped before use.
@@ -73,21 +75,24 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
         line = `touch ${addr} ${op.len} ${op.stride ?? PAGE_SIZE} ${op.write ? 'w' : 'r'}`;
         break;
       }
-      case 'madvise':
-        line = `madvise ${formatAddress(base(op.name) + op.offset)} ${op.len} ${MADV_NUMBERS[op.advice]}`;
+      case 'madvise': {
+        const addr = formatAddress(base(op.name) + op.offset);
+        if (op.advice === 'free') freed.push(`${addr} ${op.len}`);
+        line = `madvise ${addr} ${op.len} ${MADV_NUMBERS[op.advice]}`;
         break;
+      }
       case 'munmap':
         line = `munmap ${formatAddress(base(op.name) + op.offset)} ${op.len}`;
         break;
       case 'mprotect':
         line = `mprotect ${formatAddress(base(op.name) + op.offset)} ${op.len} ${PROT_BITS[op.prot]}`;
         break;
-      case 'pressure': {
-        // Every range ever mapped: holes only make MADV_PAGEOUT skip them.
-        const ranges = [...maps.values()].map((m) => `${formatAddress(m.at)} ${m.size}`);
-        line = ['pressure', ...ranges].join(' ');
+      case 'pressure':
+        // Only the MADV_FREE'd ranges: MADV_PAGEOUT elsewhere would split THPs (which real
+        // reclaim without swap never scans), and the split maps zero-filled subpages to the
+        // zero page, lowering RSS (docs/fidelity.md, disagreement 2).
+        line = ['pressure', ...freed].join(' ');
         break;
-      }
       case 'report':
         line = `report ${op.label}`;
         break;

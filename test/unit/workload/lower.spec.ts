@@ -18,6 +18,7 @@ describe('lowerWorkload', () => {
         'touch b +4K 8K',
         'madvise a +2M 2M dontneed',
         'madvise b +0 2M dontneed_locked',
+        'madvise a +1M 4K free',
         'mprotect b +0 1M rwx',
         'pressure',
         'report done',
@@ -31,11 +32,12 @@ describe('lowerWorkload', () => {
       'touch 0x80001000 8192 4096 w',
       'madvise 0x40200000 2097152 4',
       'madvise 0x80000000 2097152 24',
+      'madvise 0x40100000 4096 8',
       'mprotect 0x80000000 1048576 7',
-      'pressure 0x40000000 4194304 0x80000000 2097152',
+      'pressure 0x40100000 4096',
       'report done',
     ]);
-    expect(sourceOp).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(sourceOp).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
   it('refuses a map without at= with a host error at the map', () => {
