@@ -102,3 +102,4 @@ export {
   variantCombinations,
 } from './scenarios/index.js';
 export { checkScenario, meetsExpectation, type ScenarioCheck } from './scenarios/check.js';
+export { scenarioFromModule } from './scenarios/user.js';

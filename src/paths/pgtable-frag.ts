@@ -35,19 +35,19 @@ function pte_free_now_cb(w: World, page: PtDesc): RcuCallback {
  * deferred (`merged`, 6.6: PG_active).
  */
 export function* pte_fragment_free(w: World, cpu: Cpu, page: PtDesc, kernel = false): Gen {
-  const ref = page.pt_frag_refcount;
-  if (ref.value <= 0)
+  const left = yield* page.pt_frag_refcount.atomic_add_return(
+    cpu,
+    -1,
+    'pte_fragment_free: atomic_dec_and_test(pt_frag_refcount)',
+  );
+  // BUG_ON(pt_frag_refcount <= 0) before the decrement, checked inside the same step.
+  if (left < 0) {
     violate(
       'assertion',
       `${cpu.name}: pte_fragment_free: BUG_ON(pt_frag_refcount <= 0) on ${page.name}`,
     );
-  if (
-    !(yield* ref.atomic_dec_and_test(
-      cpu,
-      'pte_fragment_free: atomic_dec_and_test(pt_frag_refcount)',
-    ))
-  )
-    return;
+  }
+  if (left !== 0) return;
   const design = w.config.ppc_defer;
   let viaRcu = design === 'jason';
   if (design === 'merged' && !kernel) {

@@ -39,7 +39,7 @@ export const pteRefRevive: Scenario = defineScenario({
     create: () => {
       const w = new World({
         ptrs_per_pte: 2,
-        config: { pte_ref_get: v.refcount === 'naive' ? 'naive' : 'tryget' },
+        config: { pte_refcount: true, pte_ref_get: v.refcount === 'naive' ? 'naive' : 'tryget' },
       });
       const pmd = w.pmd();
       const t = w.alloc.newPage().tables[0];

@@ -39,6 +39,8 @@ export interface KernelConfig {
    * plain get that revives a table already at zero). Default `tryget`.
    */
   readonly pte_ref_get: 'tryget' | 'naive';
+  /** The 2022 RFC's per-table reference count (pte_ref) is in use. Default false. */
+  readonly pte_refcount: boolean;
 }
 
 /** Fills in the defaults of {@link KernelConfig}. */
@@ -53,6 +55,7 @@ export function resolveKernelConfig(o: Partial<KernelConfig> = {}): KernelConfig
     arch: 'x86_64',
     ppc_defer: 'merged',
     pte_ref_get: 'tryget',
+    pte_refcount: false,
     ...o,
   } satisfies KernelConfig;
 }

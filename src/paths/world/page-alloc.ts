@@ -51,11 +51,6 @@ export class PtDesc {
   readonly pt_frag_refcount: Atomic;
   /** PG_active; powerpc marks pages with a fragment freed by pte_free_defer(). */
   active = false;
-  /**
-   * Step objects inside this page touched so far (entries, ptl, counters): freeing the page
-   * writes each of them, so the checker orders the free against every access to the page.
-   */
-  readonly touched = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -76,13 +71,23 @@ export class PageAllocator {
   readonly pages: PtDesc[] = [];
   private readonly freeFrames: number[] = [];
   private readonly byFrame = new Map<number, PtDesc>();
+  private readonly objectsOf = new Map<PtDesc, readonly string[]>();
   private nextFrame = 1;
 
   constructor(
     private readonly stats: KernelStats,
     /** Entries per modelled table (PTRS_PER_PTE shrunk to keep scenarios small). */
     readonly ptrs_per_pte: number,
+    /** Which per-page counters exist (they are freed with the page). */
+    private readonly counters: { readonly fragments: boolean; readonly pte_ref: boolean },
   ) {}
+
+  private checkDeclared(page: PtDesc, obj: string): void {
+    assert(
+      this.pageObjects(page).includes(obj),
+      `${obj} is used but not freed with ${page.name}: enable its design in KernelConfig (arch powerpc, pte_refcount)`,
+    );
+  }
 
   /** Allocates a page hosting `frags` tables, reusing the most recently freed frame first. */
   newPage(frags = 1): PtDesc {
@@ -125,15 +130,33 @@ export class PageAllocator {
   }
 
   /**
+   * The step objects that live inside `page`: every entry of its tables, its ptl, and the
+   * counters the configured designs use. A fixed list, so a free always yields the same steps.
+   */
+  pageObjects(page: PtDesc): readonly string[] {
+    const cached = this.objectsOf.get(page);
+    if (cached) return cached;
+    const objs: string[] = [];
+    for (const t of page.tables) {
+      for (let i = 0; i < t.entries.length; i++) objs.push(`pte[${t.name}][${i}]`);
+      if (this.counters.pte_ref) objs.push(t.pte_ref.obj);
+    }
+    objs.push(page.ptl.obj);
+    if (this.counters.fragments) objs.push(page.pt_frag_refcount.obj, `flags(${page.name})`);
+    this.objectsOf.set(page, objs);
+    return objs;
+  }
+
+  /**
    * Frees a page-table page (pagetable_free / __free_page): one allocator step that frees it, then
-   * one write per object of the page touched so far. The writes model the page's contents being
-   * lost and declare the free's conflict with every access to the page, so partial-order
-   * reduction cannot treat a late access as independent of the free.
+   * one write per object inside the page. The writes model the page's contents being lost and
+   * declare the free's conflict with every access to the page, so partial-order reduction cannot
+   * treat a late access as independent of the free.
    */
   *free_page(cpu: Cpu, page: PtDesc, label: string): Gen {
     yield step('buddy', 'rmw', label);
     this.__free_page(cpu, page, label);
-    for (const obj of [...page.touched]) yield step(obj, 'write', `${label}: ${obj} freed`);
+    for (const obj of this.pageObjects(page)) yield step(obj, 'write', `${label}: ${obj} freed`);
   }
 
   /** The effect of freeing a page, for callers already inside a step. */
@@ -149,9 +172,9 @@ export class PageAllocator {
     this.stats.pages_freed++;
   }
 
-  /** Records `obj` as touched and reports a use-after-free if `table` is no longer allocated. */
+  /** Reports a use-after-free if `table` is no longer allocated when `obj` in it is accessed. */
   checkTable(cpu: Cpu, table: PteTable, label: string, obj: string): void {
-    table.page.touched.add(obj);
+    this.checkDeclared(table.page, obj);
     if (table.life === 'freed' || table.life === 'reused') {
       violate('use-after-free', `${cpu.name}: ${label}: ${table.name} was ${table.life}`, {
         [table.name]: `${table.life} (page ${table.page.name}, pfn ${table.page.pfn})`,
@@ -159,9 +182,9 @@ export class PageAllocator {
     }
   }
 
-  /** Records `obj` as touched and reports a use-after-free if `page` is no longer allocated. */
+  /** Reports a use-after-free if `page` is no longer allocated when `obj` in it is accessed. */
   checkPage(cpu: Cpu, page: PtDesc, label: string, obj: string): void {
-    page.touched.add(obj);
+    this.checkDeclared(page, obj);
     if (page.state !== 'live') {
       violate('use-after-free', `${cpu.name}: ${label}: page ${page.name} was ${page.state}`, {
         [page.name]: `${page.state} (pfn ${page.pfn})`,

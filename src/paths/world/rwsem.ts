@@ -1,6 +1,6 @@
-// rw_semaphore, used for mmap_lock and the per-VMA lock. Readers are declared as `read` steps
-// of the semaphore: two down_read() calls commute, so the checker need not order them, while any
-// reader and the writer conflict.
+// rw_semaphore, used for mmap_lock and the per-VMA lock. Reader steps are declared as acquire and
+// release like the writer's: a blocked writer is woken by a reader's up_read, and the checker's
+// partial-order reduction only sees wake-ups by steps that write the semaphore.
 
 import { violate } from '../../check/program.js';
 import type { Cpu } from './cpu.js';
@@ -15,13 +15,13 @@ export class RwSemaphore {
 
   /** down_read(): waits while a writer holds it. */
   *down_read(_cpu: Cpu, label: string): Gen {
-    yield step(this.obj, 'read', label, () => this.writer === null);
+    yield step(this.obj, 'acquire', label, () => this.writer === null);
     this.readers++;
   }
 
   /** up_read(). */
   *up_read(cpu: Cpu, label: string): Gen {
-    yield step(this.obj, 'read', label);
+    yield step(this.obj, 'release', label);
     if (this.readers <= 0) violate('assertion', `${cpu.name}: ${label}: ${this.obj} not read-held`);
     this.readers--;
   }

@@ -48,9 +48,12 @@ export class World {
 
   constructor(options: WorldOptions = {}) {
     this.rcu = new Rcu(this.cpus, this.stats);
-    this.alloc = new PageAllocator(this.stats, options.ptrs_per_pte ?? 2);
-    this.mm = new MmStruct(options.pmd_slots ?? 1);
     this.config = resolveKernelConfig(options.config);
+    this.alloc = new PageAllocator(this.stats, options.ptrs_per_pte ?? 2, {
+      fragments: this.config.arch === 'powerpc',
+      pte_ref: this.config.pte_refcount,
+    });
+    this.mm = new MmStruct(options.pmd_slots ?? 1);
   }
 
   /** The PMD slot `i` (slot 0 by default). */

@@ -5,7 +5,7 @@ import { World } from '../../../src/paths/world/world.js';
 import { Stepper } from '../../helpers/step-thread.js';
 
 function world(get: 'tryget' | 'naive', refs: number): { w: World; t: PteTable } {
-  const w = new World({ config: { pte_ref_get: get } });
+  const w = new World({ config: { pte_refcount: true, pte_ref_get: get } });
   const t = w.alloc.newPage().tables[0];
   t.pte_ref.value = refs;
   w.linkInitial(w.pmd(), t);
