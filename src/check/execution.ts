@@ -6,9 +6,6 @@ import type { ProgramInstance, Program, Step, ThreadBody, Violation } from './pr
 import type { PendingStep, TraceStep } from './result.js';
 import { MAX_THREADS, type ExecutionView } from './scheduler.js';
 
-/** How an execution ended. */
-export type ExecutionEnd = 'finished' | 'violation' | 'deadlock' | 'step-limit' | 'redundant';
-
 /** A running program instance plus the record of the steps it took. */
 export class Execution implements ExecutionView {
   readonly threadCount: number;

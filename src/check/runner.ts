@@ -125,6 +125,7 @@ class Run {
       ex.step(t);
       scheduler.stepped?.(ex, t, step);
     }
+    if (ex.failedStep !== null) scheduler.violated?.(ex, ex.failedStep);
     this.steps += ex.depth;
     if (ex.depth > this.maxDepth) this.maxDepth = ex.depth;
     if (redundant) {

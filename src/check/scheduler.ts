@@ -33,6 +33,11 @@ export interface Scheduler {
   nextTask(view: ExecutionView, enabled: number): number | null;
   /** Told that thread `t` just performed `step` (DPOR's race analysis hooks here). */
   stepped?(view: ExecutionView, t: number, step: Step): void;
+  /**
+   * Told that the step at position `step` raised a violation, which ends the execution before the
+   * other threads' next steps ran (DPOR treats the violating step as conflicting with all of them).
+   */
+  violated?(view: ExecutionView, step: number): void;
   /** True when every execution the scheduler produced together cover all behaviours. */
   exhaustive(): boolean;
   /** Why the exploration is not exhaustive, as far as the scheduler knows (sampling, bounds). */

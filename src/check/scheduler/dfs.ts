@@ -112,6 +112,14 @@ export class DfsScheduler implements Scheduler {
     if (this.races !== null) this.races.record(t, step, pos >= this.branch ? this.path : null);
   }
 
+  violated(_view: ExecutionView, step: number): void {
+    // The violation cut the other threads short: their next steps might have run before the
+    // violating one, and ended in a different violation (only matters under keepGoing).
+    if (this.races !== null && step >= this.branch && step < this.path.len) {
+      this.path.backtrack[step] |= this.path.enabled[step];
+    }
+  }
+
   exhaustive(): boolean {
     return !this.cut;
   }

@@ -63,7 +63,8 @@ export class RaceAnalysis {
     const o = this.obj(step.obj);
     const write = isWrite(step);
     const clock = this.scratch.clock;
-    clock.set(this.threadClock.subarray(p * T, p * T + T));
+    const tc = this.threadClock;
+    for (let t = 0, base = p * T; t < T; t++) clock[t] = tc[base + t];
     const localIdx = clock[p];
     const lw = this.lastWrite[o];
     const reads = this.reads[o];
@@ -88,8 +89,11 @@ export class RaceAnalysis {
 
     this.tid[k] = p;
     this.local[k] = localIdx;
-    this.clocks.set(clock, k * T);
-    this.threadClock.set(clock, p * T);
+    const clocks = this.clocks;
+    for (let t = 0, kb = k * T, pb = p * T; t < T; t++) {
+      clocks[kb + t] = clock[t];
+      tc[pb + t] = clock[t];
+    }
     if (write) {
       this.lastWrite[o] = k;
       reads.length = 0;
@@ -113,7 +117,8 @@ export class RaceAnalysis {
     this.checkedWrite[q] = lw;
     if (this.threadClock[q * T + this.tid[lw]] > this.local[lw]) return;
     const clock = this.scratch.clock;
-    clock.set(this.threadClock.subarray(q * T, q * T + T));
+    const tc = this.threadClock;
+    for (let t = 0, base = q * T; t < T; t++) clock[t] = tc[base + t];
     this.join(clock, lw);
     this.reverse(lw, this.count, q, clock, path);
   }

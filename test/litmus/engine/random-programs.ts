@@ -2,30 +2,33 @@
 // deadlock): the material of the DPOR-versus-DFS outcome comparison.
 
 import fc from 'fast-check';
-import type { Program, Step, ThreadSpec } from '../../../src/check/index.js';
+import { violate, type Program, type Step, type ThreadSpec } from '../../../src/check/index.js';
 import { Mem, access, acquire, release } from './programs.js';
 
 /** One operation of a random thread. */
 export type Op =
-  | { readonly k: 'read' | 'write' | 'inc' | 'wait'; readonly v: 'x' | 'y' }
+  | { readonly k: 'read' | 'write' | 'inc' | 'wait' | 'assert'; readonly v: 'x' | 'y' }
   | { readonly k: 'lock'; readonly l: 'a' | 'b' }
   | { readonly k: 'unlock' };
 
-/** Threads of operations; locks still held at the end of a thread are released in reverse. */
-export const arbProgram: fc.Arbitrary<Op[][]> = fc.array(
-  fc.array(
-    fc.oneof(
-      fc.record({
-        k: fc.constantFrom('read', 'write', 'inc', 'wait'),
-        v: fc.constantFrom('x', 'y'),
-      }),
-      fc.record({ k: fc.constant('lock'), l: fc.constantFrom('a', 'b') }),
-      fc.record({ k: fc.constant('unlock') }),
-    ) as fc.Arbitrary<Op>,
-    { minLength: 1, maxLength: 4 },
-  ),
-  { minLength: 2, maxLength: 3 },
-);
+/**
+ * Threads of operations; locks still held at the end of a thread are released in reverse. With
+ * `asserts`, threads may also assert that a cell is not 2 (an `assertion` violation mid-step).
+ */
+export function arbProgram(options: { asserts: boolean }): fc.Arbitrary<Op[][]> {
+  const kinds = ['read', 'write', 'inc', 'wait', ...(options.asserts ? ['assert' as const] : [])];
+  return fc.array(
+    fc.array(
+      fc.oneof(
+        fc.record({ k: fc.constantFrom(...kinds), v: fc.constantFrom('x', 'y') }),
+        fc.record({ k: fc.constant('lock'), l: fc.constantFrom('a', 'b') }),
+        fc.record({ k: fc.constant('unlock') }),
+      ) as fc.Arbitrary<Op>,
+      { minLength: 1, maxLength: 4 },
+    ),
+    { minLength: 2, maxLength: 3 },
+  );
+}
 
 /** The program of `threads`; its outcome (cells, values read) goes to `seen` or to describeState. */
 export function buildProgram(threads: Op[][], seen: Set<string>): Program {
@@ -53,6 +56,10 @@ export function buildProgram(threads: Op[][], seen: Set<string>): Program {
               case 'inc':
                 yield access(op.v, 'rmw');
                 mem.set(op.v, mem.get(op.v) + 1);
+                break;
+              case 'assert':
+                yield access(op.v, 'read', `assert ${op.v} != 2`);
+                if (mem.get(op.v) === 2) violate('assertion', `${op.v} is 2`);
                 break;
               case 'wait':
                 yield {
