@@ -81,8 +81,9 @@ export class PctScheduler implements Scheduler {
     this.priority = new Int32Array(n);
     for (let i = 0; i < n; i++) this.priority[order[i]] = d + i;
     this.changes.length = 0;
-    const k = Math.max(this.maxDepth, 1);
-    for (let i = 0; i < d - 1; i++) this.changes.push(this.prng.below(k));
+    // k is learnt from earlier executions; the first one runs without change points.
+    const k = this.maxDepth;
+    if (k > 0) for (let i = 0; i < d - 1; i++) this.changes.push(this.prng.below(k));
     this.changes.sort((a, b) => a - b);
   }
 }
