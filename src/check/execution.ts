@@ -170,7 +170,15 @@ export class Execution implements ExecutionView {
         this.next[t] = null;
         this.live--;
       } else {
-        this.next[t] = r.value;
+        const s = r.value as unknown;
+        if (!isStep(s)) {
+          this.next[t] = null;
+          this.live--;
+          this.violation = badStep(this.names[t], this.depth, s);
+          this.failedStep = this.depth > 0 && this.current === t ? this.depth - 1 : null;
+          return false;
+        }
+        this.next[t] = s;
       }
       return true;
     } catch (err) {
@@ -206,3 +214,34 @@ function isViolationSignal(err: unknown): err is { violation: Violation } {
 }
 
 function* emptyBody(): ThreadBody {}
+
+const ACCESSES: ReadonlySet<unknown> = new Set(['read', 'write', 'rmw', 'acquire', 'release']);
+
+function isStep(s: unknown): s is Step {
+  if (typeof s !== 'object' || s === null) return false;
+  const { obj, access, label, enabled } = s as Record<string, unknown>;
+  return (
+    typeof obj === 'string' &&
+    ACCESSES.has(access) &&
+    typeof label === 'string' &&
+    (enabled === undefined || typeof enabled === 'function')
+  );
+}
+
+// A scenario written in JavaScript can yield anything; say what was wrong instead of misbehaving.
+function badStep(thread: string, depth: number, value: unknown): Violation {
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = String(value);
+  }
+  return {
+    kind: 'assertion',
+    message:
+      `thread ${thread} yielded ${shown.length > 120 ? `${shown.slice(0, 120)}...` : shown} ` +
+      `after step ${depth}: a thread must yield a Step { obj: string, access: ` +
+      `'read' | 'write' | 'rmw' | 'acquire' | 'release', label: string, enabled?: () => boolean }`,
+    details: { thread },
+  };
+}

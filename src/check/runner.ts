@@ -55,13 +55,14 @@ class Run {
     const opts = this.opts;
     const stats = (): CheckStats => this.stats(scheduler.strategy, preemptionBound);
     for (;;) {
+      // Asking the scheduler first lets a run that ends exactly at a limit still count as complete.
+      if (!scheduler.newExecution()) break;
       const limit = this.limitReached();
       if (limit !== undefined) {
         if (this.firstFail !== undefined) return { ...this.firstFail, stats: stats() };
         const limits = this.limits(scheduler, limit);
         return { verdict: 'bounded', program: this.program.name, limits, stats: stats() };
       }
-      if (!scheduler.newExecution()) break;
       const fail = this.execute(scheduler, stats);
       if (fail !== undefined) {
         if (!opts.keepGoing) return fail;

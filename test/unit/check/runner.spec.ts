@@ -207,7 +207,27 @@ describe('runCheck', () => {
     });
   });
 
+  it('reports a thread that yields something other than a step, without crashing', () => {
+    const p = program('bad_yield', () => [
+      {
+        name: 'sloppy',
+        body: (function* () {
+          yield { obj: 'x', access: 'load', label: 'typo' } as unknown as Step;
+        })(),
+      },
+    ]);
+    const f = fail(runCheck(p));
+    expect(f.violation.kind).toBe('assertion');
+    expect(f.violation.message).toContain('thread sloppy yielded {"obj":"x","access":"load"');
+  });
+
   describe('limits', () => {
+    it('passes when the last execution exactly meets maxIterations', () => {
+      const r = runCheck(independent(2, 1).program, { dpor: false, maxIterations: 2 });
+      expect(r.verdict).toBe('pass');
+      expect(r.stats.executions).toBe(2);
+    });
+
     it('stops at maxIterations and says so', () => {
       const r = runCheck(independent(3, 3).program, { dpor: false, maxIterations: 10 });
       expect(r.verdict).toBe('bounded');
