@@ -1,0 +1,75 @@
+// A user program's memory accesses as the faults they cause: one access per stride step, in
+// address order, stopping with SIGSEGV at the first unmapped or forbidden address (pages before
+// it stay faulted, as in a real process).
+
+import type { Errno } from '../util/errors.js';
+import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import { VM_READ, VM_WRITE } from './mm_types.js';
+import { handle_mm_fault_range } from './memory.js';
+
+/** Whether `vma` allows the access (`access_error`). */
+function access_ok(vma: VmAreaStruct, write: boolean): boolean {
+  return (vma.vm_flags & (write ? VM_WRITE : VM_READ)) !== 0;
+}
+
+/**
+ * Accesses `start`, `start + stride`, ... below `start + len` (bytes). Returns SIGSEGV when an
+ * access hits no VMA or one without the permission, after faulting every page before it.
+ */
+export function touch_range(
+  mm: MmStruct,
+  start: bigint,
+  len: bigint,
+  stride: bigint,
+  write: boolean,
+): Errno | null {
+  if (len <= 0n) return null;
+  const page = BigInt(mm.geometry.PAGE_SIZE);
+  const last = start + ((len - 1n) / stride) * stride;
+  const limit = BigInt(mm.geometry.TASK_SIZE) * page;
+  if (stride <= page) {
+    // Consecutive accesses are at most a page apart: every page from first to last is touched.
+    const p0 = Number(start / page);
+    const p1 = last >= limit ? Number(limit / page) + 1 : Number(last / page) + 1;
+    return fault_run(mm, p0, p1, write);
+  }
+  const n = (len - 1n) / stride + 1n;
+  if (stride % page === 0n && start / page < limit / page) {
+    const step = Number(stride / page);
+    const first = Number(start / page);
+    const count = Number(n);
+    const vmas = mm.mmap.vmas;
+    let i = mm.mmap.indexAfter(first);
+    for (let k = 0; k < count; k++) {
+      const p = first + k * step;
+      while (i < vmas.length && vmas[i].vm_end <= p) i++;
+      const vma = vmas[i];
+      if (!vma || vma.vm_start > p || !access_ok(vma, write)) return 'SIGSEGV';
+      handle_mm_fault_range(mm, vma, p, p + 1, write);
+    }
+    return null;
+  }
+  let prev = -1;
+  for (let a = start; a <= last; a += stride) {
+    if (a >= limit) return 'SIGSEGV';
+    const p = Number(a / page);
+    if (p === prev) continue;
+    prev = p;
+    const err = fault_run(mm, p, p + 1, write);
+    if (err) return err;
+  }
+  return null;
+}
+
+/** Faults pages [p0, p1) in order, VMA by VMA; SIGSEGV at the first page no VMA allows. */
+function fault_run(mm: MmStruct, p0: number, p1: number, write: boolean): Errno | null {
+  let p = p0;
+  while (p < p1) {
+    const vma = mm.mmap.find_vma(p);
+    if (!vma || vma.vm_start > p || !access_ok(vma, write)) return 'SIGSEGV';
+    const e = Math.min(vma.vm_end, p1);
+    handle_mm_fault_range(mm, vma, p, e, write);
+    p = e;
+  }
+  return null;
+}

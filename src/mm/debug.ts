@@ -1,0 +1,139 @@
+// validate_mm: the model's CONFIG_DEBUG_VM. Recounts everything from the tables and checks the
+// invariants (FREE-9, counters, pool consistency); throws InvariantError on the first breach.
+
+import { assert } from '../util/assert.js';
+import { popcount32 } from './pgtable-pool.js';
+import type { MmStruct } from './mm_types.js';
+import { PMD_HUGE_ZERO } from './mm_types.js';
+
+/** Counters recounted from the page tables. */
+export interface Recount {
+  readonly nr_ptes: number;
+  readonly nr_pmds: number;
+  readonly nr_puds: number;
+  readonly rss_anon: number;
+  readonly pgtables_bytes: number;
+  readonly empty_pte_tables: number;
+}
+
+/** Recounts tables and RSS by walking every table (slow). */
+export function recount(mm: MmStruct): Recount {
+  const g = mm.geometry;
+  let nr_ptes = 0;
+  let rss = 0;
+  let empties = 0;
+  const perLevel = mm.dirs.map(() => 0);
+  const ptes = mm.ptes;
+  const walk = (k: number, table: number, base: number): void => {
+    perLevel[k] = perLevel[k] + 1;
+    const pool = mm.dirs[k];
+    const span = mm.dirSpan[k];
+    let nonNone = 0;
+    for (let i = 0; i < pool.entries; i++) {
+      const e = pool.get(table, i);
+      if (e === 0) continue;
+      nonNone++;
+      const addr = base + i * span;
+      // FREE-9: every present table lies in a slot that intersects a live VMA.
+      assert(mm.mmap.find_vma_intersection(addr, addr + span), 'table outside every VMA (FREE-9)', {
+        level: mm.dirNames[k],
+        addr,
+      });
+      if (k < mm.dirs.length - 1) {
+        walk(k + 1, e, addr);
+        continue;
+      }
+      nr_ptes++;
+      if (e < 0) {
+        const vma = mm.mmap.find_vma(addr);
+        assert(
+          vma && vma.vm_start <= addr && addr + g.PMD_SIZE <= vma.vm_end,
+          'huge PMD not inside one VMA',
+          { addr },
+        );
+        if (e !== PMD_HUGE_ZERO) rss += g.PTRS_PER_PTE;
+        continue;
+      }
+      const { words, base: wb } = ptes.presentWords(e);
+      const planes = ptes.planeWords(e);
+      let count = 0;
+      for (let w = 0; w < ptes.words; w++) {
+        const p = words[wb + w];
+        count += popcount32(p);
+        let anon = p;
+        if (planes) {
+          const zero = planes.words[planes.base + w];
+          const lazy = planes.words[planes.base + ptes.words + w];
+          assert((zero & ~p) === 0 && (lazy & ~p) === 0 && (zero & lazy) === 0, 'bad PTE planes', {
+            e,
+            w,
+          });
+          anon = p & ~zero;
+        }
+        rss += popcount32(anon);
+        // Entries exist only inside VMAs (every removal zaps).
+        for (let b = 0; b < 32 && p !== 0; b++) {
+          if (((p >>> b) & 1) === 0) continue;
+          const page = addr + w * 32 + b;
+          const vma = mm.mmap.find_vma(page);
+          assert(vma && vma.vm_start <= page, 'PTE outside every VMA', { page });
+        }
+      }
+      assert(count === ptes.count(e), 'PTE count differs from its bitmap', {
+        e,
+        count,
+        stored: ptes.count(e),
+      });
+      if (count === 0) empties++;
+    }
+    assert(nonNone === pool.count(table), 'directory count differs from a recount', { k, table });
+  };
+  walk(0, mm.pgd, 0);
+  let nr_pmds = 0;
+  let nr_puds = 0;
+  let bytes = g.baselinePgtablesBytes + nr_ptes * g.nominalBytes.pte;
+  mm.dirNames.forEach((name, k) => {
+    if (name === 'pmd') nr_pmds = perLevel[k];
+    if (name === 'pud') nr_puds = perLevel[k];
+    if (k > 0) bytes += perLevel[k] * mm.dirBytes[k];
+  });
+  return {
+    nr_ptes,
+    nr_pmds,
+    nr_puds,
+    rss_anon: rss,
+    pgtables_bytes: bytes,
+    empty_pte_tables: empties,
+  };
+}
+
+/** Checks every invariant of `mm`; throws InvariantError with context on the first breach. */
+export function validate_mm(mm: MmStruct): void {
+  const vmas = mm.mmap.vmas;
+  for (let i = 0; i < vmas.length; i++) {
+    const v = vmas[i];
+    assert(v && v.vm_start < v.vm_end, 'empty VMA', v);
+    const n = vmas[i + 1];
+    assert(!n || v.vm_end <= n.vm_start, 'VMAs overlap or are unsorted', { v, n });
+  }
+  const r = recount(mm);
+  const stored = {
+    nr_ptes: mm.nr_ptes,
+    nr_pmds: mm.nr_pmds,
+    nr_puds: mm.nr_puds,
+    rss_anon: mm.rss_anon,
+    pgtables_bytes: mm.pgtables_bytes,
+    empty_pte_tables: mm.ptes.empty,
+  };
+  for (const key of Object.keys(stored) as (keyof Recount)[]) {
+    assert(stored[key] === r[key], `counter ${key} differs from a recount`, { stored, recount: r });
+  }
+  const hugeDeposits = r.nr_ptes - mm.ptes.live;
+  assert(hugeDeposits >= 0, 'more live PTE tables than counted', { r, live: mm.ptes.live });
+  mm.dirs.forEach((pool, k) => {
+    if (k === 0) return;
+    const name = mm.dirNames[k];
+    if (name === 'pmd') assert(pool.live === r.nr_pmds, 'PMD pool leaks', { live: pool.live, r });
+    if (name === 'pud') assert(pool.live === r.nr_puds, 'PUD pool leaks', { live: pool.live, r });
+  });
+}

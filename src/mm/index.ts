@@ -1,0 +1,32 @@
+// Public API of the simulated mm.
+
+export type { FreePolicy, MmStruct, PteZapEvent, VmAreaStruct, ZapDetails } from './mm_types.js';
+export {
+  AnonVma,
+  VM_ACCOUNT,
+  VM_EXEC,
+  VM_HUGEPAGE,
+  VM_LOCKED,
+  VM_NOHUGEPAGE,
+  VM_READ,
+  VM_WRITE,
+} from './mm_types.js';
+export { mm_alloc } from './pgtable.js';
+export { handle_mm_fault_range } from './memory.js';
+export { touch_range } from './access.js';
+export {
+  do_mmap,
+  do_munmap,
+  exit_mmap,
+  get_unmapped_area,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+} from './mmap.js';
+export type { MmapResult } from './mmap.js';
+export { do_mprotect } from './mprotect.js';
+export { do_madvise, type Advice } from './madvise.js';
+export { shrink_lazyfree } from './vmscan.js';
+export { reclaim_pt_is_enabled, try_to_free_pte } from './pt_reclaim.js';
+export { recount, validate_mm, type Recount } from './debug.js';
+export { mmCounters, type MmCounters } from './stats.js';

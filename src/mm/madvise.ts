@@ -1,0 +1,135 @@
+// madvise on anonymous memory: the VMA walk with its ENOMEM-for-holes rule (MADV-1), DONTNEED
+// zaps with reclaim_pt, FREE marks pages lazy-free (MADV-2), PAGEOUT discards clean lazy-free
+// pages (MADV-3), HUGEPAGE/NOHUGEPAGE change flags. Mirrors mm/madvise.c
+// (see docs/kernel-version.md).
+
+import { pagesRoundUp } from '../arch/index.js';
+import type { Errno } from '../util/errors.js';
+import { wordMask } from './pgtable-pool.js';
+import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import { VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE } from './mm_types.js';
+import { __split_huge_pmd, madvise_free_huge_pmd } from './huge_memory.js';
+import { vma_modify_flags } from './mprotect.js';
+import { reclaim_lazyfree_range } from './vmscan.js';
+import { unmap_single_vma, walk_pmd_entries } from './zap.js';
+
+/** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
+export type Advice =
+  | 'dontneed'
+  | 'dontneed_locked'
+  | 'free'
+  | 'pageout'
+  | 'cold'
+  | 'willneed'
+  | 'hugepage'
+  | 'nohugepage';
+
+/**
+ * `do_madvise`: EINVAL for an unaligned start or an overflowing range, success for a zero
+ * length. Applies the advice to every VMA part of the range; returns ENOMEM if the range had a
+ * hole (after applying to the mapped parts), or the first per-VMA error.
+ */
+export function do_madvise(
+  mm: MmStruct,
+  startBytes: bigint,
+  len: bigint,
+  advice: Advice,
+): Errno | null {
+  const g = mm.geometry;
+  const page = BigInt(g.PAGE_SIZE);
+  if (startBytes % page !== 0n) return 'EINVAL';
+  const pages = pagesRoundUp(g, len);
+  if (len !== 0n && startBytes + BigInt(pages) * page >= 1n << 64n) return 'EINVAL';
+  if (pages === 0) return null;
+  let start = Number(startBytes / page);
+  const end = start + pages;
+  let unmapped: Errno | null = null;
+  let vma = mm.mmap.find_vma(start);
+  for (;;) {
+    if (!vma) return 'ENOMEM';
+    if (start < vma.vm_start) {
+      unmapped = 'ENOMEM';
+      start = vma.vm_start;
+      if (start >= end) break;
+    }
+    const tmp = Math.min(vma.vm_end, end);
+    const result = madvise_vma_behavior(mm, vma, start, tmp, advice);
+    if (result.errno) return result.errno;
+    start = Math.max(tmp, result.prev.vm_end);
+    if (start >= end) break;
+    vma = mm.mmap.find_vma(start);
+  }
+  return unmapped;
+}
+
+/** One VMA's share of a madvise call; `prev` is the VMA holding the range afterwards. */
+function madvise_vma_behavior(
+  mm: MmStruct,
+  vma: VmAreaStruct,
+  start: number,
+  end: number,
+  advice: Advice,
+): { readonly errno?: Errno; readonly prev: VmAreaStruct } {
+  switch (advice) {
+    case 'dontneed':
+    case 'dontneed_locked':
+      if (advice === 'dontneed' && vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
+      unmap_single_vma(mm, vma, start, end, { reclaim_pt: true });
+      return { prev: vma };
+    case 'free':
+      madvise_free_range(mm, start, end);
+      return { prev: vma };
+    case 'pageout':
+      if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
+      reclaim_lazyfree_range(mm, start, end);
+      return { prev: vma };
+    case 'cold':
+      if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
+      return { prev: vma };
+    case 'willneed':
+      return { prev: vma };
+    case 'hugepage':
+    case 'nohugepage': {
+      const set = advice === 'hugepage' ? VM_HUGEPAGE : VM_NOHUGEPAGE;
+      const clear = advice === 'hugepage' ? VM_NOHUGEPAGE : VM_HUGEPAGE;
+      const newflags = (vma.vm_flags & ~clear) | set;
+      if (newflags === vma.vm_flags) return { prev: vma };
+      return { prev: vma_modify_flags(mm, vma, start, end, newflags) };
+    }
+  }
+}
+
+/**
+ * `madvise_free_single_vma` over [start, end): present anon pages become clean lazy-free; the
+ * zero page is left alone; a fully covered THP is marked whole, a partly covered one is split.
+ * Never allocates or frees tables (MADV-2).
+ */
+export function madvise_free_range(mm: MmStruct, start: number, end: number): void {
+  const g = mm.geometry;
+  const pmdPool = mm.dirs[mm.dirs.length - 1];
+  walk_pmd_entries(mm, start, end, (pmd, idx, addr, next) => {
+    if (pmdPool.get(pmd, idx) < 0) {
+      if (next - addr === g.PMD_SIZE) {
+        madvise_free_huge_pmd(mm, pmd, idx);
+        return;
+      }
+      __split_huge_pmd(mm, pmd, idx);
+    }
+    const pte = pmdPool.get(pmd, idx);
+    const ptes = mm.ptes;
+    const { words, base } = ptes.presentWords(pte);
+    const slot = addr - (addr % g.PMD_SIZE);
+    const lo = addr - slot;
+    const hi = next - slot;
+    let planes = ptes.planeWords(pte);
+    for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+      const present =
+        words[base + w] & wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+      if (present === 0) continue;
+      planes ??= ptes.ensurePlanes(pte);
+      const zero = planes.words[planes.base + w];
+      const l = planes.base + ptes.words + w;
+      planes.words[l] = (planes.words[l] | (present & ~zero)) >>> 0;
+    }
+  });
+}

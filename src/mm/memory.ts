@@ -1,0 +1,87 @@
+// Page faults of anonymous memory over a page range: upper tables on demand, the PTE table or a
+// huge PMD per slot, zero page on read, RSS (ALLOC-1..8). Works per PMD slot with word-wide bit
+// operations. Mirrors the fault half of mm/memory.c (see docs/kernel-version.md).
+
+import { pmd_addr_end } from '../arch/index.js';
+import { popcount32, wordMask } from './pgtable-pool.js';
+import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import {
+  do_huge_pmd_anonymous_page,
+  do_huge_pmd_wp_page,
+  thp_vma_suitable,
+} from './huge_memory.js';
+import { pmd_alloc, pmd_install } from './pgtable.js';
+import { anon_vma_prepare } from './rmap.js';
+
+/**
+ * Faults every page of [start, end) (pages, inside `vma`) as `__handle_mm_fault` would for one
+ * access each, in address order. The caller checked permissions.
+ */
+export function handle_mm_fault_range(
+  mm: MmStruct,
+  vma: VmAreaStruct,
+  start: number,
+  end: number,
+  write: boolean,
+): void {
+  const g = mm.geometry;
+  const pmdPool = mm.dirs[mm.dirs.length - 1];
+  if (write) anon_vma_prepare(vma);
+  for (let addr = start; addr < end;) {
+    const next = pmd_addr_end(g, addr, end);
+    const haddr = addr - (addr % g.PMD_SIZE);
+    const pmd = pmd_alloc(mm, addr);
+    const idx = Math.floor(addr / g.PMD_SIZE) % g.PTRS_PER_PMD;
+    let entry = pmdPool.get(pmd, idx);
+    if (entry === 0 && thp_vma_suitable(mm, vma, haddr)) {
+      do_huge_pmd_anonymous_page(mm, vma, pmd, idx, write);
+    } else if (entry < 0) {
+      if (write) do_huge_pmd_wp_page(mm, vma, pmd, idx);
+    } else {
+      if (entry === 0) entry = pmd_install(mm, pmd, idx);
+      do_anonymous_range(mm, entry, addr - haddr, next - haddr, write);
+    }
+    addr = next;
+  }
+}
+
+/**
+ * Faults entries [lo, hi) of PTE table `pte`: none entries become a new anon page (write) or the
+ * zero page (read); a write to a zero-page entry copies it (`do_wp_page`); a write to a lazy-free
+ * page makes it dirty again, so reclaim keeps it.
+ */
+export function do_anonymous_range(
+  mm: MmStruct,
+  pte: number,
+  lo: number,
+  hi: number,
+  write: boolean,
+): void {
+  const ptes = mm.ptes;
+  const { words, base } = ptes.presentWords(pte);
+  let planes = ptes.planeWords(pte);
+  let added = 0;
+  let copied = 0;
+  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+    const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+    const old = words[base + w];
+    const fresh = (mask & ~old) >>> 0;
+    if (fresh === 0 && !(write && planes)) continue;
+    words[base + w] = (old | mask) >>> 0;
+    added += popcount32(fresh);
+    if (write) {
+      if (planes) {
+        const z = planes.base + w;
+        const zero = planes.words[z] & mask;
+        copied += popcount32(zero);
+        planes.words[z] = planes.words[z] & ~mask;
+        planes.words[z + ptes.words] = planes.words[z + ptes.words] & ~mask;
+      }
+    } else if (fresh !== 0) {
+      planes ??= ptes.ensurePlanes(pte);
+      planes.words[planes.base + w] = (planes.words[planes.base + w] | fresh) >>> 0;
+    }
+  }
+  ptes.addCount(pte, added);
+  if (write) mm.rss_anon += added + copied;
+}

@@ -1,0 +1,96 @@
+// The simulated mm: MmStruct, VmAreaStruct, AnonVma, ZapDetails and the FreePolicy hook.
+// Mirrors include/linux/mm_types.h (see docs/kernel-version.md).
+
+import type { ArchGeometry } from '../arch/index.js';
+import type { DirPool, PtePool } from './pgtable-pool.js';
+import type { VmaTree } from './vma.js';
+
+/** vm_flags bits used by the model (include/linux/mm.h values). */
+export const VM_READ = 0x1;
+export const VM_WRITE = 0x2;
+export const VM_EXEC = 0x4;
+export const VM_LOCKED = 0x2000;
+export const VM_ACCOUNT = 0x100000;
+export const VM_HUGEPAGE = 0x20000000;
+export const VM_NOHUGEPAGE = 0x40000000;
+/** Flags set by a protection change (mprotect's VM_ACCESS_FLAGS). */
+export const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
+
+/** Identity of an anon_vma; VMAs split from one VMA share the same object. */
+export class AnonVma {
+  private static next = 1;
+  readonly id = AnonVma.next++;
+}
+
+/** One VMA. Addresses are page numbers; `vm_pgoff` always equals `vm_start` (anon, no mremap). */
+export interface VmAreaStruct {
+  vm_start: number;
+  vm_end: number;
+  vm_flags: number;
+  anon_vma: AnonVma | null;
+}
+
+/** Per-call zap options (include/linux/mm.h `struct zap_details`). */
+export interface ZapDetails {
+  /** Set only by MADV_DONTNEED[_LOCKED] (RECL-2): try to free emptied PTE tables. */
+  readonly reclaim_pt: boolean;
+}
+
+/** What zap_pte_range tells the policy about one PTE table it just zapped. */
+export interface PteZapEvent {
+  readonly mm: MmStruct;
+  /** Zapped range in pages, inside one PMD slot. */
+  readonly start: number;
+  readonly end: number;
+  readonly details: ZapDetails | null;
+  /** Whether every entry of the table is none after the zap. */
+  readonly empty: boolean;
+}
+
+/**
+ * A page-table freeing policy: decides when a PTE table emptied by a zap or by reclaim is freed
+ * outside munmap/exit (which always use free_pgtables). Implementations live in src/policy.
+ */
+export interface FreePolicy {
+  readonly name: string;
+  /** Called by zap_pte_range for every PTE table it zapped; true frees the (empty) table now. */
+  freeAfterZap(event: PteZapEvent): boolean;
+  /** Called when reclaim discarded lazy-free pages of a table; true frees it if now empty. */
+  freeAfterReclaim(event: { readonly mm: MmStruct; readonly empty: boolean }): boolean;
+}
+
+/** The simulated address space (include/linux/mm_types.h `struct mm_struct`). */
+export interface MmStruct {
+  readonly geometry: ArchGeometry;
+  readonly policy: FreePolicy;
+  /** Counted page-table bytes (ACC-1): VmPTE = floor(pgtables_bytes / 1024). */
+  pgtables_bytes: number;
+  /** Counted PTE tables, deposits of huge PMDs included (ACC-5). */
+  nr_ptes: number;
+  nr_pmds: number;
+  nr_puds: number;
+  /** MM_ANONPAGES in pages. */
+  rss_anon: number;
+  /** VMAs in address order. */
+  readonly mmap: VmaTree;
+  /** Top of the hint-less mmap area, in pages. */
+  readonly mmap_base: number;
+  /** Directory pools, PGD first, PMD last; folded levels have none. */
+  readonly dirs: readonly DirPool[];
+  /** Pages mapped by one entry of each directory level. */
+  readonly dirSpan: readonly number[];
+  /** Nominal bytes counted per table of each directory level (0: PGD, P4D). */
+  readonly dirBytes: readonly number[];
+  /** Kernel name of each directory level. */
+  readonly dirNames: readonly ('pgd' | 'p4d' | 'pud' | 'pmd')[];
+  /** The PGD's id in dirs[0]. */
+  readonly pgd: number;
+  readonly ptes: PtePool;
+}
+
+/** PMD entry markers for huge PMDs (negative, so positive values stay PTE-table ids). */
+export const PMD_HUGE_ANON = -1;
+/** A clean lazy-free (MADV_FREE'd) anon THP. */
+export const PMD_HUGE_LAZY = -2;
+/** The huge zero page, mapped by a read fault in a THP-eligible slot. */
+export const PMD_HUGE_ZERO = -3;

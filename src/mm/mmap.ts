@@ -1,0 +1,185 @@
+// mmap (MAP_PRIVATE|MAP_ANONYMOUS, hinted MAP_FIXED_NOREPLACE or top-down placement), munmap and
+// exit: VMA bookkeeping around unmap_vmas + free_pgtables (FREE-1/2/10, PLACE-1..3).
+// Mirrors mm/mmap.c and mm/vma.c (see docs/kernel-version.md).
+
+import { pagesRoundUp, round_down, ULONG_MAX } from '../arch/index.js';
+import type { Errno } from '../util/errors.js';
+import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import { VM_ACCOUNT, VM_EXEC, VM_READ, VM_WRITE } from './mm_types.js';
+import { __split_huge_pmd } from './huge_memory.js';
+import { pmd_lookup } from './pgtable.js';
+import { free_pgtables } from './free_pgtables.js';
+import { unmap_vmas } from './zap.js';
+import { split_vma, vma_merge } from './vma.js';
+
+/** `PROT_*` bits (include/uapi/asm-generic/mman-common.h). */
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const PROT_EXEC = 0x4;
+
+/** `mmap_min_addr` default (64 KiB): lower fixed addresses fail with EPERM. */
+export const MMAP_MIN_ADDR = 65536n;
+
+/** Result of a syscall that returns an address. */
+export type MmapResult = { readonly addr: number } | { readonly errno: Errno };
+
+/** `calc_vm_prot_bits`: vm_flags for a protection. */
+export function calc_vm_prot_bits(prot: number): number {
+  return (
+    (prot & PROT_READ ? VM_READ : 0) |
+    (prot & PROT_WRITE ? VM_WRITE : 0) |
+    (prot & PROT_EXEC ? VM_EXEC : 0)
+  );
+}
+
+/**
+ * `do_mmap` of an anonymous private mapping. `at` is a MAP_FIXED_NOREPLACE address; without it
+ * the mapping goes top-down below mmap_base. Lengths round up to pages.
+ */
+export function do_mmap(
+  mm: MmStruct,
+  at: bigint | undefined,
+  len: bigint,
+  prot: number,
+): MmapResult {
+  const g = mm.geometry;
+  const page = BigInt(g.PAGE_SIZE);
+  if (len === 0n) return { errno: 'EINVAL' };
+  if (len > ULONG_MAX - page + 1n) return { errno: 'ENOMEM' };
+  const pages = pagesRoundUp(g, len);
+  if (pages > g.TASK_SIZE) return { errno: 'ENOMEM' };
+  let start: number;
+  if (at !== undefined) {
+    const taskBytes = BigInt(g.TASK_SIZE) * page;
+    if (at > taskBytes - BigInt(pages) * page) return { errno: 'ENOMEM' };
+    if (at % page !== 0n) return { errno: 'EINVAL' };
+    if (at < MMAP_MIN_ADDR) return { errno: 'EPERM' };
+    start = Number(at / page);
+    if (mm.mmap.find_vma_intersection(start, start + pages)) return { errno: 'EEXIST' };
+  } else {
+    const found = get_unmapped_area(mm, pages);
+    if (found === undefined) return { errno: 'ENOMEM' };
+    start = found;
+  }
+  let flags = calc_vm_prot_bits(prot);
+  // accountable_mapping: private writable mappings are charged (and so carry VM_ACCOUNT).
+  if (flags & VM_WRITE) flags |= VM_ACCOUNT;
+  const vma: VmAreaStruct = {
+    vm_start: start,
+    vm_end: start + pages,
+    vm_flags: flags,
+    anon_vma: null,
+  };
+  mm.mmap.insert(vma);
+  vma_merge(mm.mmap, vma, { left: true, right: true });
+  return { addr: start };
+}
+
+/**
+ * `__get_unmapped_area` for a hint-less anonymous mapping: top-down below mmap_base; a length
+ * that is a multiple of PMD_SIZE is placed PMD-aligned via a padded search (PLACE-2,
+ * `__thp_get_unmapped_area`).
+ */
+export function get_unmapped_area(mm: MmStruct, pages: number): number | undefined {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  if (pages % PMD_SIZE === 0) {
+    const ret = unmapped_area_topdown(mm, pages + PMD_SIZE);
+    if (ret !== undefined) {
+      const off_sub = (PMD_SIZE - (ret % PMD_SIZE)) % PMD_SIZE;
+      return off_sub === 0 ? ret + PMD_SIZE : ret + off_sub;
+    }
+  }
+  return unmapped_area_topdown(mm, pages);
+}
+
+/** `unmapped_area_topdown`: the highest gap below mmap_base (and above mmap_min_addr) that fits. */
+export function unmapped_area_topdown(mm: MmStruct, pages: number): number | undefined {
+  const low = Number(MMAP_MIN_ADDR / BigInt(mm.geometry.PAGE_SIZE));
+  const high = mm.mmap_base;
+  const vmas = mm.mmap.vmas;
+  let i = mm.mmap.indexAfter(high) - 1;
+  let gapEnd = high;
+  const next = vmas[i + 1];
+  if (next && next.vm_start < gapEnd) gapEnd = next.vm_start;
+  for (; ; i--) {
+    const prev = vmas[i];
+    const gapStart = Math.max(prev ? prev.vm_end : 0, low);
+    if (gapEnd - gapStart >= pages && gapEnd >= gapStart) return gapEnd - pages;
+    if (!prev) return undefined;
+    gapEnd = Math.min(prev.vm_start, high);
+  }
+}
+
+/** Splits the huge PMD straddling `addr`, if any (`split_huge_pmd_address` on VMA splits). */
+export function split_huge_pmd_address(mm: MmStruct, addr: number): void {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  if (addr % PMD_SIZE === 0) return;
+  const pmd = pmd_lookup(mm, addr);
+  if (pmd === 0) return;
+  const idx = Math.floor(addr / PMD_SIZE) % mm.geometry.PTRS_PER_PMD;
+  if (mm.dirs[mm.dirs.length - 1].get(pmd, idx) < 0) __split_huge_pmd(mm, pmd, idx);
+}
+
+/** `__split_vma` including `vma_adjust_trans_huge`; returns the upper piece. */
+export function __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number): VmAreaStruct {
+  split_huge_pmd_address(mm, addr);
+  return split_vma(mm.mmap, vma, addr);
+}
+
+/**
+ * `do_vmi_munmap`: unmaps [start, start + PAGE_ALIGN(len)) bytes. Fails with EINVAL for an
+ * unaligned start, a zero length or a range beyond TASK_SIZE; a hole is not an error.
+ */
+export function do_munmap(mm: MmStruct, startBytes: bigint, len: bigint): Errno | null {
+  const g = mm.geometry;
+  const page = BigInt(g.PAGE_SIZE);
+  const taskBytes = BigInt(g.TASK_SIZE) * page;
+  if (startBytes % page !== 0n || startBytes > taskBytes || len > taskBytes - startBytes) {
+    return 'EINVAL';
+  }
+  const pages = pagesRoundUp(g, len);
+  if (pages === 0) return 'EINVAL';
+  const start = Number(startBytes / page);
+  do_vmi_align_munmap(mm, start, start + pages);
+  return null;
+}
+
+/**
+ * `do_vmi_align_munmap` over page range [start, end): split the boundary VMAs, detach the pieces
+ * inside, zap them, and free tables with the live neighbours as floor and ceiling (FREE-2).
+ */
+export function do_vmi_align_munmap(mm: MmStruct, start: number, end: number): void {
+  const g = mm.geometry;
+  let vmas = mm.mmap.range(start, end);
+  const first = vmas[0];
+  if (!first) return;
+  if (first.vm_start < start) __split_vma(mm, first, start);
+  vmas = mm.mmap.range(start, end);
+  const last = vmas[vmas.length - 1];
+  if (last.vm_end > end) __split_vma(mm, last, end);
+  vmas = mm.mmap.range(start, end);
+  const prev = mm.mmap.prev(vmas[0]);
+  const next = mm.mmap.next(vmas[vmas.length - 1]);
+  for (const v of vmas) mm.mmap.remove(v);
+  unmap_vmas(mm, vmas, start, end);
+  free_pgtables(
+    mm,
+    vmas,
+    prev ? prev.vm_end : g.FIRST_USER_ADDRESS,
+    next ? next.vm_start : g.USER_PGTABLES_CEILING,
+  );
+}
+
+/** `exit_mmap`: zaps everything, frees every table (floor 0, ceiling 0), empties the tree (FREE-10). */
+export function exit_mmap(mm: MmStruct): void {
+  const g = mm.geometry;
+  const vmas = [...mm.mmap.vmas];
+  for (const v of vmas) mm.mmap.remove(v);
+  unmap_vmas(mm, vmas, 0, Number.MAX_SAFE_INTEGER);
+  free_pgtables(mm, vmas, g.FIRST_USER_ADDRESS, g.USER_PGTABLES_CEILING);
+}
+
+/** Rounds a page number down to its PMD slot (for callers outside src/arch's vocabulary). */
+export function pmd_slot(mm: MmStruct, addr: number): number {
+  return round_down(addr, mm.geometry.PMD_SIZE);
+}

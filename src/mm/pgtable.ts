@@ -1,0 +1,125 @@
+// Creating an mm and linking page tables into it: pgd_alloc, __pud_alloc, __pmd_alloc,
+// pmd_install and the mm_inc/dec_nr_* accounting helpers. Mirrors mm/memory.c and
+// include/linux/mm.h (see docs/kernel-version.md).
+
+import type { ArchGeometry } from '../arch/index.js';
+import { assert } from '../util/assert.js';
+import type { FreePolicy, MmStruct } from './mm_types.js';
+import { DirPool, PtePool } from './pgtable-pool.js';
+import { VmaTree } from './vma.js';
+
+/** Kernel level name of each directory level of `g`, PGD first, PMD last. */
+export function dirLevelNames(g: ArchGeometry): ('pgd' | 'p4d' | 'pud' | 'pmd')[] {
+  const names: ('pgd' | 'p4d' | 'pud' | 'pmd')[] = ['pgd'];
+  if (!g.folded.p4d) names.push('p4d');
+  if (!g.folded.pud) names.push('pud');
+  if (!g.folded.pmd) names.push('pmd');
+  return names;
+}
+
+/** Creates an empty mm (`mm_init` + `pgd_alloc`): only the uncounted PGD exists (ACC-6). */
+export function mm_alloc(g: ArchGeometry, policy: FreePolicy, mmap_base: number): MmStruct {
+  assert(g.simulated && !g.folded.pmd && !g.folded.pud, 'geometry not simulated', g.name);
+  const names = dirLevelNames(g);
+  const entries = {
+    pgd: g.PTRS_PER_PGD,
+    p4d: g.PTRS_PER_P4D,
+    pud: g.PTRS_PER_PUD,
+    pmd: g.PTRS_PER_PMD,
+  };
+  const span = { pgd: g.PGDIR_SIZE, p4d: g.P4D_SIZE, pud: g.PUD_SIZE, pmd: g.PMD_SIZE };
+  const dirs = names.map((n) => new DirPool(entries[n]));
+  const pgd = dirs[0].alloc();
+  return {
+    geometry: g,
+    policy,
+    pgtables_bytes: g.baselinePgtablesBytes,
+    nr_ptes: 0,
+    nr_pmds: 0,
+    nr_puds: 0,
+    rss_anon: 0,
+    mmap: new VmaTree(),
+    mmap_base,
+    dirs,
+    dirSpan: names.map((n) => span[n]),
+    dirBytes: names.map((n) => g.nominalBytes[n]),
+    dirNames: names,
+    pgd,
+    ptes: new PtePool(g.PTRS_PER_PTE),
+  };
+}
+
+/** Accounts a PTE table linked into the tree or deposited under a huge PMD (ACC-2, ACC-5). */
+export function mm_inc_nr_ptes(mm: MmStruct): void {
+  mm.nr_ptes++;
+  mm.pgtables_bytes += mm.geometry.nominalBytes.pte;
+}
+
+/** Un-accounts a PTE table (ACC-3). */
+export function mm_dec_nr_ptes(mm: MmStruct): void {
+  mm.nr_ptes--;
+  mm.pgtables_bytes -= mm.geometry.nominalBytes.pte;
+  assert(mm.nr_ptes >= 0, 'nr_ptes went negative');
+}
+
+/** Accounts a directory table linked at level `k` (PGD and P4D are never counted). */
+export function mm_inc_nr_dir(mm: MmStruct, k: number): void {
+  const name = mm.dirNames[k];
+  if (name === 'pmd') mm.nr_pmds++;
+  else if (name === 'pud') mm.nr_puds++;
+  mm.pgtables_bytes += mm.dirBytes[k];
+}
+
+/** Un-accounts a directory table unlinked at level `k`. */
+export function mm_dec_nr_dir(mm: MmStruct, k: number): void {
+  const name = mm.dirNames[k];
+  if (name === 'pmd') mm.nr_pmds--;
+  else if (name === 'pud') mm.nr_puds--;
+  mm.pgtables_bytes -= mm.dirBytes[k];
+  assert(mm.nr_pmds >= 0 && mm.nr_puds >= 0, 'directory count went negative');
+}
+
+/** Index of the entry for `addr` in a table of directory level `k`. */
+export function dir_index(mm: MmStruct, k: number, addr: number): number {
+  const pool = mm.dirs[k];
+  return Math.floor(addr / mm.dirSpan[k]) % pool.entries;
+}
+
+/**
+ * The PMD table covering `addr`, allocating and accounting missing upper tables on the way
+ * (`p4d_alloc`, `pud_alloc`, `pmd_alloc`, ALLOC-1). Returns the PMD table id.
+ */
+export function pmd_alloc(mm: MmStruct, addr: number): number {
+  let table = mm.pgd;
+  const last = mm.dirs.length - 1;
+  for (let k = 0; k < last; k++) {
+    const pool = mm.dirs[k];
+    const idx = dir_index(mm, k, addr);
+    let child = pool.get(table, idx);
+    if (child === 0) {
+      child = mm.dirs[k + 1].alloc();
+      pool.set(table, idx, child);
+      mm_inc_nr_dir(mm, k + 1);
+    }
+    table = child;
+  }
+  return table;
+}
+
+/** The PMD table covering `addr`, or 0 when an upper level is none. */
+export function pmd_lookup(mm: MmStruct, addr: number): number {
+  let table = mm.pgd;
+  const last = mm.dirs.length - 1;
+  for (let k = 0; k < last && table !== 0; k++) {
+    table = mm.dirs[k].get(table, dir_index(mm, k, addr));
+  }
+  return table;
+}
+
+/** Links a fresh PTE table into PMD entry `idx` of `pmd` (`pmd_install`, +PTE). */
+export function pmd_install(mm: MmStruct, pmd: number, idx: number): number {
+  const pte = mm.ptes.alloc();
+  mm.dirs[mm.dirs.length - 1].set(pmd, idx, pte);
+  mm_inc_nr_ptes(mm);
+  return pte;
+}

@@ -1,0 +1,132 @@
+// The VMA tree (a sorted array standing in for the maple tree) with split and merge as
+// mm/vma.c does them. Mirrors mm/vma.c (see docs/kernel-version.md).
+
+import { assert } from '../util/assert.js';
+import type { AnonVma, VmAreaStruct } from './mm_types.js';
+
+/** VMAs sorted by address. invariant: non-empty, non-overlapping, strictly increasing. */
+export class VmaTree {
+  readonly vmas: VmAreaStruct[] = [];
+
+  /** Index of the first VMA with vm_end > addr (vmas.length if none). */
+  indexAfter(addr: number): number {
+    let lo = 0;
+    let hi = this.vmas.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.vmas[mid].vm_end > addr) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** The first VMA with vm_end > addr (`find_vma`). */
+  find_vma(addr: number): VmAreaStruct | undefined {
+    return this.vmas[this.indexAfter(addr)];
+  }
+
+  /** The first VMA intersecting [start, end) (`find_vma_intersection`). */
+  find_vma_intersection(start: number, end: number): VmAreaStruct | undefined {
+    const v = this.find_vma(start);
+    return v && v.vm_start < end ? v : undefined;
+  }
+
+  /** VMAs intersecting [start, end), in order (a copy, safe to mutate the tree meanwhile). */
+  range(start: number, end: number): VmAreaStruct[] {
+    const out: VmAreaStruct[] = [];
+    for (let i = this.indexAfter(start); i < this.vmas.length; i++) {
+      const v = this.vmas[i];
+      if (v.vm_start >= end) break;
+      out.push(v);
+    }
+    return out;
+  }
+
+  /** The VMA before `vma` (`vma_prev`). */
+  prev(vma: VmAreaStruct): VmAreaStruct | undefined {
+    const i = this.vmas.indexOf(vma);
+    return i > 0 ? this.vmas[i - 1] : undefined;
+  }
+
+  /** The VMA after `vma` (`vma_next`). */
+  next(vma: VmAreaStruct): VmAreaStruct | undefined {
+    const i = this.vmas.indexOf(vma);
+    return i >= 0 ? this.vmas[i + 1] : undefined;
+  }
+
+  /** Inserts a VMA that overlaps none. */
+  insert(vma: VmAreaStruct): void {
+    const i = this.indexAfter(vma.vm_start);
+    const after = this.vmas[i];
+    assert(!after || after.vm_start >= vma.vm_end, 'inserting an overlapping VMA', { vma, after });
+    this.vmas.splice(i, 0, vma);
+  }
+
+  /** Removes a VMA from the tree. */
+  remove(vma: VmAreaStruct): void {
+    const i = this.vmas.indexOf(vma);
+    assert(i >= 0, 'removing a VMA not in the tree', { vma });
+    this.vmas.splice(i, 1);
+  }
+}
+
+/** `is_mergeable_anon_vma` without fork: compatible unless both have different anon_vmas. */
+export function is_mergeable_anon_vma(a: AnonVma | null, b: AnonVma | null): boolean {
+  return a === null || b === null || a === b;
+}
+
+/**
+ * `split_vma`: cuts `vma` at `addr` (strictly inside), returning the new upper piece. Both pieces
+ * share the anon_vma (anon_vma_clone). The caller splits huge PMDs straddling `addr`.
+ */
+export function split_vma(tree: VmaTree, vma: VmAreaStruct, addr: number): VmAreaStruct {
+  assert(vma.vm_start < addr && addr < vma.vm_end, 'split outside the VMA', { vma, addr });
+  const upper: VmAreaStruct = {
+    vm_start: addr,
+    vm_end: vma.vm_end,
+    vm_flags: vma.vm_flags,
+    anon_vma: vma.anon_vma,
+  };
+  vma.vm_end = addr;
+  tree.insert(upper);
+  return upper;
+}
+
+/**
+ * Merges `vma` with its neighbours where mm/vma.c would (`vma_merge_existing_range` /
+ * `vma_merge_new_range`): same flags, adjacent, compatible anon_vmas; left first, then right,
+ * and right only if all three anon_vmas agree (can_vma_merge_right). Returns the merged VMA.
+ */
+export function vma_merge(
+  tree: VmaTree,
+  vma: VmAreaStruct,
+  opts: { readonly left: boolean; readonly right: boolean },
+): VmAreaStruct {
+  let target = vma;
+  const prev = tree.prev(vma);
+  if (
+    opts.left &&
+    prev &&
+    prev.vm_end === vma.vm_start &&
+    prev.vm_flags === vma.vm_flags &&
+    is_mergeable_anon_vma(prev.anon_vma, vma.anon_vma)
+  ) {
+    prev.vm_end = vma.vm_end;
+    prev.anon_vma = prev.anon_vma ?? vma.anon_vma;
+    tree.remove(vma);
+    target = prev;
+  }
+  const next = tree.next(target);
+  if (
+    opts.right &&
+    next &&
+    next.vm_start === target.vm_end &&
+    next.vm_flags === target.vm_flags &&
+    is_mergeable_anon_vma(target.anon_vma, next.anon_vma)
+  ) {
+    target.vm_end = next.vm_end;
+    target.anon_vma = target.anon_vma ?? next.anon_vma;
+    tree.remove(next);
+  }
+  return target;
+}

@@ -1,0 +1,232 @@
+// Runs a parsed workload through the simulated mm and collects the counters at every report.
+// The first operation the simulated kernel refuses stops the run; it is returned, never thrown.
+
+import { DEFAULT_ARCH, getArch } from '../arch/index.js';
+import type { ArchGeometry } from '../arch/index.js';
+import {
+  do_madvise,
+  do_mmap,
+  do_mprotect,
+  do_munmap,
+  mm_alloc,
+  mmCounters,
+  shrink_lazyfree,
+  touch_range,
+  validate_mm,
+} from '../mm/index.js';
+import type { MmStruct } from '../mm/index.js';
+import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
+import type { Errno, SourcePos } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
+import type { Prot, Workload, WorkloadOp } from './types.js';
+
+/** Options of {@link runWorkload}; every field is optional. */
+export interface SimOptions {
+  /** Kernel version whose behaviour to model (default '6.18'). */
+  readonly kernel?: string;
+  /** Freeing policy overriding the kernel's ('none', 'pt_reclaim', 'refcount'). */
+  readonly policy?: string;
+  /** Architecture (default 'x86_64'; the simulator runs x86_64 and x86_64-la57). */
+  readonly arch?: string;
+  /** Top of the hint-less mmap area in bytes (default 0x7ffff7fff000: TASK_SIZE - 128 MiB). */
+  readonly mmapBase?: bigint;
+  /** Run validate_mm() after every operation (default false). */
+  readonly debug?: boolean;
+  /** Called now and then with (operations done, total). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** The counters at one report. */
+export interface SimReport {
+  readonly label: string;
+  readonly line: number;
+  readonly pgtables_bytes: number;
+  readonly vmpte_kb: number;
+  readonly tables: { readonly pte: number; readonly pmd: number; readonly pud: number };
+  readonly empty_pte_tables: number;
+  readonly rss_anon_kb: number;
+}
+
+/** What a run produced: reports in order, the final counters, and the error that stopped it. */
+export interface SimResult {
+  readonly kernel: string;
+  readonly policy: string;
+  readonly arch: string;
+  readonly reports: SimReport[];
+  /** Counters after the last operation run (label '(end)'). */
+  readonly final: SimReport;
+  readonly error?: UsageError;
+}
+
+/** Default top of the mmap area: TASK_SIZE minus the 128 MiB minimum stack gap, no ASLR. */
+export const DEFAULT_MMAP_GAP_BYTES = 128n * 1024n * 1024n;
+
+const PROT_BITS: Readonly<Record<Prot, number>> = { none: 0, r: 1, rw: 3, rx: 5, rwx: 7 };
+
+const ERRNO_TEXT: Readonly<Record<Errno, string>> = {
+  EINVAL: 'invalid argument',
+  ENOMEM: 'no memory mapped there, or beyond the user address space',
+  EEXIST: 'the range overlaps an existing mapping',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted (below mmap_min_addr)',
+  SIGSEGV: 'segmentation fault',
+};
+
+/**
+ * Simulates `workload` and returns its reports. User errors (a refused operation, an unknown
+ * option value) come back in `error` with the reports made before.
+ *
+ * @example runWorkload(parseWorkload('map a 2M at=1G\ntouch a +0 2M\nreport t', 'x.ptw')).reports[0]?.vmpte_kb // 12
+ */
+export function runWorkload(workload: Workload, options: SimOptions = {}): SimResult {
+  const kernel = options.kernel ?? DEFAULT_KERNEL;
+  const archName = options.arch ?? DEFAULT_ARCH;
+  let g: ArchGeometry;
+  let policyName = options.policy ?? '?';
+  let mm: MmStruct;
+  try {
+    g = getArch(archName);
+    if (!g.simulated) {
+      throw new UsageError(
+        'option',
+        `the simulator runs x86_64 and x86_64-la57 only, not '${archName}' (use 'ptlab limits --arch ${archName}' for its geometry)`,
+      );
+    }
+    const behaviour = resolveKernel(kernel, g);
+    const policy = options.policy ? getPolicy(options.policy) : behaviour.policy;
+    policyName = policy.name;
+    const page = BigInt(g.PAGE_SIZE);
+    const base = options.mmapBase ?? BigInt(g.TASK_SIZE) * page - DEFAULT_MMAP_GAP_BYTES;
+    mm = mm_alloc(g, policy, Number(base / page));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    const zero: SimReport = {
+      label: '(end)',
+      line: 0,
+      pgtables_bytes: 0,
+      vmpte_kb: 0,
+      tables: { pte: 0, pmd: 0, pud: 0 },
+      empty_pte_tables: 0,
+      rss_anon_kb: 0,
+    };
+    return { kernel, policy: policyName, arch: archName, reports: [], final: zero, error: e };
+  }
+  const run = new Runner(mm);
+  const reports: SimReport[] = [];
+  const ops = workload.ops;
+  let error: UsageError | undefined;
+  let line = 0;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    line = op.pos.line;
+    error = run.step(op, reports);
+    if (options.debug) validate_mm(mm);
+    if (error) break;
+    if (options.onProgress && (i & 1023) === 1023) options.onProgress(i + 1, ops.length);
+  }
+  options.onProgress?.(ops.length, ops.length);
+  const final = report(mm, '(end)', line);
+  return {
+    kernel,
+    policy: policyName,
+    arch: archName,
+    reports,
+    final,
+    ...(error ? { error } : {}),
+  };
+}
+
+function report(mm: MmStruct, label: string, line: number): SimReport {
+  return { label, line, ...mmCounters(mm) };
+}
+
+/** Per-run state: the mm and the start address each name was mapped at. */
+class Runner {
+  private readonly starts = new Map<string, bigint>();
+
+  constructor(private readonly mm: MmStruct) {}
+
+  step(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
+    const mm = this.mm;
+    switch (op.kind) {
+      case 'report':
+        reports.push(report(mm, op.label, op.pos.line));
+        return undefined;
+      case 'pressure':
+        shrink_lazyfree(mm);
+        return undefined;
+      case 'map': {
+        if (this.starts.has(op.name)) {
+          return new UsageError(
+            'parse',
+            `duplicate mapping name '${op.name}' (use a new name)`,
+            op.argPos.name ?? op.pos,
+          );
+        }
+        const r = do_mmap(mm, op.at, op.size, PROT_BITS[op.prot]);
+        if ('errno' in r) {
+          const where = r.errno === 'EINVAL' && op.size === 0n ? op.argPos.size : op.argPos.at;
+          return errnoError(r.errno, `map '${op.name}' failed`, where ?? op.pos);
+        }
+        this.starts.set(op.name, BigInt(r.addr) * BigInt(mm.geometry.PAGE_SIZE));
+        return undefined;
+      }
+      default:
+        break;
+    }
+    const base = this.starts.get(op.name);
+    if (base === undefined) {
+      const known = [...this.starts.keys()];
+      return new UsageError(
+        'unknown-name',
+        `unknown mapping '${op.name}' (${known.length ? `mapped so far: ${known.join(', ')}` : 'nothing is mapped yet'})`,
+        op.argPos.name ?? op.pos,
+      );
+    }
+    const start = base + op.offset;
+    const at = op.argPos.offset ?? op.pos;
+    switch (op.kind) {
+      case 'touch': {
+        const stride = op.stride ?? BigInt(mm.geometry.PAGE_SIZE);
+        const e = touch_range(mm, start, op.len, stride, op.write);
+        return e
+          ? errnoError(
+              e,
+              `${op.write ? 'write' : 'read'} access outside a mapping that allows it (touch '${op.name}')`,
+              at,
+            )
+          : undefined;
+      }
+      case 'munmap': {
+        const e = do_munmap(mm, start, op.len);
+        return e
+          ? errnoError(
+              e,
+              `munmap of '${op.name}' failed`,
+              op.len === 0n ? (op.argPos.len ?? at) : at,
+            )
+          : undefined;
+      }
+      case 'mprotect': {
+        const e = do_mprotect(mm, start, op.len, PROT_BITS[op.prot]);
+        return e
+          ? errnoError(e, `mprotect of '${op.name}' failed (applied up to the first hole)`, at)
+          : undefined;
+      }
+      case 'madvise': {
+        const e = do_madvise(mm, start, op.len, op.advice);
+        return e
+          ? errnoError(
+              e,
+              `madvise ${op.advice} of '${op.name}' failed (mapped parts were advised)`,
+              at,
+            )
+          : undefined;
+      }
+    }
+  }
+}
+
+function errnoError(errno: Errno, what: string, where: SourcePos): UsageError {
+  return new UsageError('errno', `${what}: ${ERRNO_TEXT[errno]}`, where, errno);
+}
