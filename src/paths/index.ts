@@ -67,7 +67,7 @@ export {
 export { gup_fast, type GupResult } from './gup.js';
 export { pteOffsetMapReader } from './pte-walker.js';
 export { madvise_dontneed_single_vma, type MadviseOptions } from './madvise.js';
-export { do_user_addr_fault } from './fault.js';
+export { do_user_addr_fault, lock_vma_under_rcu, type FaultOptions } from './fault.js';
 export { do_vmi_munmap } from './mmap.js';
 export { pte_free_defer, retract_page_tables } from './khugepaged.js';
 export {

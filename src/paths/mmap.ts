@@ -13,8 +13,12 @@ import type { World } from './world/world.js';
 export function* do_vmi_munmap(w: World, cpu: Cpu): Gen {
   const mm = w.mm;
   yield* mm.mmap_lock.down_write(cpu, 'do_vmi_munmap: mmap_write_lock');
-  yield step('vma', 'write', 'vms_gather_munmap_vmas: detach VMA');
+  // vma_start_write waits for per-VMA readers; the VMA stays write-locked until the mmap_lock
+  // write section ends (vma_end_write_all in mmap_write_downgrade).
+  yield* mm.vma.vm_lock.down_write(cpu, 'vms_gather_munmap_vmas: vma_start_write');
+  yield step('vma', 'write', 'vms_gather_munmap_vmas: vma_mark_detached');
   mm.vma.detached = true;
+  yield* mm.vma.vm_lock.up_write(cpu, 'mmap_write_downgrade: vma_end_write_all');
   yield* mm.mmap_lock.downgrade_write(cpu, 'do_vmi_align_munmap: mmap_write_downgrade');
   const tlb = tlb_gather_mmu();
   for (const pmd of mm.pmds) yield* zap_pte_range(w, cpu, tlb, pmd, null);

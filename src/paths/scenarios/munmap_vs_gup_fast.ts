@@ -14,7 +14,7 @@ export const munmapVsGupFast: Scenario = defineScenario({
   description:
     'munmap of a VMA whose one PMD slot holds a table (entry 0 mapped): mmap_lock for write, detach, ' +
     'downgrade, zap, free_pgtables, tlb_finish_mmu; GUP-fast pins entry 0 with IRQs off; a write ' +
-    'fault on entry 1 takes mmap_lock for read.',
+    'fault on entry 1 takes the VMA lock or mmap_lock for read.',
   variants: {
     table_free: {
       values: ['ipi', 'rcu', 'none'],
@@ -25,6 +25,14 @@ export const munmapVsGupFast: Scenario = defineScenario({
         'Make MMU_GATHER_RCU_TABLE_FREE unconditional"; arm64, powerpc); none = a TLB flush that ' +
         'interrupts nobody (AMD INVLPGB, paravirt flush hypercalls) with tables still freed like ' +
         'pages: the combination the 6.15 INVLPGB series had to rule out.',
+    },
+    fault_lock: {
+      values: ['per_vma', 'mmap_lock'],
+      default: 'per_vma',
+      doc:
+        'per_vma = the fault read-locks the VMA under RCU (lock_vma_under_rcu, CONFIG_PER_VMA_LOCK, ' +
+        "6.4+), excluded by munmap's vma_start_write; mmap_lock = lock_mm_and_find_vma (before 6.4, " +
+        'and the fallback).',
     },
   },
   expected: (v) =>
@@ -57,7 +65,7 @@ export const munmapVsGupFast: Scenario = defineScenario({
         yield* gup_fast(w, cpu, pmd, 0);
       });
       w.spawn('fault', function* (cpu) {
-        yield* do_user_addr_fault(w, cpu, pmd, 1, 2);
+        yield* do_user_addr_fault(w, cpu, pmd, 1, 2, { per_vma_lock: v.fault_lock === 'per_vma' });
       });
       return w.instance();
     },

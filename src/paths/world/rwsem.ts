@@ -19,6 +19,14 @@ export class RwSemaphore {
     this.readers++;
   }
 
+  /** down_read_trylock(): takes it for read unless a writer holds it; never waits. */
+  *down_read_trylock(_cpu: Cpu, label: string): Gen<boolean> {
+    yield step(this.obj, 'acquire', label);
+    if (this.writer !== null) return false;
+    this.readers++;
+    return true;
+  }
+
   /** up_read(). */
   *up_read(cpu: Cpu, label: string): Gen {
     yield step(this.obj, 'release', label);
