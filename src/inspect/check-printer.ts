@@ -7,7 +7,10 @@ import type { CheckFail, CheckResult, CheckStats } from '../check/index.js';
 export interface CheckPrintOptions {
   /** The command that replays the failure, printed as the last line (the CLI builds it). */
   readonly replayCommand?: string;
-  /** Width of each thread's column in the swimlane, in characters. Default 30. */
+  /**
+   * Widest a thread's column in the swimlane may be, in characters; each column is as wide as its
+   * longest entry up to this, longer labels are cut. Default 36.
+   */
   readonly columnWidth?: number;
 }
 
@@ -18,7 +21,7 @@ export interface CheckPrintOptions {
 export function formatCheckResult(result: CheckResult, options: CheckPrintOptions = {}): string {
   const lines = [verdictLine(result)];
   if (result.verdict === 'fail') {
-    lines.push('', ...swimlane(result, options.columnWidth ?? 30), '', ...violationLines(result));
+    lines.push('', ...swimlane(result, options.columnWidth ?? 36), '', ...violationLines(result));
     if (result.state !== undefined && result.state !== '') {
       lines.push('', 'state at the failure:', ...indent(result.state));
     }
@@ -51,19 +54,26 @@ export function verdictLine(result: CheckResult): string {
  * its thread's column; `>>` marks the step that raised the violation, and a last `next` row shows
  * what each unfinished thread was about to do (blocked ones say so).
  */
-export function swimlane(fail: CheckFail, columnWidth = 30): string[] {
-  const w = Math.max(columnWidth, 8);
+export function swimlane(fail: CheckFail, columnWidth = 36): string[] {
   const n = fail.threads.length;
+  const head = fail.threads.map((t, i) => `T${i} ${t}`);
+  const pending = new Array<string>(n).fill('');
+  for (const p of fail.pending)
+    pending[p.thread] = `${p.blocked ? 'blocked: ' : 'next: '}${p.label}`;
+  // Each column fits its longest entry, within [8, columnWidth].
+  const widths = head.map((h, t) => Math.max(h.length, pending[t].length));
+  for (const s of fail.trace) widths[s.thread] = Math.max(widths[s.thread], s.label.length);
+  for (let t = 0; t < n; t++)
+    widths[t] = Math.min(Math.max(widths[t], 8), Math.max(columnWidth, 8));
   const num = Math.max(7, String(fail.trace.length).length + 3);
-  const row = (left: string, cells: readonly string[], note = '', mark = false): string =>
-    `${mark ? `>>${left.padStart(num - 2)}` : left.padStart(num)} | ${cells.map((c) => fit(c, w)).join(' | ')}${note}`.trimEnd();
+  const row = (left: string, cells: readonly string[], note = '', mark = false): string => {
+    const l = mark ? `>>${left.padStart(num - 2)}` : left.padStart(num);
+    return `${l} | ${cells.map((c, t) => fit(c, widths[t])).join(' | ')}${note}`.trimEnd();
+  };
   const empty = (): string[] => new Array<string>(n).fill('');
   const out = [
-    row(
-      'step',
-      fail.threads.map((t, i) => `T${i} ${t}`),
-    ),
-    `${'-'.repeat(num)}-+-${Array.from({ length: n }, () => '-'.repeat(w)).join('-+-')}`,
+    row('step', head),
+    `${'-'.repeat(num)}-+-${widths.map((w) => '-'.repeat(w)).join('-+-')}`,
   ];
   for (const s of fail.trace) {
     const cells = empty();
@@ -74,11 +84,8 @@ export function swimlane(fail: CheckFail, columnWidth = 30): string[] {
     );
   }
   if (fail.pending.length > 0) {
-    const cells = empty();
-    for (const p of fail.pending)
-      cells[p.thread] = `${p.blocked ? 'blocked: ' : 'next: '}${p.label}`;
     const mark = fail.failedStep === null;
-    out.push(row('next', cells, mark ? `   <== ${fail.violation.kind}` : '', mark));
+    out.push(row('next', pending, mark ? `   <== ${fail.violation.kind}` : '', mark));
   } else if (fail.failedStep === null) {
     out.push(row('end', empty(), `   <== ${fail.violation.kind} (final check)`, true));
   }

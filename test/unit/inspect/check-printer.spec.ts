@@ -68,6 +68,17 @@ describe('formatCheckResult', () => {
     expect(text.split('\n').at(-1)).toBe('replay: ptlab check racy --replay TOKEN');
   });
 
+  it('makes each column as wide as its longest entry', () => {
+    const f = fail(runCheck(freeVsReader()));
+    const [head, rule] = swimlane(f, 40);
+    expect(rule.split('+').map((c) => c.length)).toEqual([
+      8,
+      'free table'.length + 2,
+      'T1 reader'.length + 1,
+    ]);
+    expect(head).toMatch(/\| T0 freer {3}\| T1 reader$/);
+  });
+
   it('cuts labels longer than the column and keeps the columns aligned', () => {
     const f = fail(runCheck(freeVsReader()));
     const lines = swimlane(f, 8);
