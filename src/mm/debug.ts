@@ -5,6 +5,7 @@ import { assert } from '../util/assert.js';
 import { popcount32 } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
 import { PMD_HUGE_ZERO } from './mm_types.js';
+import { pmd_lookup } from './pgtable.js';
 
 /** Counters recounted from the page tables. */
 export interface Recount {
@@ -127,6 +128,20 @@ export function validate_mm(mm: MmStruct): void {
   };
   for (const key of Object.keys(stored) as (keyof Recount)[]) {
     assert(stored[key] === r[key], `counter ${key} differs from a recount`, { stored, recount: r });
+  }
+  for (const [slot, folio] of mm.folios) {
+    const addr = slot * mm.geometry.PMD_SIZE;
+    const pmd = pmd_lookup(mm, addr);
+    const entry =
+      pmd === 0 ? 0 : mm.dirs[mm.dirs.length - 1].get(pmd, slot % mm.geometry.PTRS_PER_PMD);
+    assert(entry !== 0 && entry !== PMD_HUGE_ZERO, 'THP folio without a mapping', { slot });
+    if (entry < 0) continue;
+    const { words, base } = mm.ptes.presentWords(entry);
+    const planes = mm.ptes.planeWords(entry);
+    folio.member.forEach((m, w) => {
+      const zero = planes ? planes.words[planes.base + w] : 0;
+      assert((m & ~(words[base + w] & ~zero)) === 0, 'THP folio page not mapped', { slot, w });
+    });
   }
   const hugeDeposits = r.nr_ptes - mm.ptes.live;
   assert(hugeDeposits >= 0, 'more live PTE tables than counted', { r, live: mm.ptes.live });

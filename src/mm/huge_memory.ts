@@ -14,6 +14,7 @@ import {
 } from './mm_types.js';
 import { mm_dec_nr_ptes, mm_inc_nr_ptes } from './pgtable.js';
 import { anon_vma_prepare } from './rmap.js';
+import { folio_alloc_thp, folio_mark_written } from './folio.js';
 
 /**
  * Whether an anonymous PMD-order THP may back the slot starting at `haddr` (THP mode `madvise`:
@@ -38,13 +39,16 @@ export function do_huge_pmd_anonymous_page(
   vma: VmAreaStruct,
   pmd: number,
   idx: number,
-  write: boolean,
+  write: { readonly addr: number; readonly lo: number; readonly hi: number } | null,
 ): void {
   anon_vma_prepare(vma);
   const pool = mm.dirs[mm.dirs.length - 1];
   pool.set(pmd, idx, write ? PMD_HUGE_ANON : PMD_HUGE_ZERO);
   mm_inc_nr_ptes(mm);
-  if (write) mm.rss_anon += mm.geometry.PTRS_PER_PTE;
+  if (write) {
+    mm.rss_anon += mm.geometry.PTRS_PER_PTE;
+    folio_alloc_thp(mm, write.addr, write.lo, write.hi);
+  }
 }
 
 /**
@@ -56,12 +60,16 @@ export function do_huge_pmd_wp_page(
   vma: VmAreaStruct,
   pmd: number,
   idx: number,
+  write: { readonly addr: number; readonly lo: number; readonly hi: number },
 ): void {
   const pool = mm.dirs[mm.dirs.length - 1];
   const entry = pool.get(pmd, idx);
   if (entry === PMD_HUGE_ZERO) {
     anon_vma_prepare(vma);
     mm.rss_anon += mm.geometry.PTRS_PER_PTE;
+    folio_alloc_thp(mm, write.addr, write.lo, write.hi);
+  } else {
+    folio_mark_written(mm, write.addr, write.lo, write.hi);
   }
   pool.set(pmd, idx, PMD_HUGE_ANON);
 }
@@ -93,11 +101,12 @@ export function __split_huge_pmd(mm: MmStruct, pmd: number, idx: number): number
  * `zap_huge_pmd` of a whole slot: clears the PMD and frees the deposited table at once, on any
  * kernel and under any policy (THP-3).
  */
-export function zap_huge_pmd(mm: MmStruct, pmd: number, idx: number): void {
+export function zap_huge_pmd(mm: MmStruct, pmd: number, idx: number, addr: number): void {
   const pool = mm.dirs[mm.dirs.length - 1];
   const entry = pool.get(pmd, idx);
   if (entry !== PMD_HUGE_ZERO) mm.rss_anon -= mm.geometry.PTRS_PER_PTE;
   pool.set(pmd, idx, 0);
+  mm.folios.delete(Math.floor(addr / mm.geometry.PMD_SIZE));
   mm_dec_nr_ptes(mm);
 }
 

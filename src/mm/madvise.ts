@@ -10,7 +10,8 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE } from './mm_types.js';
 import { __split_huge_pmd, madvise_free_huge_pmd } from './huge_memory.js';
 import { vma_modify_flags } from './mprotect.js';
-import { reclaim_lazyfree_range } from './vmscan.js';
+import { reclaim_range } from './vmscan.js';
+import { folio_fully_covered, folio_in_range, split_folio } from './folio.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 
 /** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
@@ -80,11 +81,9 @@ function madvise_vma_behavior(
       madvise_free_range(mm, start, end);
       return { prev: vma };
     case 'pageout':
-      if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
-      reclaim_lazyfree_range(mm, start, end);
-      return { prev: vma };
     case 'cold':
       if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
+      reclaim_range(mm, start, end, advice);
       return { prev: vma };
     case 'willneed':
       return { prev: vma };
@@ -121,6 +120,10 @@ export function madvise_free_range(mm: MmStruct, start: number, end: number): vo
     const slot = addr - (addr % g.PMD_SIZE);
     const lo = addr - slot;
     const hi = next - slot;
+    // A large folio the range does not cover whole is split first (madvise_free_pte_range).
+    if (folio_in_range(mm, addr, lo, hi) && !folio_fully_covered(mm, addr, lo, hi)) {
+      split_folio(mm, addr, pte);
+    }
     let planes = ptes.planeWords(pte);
     for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
       const present =

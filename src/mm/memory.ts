@@ -12,6 +12,7 @@ import {
 } from './huge_memory.js';
 import { pmd_alloc, pmd_install } from './pgtable.js';
 import { anon_vma_prepare } from './rmap.js';
+import { folio_mark_written } from './folio.js';
 
 /**
  * Faults every page of [start, end) (pages, inside `vma`) as `__handle_mm_fault` would for one
@@ -33,13 +34,15 @@ export function handle_mm_fault_range(
     const pmd = pmd_alloc(mm, addr);
     const idx = Math.floor(addr / g.PMD_SIZE) % g.PTRS_PER_PMD;
     let entry = pmdPool.get(pmd, idx);
+    const range = { addr, lo: addr - haddr, hi: next - haddr };
     if (entry === 0 && thp_vma_suitable(mm, vma, haddr)) {
-      do_huge_pmd_anonymous_page(mm, vma, pmd, idx, write);
+      do_huge_pmd_anonymous_page(mm, vma, pmd, idx, write ? range : null);
     } else if (entry < 0) {
-      if (write) do_huge_pmd_wp_page(mm, vma, pmd, idx);
+      if (write) do_huge_pmd_wp_page(mm, vma, pmd, idx, range);
     } else {
       if (entry === 0) entry = pmd_install(mm, pmd, idx);
-      do_anonymous_range(mm, entry, addr - haddr, next - haddr, write);
+      do_anonymous_range(mm, entry, range.lo, range.hi, write);
+      if (write) folio_mark_written(mm, addr, range.lo, range.hi);
     }
     addr = next;
   }

@@ -2,6 +2,7 @@
 // Mirrors include/linux/mm_types.h (see docs/kernel-version.md).
 
 import type { ArchGeometry } from '../arch/index.js';
+import type { LargeFolio } from './folio.js';
 import type { DirPool, PtePool } from './pgtable-pool.js';
 import type { VmaTree } from './vma.js';
 
@@ -86,6 +87,8 @@ export interface MmStruct {
   /** The PGD's id in dirs[0]. */
   readonly pgd: number;
   readonly ptes: PtePool;
+  /** Anonymous THP folios by PMD slot number (page / PMD_SIZE), PMD- or PTE-mapped. */
+  readonly folios: Map<number, LargeFolio>;
 }
 
 /** PMD entry markers for huge PMDs (negative, so positive values stay PTE-table ids). */

@@ -46,6 +46,7 @@ export function mm_alloc(g: ArchGeometry, policy: FreePolicy, mmap_base: number)
     dirNames: names,
     pgd,
     ptes: new PtePool(g.PTRS_PER_PTE),
+    folios: new Map(),
   };
 }
 

@@ -7,6 +7,7 @@ import { DIR_CHUNK_SHIFT, popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
 import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
 import { mm_dec_nr_ptes } from './pgtable.js';
+import { folio_remove_pages } from './folio.js';
 
 /**
  * Calls `fn(pmd, idx, addr, next)` for every non-none PMD entry over [addr, end), walking the
@@ -87,6 +88,7 @@ export function zap_pte_range(
   }
   ptes.addCount(pte, -cleared);
   mm.rss_anon -= cleared - zero;
+  if (cleared !== 0) folio_remove_pages(mm, addr, lo, hi);
   const empty = ptes.count(pte) === 0;
   if (empty && mm.policy.freeAfterZap({ mm, start: addr, end, details, empty })) {
     free_pte(mm, pmd, idx);
@@ -118,7 +120,7 @@ export function unmap_page_range(
     const entry = pmdPool.get(pmd, idx);
     if (entry < 0) {
       if (next - a === g.PMD_SIZE) {
-        zap_huge_pmd(mm, pmd, idx);
+        zap_huge_pmd(mm, pmd, idx, a);
         return;
       }
       __split_huge_pmd(mm, pmd, idx);

@@ -1,0 +1,98 @@
+// Anonymous THP folios beyond their PMD: which subpages of the slot still belong to the large
+// folio and which were ever written. Splitting the folio (not just the PMD) maps every
+// never-written, hence zero-filled, subpage to the shared zero page, so RssAnon drops (6.12+,
+// `remap_page(..., RMP_USE_SHARED_ZEROPAGE)`; docs/sim-model.md, spec corrections).
+// Mirrors the split_folio path of mm/huge_memory.c (see docs/kernel-version.md).
+
+import { popcount32, wordMask } from './pgtable-pool.js';
+import type { MmStruct } from './mm_types.js';
+
+/** One PMD-order anonymous folio, by the PMD slot it lives in. */
+export interface LargeFolio {
+  /** Subpages still mapped from this folio (bit i = page i of the slot). */
+  readonly member: Uint32Array;
+  /** Subpages written since the folio was allocated (their content is not zero). */
+  readonly written: Uint32Array;
+}
+
+/** Slot number (page number / PMD_SIZE) of a page. */
+function slotOf(mm: MmStruct, addr: number): number {
+  return Math.floor(addr / mm.geometry.PMD_SIZE);
+}
+
+/** Records a fresh THP folio in the slot of `addr`; pages [lo, hi) of the slot are written. */
+export function folio_alloc_thp(mm: MmStruct, addr: number, lo: number, hi: number): void {
+  const words = mm.ptes.words;
+  const member = new Uint32Array(words).fill(0xffffffff);
+  const written = new Uint32Array(words);
+  mm.folios.set(slotOf(mm, addr), { member, written });
+  folio_mark_written(mm, addr, lo, hi);
+}
+
+/** Marks pages [lo, hi) of the slot of `addr` written, if a large folio lives there. */
+export function folio_mark_written(mm: MmStruct, addr: number, lo: number, hi: number): void {
+  const f = mm.folios.get(slotOf(mm, addr));
+  if (!f) return;
+  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+    const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+    f.written[w] = (f.written[w] | (mask & f.member[w])) >>> 0;
+  }
+}
+
+/** Pages [lo, hi) of the slot of `addr` stop mapping the folio (zapped or discarded). */
+export function folio_remove_pages(mm: MmStruct, addr: number, lo: number, hi: number): void {
+  const slot = slotOf(mm, addr);
+  const f = mm.folios.get(slot);
+  if (!f) return;
+  let left = 0;
+  for (let w = 0; w < f.member.length; w++) {
+    const mask = wordMask(Math.max(lo - w * 32, 0), Math.max(Math.min(hi - w * 32, 32), 0));
+    if (w * 32 < hi && (w + 1) * 32 > lo) f.member[w] = (f.member[w] & ~mask) >>> 0;
+    left |= f.member[w];
+  }
+  if (left === 0) mm.folios.delete(slot);
+}
+
+/** Whether pages [lo, hi) of the slot of `addr` hold part of a large folio. */
+export function folio_in_range(mm: MmStruct, addr: number, lo: number, hi: number): boolean {
+  const f = mm.folios.get(slotOf(mm, addr));
+  if (!f) return false;
+  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+    const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+    if (f.member[w] & mask) return true;
+  }
+  return false;
+}
+
+/** Whether [lo, hi) covers the whole folio of the slot and the folio is fully mapped. */
+export function folio_fully_covered(mm: MmStruct, addr: number, lo: number, hi: number): boolean {
+  const f = mm.folios.get(slotOf(mm, addr));
+  if (!f || lo !== 0 || hi !== mm.ptes.entries) return false;
+  return f.member.every((m) => m === 0xffffffff);
+}
+
+/**
+ * `split_folio` of the PTE-mapped folio in PTE table `pte` (slot of `addr`): never-written member
+ * pages become zero-page entries (RSS drops, lazy-free state goes with the page); the rest become
+ * small folios.
+ */
+export function split_folio(mm: MmStruct, addr: number, pte: number): void {
+  const slot = slotOf(mm, addr);
+  const f = mm.folios.get(slot);
+  if (!f) return;
+  mm.folios.delete(slot);
+  const ptes = mm.ptes;
+  const { words, base } = ptes.presentWords(pte);
+  let planes = ptes.planeWords(pte);
+  for (let w = 0; w < ptes.words; w++) {
+    const present = words[base + w];
+    const zero = planes ? planes.words[planes.base + w] : 0;
+    const unused = present & ~zero & f.member[w] & ~f.written[w];
+    if (unused === 0) continue;
+    planes ??= ptes.ensurePlanes(pte);
+    planes.words[planes.base + w] = (planes.words[planes.base + w] | unused) >>> 0;
+    const l = planes.base + ptes.words + w;
+    planes.words[l] = (planes.words[l] & ~unused) >>> 0;
+    mm.rss_anon -= popcount32(unused);
+  }
+}
