@@ -23,6 +23,15 @@ describe('pt_reclaim_vs_walkers', () => {
     expect(asExpected).toBe(true);
     const fail = result as CheckFail;
     expect(fail.violation.kind).toBe('use-after-free');
+    const at = fail.trace[fail.failedStep ?? -1];
+    expect(`${at.threadName}: ${at.label}`).toBe('walker: pte_offset_map walker: ptep_get');
+    const labels = fail.trace.map((t) => `${t.threadName}: ${t.label}`);
+    const read = labels.indexOf('walker: pte_offset_map: pmdp_get_lockless');
+    const ipi = labels.indexOf('madvise: tlb_remove_table_sync_one: send IPI');
+    const free = labels.indexOf('madvise: __tlb_remove_table: pagetable_free');
+    expect(read).toBeGreaterThanOrEqual(0);
+    expect(ipi).toBeGreaterThan(read);
+    expect(free).toBeGreaterThan(ipi);
     const again = runCheck(program, { schedule: fail.schedule });
     expect(again.verdict).toBe('fail');
     expect((again as CheckFail).violation).toEqual(fail.violation);

@@ -56,13 +56,13 @@ export const ptReclaimVsWalkers: Scenario = defineScenario({
       const t = w.alloc.newPage().tables[0];
       t.entries[0] = 1;
       w.linkInitial(pmd, t);
-      w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
       w.spawn('fault', function* (cpu) {
         yield* do_anonymous_page(w, cpu, pmd, 1, 2);
       });
       w.spawn('gup_fast', function* (cpu) {
         yield* gup_fast(w, cpu, pmd, 0);
       });
+      w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
       w.spawn('walker', function* (cpu) {
         yield* pteOffsetMapReader(w, cpu, pmd, 0);
       });
