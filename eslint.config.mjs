@@ -30,8 +30,16 @@ export default tseslint.config(
             layer('./src/mm', './src/!(util|arch|mm)/**/*', 'mm imports util and arch'),
             layer('./src/policy', './src/!(util|arch|mm|policy)/**/*', 'policy: util, arch, mm'),
             layer('./src/check', './src/!(util|check)/**/*', 'check is generic (R2)'),
-            layer('./src/workload', './src/!(util|arch|mm|policy|workload)/**/*', 'workload: util, arch, mm, policy'),
-            layer('./src/paths', './src/!(util|arch|mm|policy|check|paths)/**/*', 'paths: no inspect/cli'),
+            layer(
+              './src/workload',
+              './src/!(util|arch|mm|policy|workload)/**/*',
+              'workload: util, arch, mm, policy',
+            ),
+            layer(
+              './src/paths',
+              './src/!(util|arch|mm|policy|check|paths)/**/*',
+              'paths: no inspect/cli',
+            ),
             layer('./src/inspect', './src/cli/**/*', 'inspect must not import cli'),
             layer('./src', './src/cli/**/*', 'cli is a leaf (R5)'),
           ],
@@ -39,12 +47,26 @@ export default tseslint.config(
       ],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*'], message: 'core code is platform-neutral (R4); only src/cli may use node:' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*'],
+              message: 'core code is platform-neutral (R4); only src/cli may use node:',
+            },
+          ],
+        },
       ],
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', '*.config.*', 'web/**/*.ts'],
+    files: [
+      'src/cli/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'examples/**/*.ts',
+      '*.config.*',
+      'web/**/*.ts',
+    ],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

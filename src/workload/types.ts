@@ -85,13 +85,7 @@ export interface ReportOp extends OpBase {
 
 /** One line of a workload. */
 export type WorkloadOp =
-  | MapOp
-  | TouchOp
-  | MadviseOp
-  | MunmapOp
-  | MprotectOp
-  | PressureOp
-  | ReportOp;
+  MapOp | TouchOp | MadviseOp | MunmapOp | MprotectOp | PressureOp | ReportOp;
 
 /** A parsed workload: its source name and its operations in order. */
 export interface Workload {
