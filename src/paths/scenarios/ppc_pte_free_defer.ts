@@ -11,9 +11,9 @@ import { defineScenario, programName, type Scenario, type VariantValues } from '
 export const ppcPteFreeDefer: Scenario = defineScenario({
   name: 'ppc_pte_free_defer',
   description:
-    'powerpc with PTE_FRAG_NR = 2: PMD slots 0 and 1 point to the two fragments of one page. ' +
-    'khugepaged retract_page_tables clears both slots in turn and hands each fragment to ' +
-    'pte_free_defer; a pte_offset_map walker reads slot 1 under rcu_read_lock.',
+    'powerpc PTE fragments: PMD slots 0..n-1 point to the n fragments of one page. khugepaged ' +
+    'retract_page_tables clears every slot in turn and hands each fragment to pte_free_defer; a ' +
+    'pte_offset_map walker reads the last slot under rcu_read_lock.',
   variants: {
     ppc_defer: {
       values: ['naive', 'hugh', 'jason', 'merged'],
@@ -25,6 +25,14 @@ export const ppcPteFreeDefer: Scenario = defineScenario({
         "when more arrived; jason = Jason Gunthorpe's reply (seed 002): pte_fragment_free always " +
         'RCU-frees the page; merged = 6.6 as merged: PG_active marks deferred pages, only those are ' +
         'RCU-freed.',
+    },
+    fragments: {
+      values: ['2', '3'],
+      default: '2',
+      doc:
+        'Fragments of the page, all retracted in turn (PTE_FRAG_NR is 16 on 64K-page radix; 2 or 3 ' +
+        'keep the scenario small). With 3, two deferrals can pend at once during a grace period, ' +
+        'which exercises the folding loop of the hugh design.',
     },
   },
   expected: (v) =>
@@ -41,24 +49,23 @@ export const ppcPteFreeDefer: Scenario = defineScenario({
   build: (v: VariantValues): Program => ({
     name: programName(ppcPteFreeDefer, v),
     create: () => {
+      const n = Number(v.fragments);
       const w = new World({
         ptrs_per_pte: 1,
-        pmd_slots: 2,
+        pmd_slots: n,
         config: {
           arch: 'powerpc',
           ppc_defer: v.ppc_defer as 'naive' | 'hugh' | 'jason' | 'merged',
         },
       });
-      const page = w.alloc.newPage(2);
-      page.pt_frag_refcount.value = 2;
-      w.linkInitial(w.pmd(0), page.tables[0]);
-      w.linkInitial(w.pmd(1), page.tables[1]);
+      const page = w.alloc.newPage(n);
+      page.pt_frag_refcount.value = n;
+      for (let i = 0; i < n; i++) w.linkInitial(w.pmd(i), page.tables[i]);
       w.spawn('khugepaged', function* (cpu) {
-        yield* retract_page_tables(w, cpu, w.pmd(0));
-        yield* retract_page_tables(w, cpu, w.pmd(1));
+        for (let i = 0; i < n; i++) yield* retract_page_tables(w, cpu, w.pmd(i));
       });
       w.spawn('walker', function* (cpu) {
-        yield* pteOffsetMapReader(w, cpu, w.pmd(1), 0);
+        yield* pteOffsetMapReader(w, cpu, w.pmd(n - 1), 0);
       });
       return w.instance();
     },

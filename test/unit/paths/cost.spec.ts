@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { measureCost } from '../../../src/paths/cost.js';
-import { getScenario } from '../../../src/paths/scenarios/index.js';
+import { getScenario, resolveVariants } from '../../../src/paths/scenarios/index.js';
 
 describe('measureCost', () => {
   it('reports more grace periods for the re-deferring hugh design than for jason', () => {
     const s = getScenario('ppc_pte_free_defer');
-    const hugh = measureCost(s.build({ ppc_defer: 'hugh' }));
-    const jason = measureCost(s.build({ ppc_defer: 'jason' }));
+    const hugh = measureCost(s.build(resolveVariants(s, { ppc_defer: 'hugh' })));
+    const jason = measureCost(s.build(resolveVariants(s, { ppc_defer: 'jason' })));
     expect(hugh.result.verdict).toBe('pass');
     expect(hugh.completed).toBeGreaterThan(0);
     expect(hugh.metrics.grace_periods.max).toBe(2);
