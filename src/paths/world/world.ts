@@ -150,6 +150,10 @@ export class World {
       );
     }
     lines.push(`nr_ptes = ${this.mm.nr_ptes}, callbacks pending = ${this.rcu.pendingCount()}`);
+    const inside = this.cpus
+      .filter((c) => !c.done && c.inReadSide())
+      .map((c) => `${c.name} (${c.irqs_disabled ? 'IRQs off' : 'rcu_read_lock'})`);
+    if (inside.length > 0) lines.push(`in read-side sections: ${inside.join(', ')}`);
     return lines.join('\n');
   }
 }
