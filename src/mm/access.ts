@@ -5,7 +5,7 @@
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_READ, VM_WRITE } from './mm_types.js';
-import { handle_mm_fault_range } from './memory.js';
+import { handle_mm_fault_range, handle_mm_fault_strided } from './memory.js';
 
 /** Whether `vma` allows the access (`access_error`). */
 function access_ok(vma: VmAreaStruct, write: boolean): boolean {
@@ -38,14 +38,15 @@ export function touch_range(
     const step = Number(stride / page);
     const first = Number(start / page);
     const count = Number(n);
-    const vmas = mm.mmap.vmas;
-    let i = mm.mmap.indexAfter(first);
-    for (let k = 0; k < count; k++) {
+    let k = 0;
+    while (k < count) {
       const p = first + k * step;
-      while (i < vmas.length && vmas[i].vm_end <= p) i++;
-      const vma = vmas[i];
+      const vma = mm.mmap.find_vma(p);
       if (!vma || vma.vm_start > p || !access_ok(vma, write)) return 'SIGSEGV';
-      handle_mm_fault_range(mm, vma, p, p + 1, write);
+      // Accesses k .. k + n - 1 fall inside this VMA.
+      const n = Math.min(count - k, Math.ceil((vma.vm_end - p) / step));
+      handle_mm_fault_strided(mm, vma, p, step, n, write);
+      k += n;
     }
     return null;
   }

@@ -1,6 +1,6 @@
 // Public API of the simulated mm.
 
-export type { FreePolicy, MmStruct, PteZapEvent, VmAreaStruct, ZapDetails } from './mm_types.js';
+export type { FreePolicy, MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
 export {
   AnonVma,
   VM_ACCOUNT,

@@ -3,8 +3,9 @@
 // operations. Mirrors the fault half of mm/memory.c (see docs/kernel-version.md).
 
 import { pmd_addr_end } from '../arch/index.js';
-import { popcount32, wordMask } from './pgtable-pool.js';
+import { PTE_CHUNK_MASK, PTE_CHUNK_SHIFT, popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import { VM_HUGEPAGE } from './mm_types.js';
 import {
   do_huge_pmd_anonymous_page,
   do_huge_pmd_wp_page,
@@ -42,7 +43,7 @@ export function handle_mm_fault_range(
     } else {
       if (entry === 0) entry = pmd_install(mm, pmd, idx);
       do_anonymous_range(mm, entry, range.lo, range.hi, write);
-      if (write) folio_mark_written(mm, addr, range.lo, range.hi);
+      if (write && mm.folios.size !== 0) folio_mark_written(mm, addr, range.lo, range.hi);
     }
     addr = next;
   }
@@ -87,4 +88,55 @@ export function do_anonymous_range(
   }
   ptes.addCount(pte, added);
   if (write) mm.rss_anon += added + copied;
+}
+
+/**
+ * Faults `count` single pages `first`, `first + step`, … (all inside `vma`), as
+ * handle_mm_fault_range would one by one, with the PMD table looked up once per PUD slot and the
+ * common case (a new page in a PTE table) done in place.
+ */
+export function handle_mm_fault_strided(
+  mm: MmStruct,
+  vma: VmAreaStruct,
+  first: number,
+  step: number,
+  count: number,
+  write: boolean,
+): void {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const last = mm.dirs.length - 1;
+  const pmdPool = mm.dirs[last];
+  const span = mm.dirSpan[last - 1];
+  const ptes = mm.ptes;
+  const mayThp = (vma.vm_flags & VM_HUGEPAGE) !== 0;
+  if (write) anon_vma_prepare(vma);
+  let pmd = 0;
+  let tableLo = 0;
+  let tableHi = 0;
+  for (let k = 0, p = first; k < count; k++, p += step) {
+    if (p >= tableHi || p < tableLo) {
+      pmd = pmd_alloc(mm, p);
+      tableLo = p - (p % span);
+      tableHi = tableLo + span;
+    }
+    const idx = Math.floor((p - tableLo) / PMD_SIZE);
+    let entry = pmdPool.get(pmd, idx);
+    if (entry < 0 || (entry === 0 && mayThp)) {
+      handle_mm_fault_range(mm, vma, p, p + 1, write);
+      continue;
+    }
+    if (entry === 0) entry = pmd_install(mm, pmd, idx);
+    const bit = p % PMD_SIZE;
+    const words = ptes.present[entry >>> PTE_CHUNK_SHIFT];
+    const at = (entry & PTE_CHUNK_MASK) * ptes.words + (bit >>> 5);
+    const m = 1 << (bit & 31);
+    if (write && (words[at] & m) === 0) {
+      words[at] = (words[at] | m) >>> 0;
+      ptes.addCount(entry, 1);
+      mm.rss_anon++;
+    } else {
+      do_anonymous_range(mm, entry, bit, bit + 1, write);
+    }
+    if (write && mm.folios.size !== 0) folio_mark_written(mm, p, bit, bit + 1);
+  }
 }

@@ -37,27 +37,20 @@ export interface ZapDetails {
   readonly reclaim_pt: boolean;
 }
 
-/** What zap_pte_range tells the policy about one PTE table it just zapped. */
-export interface PteZapEvent {
-  readonly mm: MmStruct;
-  /** Zapped range in pages, inside one PMD slot. */
-  readonly start: number;
-  readonly end: number;
-  readonly details: ZapDetails | null;
-  /** Whether every entry of the table is none after the zap. */
-  readonly empty: boolean;
-}
-
 /**
  * A page-table freeing policy: decides when a PTE table emptied by a zap or by reclaim is freed
  * outside munmap/exit (which always use free_pgtables). Implementations live in src/policy.
+ * Both hooks are called only for a table whose every entry is now none.
  */
 export interface FreePolicy {
   readonly name: string;
-  /** Called by zap_pte_range for every PTE table it zapped; true frees the (empty) table now. */
-  freeAfterZap(event: PteZapEvent): boolean;
-  /** Called when reclaim discarded lazy-free pages of a table; true frees it if now empty. */
-  freeAfterReclaim(event: { readonly mm: MmStruct; readonly empty: boolean }): boolean;
+  /**
+   * Called by zap_pte_range after zapping [start, end) (pages, inside one PMD slot) emptied the
+   * table; true frees it now.
+   */
+  freeAfterZap(mm: MmStruct, start: number, end: number, details: ZapDetails | null): boolean;
+  /** Called when reclaim discarded the last lazy-free pages of a table; true frees it now. */
+  freeAfterReclaim(mm: MmStruct): boolean;
 }
 
 /** The simulated address space (include/linux/mm_types.h `struct mm_struct`). */

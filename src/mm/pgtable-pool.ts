@@ -2,12 +2,14 @@
 // small integer ids (0 = none), entries of upper tables are ids into the next level's pool.
 // Storage grows in fixed chunks (no copying of large arrays) and freed ids are reused.
 
-import { assert } from '../util/assert.js';
+import { InvariantError } from '../util/assert.js';
 
 /** Tables per chunk of an upper-level pool (a chunk is 2^8 tables of entries). */
 export const DIR_CHUNK_SHIFT = 8;
 /** Tables per chunk of the PTE pool. */
-const PTE_CHUNK_SHIFT = 13;
+export const PTE_CHUNK_SHIFT = 13;
+/** Mask of a table's index inside its PTE chunk. */
+export const PTE_CHUNK_MASK = (1 << PTE_CHUNK_SHIFT) - 1;
 
 /**
  * A pool of directory tables (PGD, P4D, PUD or PMD): each entry is 0 (none), a positive id of a
@@ -39,7 +41,8 @@ export class DirPool {
 
   /** Returns an all-none table to the pool. */
   free(id: number): void {
-    assert(this.count(id) === 0, 'freeing a directory table that still has entries', { id });
+    if (this.count(id) !== 0)
+      throw new InvariantError('freeing a directory table with entries', { id });
     this.freeIds.push(id);
     this.live--;
   }
@@ -126,7 +129,8 @@ export class PtePool {
 
   /** Returns an all-none table to the pool. */
   free(id: number): void {
-    assert(this.count(id) === 0, 'freeing a PTE table that still maps pages', { id });
+    if (this.count(id) !== 0)
+      throw new InvariantError('freeing a PTE table that maps pages', { id });
     const chunk = id >>> PTE_CHUNK_SHIFT;
     const local = id & ((1 << PTE_CHUNK_SHIFT) - 1);
     const ex = this.extra[chunk];
@@ -152,7 +156,9 @@ export class PtePool {
     const local = id & ((1 << PTE_CHUNK_SHIFT) - 1);
     const old = counts[local];
     const now = old + delta;
-    assert(now >= 0 && now <= this.entries, 'PTE count out of range', { id, old, delta });
+    if (now < 0 || now > this.entries) {
+      throw new InvariantError('PTE count out of range', { id, old, delta });
+    }
     counts[local] = now;
     if (old === 0) this.empty--;
     if (now === 0) this.empty++;
@@ -164,6 +170,21 @@ export class PtePool {
       words: this.present[id >>> PTE_CHUNK_SHIFT],
       base: (id & ((1 << PTE_CHUNK_SHIFT) - 1)) * this.words,
     };
+  }
+
+  /** 0 if `id` has no extra planes, else 1 + its plane slot (see planeChunk/planeBase). */
+  planeOf(id: number): number {
+    return this.extra[id >>> PTE_CHUNK_SHIFT][id & PTE_CHUNK_MASK];
+  }
+
+  /** The words holding plane slot `plane` (as returned by planeOf, minus 1). */
+  planeChunk(plane: number): Uint32Array {
+    return this.planes[plane >>> PTE_CHUNK_SHIFT];
+  }
+
+  /** Offset of plane slot `plane` in its chunk: zero-page words, then lazy-free words. */
+  planeBase(plane: number): number {
+    return (plane & PTE_CHUNK_MASK) * 2 * this.words;
   }
 
   /** The extra planes of `id` (zero-page words at base, lazy-free at base + words), or null. */

@@ -3,7 +3,7 @@
 // include/linux/mm.h (see docs/kernel-version.md).
 
 import type { ArchGeometry } from '../arch/index.js';
-import { assert } from '../util/assert.js';
+import { assert, InvariantError } from '../util/assert.js';
 import type { FreePolicy, MmStruct } from './mm_types.js';
 import { DirPool, PtePool } from './pgtable-pool.js';
 import { VmaTree } from './vma.js';
@@ -60,7 +60,7 @@ export function mm_inc_nr_ptes(mm: MmStruct): void {
 export function mm_dec_nr_ptes(mm: MmStruct): void {
   mm.nr_ptes--;
   mm.pgtables_bytes -= mm.geometry.nominalBytes.pte;
-  assert(mm.nr_ptes >= 0, 'nr_ptes went negative');
+  if (mm.nr_ptes < 0) throw new InvariantError('nr_ptes went negative');
 }
 
 /** Accounts a directory table linked at level `k` (PGD and P4D are never counted). */
@@ -77,7 +77,7 @@ export function mm_dec_nr_dir(mm: MmStruct, k: number): void {
   if (name === 'pmd') mm.nr_pmds--;
   else if (name === 'pud') mm.nr_puds--;
   mm.pgtables_bytes -= mm.dirBytes[k];
-  assert(mm.nr_pmds >= 0 && mm.nr_puds >= 0, 'directory count went negative');
+  if (mm.nr_pmds < 0 || mm.nr_puds < 0) throw new InvariantError('directory count went negative');
 }
 
 /** Index of the entry for `addr` in a table of directory level `k`. */

@@ -3,7 +3,7 @@
 // try_to_free_pte is the zap's own count (RECL-4). Mirrors mm/pt_reclaim.c
 // (see docs/kernel-version.md).
 
-import type { PteZapEvent, ZapDetails } from './mm_types.js';
+import type { MmStruct, ZapDetails } from './mm_types.js';
 
 /**
  * `reclaim_pt_is_enabled(start, end, details)`: the zap asked for it and spans a whole PMD slot.
@@ -18,10 +18,15 @@ export function reclaim_pt_is_enabled(
   return details !== null && details.reclaim_pt && end - start >= PMD_SIZE;
 }
 
-/** Whether PT_RECLAIM frees the table of this zap event (`try_to_free_pte` finds it empty). */
-export function try_to_free_pte(event: PteZapEvent): boolean {
-  return (
-    event.empty &&
-    reclaim_pt_is_enabled(event.mm.geometry.PMD_SIZE, event.start, event.end, event.details)
-  );
+/**
+ * Whether PT_RECLAIM frees the table a zap of [start, end) just emptied: `try_to_free_pte` finds
+ * it empty, so only eligibility decides.
+ */
+export function try_to_free_pte(
+  mm: MmStruct,
+  start: number,
+  end: number,
+  details: ZapDetails | null,
+): boolean {
+  return reclaim_pt_is_enabled(mm.geometry.PMD_SIZE, start, end, details);
 }

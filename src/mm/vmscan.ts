@@ -89,7 +89,7 @@ function discard_lazy(
   mm.rss_anon -= discarded;
   folio_remove_pages(mm, addr, lo, hi);
   const empty = ptes.count(pte) === 0;
-  if (empty && mm.policy.freeAfterReclaim({ mm, empty })) free_pte(mm, pmd, idx);
+  if (empty && mm.policy.freeAfterReclaim(mm)) free_pte(mm, pmd, idx);
 }
 
 /** The `pressure` op: reclaim discards every clean lazy-free page of the mm. */

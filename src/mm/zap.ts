@@ -3,7 +3,13 @@
 // (THP-3). Mirrors the zap half of mm/memory.c (see docs/kernel-version.md).
 
 import { addr_end } from '../arch/index.js';
-import { DIR_CHUNK_SHIFT, popcount32, wordMask } from './pgtable-pool.js';
+import {
+  DIR_CHUNK_SHIFT,
+  PTE_CHUNK_MASK,
+  PTE_CHUNK_SHIFT,
+  popcount32,
+  wordMask,
+} from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
 import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
 import { mm_dec_nr_ptes } from './pgtable.js';
@@ -60,37 +66,51 @@ export function zap_pte_range(
   end: number,
   details: ZapDetails | null,
 ): void {
-  const g = mm.geometry;
-  const pmdPool = mm.dirs[mm.dirs.length - 1];
-  const pte = pmdPool.get(pmd, idx);
-  const slot = addr - (addr % g.PMD_SIZE);
-  const lo = addr - slot;
-  const hi = end - slot;
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const pte = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
+  const lo = addr % PMD_SIZE;
+  const hi = lo + (end - addr);
   const ptes = mm.ptes;
-  const { words, base } = ptes.presentWords(pte);
-  const planes = ptes.planeWords(pte);
+  const words = ptes.present[pte >>> PTE_CHUNK_SHIFT];
+  const base = (pte & PTE_CHUNK_MASK) * ptes.words;
+  const plane = ptes.planeOf(pte);
+  const pw = plane === 0 ? null : ptes.planeChunk(plane - 1);
+  const pb = plane === 0 ? 0 : ptes.planeBase(plane - 1);
   let cleared = 0;
   let zero = 0;
-  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
-    const old = words[base + w];
-    if (old === 0) continue;
-    const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
-    const hit = old & mask;
-    if (hit === 0) continue;
-    cleared += popcount32(hit);
-    words[base + w] = (old & ~mask) >>> 0;
-    if (planes) {
-      const z = planes.base + w;
-      zero += popcount32(planes.words[z] & mask);
-      planes.words[z] = planes.words[z] & ~mask;
-      planes.words[z + ptes.words] = planes.words[z + ptes.words] & ~mask;
+  const wEnd = (hi + 31) >>> 5;
+  if (lo === 0 && hi === ptes.entries) {
+    // The whole table: everything present goes, no need to look at the bitmap word by word.
+    cleared = ptes.count(pte);
+    words.fill(0, base, base + ptes.words);
+    if (pw) {
+      for (let w = 0; w < ptes.words; w++) zero += popcount32(pw[pb + w]);
+      pw.fill(0, pb, pb + 2 * ptes.words);
+    }
+  } else {
+    for (let w = lo >>> 5; w < wEnd; w++) {
+      const old = words[base + w];
+      if (old === 0) continue;
+      const from = lo - w * 32;
+      const to = hi - w * 32;
+      const mask =
+        from <= 0 && to >= 32 ? 0xffffffff : wordMask(from < 0 ? 0 : from, to > 32 ? 32 : to);
+      const hit = old & mask;
+      if (hit === 0) continue;
+      cleared += popcount32(hit);
+      words[base + w] = (old & ~mask) >>> 0;
+      if (pw) {
+        zero += popcount32(pw[pb + w] & mask);
+        pw[pb + w] = pw[pb + w] & ~mask;
+        pw[pb + ptes.words + w] = pw[pb + ptes.words + w] & ~mask;
+      }
     }
   }
+  if (cleared === 0 && ptes.count(pte) !== 0) return;
   ptes.addCount(pte, -cleared);
   mm.rss_anon -= cleared - zero;
-  if (cleared !== 0) folio_remove_pages(mm, addr, lo, hi);
-  const empty = ptes.count(pte) === 0;
-  if (empty && mm.policy.freeAfterZap({ mm, start: addr, end, details, empty })) {
+  if (cleared !== 0 && mm.folios.size !== 0) folio_remove_pages(mm, addr, lo, hi);
+  if (ptes.count(pte) === 0 && mm.policy.freeAfterZap(mm, addr, end, details)) {
     free_pte(mm, pmd, idx);
   }
 }

@@ -8,6 +8,6 @@ import type { FreePolicy } from '../mm/index.js';
 /** PT_RECLAIM as merged in 6.14. */
 export const ptReclaimPolicy: FreePolicy = {
   name: 'pt_reclaim',
-  freeAfterZap: (event) => try_to_free_pte(event),
+  freeAfterZap: (mm, start, end, details) => try_to_free_pte(mm, start, end, details),
   freeAfterReclaim: () => false,
 };

@@ -7,6 +7,6 @@ import type { FreePolicy } from '../mm/index.js';
 /** Free a PTE table as soon as its last non-none entry is cleared. */
 export const refcountPolicy: FreePolicy = {
   name: 'refcount',
-  freeAfterZap: (event) => event.empty,
-  freeAfterReclaim: (event) => event.empty,
+  freeAfterZap: () => true,
+  freeAfterReclaim: () => true,
 };
