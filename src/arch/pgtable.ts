@@ -68,7 +68,7 @@ export function pgd_index(g: ArchGeometry, addr: number): number {
   return Math.floor(addr / g.PGDIR_SIZE) % g.PTRS_PER_PGD;
 }
 
-/** Whether `len` bytes round up to a whole number of pages without overflowing 64 bits. */
+/** The largest unsigned long (2^64 - 1): syscall arguments wrap above it. */
 export const ULONG_MAX = (1n << 64n) - 1n;
 
 /** Page number of a byte address (which must be page-aligned for an exact result). */

@@ -2,7 +2,7 @@
 // exit: VMA bookkeeping around unmap_vmas + free_pgtables (FREE-1/2/10, PLACE-1..3).
 // Mirrors mm/mmap.c and mm/vma.c (see docs/kernel-version.md).
 
-import { pagesRoundUp, round_down, ULONG_MAX } from '../arch/index.js';
+import { pagesRoundUp, ULONG_MAX } from '../arch/index.js';
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_ACCOUNT, VM_EXEC, VM_READ, VM_WRITE } from './mm_types.js';
@@ -177,9 +177,4 @@ export function exit_mmap(mm: MmStruct): void {
   for (const v of vmas) mm.mmap.remove(v);
   unmap_vmas(mm, vmas, 0, Number.MAX_SAFE_INTEGER);
   free_pgtables(mm, vmas, g.FIRST_USER_ADDRESS, g.USER_PGTABLES_CEILING);
-}
-
-/** Rounds a page number down to its PMD slot (for callers outside src/arch's vocabulary). */
-export function pmd_slot(mm: MmStruct, addr: number): number {
-  return round_down(addr, mm.geometry.PMD_SIZE);
 }
