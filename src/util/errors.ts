@@ -34,6 +34,17 @@ export class UsageError extends Error {
   /** `file:line:col: message`, the form compilers use, so editors can jump to it. */
   format(): string {
     const at = this.where ? `${this.where.file}:${this.where.line}:${this.where.col}: ` : '';
-    return `${at}${this.errno ? `${this.errno}: ` : ''}${this.message}`;
+    return `${at}${this.errno ? `${this.errno}: ` : ''}${printable(this.message)}`;
   }
+}
+
+/** Escapes control characters (a binary file's bytes) so a message never garbles the terminal. */
+function printable(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    const control = (c < 0x20 && ch !== '\t' && ch !== '\n') || c === 0x7f;
+    out += control ? `\\x${c.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
 }

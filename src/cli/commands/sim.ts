@@ -82,6 +82,10 @@ Examples:
             },
           ];
       const results = sets.map((opts) => simulate(workload, opts));
+      // An option the simulator refused (kernel, policy, arch) is not positioned in the file:
+      // report it alone, without empty tables.
+      const refused = results.find((r) => r.error && r.error.where === undefined);
+      if (refused?.error) throw refused.error;
       printResults(results, format, Boolean(flags.compare));
       if (flags.chart && format === 'text') {
         const series = results.map((r) => ({
