@@ -2,20 +2,13 @@
 // oracle consume. Byte quantities stay BigInt here (an edge of the model, style B.4).
 
 import type { SourcePos } from '../util/errors.js';
+import type { Advice } from '../mm/madvise.js';
 
 /** Protection of a mapping, as `PROT_*` combinations. */
 export type Prot = 'none' | 'r' | 'rw' | 'rx' | 'rwx';
 
-/** Advice names accepted by `madvise`, mapped to `MADV_*`. */
-export type Advice =
-  | 'dontneed'
-  | 'dontneed_locked'
-  | 'free'
-  | 'pageout'
-  | 'cold'
-  | 'willneed'
-  | 'hugepage'
-  | 'nohugepage';
+/** Advice names accepted by `madvise`, mapped to `MADV_*`: exactly the ones the model implements. */
+export type { Advice } from '../mm/madvise.js';
 
 /** Fields every operation carries: where it was written and where each argument was. */
 interface OpBase {

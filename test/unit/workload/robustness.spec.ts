@@ -4,19 +4,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/util/errors.js';
 import { generateWorkload } from '../../../src/workload/generate.js';
-import { parseWorkload } from '../../../src/workload/parse.js';
+import { ADVICES, OPERATIONS, PROTS, parseWorkload } from '../../../src/workload/parse.js';
 import { runWorkload } from '../../../src/workload/run.js';
 
+// The grammar's own words, plus numbers, options and junk around them.
 const WORDS = [
-  'map',
-  'touch',
-  'madvise',
-  'munmap',
-  'mprotect',
-  'report',
-  'pressure',
-  'repeat',
-  'end',
+  ...OPERATIONS,
+  ...PROTS,
+  ...ADVICES,
   'a',
   'b',
   '+0',
@@ -45,17 +40,8 @@ const WORDS = [
   'stride=2M',
   'stride=0',
   'read',
-  'dontneed',
-  'free',
-  'pageout',
-  'hugepage',
-  'nohugepage',
-  'dontneed_locked',
-  'cold',
-  'willneed',
   'shift=2M',
   '3',
-  'rw',
   '#',
   '=',
   'x=y',
