@@ -38,9 +38,20 @@ export default tseslint.config(
             layer(
               './src/paths',
               './src/!(util|arch|mm|policy|check|paths)/**/*',
-              'paths: no inspect/cli',
+              'paths: no report/cli',
             ),
-            layer('./src/inspect', './src/cli/**/*', 'inspect must not import cli'),
+            layer(
+              './src/trace',
+              './src/!(util|arch|mm|policy|workload|trace)/**/*',
+              'trace: util, arch, mm, policy, workload (platform-neutral)',
+            ),
+            layer(
+              './src/report',
+              './src/!(util|arch|mm|policy|check|paths|workload|trace|report)/**/*',
+              'report: no host/cli',
+            ),
+            layer('./src/!(cli|host)', './src/host/**/*', 'host is Node-only: only cli imports it'),
+            layer('./src/host', './src/cli/**/*', 'host must not import cli'),
             layer('./src', './src/cli/**/*', 'cli is a leaf (R5)'),
           ],
         },
@@ -61,6 +72,7 @@ export default tseslint.config(
   {
     files: [
       'src/cli/**/*.ts',
+      'src/host/**/*.ts',
       'test/**/*.ts',
       'bench/**/*.ts',
       'examples/**/*.ts',

@@ -1,9 +1,9 @@
-// Terminal rendering of inspect/ tables with cli-table3, and the progress bar with cli-progress.
+// Terminal rendering of report/ tables with cli-table3, and the progress bar with cli-progress.
 
 import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
 import * as asciichart from 'asciichart';
-import type { TextTable } from '../inspect/sim-report.js';
+import type { TextTable } from '../report/sim-report.js';
 
 /** Renders a table with aligned columns and light borders. */
 export function renderTable(t: TextTable): string {

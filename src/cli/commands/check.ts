@@ -18,9 +18,9 @@ import {
   type Scenario,
   type VariantValues,
 } from '../../paths/index.js';
-import { formatCheckResult } from '../../inspect/check-printer.js';
-import { checkResultJson } from '../../inspect/check-json.js';
-import { chromeTrace } from '../../inspect/trace.js';
+import { formatCheckResult } from '../../report/check-printer.js';
+import { checkResultJson } from '../../report/check-json.js';
+import { chromeTrace } from '../../report/trace.js';
 import { UsageError } from '../../util/errors.js';
 import { err, out } from '../io.js';
 import { parseFormat, parsePositiveInt } from '../options.js';

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { parseWorkload } from '../../workload/parse.js';
 import type { SimResult } from '../../workload/run.js';
-import { columnName, compareTable } from '../../inspect/sim-report.js';
+import { columnName, compareTable } from '../../report/sim-report.js';
 import { readUserFile, out } from '../io.js';
 import { renderTable } from '../render.js';
 import { COMPARE_SET, simulate } from './sim.js';

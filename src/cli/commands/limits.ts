@@ -1,7 +1,7 @@
 // `ptlab limits`: worst-case page-table memory of one process, from the geometry (seed 000's table).
 
 import type { Command } from 'commander';
-import { limitsColumns, limitsTable, SEED_000 } from '../../inspect/limits.js';
+import { limitsColumns, limitsTable, SEED_000 } from '../../report/limits.js';
 import { out } from '../io.js';
 import { parseFormat } from '../options.js';
 import { renderTable } from '../render.js';

@@ -11,7 +11,7 @@ import {
   simJson,
   simTable,
   simTitle,
-} from '../../inspect/sim-report.js';
+} from '../../report/sim-report.js';
 import { readUserFile, out, err } from '../io.js';
 import { progressBar, renderChart, renderTable } from '../render.js';
 import { parseFormat, parseAddress, type Format } from '../options.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../../src/check/index.js';
-import { checkResultJson } from '../../../src/inspect/check-json.js';
+import { checkResultJson } from '../../../src/report/check-json.js';
 import { freeVsReader, independent } from '../../litmus/engine/programs.js';
 
 describe('checkResultJson', () => {

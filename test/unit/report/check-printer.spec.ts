@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck, type CheckFail, type CheckResult } from '../../../src/check/index.js';
-import { formatCheckResult, swimlane, verdictLine } from '../../../src/inspect/check-printer.js';
+import { formatCheckResult, swimlane, verdictLine } from '../../../src/report/check-printer.js';
 import {
   abbaDeadlock,
   freeVsReader,

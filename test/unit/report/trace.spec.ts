@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck, type CheckFail, type CheckResult } from '../../../src/check/index.js';
-import { chromeTrace } from '../../../src/inspect/trace.js';
+import { chromeTrace } from '../../../src/report/trace.js';
 import { abbaDeadlock, freeVsReader } from '../../litmus/engine/programs.js';
 
 function fail(r: CheckResult): CheckFail {
