@@ -4,7 +4,8 @@
  *
  * Input (stdin or the file named by argv[1]), one op per line, addresses absolute:
  *   workload ID RUNS              starts a workload, run RUNS times (each run in a fresh fork)
- *   map ADDR LEN PROT             anonymous private MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap
+ *   map ADDR LEN PROT [noreserve] anonymous private MAP_FIXED_NOREPLACE mmap; MAP_NORESERVE
+ *                                 only when the workload says so (it decides VM_ACCOUNT)
  *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
  *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
  *   munmap ADDR LEN
@@ -66,6 +67,7 @@ struct op {
 	enum kind kind;
 	uint64_t addr, len, arg; /* arg: PROT, ADVICE or STRIDE */
 	int write;
+	int noreserve;
 	const char *label;
 };
 
@@ -316,6 +318,11 @@ static void parse_input(char *text, size_t size)
 				if (!rw || (strcmp(rw, "w") && strcmp(rw, "r")) || o->arg == 0)
 					bad_input(lineno, "usage: touch ADDR LEN STRIDE w|r");
 				o->write = rw[0] == 'w';
+			} else if (o->kind == OP_MAP) {
+				char *flag = next_word(&cursor);
+				if (flag && strcmp(flag, "noreserve"))
+					bad_input(lineno, "usage: map ADDR LEN PROT [noreserve]");
+				o->noreserve = flag != NULL;
 			}
 		}
 		nops++;
@@ -532,7 +539,9 @@ static int run_op(const struct op *o)
 	switch (o->kind) {
 	case OP_MAP: {
 		void *p = mmap((void *)o->addr, o->len, (int)o->arg,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+				       (o->noreserve ? MAP_NORESERVE : 0),
+			       -1, 0);
 		if (p == MAP_FAILED)
 			return errno;
 		if ((uint64_t)p != o->addr) {

@@ -5,7 +5,7 @@ import type { Workload } from '../workload/types.js';
 import { runWorkload } from '../workload/run.js';
 import type { SimOptions } from '../workload/run.js';
 import type { UsageError } from '../util/errors.js';
-import { runOnKernel } from './oracle.js';
+import { hostLimits, runOnKernel } from './oracle.js';
 import type { KernelRun } from './oracle.js';
 
 /** VmPTE and RssAnon in kB at one report. */
@@ -105,13 +105,17 @@ export function compareRuns(workload: Workload, sim: SimOutcome, kernel: KernelR
 
 /**
  * Runs a workload in the simulator and on the host kernel (every map needs `at=`) and compares.
+ * The simulator gets the host's `vm.mmap_min_addr` (0 as root) and overcommit limit unless the
+ * options set them.
  *
  * @example verifyWorkload(parseWorkload(text, 'x.ptw')).exact
  */
 export function verifyWorkload(workload: Workload, options: VerifyOptions = {}): VerifyResult {
   const { runs, ...simOptions } = options;
   const kernel = runOnKernel(workload, { runs: runs ?? 3 });
-  const sim = runWorkload(workload, simOptions);
+  const { mmapMinAddr, overcommitLimit } = hostLimits();
+  const host = { mmapMinAddr, ...(overcommitLimit !== undefined ? { overcommitLimit } : {}) };
+  const sim = runWorkload(workload, { ...host, ...simOptions });
   return compareRuns(workload, sim, kernel);
 }
 

@@ -8,10 +8,11 @@ export {
   VM_HUGEPAGE,
   VM_LOCKED,
   VM_NOHUGEPAGE,
+  VM_NORESERVE,
   VM_READ,
   VM_WRITE,
 } from './mm_types.js';
-export { mm_alloc } from './pgtable.js';
+export { mm_alloc, MMAP_MIN_ADDR_DEFAULT, type MmLimits } from './pgtable.js';
 export { handle_mm_fault_range } from './memory.js';
 export { touch_range } from './access.js';
 export {
@@ -23,7 +24,7 @@ export {
   PROT_READ,
   PROT_WRITE,
 } from './mmap.js';
-export type { MmapResult } from './mmap.js';
+export type { MapFlags, MmapResult } from './mmap.js';
 export { do_mprotect } from './mprotect.js';
 export { do_madvise, type Advice } from './madvise.js';
 export { shrink_lazyfree } from './vmscan.js';

@@ -17,8 +17,21 @@ export function dirLevelNames(g: ArchGeometry): ('pgd' | 'p4d' | 'pud' | 'pmd')[
   return names;
 }
 
+/** Host limits an mm is created with; see MmStruct. */
+export interface MmLimits {
+  /** Bytes; default 65536 (the usual `vm.mmap_min_addr`). */
+  readonly mmap_min_addr?: bigint;
+  /** Pages; default Infinity (no heuristic overcommit check). */
+  readonly overcommit_pages?: number;
+}
+
 /** Creates an empty mm (`mm_init` + `pgd_alloc`): only the uncounted PGD exists (ACC-6). */
-export function mm_alloc(g: ArchGeometry, policy: FreePolicy, mmap_base: number): MmStruct {
+export function mm_alloc(
+  g: ArchGeometry,
+  policy: FreePolicy,
+  mmap_base: number,
+  limits: MmLimits = {},
+): MmStruct {
   assert(g.simulated && !g.folded.pmd && !g.folded.pud, 'geometry not simulated', g.name);
   const names = dirLevelNames(g);
   const entries = {
@@ -40,6 +53,8 @@ export function mm_alloc(g: ArchGeometry, policy: FreePolicy, mmap_base: number)
     rss_anon: 0,
     mmap: new VmaTree(),
     mmap_base,
+    mmap_min_addr: limits.mmap_min_addr ?? MMAP_MIN_ADDR_DEFAULT,
+    overcommit_pages: limits.overcommit_pages ?? Infinity,
     dirs,
     dirSpan: names.map((n) => span[n]),
     dirBytes: names.map((n) => g.nominalBytes[n]),
@@ -49,6 +64,9 @@ export function mm_alloc(g: ArchGeometry, policy: FreePolicy, mmap_base: number)
     folios: new Map(),
   };
 }
+
+/** The usual `vm.mmap_min_addr` (64 KiB; this host has 4096, see `--mmap-min-addr`). */
+export const MMAP_MIN_ADDR_DEFAULT = 65536n;
 
 /** Accounts a PTE table linked into the tree or deposited under a huge PMD (ACC-2, ACC-5). */
 export function mm_inc_nr_ptes(mm: MmStruct): void {

@@ -65,7 +65,7 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
           );
         }
         maps.set(op.name, { ...op, at });
-        line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}`;
+        line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}${op.noreserve ? ' noreserve' : ''}`;
         break;
       }
       case 'touch': {

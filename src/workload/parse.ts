@@ -39,7 +39,7 @@ export const ADVICES: readonly Advice[] = [
 ];
 
 const USAGE: Readonly<Record<string, string>> = {
-  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx]',
+  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [noreserve]',
   touch: 'touch NAME +OFF LEN [stride=SIZE] [read]',
   madvise: `madvise NAME +OFF LEN ADVICE`,
   munmap: 'munmap NAME +OFF LEN',
@@ -161,12 +161,13 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
     case 'map': {
       const name = r.name();
       const size = r.number('size', 'SIZE');
-      const opts = r.options(['at', 'prot']);
+      const opts = r.options(['at', 'prot'], ['noreserve']);
       const atTok = opts.get('at');
       const protTok = opts.get('prot');
       const at = atTok ? r.number('at', 'address', atTok) : undefined;
       const prot = protTok ? r.word('prot', 'protection', PROTS, protTok) : 'rw';
-      return { kind: 'map', pos, argPos, name, size, at, prot };
+      const noreserve = opts.has('noreserve');
+      return { kind: 'map', pos, argPos, name, size, at, prot, noreserve };
     }
     case 'touch': {
       const name = r.name();

@@ -18,7 +18,7 @@ interface OpBase {
   readonly argPos: Readonly<Record<string, SourcePos>>;
 }
 
-/** `map NAME SIZE [at=ADDR] [prot=P]`: an anonymous private mapping. */
+/** `map NAME SIZE [at=ADDR] [prot=P] [noreserve]`: an anonymous private mapping. */
 export interface MapOp extends OpBase {
   readonly kind: 'map';
   readonly name: string;
@@ -26,6 +26,8 @@ export interface MapOp extends OpBase {
   /** `MAP_FIXED_NOREPLACE` address, or undefined for kernel placement. */
   readonly at: bigint | undefined;
   readonly prot: Prot;
+  /** MAP_NORESERVE: not charged against the commit limit, so no VM_ACCOUNT. */
+  readonly noreserve: boolean;
 }
 
 /** `touch NAME +OFF LEN [stride=S] [read]`: one access per stride step. */
