@@ -38,7 +38,7 @@ export function handle_mm_fault_range(
 ): void {
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
-  if (write) anon_vma_prepare(vma);
+  if (write) anon_vma_prepare(mm, vma);
   for (let addr = start; addr < end;) {
     const next = pmd_addr_end(g, addr, end);
     const haddr = addr - (addr % g.PMD_SIZE);
@@ -117,7 +117,7 @@ export function handle_mm_fault_strided(
   const PMD_SIZE = mm.geometry.PMD_SIZE;
   const span = mm.dirSpan[mm.dirs.length - 2];
   const mayThp = (vma.vm_flags & VM_HUGEPAGE) !== 0;
-  if (write) anon_vma_prepare(vma);
+  if (write) anon_vma_prepare(mm, vma);
   // Every access of a stride that is a whole number of PMD slots lands on the same page index.
   const slots = step % PMD_SIZE === 0 && mm.inlineTables && !mayThp ? step / PMD_SIZE : 0;
   for (let k = 0, p = first; k < count;) {
