@@ -12,7 +12,7 @@ export {
   VM_READ,
   VM_WRITE,
 } from './mm_types.js';
-export { mm_alloc, MMAP_MIN_ADDR_DEFAULT, type MmLimits } from './pgtable.js';
+export { mm_alloc, MMAP_MIN_ADDR_DEFAULT, type MmAllocOptions } from './pgtable.js';
 export { handle_mm_fault_range } from './memory.js';
 export { touch_range } from './access.js';
 export {

@@ -17,11 +17,16 @@ export function dirLevelNames(g: ArchGeometry): ('pgd' | 'p4d' | 'pud' | 'pmd')[
   return names;
 }
 
-/** Host limits an mm is created with; see MmStruct. */
-export interface MmLimits {
-  /** Bytes; default 65536 (the usual `vm.mmap_min_addr`). */
+/** Options of {@link mm_alloc}. */
+export interface MmAllocOptions {
+  /**
+   * Keep every PTE table in the pool, never inline in its PMD entry (default false). The reports
+   * are the same either way; tests compare the two.
+   */
+  readonly plainTables?: boolean;
+  /** Host limit in bytes; default 65536 (the usual `vm.mmap_min_addr`). See MmStruct. */
   readonly mmap_min_addr?: bigint;
-  /** Pages; default Infinity (no heuristic overcommit check). */
+  /** Host limit in pages; default Infinity (no heuristic overcommit check). See MmStruct. */
   readonly overcommit_pages?: number;
 }
 
@@ -30,7 +35,7 @@ export function mm_alloc(
   g: ArchGeometry,
   policy: FreePolicy,
   mmap_base: number,
-  limits: MmLimits = {},
+  options: MmAllocOptions = {},
 ): MmStruct {
   assert(g.simulated && !g.folded.pmd && !g.folded.pud, 'geometry not simulated', g.name);
   const names = dirLevelNames(g);
@@ -41,7 +46,8 @@ export function mm_alloc(
     pmd: g.PTRS_PER_PMD,
   };
   const span = { pgd: g.PGDIR_SIZE, p4d: g.P4D_SIZE, pud: g.PUD_SIZE, pmd: g.PMD_SIZE };
-  const dirs = names.map((n) => new DirPool(entries[n]));
+  const ptes = new PtePool(g.PTRS_PER_PTE);
+  const dirs = names.map((n) => new DirPool(entries[n], n === 'pmd' ? ptes : null));
   const pgd = dirs[0].alloc();
   return {
     geometry: g,
@@ -53,15 +59,16 @@ export function mm_alloc(
     rss_anon: 0,
     mmap: new VmaTree(),
     mmap_base,
-    mmap_min_addr: limits.mmap_min_addr ?? MMAP_MIN_ADDR_DEFAULT,
-    overcommit_pages: limits.overcommit_pages ?? Infinity,
+    mmap_min_addr: options.mmap_min_addr ?? MMAP_MIN_ADDR_DEFAULT,
+    overcommit_pages: options.overcommit_pages ?? Infinity,
     dirs,
     dirSpan: names.map((n) => span[n]),
     dirBytes: names.map((n) => g.nominalBytes[n]),
     dirNames: names,
     pgd,
-    ptes: new PtePool(g.PTRS_PER_PTE),
+    ptes,
     folios: new Map(),
+    inlineTables: !(options.plainTables ?? false),
   };
 }
 
@@ -79,6 +86,19 @@ export function mm_dec_nr_ptes(mm: MmStruct): void {
   mm.nr_ptes--;
   mm.pgtables_bytes -= mm.geometry.nominalBytes.pte;
   if (mm.nr_ptes < 0) throw new InvariantError('nr_ptes went negative');
+}
+
+/** Un-accounts `n` PTE tables at once (a batch of ACC-3). */
+export function mm_sub_nr_ptes(mm: MmStruct, n: number): void {
+  mm.nr_ptes -= n;
+  mm.pgtables_bytes -= n * mm.geometry.nominalBytes.pte;
+  if (mm.nr_ptes < 0) throw new InvariantError('nr_ptes went negative');
+}
+
+/** Accounts `n` PTE tables at once (a batch of ACC-2). */
+export function mm_add_nr_ptes(mm: MmStruct, n: number): void {
+  mm.nr_ptes += n;
+  mm.pgtables_bytes += n * mm.geometry.nominalBytes.pte;
 }
 
 /** Accounts a directory table linked at level `k` (PGD and P4D are never counted). */

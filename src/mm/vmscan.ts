@@ -6,7 +6,7 @@
 // part of shrink_folio_list / try_to_unmap_one (mm/vmscan.c, mm/rmap.c) and deferred_split_scan
 // (mm/huge_memory.c) (see docs/kernel-version.md).
 
-import { popcount32, wordMask } from './pgtable-pool.js';
+import { INLINE_NONE, popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
 import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO } from './mm_types.js';
 import { __split_huge_pmd } from './huge_memory.js';
@@ -27,6 +27,8 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
   walk_pmd_entries(mm, start, end, (pmd, idx, addr, next) => {
+    // An inline table has no lazy-free page and no large folio: nothing to reclaim.
+    if (pmdPool.raw(pmd, idx) <= INLINE_NONE) return;
     const entry = pmdPool.get(pmd, idx);
     const slot = addr - (addr % g.PMD_SIZE);
     const lo = addr - slot;

@@ -42,6 +42,11 @@ export interface SimOptions {
   readonly overcommitLimit?: bigint;
   /** Run validate_mm() after every operation (default false). */
   readonly debug?: boolean;
+  /**
+   * Keep every page table in its plain form, without the inline one-page PTE tables of the fast
+   * paths (default false). Reports are identical either way; for tests and measurements.
+   */
+  readonly plainTables?: boolean;
   /** Called now and then with (operations done, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -108,6 +113,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     const page = BigInt(g.PAGE_SIZE);
     const base = options.mmapBase ?? BigInt(g.TASK_SIZE) * page - DEFAULT_MMAP_GAP_BYTES;
     mm = mm_alloc(g, policy, Number(base / page), {
+      plainTables: options.plainTables ?? false,
       ...(options.mmapMinAddr !== undefined ? { mmap_min_addr: options.mmapMinAddr } : {}),
       ...(options.overcommitLimit !== undefined
         ? { overcommit_pages: Number(options.overcommitLimit / page) }
