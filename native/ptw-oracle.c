@@ -4,11 +4,15 @@
  *
  * Input (stdin or the file named by argv[1]), one op per line, addresses absolute:
  *   workload ID RUNS              starts a workload, run RUNS times (each run in a fresh fork)
- *   map ADDR LEN PROT             anonymous private MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap
+ *   map ADDR LEN PROT [FLAGS]     anonymous private MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap; FLAGS
+ *                                 adds MAP_POPULATE, MAP_LOCKED, or MAP_FIXED (replacing NOREPLACE)
  *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
  *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
  *   munmap ADDR LEN
  *   mprotect ADDR LEN PROT        PROT is the PROT_* bit mask
+ *   mlock ADDR LEN ONFAULT        mlock2, with MLOCK_ONFAULT when ONFAULT is 1
+ *   munlock ADDR LEN
+ *   mlockall FLAGS                MCL_* bits; 0 is munlockall
  *   pressure ADDR LEN [ADDR LEN]  MADV_PAGEOUT on each range: discards clean lazy-free pages
  *   report LABEL
  *   done                          ends the workload
@@ -49,16 +53,31 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 1
+#endif
 
 #define PGD_SLOT (512ULL << 30)
 #define USER_TOP (1ULL << 47)
 #define STACK_PREFAULT (512 * 1024)
 
-enum kind { OP_MAP, OP_TOUCH, OP_MADVISE, OP_MUNMAP, OP_MPROTECT, OP_PRESSURE, OP_REPORT };
+enum kind {
+	OP_MAP,
+	OP_TOUCH,
+	OP_MADVISE,
+	OP_MUNMAP,
+	OP_MPROTECT,
+	OP_MLOCK,
+	OP_MUNLOCK,
+	OP_MLOCKALL,
+	OP_PRESSURE,
+	OP_REPORT
+};
 
 struct op {
 	enum kind kind;
-	uint64_t addr, len, arg; /* arg: PROT, ADVICE or STRIDE */
+	uint64_t addr, len, arg; /* arg: PROT, ADVICE, STRIDE, ONFAULT or MCL_* flags */
+	uint64_t flags;          /* map: extra MAP_* flags */
 	int write;
 	const char *label;
 	uint32_t range0, nranges; /* pressure ranges in `ranges` */
@@ -298,6 +317,10 @@ static void parse_input(char *text, size_t size)
 			o->nranges = (nranges - o->range0) / 2;
 			if ((nranges - o->range0) % 2)
 				bad_input(lineno, "usage: pressure [ADDR LEN]...");
+		} else if (!strcmp(kw, "mlockall")) {
+			o->kind = OP_MLOCKALL;
+			if (!next_num(&cursor, &o->arg))
+				bad_input(lineno, "usage: mlockall FLAGS");
 		} else {
 			char *rw;
 			int need_arg = 1;
@@ -311,6 +334,10 @@ static void parse_input(char *text, size_t size)
 				o->kind = OP_MPROTECT;
 			else if (!strcmp(kw, "munmap"))
 				o->kind = OP_MUNMAP, need_arg = 0;
+			else if (!strcmp(kw, "mlock"))
+				o->kind = OP_MLOCK;
+			else if (!strcmp(kw, "munlock"))
+				o->kind = OP_MUNLOCK, need_arg = 0;
 			else
 				bad_input(lineno, "unknown op");
 			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len) ||
@@ -322,6 +349,8 @@ static void parse_input(char *text, size_t size)
 					bad_input(lineno, "usage: touch ADDR LEN STRIDE w|r");
 				o->write = rw[0] == 'w';
 			}
+			if (o->kind == OP_MAP && !next_num(&cursor, &o->flags))
+				o->flags = 0;
 		}
 		nops++;
 		cur->nops++;
@@ -383,7 +412,7 @@ static int refuse_overlaps(const struct workload *w)
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];
 		int hit = 0;
-		if (o->kind == OP_REPORT)
+		if (o->kind == OP_REPORT || o->kind == OP_MLOCKALL)
 			continue;
 		if (o->kind == OP_PRESSURE) {
 			for (r = 0; r < o->nranges && !hit; r++)
@@ -436,6 +465,8 @@ static void warm_up(int status_fd)
 	(void)madvise(scratch, 4096, MADV_DONTNEED);
 	(void)madvise(scratch, 4096, MADV_PAGEOUT);
 	(void)mprotect(scratch, 4096, PROT_NONE);
+	(void)mlock2(scratch, 4096, MLOCK_ONFAULT);
+	(void)munlock(scratch, 4096);
 	fault_signal = 0;
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		(void)*(volatile char *)scratch;
@@ -448,14 +479,36 @@ static void warm_up(int status_fd)
 	out("", 0);
 }
 
+/*
+ * MADV_PAGEOUT over [addr, addr+len), skipping VM_LOCKED VMAs as reclaim does: the call stops with
+ * EINVAL at a locked VMA, so such a range is retried in 2 MiB pieces, and a refused piece page by
+ * page (a THP there is partly locked, hence already split).
+ */
+static void pageout_unlocked(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len, a, next, p;
+	if (madvise((void *)addr, len, MADV_PAGEOUT) == 0 || errno != EINVAL)
+		return;
+	for (a = addr; a < end; a = next) {
+		next = (a / (2ULL << 20) + 1) * (2ULL << 20);
+		if (next > end)
+			next = end;
+		if (madvise((void *)a, next - a, MADV_PAGEOUT) == 0 || errno != EINVAL)
+			continue;
+		for (p = a; p < next; p += 4096)
+			(void)madvise((void *)p, 4096, MADV_PAGEOUT);
+	}
+}
+
 static int run_op(const struct op *o)
 {
 	uint64_t off;
 	uint32_t r;
 	switch (o->kind) {
 	case OP_MAP: {
+		int fixed = o->flags & MAP_FIXED ? MAP_FIXED : MAP_FIXED_NOREPLACE;
 		void *p = mmap((void *)o->addr, o->len, (int)o->arg,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed | (int)o->flags, -1, 0);
 		if (p == MAP_FAILED)
 			return errno;
 		if ((uint64_t)p != o->addr) {
@@ -481,11 +534,16 @@ static int run_op(const struct op *o)
 		return munmap((void *)o->addr, o->len) ? errno : 0;
 	case OP_MPROTECT:
 		return mprotect((void *)o->addr, o->len, (int)o->arg) ? errno : 0;
+	case OP_MLOCK:
+		return mlock2((void *)o->addr, o->len, o->arg ? MLOCK_ONFAULT : 0) ? errno : 0;
+	case OP_MUNLOCK:
+		return munlock((void *)o->addr, o->len) ? errno : 0;
+	case OP_MLOCKALL:
+		return (o->arg ? mlockall((int)o->arg) : munlockall()) ? errno : 0;
 	case OP_PRESSURE:
 		/* Holes inside a range only make MADV_PAGEOUT return ENOMEM after doing its work. */
 		for (r = 0; r < o->nranges; r++)
-			(void)madvise((void *)ranges[o->range0 + 2 * r], ranges[o->range0 + 2 * r + 1],
-				      MADV_PAGEOUT);
+			pageout_unlocked(ranges[o->range0 + 2 * r], ranges[o->range0 + 2 * r + 1]);
 		return 0;
 	case OP_REPORT:
 		return 0;
@@ -506,6 +564,14 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 	memset(status_buf, 0, sizeof(status_buf));
 	memset(line_buf, 0, sizeof(line_buf));
 	warm_up(status_fd);
+	/* mlockall(MCL_CURRENT) populates every mapping: fault in the helper's own ones beforehand. */
+	for (i = 0; i < w->nops; i++) {
+		if (ops[w->op0 + i].kind == OP_MLOCKALL) {
+			(void)mlockall(MCL_CURRENT);
+			(void)munlockall();
+			break;
+		}
+	}
 	read_status(status_fd, &vmpte0, &rss0);
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];

@@ -6,7 +6,7 @@
 
 import { popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
-import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO } from './mm_types.js';
+import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO, VM_LOCKED } from './mm_types.js';
 import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
 import { folio_fully_covered, folio_in_range, folio_remove_pages, split_folio } from './folio.js';
 import { free_pte, walk_pmd_entries } from './zap.js';
@@ -94,5 +94,9 @@ function discard_lazy(
 
 /** The `pressure` op: reclaim discards every clean lazy-free page of the mm. */
 export function shrink_lazyfree(mm: MmStruct): void {
-  for (const vma of [...mm.mmap.vmas]) reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  for (const vma of [...mm.mmap.vmas]) {
+    // Pages of a VM_LOCKED VMA are unevictable: reclaim never sees them.
+    if (vma.vm_flags & VM_LOCKED) continue;
+    reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  }
 }
