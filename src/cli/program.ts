@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerVerify } from './commands/verify.js';
 import { registerCheck } from './commands/check.js';
 import { registerLimits } from './commands/limits.js';
+import { registerInspect } from './commands/inspect.js';
 
 /** Builds the command tree; commands throw UsageError, which main.ts turns into exit status 2. */
 export function buildProgram(): Command {
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
         '  sim     predict VmPTE for a workload, exactly as the kernel counts it\n' +
         "  verify  run a workload on this machine's kernel and in the model, and diff\n" +
         '  check   model-check page-table freeing protocols against lockless walkers\n' +
-        '  limits  worst-case page-table memory per architecture',
+        '  limits  worst-case page-table memory per architecture\n' +
+        "  inspect a live process's page tables per mapping, empty tables, policies",
     )
     .version('0.1.0')
     .exitOverride()
@@ -24,6 +26,7 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerCheck(program);
   registerLimits(program);
+  registerInspect(program);
   registerDemo(program);
   return program;
 }

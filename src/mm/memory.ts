@@ -30,7 +30,7 @@ export function handle_mm_fault_range(
 ): void {
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
-  if (write) anon_vma_prepare(vma);
+  if (write) anon_vma_prepare(mm, vma);
   for (let addr = start; addr < end;) {
     const next = pmd_addr_end(g, addr, end);
     const haddr = addr - (addr % g.PMD_SIZE);
@@ -111,7 +111,7 @@ export function handle_mm_fault_strided(
   const span = mm.dirSpan[last - 1];
   const ptes = mm.ptes;
   const mayThp = (vma.vm_flags & VM_HUGEPAGE) !== 0;
-  if (write) anon_vma_prepare(vma);
+  if (write) anon_vma_prepare(mm, vma);
   let pmd = 0;
   let tableLo = 0;
   let tableHi = 0;
