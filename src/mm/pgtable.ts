@@ -61,6 +61,7 @@ export function mm_alloc(
     mmap_base,
     mmap_min_addr: options.mmap_min_addr ?? MMAP_MIN_ADDR_DEFAULT,
     overcommit_pages: options.overcommit_pages ?? Infinity,
+    def_flags: 0,
     dirs,
     dirSpan: names.map((n) => span[n]),
     dirBytes: names.map((n) => g.nominalBytes[n]),
