@@ -39,6 +39,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/limits.js')).registerLimits,
   },
   {
+    name: 'inspect',
+    summary: "a live process's page tables per mapping, empty tables, policies",
+    load: async () => (await import('./commands/inspect.js')).registerInspect,
+  },
+  {
     name: 'demo',
     summary: "the PT_RECLAIM series' benchmark under 6.13, 6.18 and the refcount design",
     load: async () => (await import('./commands/demo.js')).registerDemo,

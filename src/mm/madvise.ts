@@ -7,7 +7,7 @@ import { pagesRoundUp } from '../arch/index.js';
 import type { Errno } from '../util/errors.js';
 import { wordMask } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE } from './mm_types.js';
+import { PMD_HUGE_ZERO, VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE } from './mm_types.js';
 import { __split_huge_pmd, madvise_free_huge_pmd } from './huge_memory.js';
 import { vma_modify_flags } from './mprotect.js';
 import { reclaim_range } from './vmscan.js';
@@ -100,14 +100,19 @@ function madvise_vma_behavior(
 
 /**
  * `madvise_free_single_vma` over [start, end): present anon pages become clean lazy-free; the
- * zero page is left alone; a fully covered THP is marked whole, a partly covered one is split.
+ * zero page (small or huge) is left alone; a fully covered THP is marked whole, a partly covered
+ * one is split.
  * Never allocates or frees tables (MADV-2).
  */
 export function madvise_free_range(mm: MmStruct, start: number, end: number): void {
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
   walk_pmd_entries(mm, start, end, (pmd, idx, addr, next) => {
-    if (pmdPool.get(pmd, idx) < 0) {
+    const entry = pmdPool.get(pmd, idx);
+    // The huge zero page is left alone, whole or in part (madvise_free_huge_pmd skips it and
+    // the PTE walk cannot split it): a later write still allocates a whole THP (issue #7 b).
+    if (entry === PMD_HUGE_ZERO) return;
+    if (entry < 0) {
       if (next - addr === g.PMD_SIZE) {
         madvise_free_huge_pmd(mm, pmd, idx);
         return;

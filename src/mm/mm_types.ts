@@ -46,7 +46,8 @@ export interface FreePolicy {
   readonly name: string;
   /**
    * Called by zap_pte_range after zapping [start, end) (pages, inside one PMD slot) emptied the
-   * table; true frees it now.
+   * table; true frees it now. For a zap of the whole slot the answer must depend only on
+   * `end - start` and `details`: a PMD table of like inline tables is zapped with one call.
    */
   freeAfterZap(mm: MmStruct, start: number, end: number, details: ZapDetails | null): boolean;
   /** Called when reclaim discarded the last lazy-free pages of a table; true frees it now. */
@@ -82,6 +83,8 @@ export interface MmStruct {
   readonly ptes: PtePool;
   /** Anonymous THP folios by PMD slot number (page / PMD_SIZE), PMD- or PTE-mapped. */
   readonly folios: Map<number, LargeFolio>;
+  /** Whether hot paths may keep one-page PTE tables inline in their PMD entry (pgtable-pool.ts). */
+  readonly inlineTables: boolean;
 }
 
 /** PMD entry markers for huge PMDs (negative, so positive values stay PTE-table ids). */

@@ -45,8 +45,6 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
   const maps = new Map<string, MapOp & { at: bigint }>();
   const lines: string[] = [];
   const sourceOp: number[] = [];
-  // Ranges ever given to MADV_FREE: the only ones `pressure` pages out (see case 'pressure').
-  const freed: string[] = [];
   const base = (name: string): bigint => {
     const map = maps.get(name);
     // The parser guarantees every name is mapped before use.
@@ -77,7 +75,6 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
       }
       case 'madvise': {
         const addr = formatAddress(base(op.name) + op.offset);
-        if (op.advice === 'free') freed.push(`${addr} ${op.len}`);
         line = `madvise ${addr} ${op.len} ${MADV_NUMBERS[op.advice]}`;
         break;
       }
@@ -88,10 +85,8 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
         line = `mprotect ${formatAddress(base(op.name) + op.offset)} ${op.len} ${PROT_BITS[op.prot]}`;
         break;
       case 'pressure':
-        // Only the MADV_FREE'd ranges: MADV_PAGEOUT elsewhere would split THPs (which real
-        // reclaim without swap never scans), and the split maps zero-filled subpages to the
-        // zero page, lowering RSS (docs/fidelity.md, disagreement 2).
-        line = ['pressure', ...freed].join(' ');
+        // Real reclaim of the run's own memory cgroup (docs/fidelity.md, `pressure`).
+        line = 'pressure';
         break;
       case 'report':
         line = `report ${op.label}`;

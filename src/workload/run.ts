@@ -32,6 +32,11 @@ export interface SimOptions {
   readonly mmapBase?: bigint;
   /** Run validate_mm() after every operation (default false). */
   readonly debug?: boolean;
+  /**
+   * Keep every page table in its plain form, without the inline one-page PTE tables of the fast
+   * paths (default false). Reports are identical either way; for tests and measurements.
+   */
+  readonly plainTables?: boolean;
   /** Called now and then with (operations done, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -97,7 +102,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     policyName = policy.name;
     const page = BigInt(g.PAGE_SIZE);
     const base = options.mmapBase ?? BigInt(g.TASK_SIZE) * page - DEFAULT_MMAP_GAP_BYTES;
-    mm = mm_alloc(g, policy, Number(base / page));
+    mm = mm_alloc(g, policy, Number(base / page), { plainTables: options.plainTables ?? false });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     const zero: SimReport = {

@@ -7,7 +7,7 @@ import type { SimResult } from '../../workload/run.js';
 import { columnName, compareTable } from '../../report/sim-report.js';
 import { readUserFile, out } from '../io.js';
 import { renderTable } from '../render.js';
-import { packagePath } from '../paths.js';
+import { packagePath } from '../../host/package-path.js';
 import { COMPARE_SET, simulate } from './sim.js';
 
 /** The benchmark workload shipped with ptlab. */
