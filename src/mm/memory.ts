@@ -27,7 +27,8 @@ import { folio_mark_written } from './folio.js';
 
 /**
  * Faults every page of [start, end) (pages, inside `vma`) as `__handle_mm_fault` would for one
- * access each, in address order. The caller checked permissions.
+ * access each, in address order. The caller checked permissions. With `gup` the faults come from
+ * the kernel (populate, mlock): a write fault then stores nothing, so THP subpages stay zero-filled.
  */
 export function handle_mm_fault_range(
   mm: MmStruct,
@@ -35,6 +36,7 @@ export function handle_mm_fault_range(
   start: number,
   end: number,
   write: boolean,
+  gup = false,
 ): void {
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
@@ -45,14 +47,14 @@ export function handle_mm_fault_range(
     const pmd = pmd_alloc(mm, addr);
     const idx = Math.floor(addr / g.PMD_SIZE) % g.PTRS_PER_PMD;
     let entry = pmdPool.get(pmd, idx);
-    const range = { addr, lo: addr - haddr, hi: next - haddr };
+    const range = { addr, lo: addr - haddr, hi: gup ? addr - haddr : next - haddr };
     if (entry === 0 && thp_vma_suitable(mm, vma, haddr)) {
       do_huge_pmd_anonymous_page(mm, vma, pmd, idx, write ? range : null);
     } else if (entry < 0) {
       if (write) do_huge_pmd_wp_page(mm, vma, pmd, idx, range);
     } else {
       if (entry === 0) entry = pmd_install(mm, pmd, idx);
-      do_anonymous_range(mm, entry, range.lo, range.hi, write);
+      do_anonymous_range(mm, entry, range.lo, next - haddr, write);
       if (write && mm.folios.size !== 0) folio_mark_written(mm, addr, range.lo, range.hi);
     }
     addr = next;

@@ -55,6 +55,7 @@ export function mm_alloc(
     rss_anon: 0,
     mmap: new VmaTree(),
     mmap_base,
+    def_flags: 0,
     dirs,
     dirSpan: names.map((n) => span[n]),
     dirBytes: names.map((n) => g.nominalBytes[n]),

@@ -8,7 +8,7 @@
 
 import { INLINE_NONE, popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
-import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO } from './mm_types.js';
+import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO, VM_LOCKED } from './mm_types.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
 import { folio_fully_covered, folio_in_range, folio_remove_pages, split_folio } from './folio.js';
@@ -162,7 +162,15 @@ function deferred_split_scan(mm: MmStruct): boolean {
  * lazy-free pages the next pass discards (issue #7 f).
  */
 export function shrink_lazyfree(mm: MmStruct): void {
-  for (const vma of [...mm.mmap.vmas]) reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  reclaim_unlocked(mm);
   if (!deferred_split_scan(mm)) return;
-  for (const vma of [...mm.mmap.vmas]) reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  reclaim_unlocked(mm);
+}
+
+/** One reclaim pass over every VMA; pages of VM_LOCKED VMAs are unevictable, never seen. */
+function reclaim_unlocked(mm: MmStruct): void {
+  for (const vma of [...mm.mmap.vmas]) {
+    if (vma.vm_flags & VM_LOCKED) continue;
+    reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  }
 }
