@@ -7,6 +7,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerCheck } from './commands/check.js';
 import { registerLimits } from './commands/limits.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerTop } from './commands/top.js';
 
 /** Builds the command tree; commands throw UsageError, which main.ts turns into exit status 2. */
 export function buildProgram(): Command {
@@ -17,7 +18,8 @@ export function buildProgram(): Command {
         "  verify  run a workload on this machine's kernel and in the model, and diff\n" +
         '  check   model-check page-table freeing protocols against lockless walkers\n' +
         '  limits  worst-case page-table memory per architecture\n' +
-        "  inspect a live process's page tables per mapping, empty tables, policies",
+        "  inspect a live process's page tables per mapping, empty tables, policies\n" +
+        '  top     processes ranked by page-table memory, with wasted kB',
     )
     .version('0.1.0')
     .exitOverride()
@@ -27,6 +29,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerLimits(program);
   registerInspect(program);
+  registerTop(program);
   registerDemo(program);
   return program;
 }
