@@ -8,6 +8,8 @@ import { registerCheck } from './commands/check.js';
 import { registerLimits } from './commands/limits.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerTop } from './commands/top.js';
+import { registerRecord } from './commands/record.js';
+import { registerReplay } from './commands/replay.js';
 
 /** Builds the command tree; commands throw UsageError, which main.ts turns into exit status 2. */
 export function buildProgram(): Command {
@@ -19,7 +21,9 @@ export function buildProgram(): Command {
         '  check   model-check page-table freeing protocols against lockless walkers\n' +
         '  limits  worst-case page-table memory per architecture\n' +
         "  inspect a live process's page tables per mapping, empty tables, policies\n" +
-        '  top     processes ranked by page-table memory, with wasted kB',
+        '  top     processes ranked by page-table memory, with wasted kB\n' +
+        '  record  run a command and record what its page tables need (root)\n' +
+        '  replay  replay a recorded trace in the model, under any kernel or policy',
     )
     .version('0.1.0')
     .exitOverride()
@@ -30,6 +34,8 @@ export function buildProgram(): Command {
   registerLimits(program);
   registerInspect(program);
   registerTop(program);
+  registerRecord(program);
+  registerReplay(program);
   registerDemo(program);
   return program;
 }

@@ -33,7 +33,7 @@ describe.skipIf(why !== undefined)(`ptlab top${why ? ` (skipped: ${why})` : ''}`
     const j = JSON.parse(r.stdout) as Report;
     expect(j.rows.length).toBe(j.processes);
     for (let i = 1; i < j.rows.length; i++) {
-      expect(j.rows[i - 1]!.vmpte_kb).toBeGreaterThanOrEqual(j.rows[i]!.vmpte_kb);
+      expect(j.rows[i - 1].vmpte_kb).toBeGreaterThanOrEqual(j.rows[i].vmpte_kb);
     }
     const mine = j.rows.find((p) => p.pid === t.pid);
     expect(mine?.vmpte_kb).toBe(vmpteOf(t.pid));
