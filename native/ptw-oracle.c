@@ -4,11 +4,15 @@
  *
  * Input (stdin or the file named by argv[1]), one op per line, addresses absolute:
  *   workload ID RUNS              starts a workload, run RUNS times (each run in a fresh fork)
- *   map ADDR LEN PROT             anonymous private MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap
+ *   map ADDR LEN PROT [FLAGS]     anonymous private MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap; FLAGS
+ *                                 adds MAP_POPULATE, MAP_LOCKED, or MAP_FIXED (replacing NOREPLACE)
  *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
  *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
  *   munmap ADDR LEN
  *   mprotect ADDR LEN PROT        PROT is the PROT_* bit mask
+ *   mlock ADDR LEN ONFAULT        mlock2, with MLOCK_ONFAULT when ONFAULT is 1
+ *   munlock ADDR LEN
+ *   mlockall FLAGS                MCL_* bits; 0 is munlockall
  *   pressure                      real reclaim of the run's own memory cgroup (v1
  *                                 memory.force_empty, v2 memory.reclaim): clean lazy-free pages
  *                                 are discarded, the deferred-split shrinker runs
@@ -55,16 +59,31 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 1
+#endif
 
 #define PGD_SLOT (512ULL << 30)
 #define USER_TOP (1ULL << 47)
 #define STACK_PREFAULT (512 * 1024)
 
-enum kind { OP_MAP, OP_TOUCH, OP_MADVISE, OP_MUNMAP, OP_MPROTECT, OP_PRESSURE, OP_REPORT };
+enum kind {
+	OP_MAP,
+	OP_TOUCH,
+	OP_MADVISE,
+	OP_MUNMAP,
+	OP_MPROTECT,
+	OP_MLOCK,
+	OP_MUNLOCK,
+	OP_MLOCKALL,
+	OP_PRESSURE,
+	OP_REPORT
+};
 
 struct op {
 	enum kind kind;
-	uint64_t addr, len, arg; /* arg: PROT, ADVICE or STRIDE */
+	uint64_t addr, len, arg; /* arg: PROT, ADVICE, STRIDE, ONFAULT or MCL_* flags */
+	uint64_t flags;          /* map: extra MAP_* flags */
 	int write;
 	const char *label;
 };
@@ -293,6 +312,10 @@ static void parse_input(char *text, size_t size)
 				bad_input(lineno, "usage: report LABEL");
 		} else if (!strcmp(kw, "pressure")) {
 			o->kind = OP_PRESSURE;
+		} else if (!strcmp(kw, "mlockall")) {
+			o->kind = OP_MLOCKALL;
+			if (!next_num(&cursor, &o->arg))
+				bad_input(lineno, "usage: mlockall FLAGS");
 		} else {
 			char *rw;
 			int need_arg = 1;
@@ -306,6 +329,10 @@ static void parse_input(char *text, size_t size)
 				o->kind = OP_MPROTECT;
 			else if (!strcmp(kw, "munmap"))
 				o->kind = OP_MUNMAP, need_arg = 0;
+			else if (!strcmp(kw, "mlock"))
+				o->kind = OP_MLOCK;
+			else if (!strcmp(kw, "munlock"))
+				o->kind = OP_MUNLOCK, need_arg = 0;
 			else
 				bad_input(lineno, "unknown op");
 			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len) ||
@@ -317,6 +344,8 @@ static void parse_input(char *text, size_t size)
 					bad_input(lineno, "usage: touch ADDR LEN STRIDE w|r");
 				o->write = rw[0] == 'w';
 			}
+			if (o->kind == OP_MAP && !next_num(&cursor, &o->flags))
+				o->flags = 0;
 		}
 		nops++;
 		cur->nops++;
@@ -455,7 +484,7 @@ static int refuse_overlaps(const struct workload *w)
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];
 		int hit = 0;
-		if (o->kind == OP_REPORT)
+		if (o->kind == OP_REPORT || o->kind == OP_MLOCKALL)
 			continue;
 		if (o->kind == OP_PRESSURE) {
 			if (memcg_kind[0] != 'n')
@@ -512,6 +541,8 @@ static void warm_up(int status_fd)
 	(void)madvise(scratch, 4096, MADV_DONTNEED);
 	(void)madvise(scratch, 4096, MADV_PAGEOUT);
 	(void)mprotect(scratch, 4096, PROT_NONE);
+	(void)mlock2(scratch, 4096, MLOCK_ONFAULT);
+	(void)munlock(scratch, 4096);
 	fault_signal = 0;
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		(void)*(volatile char *)scratch;
@@ -531,8 +562,9 @@ static int run_op(const struct op *o)
 	uint64_t off;
 	switch (o->kind) {
 	case OP_MAP: {
+		int fixed = o->flags & MAP_FIXED ? MAP_FIXED : MAP_FIXED_NOREPLACE;
 		void *p = mmap((void *)o->addr, o->len, (int)o->arg,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed | (int)o->flags, -1, 0);
 		if (p == MAP_FAILED)
 			return errno;
 		if ((uint64_t)p != o->addr) {
@@ -558,6 +590,12 @@ static int run_op(const struct op *o)
 		return munmap((void *)o->addr, o->len) ? errno : 0;
 	case OP_MPROTECT:
 		return mprotect((void *)o->addr, o->len, (int)o->arg) ? errno : 0;
+	case OP_MLOCK:
+		return mlock2((void *)o->addr, o->len, o->arg ? MLOCK_ONFAULT : 0) ? errno : 0;
+	case OP_MUNLOCK:
+		return munlock((void *)o->addr, o->len) ? errno : 0;
+	case OP_MLOCKALL:
+		return (o->arg ? mlockall((int)o->arg) : munlockall()) ? errno : 0;
 	case OP_PRESSURE:
 		memcg_reclaim();
 		return 0;
@@ -583,6 +621,14 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 	memset(status_buf, 0, sizeof(status_buf));
 	memset(line_buf, 0, sizeof(line_buf));
 	warm_up(status_fd);
+	/* mlockall(MCL_CURRENT) populates every mapping: fault in the helper's own ones beforehand. */
+	for (i = 0; i < w->nops; i++) {
+		if (ops[w->op0 + i].kind == OP_MLOCKALL) {
+			(void)mlockall(MCL_CURRENT);
+			(void)munlockall();
+			break;
+		}
+	}
 	read_status(status_fd, &vmpte0, &rss0);
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];

@@ -13,6 +13,7 @@ import { vma_modify_flags } from './mprotect.js';
 import { reclaim_range } from './vmscan.js';
 import { folio_fully_covered, folio_in_range, split_folio } from './folio.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
+import { madvise_populate } from './gup.js';
 
 /** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
 export type Advice =
@@ -23,7 +24,9 @@ export type Advice =
   | 'cold'
   | 'willneed'
   | 'hugepage'
-  | 'nohugepage';
+  | 'nohugepage'
+  | 'populate_read'
+  | 'populate_write';
 
 /**
  * `do_madvise`: EINVAL for an unaligned start or an overflowing range, success for a zero
@@ -44,6 +47,10 @@ export function do_madvise(
   if (pages === 0) return null;
   let start = Number(startBytes / page);
   const end = start + pages;
+  // MADV_POPULATE_* walk the range themselves and stop at the first hole.
+  if (advice === 'populate_read' || advice === 'populate_write') {
+    return madvise_populate(mm, start, end, advice === 'populate_write');
+  }
   let unmapped: Errno | null = null;
   let vma = mm.mmap.find_vma(start);
   for (;;) {
@@ -78,6 +85,7 @@ function madvise_vma_behavior(
       unmap_single_vma(mm, vma, start, end, { reclaim_pt: true });
       return { prev: vma };
     case 'free':
+      if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
       madvise_free_range(mm, start, end);
       return { prev: vma };
     case 'pageout':
@@ -86,6 +94,8 @@ function madvise_vma_behavior(
       reclaim_range(mm, start, end, advice);
       return { prev: vma };
     case 'willneed':
+    case 'populate_read':
+    case 'populate_write':
       return { prev: vma };
     case 'hugepage':
     case 'nohugepage': {

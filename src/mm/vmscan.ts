@@ -6,9 +6,9 @@
 // part of shrink_folio_list / try_to_unmap_one (mm/vmscan.c, mm/rmap.c) and deferred_split_scan
 // (mm/huge_memory.c) (see docs/kernel-version.md).
 
-import { popcount32, wordMask } from './pgtable-pool.js';
+import { INLINE_NONE, popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
-import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO } from './mm_types.js';
+import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO, VM_LOCKED } from './mm_types.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
 import { folio_fully_covered, folio_in_range, folio_remove_pages, split_folio } from './folio.js';
@@ -27,6 +27,8 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
   walk_pmd_entries(mm, start, end, (pmd, idx, addr, next) => {
+    // An inline table has no lazy-free page and no large folio: nothing to reclaim.
+    if (pmdPool.raw(pmd, idx) <= INLINE_NONE) return;
     const entry = pmdPool.get(pmd, idx);
     const slot = addr - (addr % g.PMD_SIZE);
     const lo = addr - slot;
@@ -160,7 +162,15 @@ function deferred_split_scan(mm: MmStruct): boolean {
  * lazy-free pages the next pass discards (issue #7 f).
  */
 export function shrink_lazyfree(mm: MmStruct): void {
-  for (const vma of [...mm.mmap.vmas]) reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  reclaim_unlocked(mm);
   if (!deferred_split_scan(mm)) return;
-  for (const vma of [...mm.mmap.vmas]) reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  reclaim_unlocked(mm);
+}
+
+/** One reclaim pass over every VMA; pages of VM_LOCKED VMAs are unevictable, never seen. */
+function reclaim_unlocked(mm: MmStruct): void {
+  for (const vma of [...mm.mmap.vmas]) {
+    if (vma.vm_flags & VM_LOCKED) continue;
+    reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  }
 }

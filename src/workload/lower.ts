@@ -18,7 +18,14 @@ export const MADV_NUMBERS: Readonly<Record<Advice, number>> = {
   cold: 20,
   pageout: 21,
   dontneed_locked: 24,
+  populate_read: 22,
+  populate_write: 23,
 };
+
+/** Extra `MAP_*` bits the oracle ORs into its mmap flags (include/uapi/asm-generic/mman*.h). */
+export const MAP_FIXED = 0x10;
+export const MAP_POPULATE = 0x8000;
+export const MAP_LOCKED = 0x2000;
 
 /** The page size touches step by when no stride is given. */
 const PAGE_SIZE = 4096n;
@@ -65,7 +72,11 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
           );
         }
         maps.set(op.name, { ...op, at });
-        line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}`;
+        const flags =
+          (op.fixed ? MAP_FIXED : 0) |
+          (op.populate ? MAP_POPULATE : 0) |
+          (op.locked ? MAP_LOCKED : 0);
+        line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}${flags ? ` ${flags}` : ''}`;
         break;
       }
       case 'touch': {
@@ -83,6 +94,15 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
         break;
       case 'mprotect':
         line = `mprotect ${formatAddress(base(op.name) + op.offset)} ${op.len} ${PROT_BITS[op.prot]}`;
+        break;
+      case 'mlock':
+        line = `mlock ${formatAddress(base(op.name) + op.offset)} ${op.len} ${op.onfault ? 1 : 0}`;
+        break;
+      case 'munlock':
+        line = `munlock ${formatAddress(base(op.name) + op.offset)} ${op.len}`;
+        break;
+      case 'mlockall':
+        line = `mlockall ${op.flags}`;
         break;
       case 'pressure':
         // Real reclaim of the run's own memory cgroup (docs/fidelity.md, `pressure`).
