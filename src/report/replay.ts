@@ -2,6 +2,7 @@
 // counter tracks (Chrome trace-event JSON, `ph: 'C'`): measured VmPTE next to each policy's model.
 
 import type { ReplayResult } from '../trace/replay.js';
+import { SCHEMA_VERSION } from './json.js';
 import type { TextTable } from './sim-report.js';
 
 const kb = (n: number): string => n.toLocaleString('en-US');
@@ -52,7 +53,9 @@ export function replaySummary(r: ReplayResult): string {
       `final VmPTE model ${kb(r.final.model_vmpte_kb)} kB, measured ${kb(r.final.measured_vmpte_kb)} kB; ${r.events} events`,
   ];
   if (r.samples_skipped > 0) {
-    lines.push(`  ${r.samples_skipped} samples not compared (their process has no model)`);
+    lines.push(
+      `  ${r.samples_skipped} samples not compared (read while no model described the process: before its exec, during an exec or exit, or after a fork)`,
+    );
   }
   const nl = Object.entries(r.not_lowered);
   if (nl.length > 0) {
@@ -81,9 +84,17 @@ export function replayCompareTable(runs: readonly ReplayResult[]): TextTable {
   };
 }
 
-/** The JSON form (issue #8 contract: samples, max_deviation_pct, final). */
-export function replayJson(r: ReplayResult): Record<string, unknown> {
-  return { ...r };
+/**
+ * The JSON document (docs/schemas/replay.schema.json): the main replay's fields at the top (issue
+ * #8 contract: samples, max_deviation_pct, final), and every replay in `runs` (one without
+ * --compare, one per design with it), so the shape never depends on the flags.
+ */
+export function replayDocument(
+  file: string,
+  main: ReplayResult,
+  runs: readonly ReplayResult[],
+): Record<string, unknown> {
+  return { schema_version: SCHEMA_VERSION, command: 'replay', file, ...main, runs: [...runs] };
 }
 
 /** A Chrome trace-event counter sample. */

@@ -1,5 +1,6 @@
 // `ptlab top` results as data: processes ranked by VmPTE, with the wasted kB of the ones scanned.
 
+import { SCHEMA_VERSION } from './json.js';
 import type { TextTable } from './sim-report.js';
 
 /** One process row. `needed_kb`/`wasted_kb` are null when it was not scanned (or could not be). */
@@ -49,4 +50,9 @@ export function topHeader(r: TopReport, when: string): string {
     `${when}  ${r.processes} processes, page tables ${kb(r.total_vmpte_kb)} kB in all; ` +
     `wasted = VmPTE minus what present pages need (${r.frozen ? 'scanned frozen' : 'scanned running, not frozen'})`
   );
+}
+
+/** One refresh as a JSON document (docs/schemas/top.schema.json; one per line in ndjson). */
+export function topDocument(r: TopReport): Record<string, unknown> {
+  return { schema_version: SCHEMA_VERSION, command: 'top', ...r };
 }

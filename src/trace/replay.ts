@@ -7,13 +7,20 @@ import { getArch } from '../arch/index.js';
 import type { ArchGeometry } from '../arch/index.js';
 import {
   do_madvise,
+  do_mlock,
+  do_mlockall,
   do_mmap,
   do_mprotect,
+  do_munlock,
   do_munmap,
   mm_alloc,
   touch_range,
+  vm_mmap_pgoff,
+  VM_EXEC,
+  VM_READ,
   VM_WRITE,
 } from '../mm/index.js';
+import { walk_pmd_entries } from '../mm/zap.js';
 import type { Advice, MmStruct } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { SampleRecord, SyscallRecord, Trace } from './format.js';
@@ -93,9 +100,10 @@ const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
 const MAP_LOCKED = 0x2000;
 const MAP_POPULATE = 0x8000;
+const MAP_NONBLOCK = 0x10000;
 const MAP_FIXED_NOREPLACE = 0x100000;
+const MLOCK_ONFAULT = 1;
 const CLONE_VM = 0x100;
-const PROT_WRITE = 0x2;
 const MREMAP_FIXED = 2;
 const MREMAP_DONTUNMAP = 4;
 const ERR_MIN = 0xfffffffffffff001n;
@@ -109,6 +117,8 @@ const ADVICE: Readonly<Record<number, Advice>> = {
   15: 'nohugepage',
   20: 'cold',
   21: 'pageout',
+  22: 'populate_read',
+  23: 'populate_write',
   24: 'dontneed_locked',
 };
 /** madvise numbers that never change page tables: NORMAL, RANDOM, SEQUENTIAL, DONTFORK, DOFORK,
@@ -117,8 +127,6 @@ const ADVICE_NO_TABLES = new Set([0, 1, 2, 10, 11, 12, 13, 16, 17, 18, 19]);
 /** The other madvise numbers, named for the not-lowered list. */
 const ADVICE_NAMES: Readonly<Record<number, string>> = {
   9: 'MADV_REMOVE',
-  22: 'MADV_POPULATE_READ',
-  23: 'MADV_POPULATE_WRITE',
   25: 'MADV_COLLAPSE',
   102: 'MADV_GUARD_INSTALL',
   103: 'MADV_GUARD_REMOVE',
@@ -137,6 +145,11 @@ interface MmState {
   readonly histB: number[];
   /** Entries dropped from the front of the history (absolute index of histT[0]). */
   histBase: number;
+  /**
+   * Set by a successful execve (at its entry) or exit_group: the kernel is replacing or tearing
+   * down this image, so a periodic sample may read a state the events do not describe.
+   */
+  leaving: boolean;
 }
 
 /** A recent event of one thread: when, whether a fault, and the history length before it. */
@@ -272,7 +285,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
 
   function compare(s: SampleRecord): void {
     const st = tidMm.get(s.tid) ?? tidMm.get(s.pid);
-    if (!st || st.pid !== s.pid) {
+    if (!st || st.pid !== s.pid || (st.leaving && !s.exit)) {
       if (st === null || tidMm.has(s.pid)) skipped++;
       return;
     }
@@ -351,8 +364,12 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         const prot = Number(big(a[2]));
         const flags = Number(big(a[3]));
         const at = ret ?? 0n;
-        if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0) do_munmap(mm, at, len);
-        const res = do_mmap(mm, at, len, prot);
+        // The kernel chose the address: map exactly there, replacing what MAP_FIXED replaced.
+        const res = vm_mmap_pgoff(mm, at, len, prot, {
+          fixed: (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0,
+          locked: (flags & MAP_LOCKED) !== 0,
+          populate: (flags & MAP_POPULATE) !== 0 && (flags & MAP_NONBLOCK) === 0,
+        });
         if ('errno' in res) {
           note(notLowered, `mmap (${res.errno} in the model)`);
           return;
@@ -361,10 +378,6 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
           note(approximated, 'mmap of a file, lowered as anonymous memory');
         } else if ((flags & MAP_SHARED) !== 0) {
           note(approximated, 'shared anonymous mmap, lowered as private');
-        }
-        if ((flags & (MAP_POPULATE | MAP_LOCKED)) !== 0 && prot !== 0) {
-          touch_range(mm, at, len, PAGE, (prot & PROT_WRITE) !== 0);
-          note(approximated, 'MAP_POPULATE/MAP_LOCKED, lowered as touching every page');
         }
         return;
       }
@@ -389,11 +402,22 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         mremap(st, a, ret ?? 0n);
         return;
       case 'mlock':
+        do_mlock(mm, big(a[0]), big(a[1]), { onfault: false });
+        return;
       case 'mlock2':
-        touch_range(mm, (big(a[0]) / PAGE) * PAGE, big(a[1]), PAGE, false);
-        note(approximated, 'mlock, lowered as reading every page');
+        do_mlock(mm, big(a[0]), big(a[1]), {
+          onfault: (Number(big(a[2])) & MLOCK_ONFAULT) !== 0,
+        });
+        return;
+      case 'munlock':
+        do_munlock(mm, big(a[0]), big(a[1]));
         return;
       case 'mlockall':
+        do_mlockall(mm, Number(big(a[0])));
+        return;
+      case 'munlockall':
+        do_mlockall(mm, 0);
+        return;
       case 'shmat':
       case 'shmdt':
       case 'remap_file_pages':
@@ -403,8 +427,13 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       case 'prctl':
         if (Number(big(a[0])) === 41) note(notLowered, 'prctl(PR_SET_THP_DISABLE)');
         return;
+      case 'execve':
+      case 'execveat':
+      case 'exit_group':
+        st.leaving = true;
+        return;
       default:
-        return; // clone, fork, exec, exit: handled by newtask and snapshot records
+        return; // clone, fork, exit: handled by newtask and snapshot records
     }
   }
 
@@ -433,8 +462,29 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       } else if (newLen < oldLen) do_munmap(st.mm, old + newLen, oldLen - newLen);
       return;
     }
-    if ((flags & MREMAP_DONTUNMAP) !== 0) note(notLowered, 'mremap(MREMAP_DONTUNMAP)');
-    note(notLowered, 'mremap that moves (page tables move with the pages)');
+    // A move (move_page_tables): every source extent with a PTE table gets one at the
+    // destination, then the old range is unmapped (kept with MREMAP_DONTUNMAP).
+    const mm = st.mm;
+    const src = mm.mmap.find_vma(Number(old / PAGE));
+    const vmf = src?.vm_flags ?? VM_READ | VM_WRITE;
+    const prot = (vmf & VM_READ ? 1 : 0) | (vmf & VM_WRITE ? 2 : 0) | (vmf & VM_EXEC ? 4 : 0);
+    const moved = oldLen < newLen ? oldLen : newLen;
+    const from = Number(old / PAGE);
+    const extents: [number, number][] = [];
+    walk_pmd_entries(mm, from, from + Number(moved / PAGE), (_pmd, _idx, lo, hi) => {
+      extents.push([lo, hi]);
+    });
+    const res = vm_mmap_pgoff(mm, ret, newLen, prot, { fixed: true });
+    if ('errno' in res) {
+      note(notLowered, `mremap move (${res.errno} in the model)`);
+      return;
+    }
+    const delta = Number(ret / PAGE) - from;
+    for (const [lo, hi] of extents) {
+      touch_range(mm, BigInt(lo + delta) * PAGE, BigInt(hi - lo) * PAGE, PAGE, prot !== 1);
+    }
+    note(approximated, 'mremap move: every moved page of a moved table taken as present');
+    if ((flags & MREMAP_DONTUNMAP) === 0) do_munmap(mm, old, oldLen);
   }
 }
 
@@ -485,5 +535,14 @@ function fromSnapshot(
       p = hi;
     }
   }
-  return { pid: snap.pid, mm, brk: undefined, stackStart, histT: [], histB: [], histBase: 0 };
+  return {
+    pid: snap.pid,
+    mm,
+    brk: undefined,
+    stackStart,
+    histT: [],
+    histB: [],
+    histBase: 0,
+    leaving: false,
+  };
 }

@@ -124,9 +124,11 @@ export function convertRecording(
     if ((s = EXIT.exec(body))) {
       const p = pending.get(tid);
       if (p && p.name === s[1]) {
+        // An exec is placed at its entry: from there the old image is being replaced.
+        const at = p.name === 'execve' || p.name === 'execveat' ? p.t : t;
         records.push({
           k: 'syscall',
-          t,
+          t: at,
           t_enter: p.t,
           tid,
           name: p.name,

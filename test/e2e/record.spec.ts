@@ -2,12 +2,13 @@
 // the simulator and compared with its own VmPTE samples (never with a fixed number: runs vary).
 // Needs root (tracefs), a C compiler, and the programs; the CI installs them from Debian.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ptlab, REPO_ROOT } from '../helpers/cli.js';
+import { ensureBuilt, ptlab, REPO_ROOT } from '../helpers/cli.js';
+import { expectSchema } from '../helpers/schema.js';
 import { hasCommand, hostUnavailable } from '../helpers/host.js';
 
 const LIB = '/usr/lib/x86_64-linux-gnu';
@@ -61,6 +62,7 @@ function recordAndReplay(name: string, cmd: string[]): Replay {
   const rep = ptlab(['replay', '--format', 'json', file]);
   expect(rep.status, rep.stderr).toBe(0);
   const j = JSON.parse(rep.stdout) as Replay;
+  expectSchema('replay', j);
   expect(j.samples.length).toBeGreaterThan(1);
   for (const s of j.samples) expect(s.deviation_pct).toBeLessThanOrEqual(1);
   expect(j.final.model_vmpte_kb).toBe(j.final.measured_vmpte_kb);
@@ -108,11 +110,13 @@ describe.skipIf(why !== undefined)(
       const perfetto = join(dir, 'compare.json');
       const r = ptlab(['replay', '--compare', '--format', 'json', '--trace-out', perfetto, file]);
       expect(r.status).toBe(0);
-      const runs = (JSON.parse(r.stdout) as { runs: Replay[] }).runs;
+      const doc = JSON.parse(r.stdout) as { runs: Replay[] };
+      expectSchema('replay', doc);
+      const runs = doc.runs;
       expect(runs.map((x) => x.policy)).toEqual(['none', 'pt_reclaim', 'refcount']);
       const [v613, v618, ref] = runs.map((x) => x.final.model_vmpte_kb);
-      expect(v613).toBeGreaterThanOrEqual(v618!);
-      expect(v618).toBeGreaterThanOrEqual(ref!);
+      expect(v613).toBeGreaterThanOrEqual(v618);
+      expect(v618).toBeGreaterThanOrEqual(ref);
       expect(existsSync(perfetto)).toBe(true);
       const text = ptlab(['replay', '--compare', file]);
       expect(text.stdout).toMatch(/refcount \(RFC 2022\)/);
@@ -130,6 +134,55 @@ describe.skipIf(why !== undefined)(
         expect(existsSync(file)).toBe(false);
       }
     });
+
+    it.skipIf(!hasCommand('redis-server') || !hasCommand('redis-cli'))(
+      `redis-server (populate, FLUSHALL, MEMORY PURGE): within 1%, exact at exit${hasCommand('redis-server') && hasCommand('redis-cli') ? '' : ' (skipped: no redis-server/redis-cli; apt-get install redis-server)'}`,
+      async () => {
+        ensureBuilt();
+        const file = join(dir, 'redis.trace');
+        const port = String(20000 + (process.pid % 20000));
+        const rec = spawn(
+          process.execPath,
+          [
+            join(REPO_ROOT, 'dist/cli/main.js'),
+            'record',
+            '-o',
+            file,
+            '--',
+            'redis-server',
+            '--port',
+            port,
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+            '--enable-debug-command',
+            'yes',
+          ],
+          { stdio: 'ignore' },
+        );
+        const done = new Promise<number | null>((r) => rec.on('exit', r));
+        const cli = (...args: string[]): string =>
+          spawnSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).stdout.trim();
+        for (let i = 0; i < 100 && cli('ping') !== 'PONG'; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(cli('DEBUG', 'POPULATE', '1000000')).toBe('OK');
+        expect(cli('FLUSHALL')).toBe('OK');
+        await new Promise((r) => setTimeout(r, 200));
+        expect(cli('MEMORY', 'PURGE')).toBe('OK');
+        await new Promise((r) => setTimeout(r, 200));
+        cli('SHUTDOWN', 'NOSAVE');
+        expect(await done).toBe(0);
+        const rep = ptlab(['replay', '--format', 'json', file]);
+        expect(rep.status, rep.stderr).toBe(0);
+        const j = JSON.parse(rep.stdout) as Replay;
+        for (const s of j.samples) expect(s.deviation_pct).toBeLessThanOrEqual(1);
+        expect(j.final.model_vmpte_kb).toBe(j.final.measured_vmpte_kb);
+        expect(j.not_lowered).toEqual({});
+      },
+      60_000,
+    );
 
     it('records a failing command and still exits 0 with its trace', () => {
       const file = join(dir, 'false.trace');

@@ -2,6 +2,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { ptlab } from '../helpers/cli.js';
+import { expectSchema } from '../helpers/schema.js';
 import { hostUnavailable, startTarget, vmpteOf } from '../helpers/host.js';
 import type { Target } from '../helpers/host.js';
 
@@ -31,6 +32,7 @@ describe.skipIf(why !== undefined)(`ptlab top${why ? ` (skipped: ${why})` : ''}`
     const r = ptlab(['top', '--once', '--count', '100000', '--scan', '0', '--format', 'json']);
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout) as Report;
+    expectSchema('top', j);
     expect(j.rows.length).toBe(j.processes);
     for (let i = 1; i < j.rows.length; i++) {
       expect(j.rows[i - 1].vmpte_kb).toBeGreaterThanOrEqual(j.rows[i].vmpte_kb);
@@ -66,7 +68,9 @@ describe.skipIf(why !== undefined)(`ptlab top${why ? ` (skipped: ${why})` : ''}`
       'ndjson',
     ]);
     expect(r.status).toBe(0);
-    expect(r.stdout.trim().split('\n').length).toBe(2);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.length).toBe(2);
+    for (const l of lines) expectSchema('top', JSON.parse(l));
   });
 
   it('rejects a bad interval with exit 2', () => {

@@ -9,12 +9,12 @@ import { replayTrace } from '../../trace/replay.js';
 import {
   replayCompareTable,
   replayCounterTrace,
-  replayJson,
+  replayDocument,
   replaySampleTable,
   replaySummary,
 } from '../../report/replay.js';
 import { UsageError } from '../../util/errors.js';
-import { out, readUserFile } from '../io.js';
+import { out, outJson, readUserFile } from '../io.js';
 import { parseFormat } from '../options.js';
 import { renderTable } from '../render.js';
 
@@ -79,12 +79,11 @@ Examples:
           throw new UsageError('io', `cannot write '${flags.traceOut}': ${(e as Error).message}`);
         }
       }
+      const main = runs.find((r) => r.policy !== 'refcount' && r.kernel !== '6.13') ?? runs[0];
       if (format === 'json') {
-        const body = flags.compare ? { runs: runs.map(replayJson) } : replayJson(runs[0]);
-        out(JSON.stringify(body, null, 2));
+        if (main) outJson(replayDocument(file, main, runs));
         return;
       }
-      const main = runs.find((r) => r.policy !== 'refcount' && r.kernel !== '6.13') ?? runs[0];
       if (main) {
         out(renderTable(replaySampleTable(main)));
         out(replaySummary(main));

@@ -6,7 +6,7 @@ import { listProcesses } from '../../host/proc.js';
 import { scanProcess } from '../../host/scan.js';
 import { predictTables } from '../../trace/predict.js';
 import type { TopReport, TopRow } from '../../report/top.js';
-import { topHeader, topTable } from '../../report/top.js';
+import { topDocument, topHeader, topTable } from '../../report/top.js';
 import { UsageError } from '../../util/errors.js';
 import { out } from '../io.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
@@ -121,7 +121,7 @@ Examples:
         if (i > 0) await new Promise((r) => setTimeout(r, interval * 1000));
         const report = topOnce(count, scan, flags.freeze === true);
         if (format !== 'text') {
-          out(JSON.stringify(report, null, format === 'json' ? 2 : undefined));
+          out(JSON.stringify(topDocument(report), null, format === 'json' ? 2 : undefined));
           continue;
         }
         const text = `${topHeader(report, new Date().toLocaleTimeString())}\n${renderTable(topTable(report))}`;
