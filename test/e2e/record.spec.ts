@@ -60,6 +60,7 @@ interface Replay {
   max_deviation_pct: number;
   final: { model_vmpte_kb: number; measured_vmpte_kb: number };
   not_lowered: Record<string, number>;
+  processes: { pid: number; final: { model_vmpte_kb: number; measured_vmpte_kb: number } | null }[];
   policy: string;
   kernel: string;
 }
@@ -84,6 +85,15 @@ const PY = `x = [bytearray(1 << 16) for i in range(3000)]
 del x[::2]
 y = [bytes(200) for i in range(100000)]
 print("done")`;
+const FORK = `import os, time
+x = [bytearray(1 << 16) for i in range(1000)]
+pid = os.fork()
+if pid == 0:
+    y = [bytearray(1 << 14) for i in range(2000)]
+    time.sleep(0.2)
+    os._exit(0)
+os.waitpid(pid, 0)
+del x`;
 const NODE = `const a = []; for (let i = 0; i < 300; i++) a.push(Buffer.alloc(1 << 18, 1));
 a.length = 0; const m = new Map(); for (let i = 0; i < 200000; i++) m.set(i, { i });`;
 
@@ -96,6 +106,12 @@ describe.skipIf(why !== undefined)(
         recordAndReplay('python', ['/usr/bin/python3', '-c', PY]);
       },
     );
+
+    it.skipIf(!existsSync('/usr/bin/python3'))('python3 that forks: the child replays too', () => {
+      const j = recordAndReplay('fork', ['/usr/bin/python3', '-c', FORK]);
+      expect(j.processes.length).toBe(2);
+      for (const p of j.processes) expect(p.final?.model_vmpte_kb).toBe(p.final?.measured_vmpte_kb);
+    });
 
     it('node (7+ threads): every sample within 1%, exact at exit', () => {
       recordAndReplay('node', [process.execPath, '-e', NODE]);
