@@ -54,6 +54,9 @@ interface MutableSample {
   model_kb: number;
   deviation_pct: number;
   exit: boolean;
+  /** pgtables_bytes at the marker, widened by the changes of syscalls in flight across it. */
+  lo: number;
+  hi: number;
 }
 
 /** Takes `bytes` as the sample's model value when it is closer to the measurement. */
@@ -267,7 +270,14 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
     kernel,
     policy: policy.name,
     events,
-    samples,
+    samples: samples.map((x): SampleResult => ({
+      t: x.t,
+      pid: x.pid,
+      measured_kb: x.measured_kb,
+      model_kb: x.model_kb,
+      deviation_pct: x.deviation_pct,
+      exit: x.exit,
+    })),
     max_deviation_pct: Math.max(0, ...all.map((p) => p.max)),
     final: {
       model_vmpte_kb: main?.model_kb ?? 0,
@@ -315,6 +325,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       model_kb: 0,
       deviation_pct: Infinity,
       exit: s.exit,
+      lo: st.histB[hi] ?? 0,
+      hi: st.histB[hi] ?? 0,
     };
     for (let i = Math.max(0, lo); i <= hi; i++) consider(res, st.histB[i] ?? 0);
     samples.push(res);
@@ -330,13 +342,15 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
   function settle(st: MmState, enter: number, before: number): void {
     const list = open.get(st);
     if (!list) return;
-    const after = st.mm.pgtables_bytes;
+    // Part of its change may be in the sample (other threads' events applied in between are
+    // independent of it): the state at the marker plus any part of this syscall's delta.
+    const delta = st.mm.pgtables_bytes - before;
     for (const x of list) {
       if (x.t < enter) continue;
-      const lo = Math.floor(Math.min(before, after) / 1024);
-      const hi = Math.floor(Math.max(before, after) / 1024);
-      const inside = Math.min(hi, Math.max(lo, x.measured_kb));
-      consider(x, inside * 1024);
+      x.lo += Math.min(0, delta);
+      x.hi += Math.max(0, delta);
+      const inside = Math.min(x.hi, Math.max(x.lo, x.measured_kb * 1024));
+      consider(x, inside);
     }
   }
 
