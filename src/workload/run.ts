@@ -155,7 +155,29 @@ class Runner {
 
   constructor(private readonly mm: MmStruct) {}
 
+  /** Runs one op; a refused one comes back as an error naming the address range it covered. */
   step(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
+    const e = this.stepInner(op, reports);
+    if (e === undefined || e.code !== 'errno') return e;
+    const range = this.rangeOf(op);
+    return range === undefined
+      ? e
+      : new UsageError(e.code, `${e.message} (the op covers ${range})`, e.where, e.errno);
+  }
+
+  /** `0xSTART-0xEND` of the bytes an op covers, when it names them. */
+  private rangeOf(op: WorkloadOp): string | undefined {
+    const hex = (n: bigint): string => `0x${n.toString(16)}`;
+    if (op.kind === 'map')
+      return op.at === undefined ? undefined : `${hex(op.at)}-${hex(op.at + op.size)}`;
+    if (!('offset' in op) || !('len' in op)) return undefined;
+    const base = this.starts.get(op.name);
+    if (base === undefined) return undefined;
+    const start = base + op.offset;
+    return `${hex(start)}-${hex(start + op.len)}`;
+  }
+
+  private stepInner(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
     const mm = this.mm;
     switch (op.kind) {
       case 'report':

@@ -34,6 +34,7 @@ interface SimFlags {
   compare?: boolean;
   debug?: boolean;
   chart?: boolean;
+  log?: boolean;
   mmapBase?: string;
 }
 
@@ -56,6 +57,7 @@ export function registerSim(program: Command): void {
     .option('-c, --compare', 'run 6.13, 6.18 and the refcount design side by side')
     .option('--mmap-base <addr>', 'top of the mmap area for maps without at= (e.g. 0x7f0000000000)')
     .option('--chart', 'plot VmPTE over the reports (text format)')
+    .option('--log', '--chart: log scale, so small series stay visible beside large ones')
     .option('--debug', 'check the model invariants (validate_mm) after every operation')
     .addHelpText(
       'after',
@@ -97,7 +99,7 @@ Examples:
           name: columnName(r),
           values: r.reports.map((x) => x.vmpte_kb),
         }));
-        out(renderChart(series, 'VmPTE kB per report'));
+        out(renderChart(series, 'VmPTE kB per report', { log: Boolean(flags.log) }));
       }
       const failed = results.find((r) => r.error);
       if (failed?.error) {
@@ -117,6 +119,9 @@ function refuseConflicts(flags: SimFlags, format: Format): void {
       'option',
       `--compare runs 6.13, 6.18 and refcount itself: do not combine it with --${flags.kernel !== undefined ? 'kernel' : 'policy'}`,
     );
+  }
+  if (flags.log && !flags.chart) {
+    throw new UsageError('option', '--log sets the scale of --chart: give --chart too');
   }
   if (flags.chart && format !== 'text') {
     throw new UsageError(
