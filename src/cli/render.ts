@@ -118,27 +118,49 @@ export function renderTable(t: TextTable, maxWidth?: number): string {
 
 /** A progress reporter: a bar on a TTY stderr, nothing otherwise (so pipes and CI stay clean). */
 export interface Progress {
-  update(done: number, total: number): void;
+  /** `done` of the total work; `index` feeds the bar's `unit` label (e.g. the op running). */
+  update(done: number, index?: number): void;
   stop(): void;
 }
 
-/** Creates a progress bar on stderr when it is a terminal and the run is long enough to need one. */
-export function progressBar(label: string, total: number, minTotal = 2000): Progress {
-  if (!process.stderr.isTTY || total < minTotal) return { update() {}, stop() {} };
+/** Options of {@link progressBar}. */
+export interface ProgressOptions {
+  /** Totals below this show no bar (default 2000). */
+  readonly minTotal?: number;
+  /** A label for the position, e.g. `line 12` (default: `done/total`). */
+  readonly unit?: (index: number) => string;
+}
+
+/**
+ * Creates a progress bar on stderr when it is a terminal and the run is long enough to need one,
+ * fitted to the terminal width.
+ */
+export function progressBar(label: string, total: number, options: ProgressOptions = {}): Progress {
+  if (!process.stderr.isTTY || total < (options.minTotal ?? 2000))
+    return { update() {}, stop() {} };
+  const unit = options.unit;
+  const barSize = Math.max(10, Math.min(40, outputWidth(process.stderr) - label.length - 40));
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `${label} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}`,
+      format: `${label} [{bar}] {percentage}% | ${unit ? '{where}' : '{value}/{total}'} | eta {eta_formatted}`,
+      barsize: barSize,
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0);
+  let where = unit ? unit(0) : '';
+  bar.start(total, 0, { where });
   return {
-    update(done: number) {
-      bar.update(done);
+    update(done: number, index = 0) {
+      const next = unit ? unit(index) : '';
+      bar.update(done, { where: next });
+      // A new position (the op about to run) is drawn now: the run may stay there a long time,
+      // and cli-progress would otherwise wait for its throttle.
+      if (next !== where) (bar as unknown as { render(): void }).render();
+      where = next;
     },
     stop() {
       bar.stop();
