@@ -4,6 +4,7 @@
 import cliProgress from 'cli-progress';
 import type { TextTable } from '../report/sim-report.js';
 import { colorOn, outputWidth } from './terminal.js';
+import { groupDigits } from '../util/format.js';
 
 /** A cell as shown: control characters (escape sequences, newlines, tabs) escaped as `\xNN`. */
 export function cellText(text: string): string {
@@ -238,9 +239,7 @@ export function renderChart(
   for (const d of drawn) d.values.forEach((v, x) => grid[rowOf(v)][x].push(d.marks[0]));
   const unscale = (y: number): number => (log ? 10 ** y - 1 : y);
   const fmtY = (r: number): string =>
-    Math.round(unscale(lo + ((hi - lo) * r) / (height - 1)))
-      .toLocaleString('en-US')
-      .padStart(axis - 2);
+    groupDigits(Math.round(unscale(lo + ((hi - lo) * r) / (height - 1)))).padStart(axis - 2);
   const paint = (ids: number[]): string => {
     if (ids.length === 0) return ' ';
     if (ids.length > 1) return SHARED;
