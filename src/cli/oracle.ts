@@ -206,12 +206,30 @@ function swapActive(): boolean {
 function execute(text: string): string {
   const h = helper();
   if (!h.ok) throw new UsageError('host', `the kernel oracle is not available: ${h.reason}`);
-  return execFileSync(h.binary, [], {
-    input: text,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  try {
+    return execFileSync(h.binary, [], {
+      input: text,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    const signal = (e as { signal?: string }).signal;
+    if (signal === 'SIGKILL') throw killedByHost('the kernel oracle');
+    throw e;
+  }
+}
+
+/**
+ * The error for an oracle process the host killed: SIGKILL without us sending it is, on Linux,
+ * the OOM killer (or a cgroup limit). That is the host's limit, not a bug in ptlab.
+ */
+function killedByHost(who: string): UsageError {
+  return new UsageError(
+    'host',
+    `${who} was killed by SIGKILL, most likely by the OOM killer: the workload needs more memory ` +
+      'than this host can give (see dmesg); try a smaller workload',
+  );
 }
 
 interface RawRun {
@@ -279,6 +297,7 @@ export function runOnKernelBatch(
       current = { lines: [] };
       byJob[Number(f[1].slice(1))].push(current);
     } else if (f[0] === 'end') {
+      if (f[3] === 'crash:9') throw killedByHost(`a kernel run (${f[1]} run ${f[2]})`);
       if (f[3] !== 'ok') throw new Error(`ptw-oracle crashed (${line}) on:\n${text}`);
     } else if (line !== '' && current !== undefined) {
       // Absolute values depend on the oracle's own baseline; runs are compared on deltas.

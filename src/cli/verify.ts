@@ -165,14 +165,15 @@ export function verifyDocument(result: VerifyResult): Record<string, unknown> {
   };
 }
 
-/** One line saying what was compared: the model (ptlab version, kernel, policy) and the host. */
-export function comparedLine(result: VerifyResult): string {
+/** Two lines saying what was compared: the model (ptlab version, kernel, policy) and the host. */
+export function comparedLines(result: VerifyResult): string[] {
   const m = result.model;
-  const model = m ? `kernel ${m.kernel}, policy ${m.policy}, ${m.arch}` : 'the model';
-  return (
-    `  compared: ptlab ${VERSION} model (${model}) with this host's kernel ${release()} ` +
-    `(THP ${result.thp}, ${result.runs ?? 1} run${result.runs === 1 ? '' : 's'})`
-  );
+  const model = m ? `kernel ${m.kernel}, policy ${m.policy}, ${m.arch}` : 'default options';
+  const runs = result.runs ?? 1;
+  return [
+    `  model: ptlab ${VERSION} (${model})`,
+    `  host:  Linux ${release()}, THP ${result.thp}, ${runs} run${runs === 1 ? '' : 's'}`,
+  ];
 }
 
 function side(c: Counters | undefined, key: keyof Counters): string {
@@ -210,7 +211,7 @@ export function formatVerify(result: VerifyResult): string {
   const err = (e: RunError | undefined): string => (e ? `${e.errno} at line ${e.line}` : 'none');
   const lines = [
     `verify ${result.file}: ${verdict}`,
-    comparedLine(result),
+    ...comparedLines(result),
     ...table.map((t) => `  ${t.trimEnd()}`),
     `  error: sim ${err(result.error.sim)}, kernel ${err(result.error.kernel)}${result.error.equal ? '' : '  !'}`,
   ];

@@ -69,7 +69,7 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
           throw new UsageError(
             'host',
             `the kernel oracle needs an address for map '${op.name}' (add at=ADDR: without it the ` +
-              `kernel places it next to the oracle's own libraries and the result depends on ASLR, PLACE-1)`,
+              `kernel places it next to the oracle's own libraries and the result depends on ASLR)`,
             op.pos,
           );
         }

@@ -50,7 +50,13 @@ export interface SimOptions {
    * paths (default false). Reports are identical either way; for tests and measurements.
    */
   readonly plainTables?: boolean;
-  /** Called now and then with (operations done, total). */
+  /**
+   * Record the peak of VmPTE and RssAnon over every operation in `SimResult.peak` (default
+   * false; costs a counter read per operation). `verify` uses it to refuse a workload the host
+   * cannot hold before running it on the kernel.
+   */
+  readonly trackPeak?: boolean;
+  /** Called every 1024 operations and before each one over 1 GiB, with (operations done, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -58,6 +64,8 @@ export interface SimOptions {
 export interface SimReport {
   readonly label: string;
   readonly line: number;
+  /** Iteration (from 0) of the innermost `repeat` block holding the report, if any. */
+  readonly iteration?: number;
   readonly pgtables_bytes: number;
   readonly vmpte_kb: number;
   readonly tables: { readonly pte: number; readonly pmd: number; readonly pud: number };
@@ -74,7 +82,12 @@ export interface SimResult {
   /** Counters after the last operation run (label '(end)'). */
   readonly final: SimReport;
   readonly error?: UsageError;
+  /** Highest VmPTE and RssAnon after any operation, with `trackPeak`. */
+  readonly peak?: { readonly vmpte_kb: number; readonly rss_anon_kb: number };
 }
+
+/** Ops covering at least this many bytes get an `onProgress` call before they run (1 GiB). */
+const LARGE_OP_BYTES = 1n << 30n;
 
 /** Default top of the mmap area: TASK_SIZE minus the 128 MiB minimum stack gap, no ASLR. */
 export const DEFAULT_MMAP_GAP_BYTES = 128n * 1024n * 1024n;
@@ -141,11 +154,22 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
   const ops = workload.ops;
   let error: UsageError | undefined;
   let line = 0;
+  let peak = options.trackPeak ? { vmpte_kb: 0, rss_anon_kb: 0 } : undefined;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     line = op.pos.line;
+    // Before an op over a large range, so a progress display can say what is running.
+    if (options.onProgress && 'len' in op && op.len >= LARGE_OP_BYTES) {
+      options.onProgress(i, ops.length);
+    }
     error = run.step(op, reports);
     if (options.debug) validate_mm(mm);
+    if (peak) {
+      const c = mmCounters(mm);
+      if (c.vmpte_kb + c.rss_anon_kb > peak.vmpte_kb + peak.rss_anon_kb) {
+        peak = { vmpte_kb: c.vmpte_kb, rss_anon_kb: c.rss_anon_kb };
+      }
+    }
     if (error) break;
     if (options.onProgress && (i & 1023) === 1023) options.onProgress(i + 1, ops.length);
   }
@@ -158,6 +182,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     reports,
     final,
     ...(error ? { error } : {}),
+    ...(peak ? { peak } : {}),
   };
 }
 
@@ -171,11 +196,37 @@ class Runner {
 
   constructor(private readonly mm: MmStruct) {}
 
+  /** Runs one op; a refused one comes back as an error naming the address range it covered. */
   step(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
+    const e = this.stepInner(op, reports);
+    if (e === undefined || e.code !== 'errno') return e;
+    const range = this.rangeOf(op);
+    return range === undefined
+      ? e
+      : new UsageError(e.code, `${e.message} (the op covers ${range})`, e.where, e.errno);
+  }
+
+  /** `0xSTART-0xEND` of the bytes an op covers, when it names them. */
+  private rangeOf(op: WorkloadOp): string | undefined {
+    const hex = (n: bigint): string => `0x${n.toString(16)}`;
+    if (op.kind === 'map')
+      return op.at === undefined ? undefined : `${hex(op.at)}-${hex(op.at + op.size)}`;
+    if (!('offset' in op) || !('len' in op)) return undefined;
+    const base = this.starts.get(op.name);
+    if (base === undefined) return undefined;
+    const start = base + op.offset;
+    return `${hex(start)}-${hex(start + op.len)}`;
+  }
+
+  private stepInner(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
     const mm = this.mm;
     switch (op.kind) {
       case 'report':
-        reports.push(report(mm, op.label, op.pos.line));
+        reports.push(
+          op.iteration === undefined
+            ? report(mm, op.label, op.pos.line)
+            : { ...report(mm, op.label, op.pos.line), iteration: op.iteration },
+        );
         return undefined;
       case 'pressure':
         shrink_lazyfree(mm);

@@ -106,6 +106,8 @@ export interface PressureOp extends OpBase {
 export interface ReportOp extends OpBase {
   readonly kind: 'report';
   readonly label: string;
+  /** Iteration (from 0) of the innermost `repeat` block the report was expanded from. */
+  readonly iteration?: number;
 }
 
 /** One line of a workload. */
