@@ -1,11 +1,12 @@
 // A user program's memory accesses as the faults they cause: one access per stride step, in
-// address order, stopping with SIGSEGV at the first unmapped or forbidden address (pages before
+// address order, stopping with SIGSEGV at the first unmapped or forbidden address (SIGBUS beyond a mapped file's end) (pages before
 // it stay faulted, as in a real process).
 
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_READ, VM_WRITE } from './mm_types.js';
 import { handle_mm_fault_range, handle_mm_fault_strided } from './memory.js';
+import { file_fault_pages } from './filemap.js';
 
 /** Whether `vma` allows the access (`access_error`). */
 function access_ok(vma: VmAreaStruct, write: boolean): boolean {
@@ -45,7 +46,10 @@ export function touch_range(
       if (!vma || vma.vm_start > p || !access_ok(vma, write)) return 'SIGSEGV';
       // Accesses k .. k + n - 1 fall inside this VMA.
       const n = Math.min(count - k, Math.ceil((vma.vm_end - p) / step));
-      handle_mm_fault_strided(mm, vma, p, step, n, write);
+      if (vma.vm_file) {
+        const e = file_fault_pages(mm, vma, p, step, n, write);
+        if (e) return e;
+      } else handle_mm_fault_strided(mm, vma, p, step, n, write);
       k += n;
     }
     return null;
@@ -69,7 +73,10 @@ function fault_run(mm: MmStruct, p0: number, p1: number, write: boolean): Errno 
     const vma = mm.mmap.find_vma(p);
     if (!vma || vma.vm_start > p || !access_ok(vma, write)) return 'SIGSEGV';
     const e = Math.min(vma.vm_end, p1);
-    handle_mm_fault_range(mm, vma, p, e, write);
+    if (vma.vm_file) {
+      const err = file_fault_pages(mm, vma, p, 1, e - p, write);
+      if (err) return err;
+    } else handle_mm_fault_range(mm, vma, p, e, write);
     p = e;
   }
   return null;

@@ -8,6 +8,7 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_EXEC, VM_LOCKONFAULT, VM_READ, VM_SHARED, VM_WRITE } from './mm_types.js';
 import { handle_mm_fault_range } from './memory.js';
 import { folio_mark_dirty_range } from './folio.js';
+import { file_fault_pages } from './filemap.js';
 
 /** `vma_is_accessible`: any of read, write or exec. */
 function vma_is_accessible(vma: VmAreaStruct): boolean {
@@ -28,6 +29,10 @@ export function populate_vma_page_range(
   if (vma.vm_flags & VM_LOCKONFAULT) return null;
   if (!vma_is_accessible(vma)) return 'EFAULT';
   const write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
+  if (vma.vm_file) {
+    // GUP turns a SIGBUS (beyond the file's end) into EFAULT.
+    return file_fault_pages(mm, vma, start, 1, end - start, write) ? 'EFAULT' : null;
+  }
   if (start < end) handle_mm_fault_range(mm, vma, start, end, write, /* gup = */ true);
   if (write) folio_mark_dirty_range(mm, start, end);
   return null;
@@ -73,6 +78,11 @@ export function madvise_populate(
     const allowed = (vma.vm_flags & (write ? VM_WRITE : VM_READ)) !== 0;
     if (!allowed) return 'EINVAL';
     const e = Math.min(end, vma.vm_end);
+    if (vma.vm_file) {
+      if (file_fault_pages(mm, vma, addr, 1, e - addr, write)) return 'EFAULT';
+      addr = e;
+      continue;
+    }
     handle_mm_fault_range(mm, vma, addr, e, write, /* gup = */ true);
     if (write) folio_mark_dirty_range(mm, addr, e);
     addr = e;

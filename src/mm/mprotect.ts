@@ -40,7 +40,7 @@ export function mprotect_fixup(
   const oldflags = vma.vm_flags;
   if (newflags === oldflags) return;
   if (newflags & VM_WRITE) {
-    if (!(oldflags & (VM_ACCOUNT | VM_WRITE))) newflags |= VM_ACCOUNT;
+    if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_SHARED))) newflags |= VM_ACCOUNT;
   } else if (oldflags & VM_ACCOUNT && vma.anon_vma === null) {
     // An unfaulted anonymous VMA made read-only gives its commit charge back.
     newflags &= ~VM_ACCOUNT;

@@ -19,6 +19,7 @@ import type { MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
 import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
 import { mm_dec_nr_ptes, mm_sub_nr_ptes } from './pgtable.js';
 import { folio_remove_pages } from './folio.js';
+import { zap_file_rss } from './filemap.js';
 
 /**
  * Calls `fn(pmd, idx, addr, next)` for every non-none PMD entry over [addr, end), walking the
@@ -336,6 +337,7 @@ export function unmap_single_vma(
   const s = Math.max(start, vma.vm_start);
   const e = Math.min(end, vma.vm_end);
   if (s >= e) return;
+  if (vma.vm_file) zap_file_rss(mm, vma, s, e);
   unmap_page_range(mm, s, e, details);
 }
 

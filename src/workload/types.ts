@@ -32,6 +32,20 @@ export interface MapOp extends OpBase {
   readonly populate: boolean;
   /** `locked`: MAP_LOCKED. */
   readonly locked: boolean;
+  /** `shared`: MAP_SHARED (of `file`, or anonymous shared memory without it). */
+  readonly shared: boolean;
+  /** `file=F`: the name of a `file` op; undefined for anonymous memory. */
+  readonly file: string | undefined;
+  /** `off=OFF`: byte offset in `file` (default 0). */
+  readonly off: bigint;
+}
+
+/** `file NAME SIZE [memfd]`: a fresh file of SIZE bytes on tmpfs (or a memfd), page cache empty. */
+export interface FileOp extends OpBase {
+  readonly kind: 'file';
+  readonly file: string;
+  readonly size: bigint;
+  readonly memfd: boolean;
 }
 
 /** `touch NAME +OFF LEN [stride=S] [read]`: one access per stride step. */
@@ -108,6 +122,7 @@ export interface ReportOp extends OpBase {
 
 /** One line of a workload. */
 export type WorkloadOp =
+  | FileOp
   | MapOp
   | TouchOp
   | MadviseOp
