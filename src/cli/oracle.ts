@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../host/package-path.js';
 import { UsageError } from '../util/errors.js';
 import type { Workload } from '../workload/types.js';
 import { lowerBatch } from '../workload/lower.js';
@@ -47,7 +47,7 @@ export interface KernelRunOptions {
   readonly runs?: number;
 }
 
-const SOURCE = fileURLToPath(new URL('../../native/ptw-oracle.c', import.meta.url));
+const SOURCE = packagePath('native', 'ptw-oracle.c');
 const PROJECT = dirname(dirname(SOURCE));
 
 let built: { ok: true; binary: string } | { ok: false; reason: string } | undefined;

@@ -6,12 +6,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from './package-path.js';
 
 /** A built helper, or why there is none. */
 export type NativeHelper = { ok: true; binary: string } | { ok: false; reason: string };
 
-const NATIVE = fileURLToPath(new URL('../../native/', import.meta.url));
+// From the package root, not import.meta.url: the bundled CLI runs this from dist/cli/chunks/.
+const NATIVE = packagePath('native');
 const PROJECT = join(NATIVE, '..');
 const built = new Map<string, NativeHelper>();
 

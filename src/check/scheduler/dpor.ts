@@ -2,21 +2,19 @@
 // reduction", POPL 2014, Algorithm 1): happens-before vector clocks over the steps of one execution,
 // the races of each new step, and the initials of the reversed sequence added to backtrack sets.
 
-import type { Step } from '../program.js';
+import type { Footprint } from '../access.js';
 import type { Path } from '../path.js';
-
-/** Two steps conflict when they touch the same object and are not both reads. */
-export function isWrite(step: Step): boolean {
-  return step.access !== 'read';
-}
 
 /**
  * Happens-before tracking for one execution at a time, reused across executions. Event `k` is the
  * step at path position `k`; its clock counts, per thread, that thread's events that happen before
- * or equal it (program order plus conflicting accesses in execution order).
+ * or equal it (program order plus conflicting accesses in execution order). A step touches any
+ * number of objects (its footprint); two steps conflict when they share an object that one of them
+ * writes.
  */
 export class RaceAnalysis {
-  private readonly objIds = new Map<string, number>();
+  /** Dense index of each footprint key. */
+  private readonly objIds = new Map<number, number>();
   private threads = 0;
   private count = 0;
   private tid = new Int32Array(256);
@@ -28,8 +26,11 @@ export class RaceAnalysis {
   private reads: number[][] = [];
   private touched: number[] = [];
   private readonly scratch = { clock: new Int32Array(4), first: new Int32Array(4) };
-  /** Last write each blocked thread was already checked against (dedupes virtual races). */
-  private checkedWrite = new Int32Array(4);
+  /** Last write each blocked thread was already checked against, per object (dedupes virtual races). */
+  private checkedWrite: Map<number, number>[] = [];
+  /** Events already reversed against the current step (a step may race one event on two objects). */
+  private readonly raced: number[] = [];
+  private readonly objs: number[] = [];
 
   /** Starts a new execution of a program with `threads` threads. */
   reset(threads: number): void {
@@ -39,11 +40,11 @@ export class RaceAnalysis {
       this.clocks = new Int32Array(this.tid.length * threads);
       this.scratch.clock = new Int32Array(threads);
       this.scratch.first = new Int32Array(threads);
-      this.checkedWrite = new Int32Array(threads);
+      this.checkedWrite = Array.from({ length: threads }, () => new Map<number, number>());
     } else {
       this.threadClock.fill(0);
     }
-    this.checkedWrite.fill(-1);
+    for (const m of this.checkedWrite) m.clear();
     for (const o of this.touched) {
       this.lastWrite[o] = -1;
       this.reads[o].length = 0;
@@ -53,37 +54,47 @@ export class RaceAnalysis {
   }
 
   /**
-   * Records the step thread `p` just performed (event number `this.count`). With `path`, first
-   * finds its races and adds the reversing thread to the backtrack set of each race's frame.
+   * Records the step thread `p` just performed (event number `this.count`) with its footprint.
+   * With `path`, first finds its races and adds the reversing thread to the backtrack set of each
+   * race's frame.
    */
-  record(p: number, step: Step, path: Path | null): void {
+  record(p: number, fp: Footprint, path: Path | null): void {
     const T = this.threads;
     const k = this.count;
     if (k === this.tid.length) this.grow();
-    const o = this.obj(step.obj);
-    const write = isWrite(step);
     const clock = this.scratch.clock;
     const tc = this.threadClock;
     for (let t = 0, base = p * T; t < T; t++) clock[t] = tc[base + t];
     const localIdx = clock[p];
-    const lw = this.lastWrite[o];
-    const reads = this.reads[o];
-    if (lw >= 0) this.join(clock, lw);
-    if (write) for (const r of reads) this.join(clock, r);
+    const objs = this.objs;
+    objs.length = 0;
+    for (let i = 0; i < fp.size; i++) {
+      const o = this.obj(fp.entries[i] >>> 1);
+      objs.push(o);
+      const lw = this.lastWrite[o];
+      if (lw >= 0) this.join(clock, lw);
+      if ((fp.entries[i] & 1) === 1) for (const r of this.reads[o]) this.join(clock, r);
+    }
     clock[p] = localIdx + 1;
 
     if (path !== null) {
       // The immediate conflicting predecessors not already ordered before p: a read races with
       // the last write; a write with the reads since it, or with the write itself when none.
       const before = this.threadClock;
-      if (write && reads.length > 0) {
-        for (const r of reads) {
-          if (this.tid[r] !== p && before[p * T + this.tid[r]] <= this.local[r]) {
-            this.reverse(r, k, p, clock, path);
-          }
-        }
-      } else if (lw >= 0 && this.tid[lw] !== p && before[p * T + this.tid[lw]] <= this.local[lw]) {
-        this.reverse(lw, k, p, clock, path);
+      const raced = this.raced;
+      raced.length = 0;
+      const race = (e: number): void => {
+        if (this.tid[e] === p || before[p * T + this.tid[e]] > this.local[e]) return;
+        if (raced.includes(e)) return;
+        raced.push(e);
+        this.reverse(e, k, p, clock, path);
+      };
+      for (let i = 0; i < fp.size; i++) {
+        const o = objs[i];
+        const reads = this.reads[o];
+        const lw = this.lastWrite[o];
+        if ((fp.entries[i] & 1) === 1 && reads.length > 0) for (const r of reads) race(r);
+        else if (lw >= 0) race(lw);
       }
     }
 
@@ -94,33 +105,40 @@ export class RaceAnalysis {
       clocks[kb + t] = clock[t];
       tc[pb + t] = clock[t];
     }
-    if (write) {
-      this.lastWrite[o] = k;
-      reads.length = 0;
-    } else {
-      reads.push(k);
+    for (let i = 0; i < fp.size; i++) {
+      const o = objs[i];
+      if ((fp.entries[i] & 1) === 1) {
+        this.lastWrite[o] = k;
+        this.reads[o].length = 0;
+      } else {
+        this.reads[o].push(k);
+      }
     }
     this.count = k + 1;
   }
 
   /**
-   * A blocked thread `q` whose guard reads `step.obj`: its guard is treated as a read event at the
-   * current state, racing with the last write to the object when that write is not already ordered
-   * before `q`. Reversing such a race lets `q` take its step before the write that blocked it.
+   * A blocked thread `q` whose guard read `guard`: the guard is treated as a read event at the
+   * current state, racing with the last write to each object it read when that write is not
+   * already ordered before `q`. Reversing such a race lets `q` take its step before the write that
+   * blocked it.
    */
-  recordBlocked(q: number, step: Step, path: Path): void {
+  recordBlocked(q: number, guard: Footprint, path: Path): void {
     const T = this.threads;
-    const o = this.objIds.get(step.obj);
-    if (o === undefined) return;
-    const lw = this.lastWrite[o];
-    if (lw < 0 || lw === this.checkedWrite[q] || this.tid[lw] === q) return;
-    this.checkedWrite[q] = lw;
-    if (this.threadClock[q * T + this.tid[lw]] > this.local[lw]) return;
-    const clock = this.scratch.clock;
-    const tc = this.threadClock;
-    for (let t = 0, base = q * T; t < T; t++) clock[t] = tc[base + t];
-    this.join(clock, lw);
-    this.reverse(lw, this.count, q, clock, path);
+    for (let i = 0; i < guard.size; i++) {
+      const o = this.objIds.get(guard.entries[i] >>> 1);
+      if (o === undefined) continue;
+      const lw = this.lastWrite[o];
+      const checked = this.checkedWrite[q];
+      if (lw < 0 || checked.get(o) === lw || this.tid[lw] === q) continue;
+      checked.set(o, lw);
+      if (this.threadClock[q * T + this.tid[lw]] > this.local[lw]) continue;
+      const clock = this.scratch.clock;
+      const tc = this.threadClock;
+      for (let t = 0, base = q * T; t < T; t++) clock[t] = tc[base + t];
+      this.join(clock, lw);
+      this.reverse(lw, this.count, q, clock, path);
+    }
   }
 
   /**
@@ -171,11 +189,11 @@ export class RaceAnalysis {
     }
   }
 
-  private obj(name: string): number {
-    let o = this.objIds.get(name);
+  private obj(key: number): number {
+    let o = this.objIds.get(key);
     if (o === undefined) {
       o = this.objIds.size;
-      this.objIds.set(name, o);
+      this.objIds.set(key, o);
       if (o === this.lastWrite.length) {
         const lw = new Int32Array(o * 2).fill(-1);
         lw.set(this.lastWrite);
