@@ -5,9 +5,10 @@
  * Input (stdin or the file named by argv[1]), one op per line, addresses absolute:
  *   workload ID RUNS              starts a workload, run RUNS times (each run in a fresh fork)
  *   map ADDR LEN PROT [FLAGS [FILE OFFSET]]
- *                                 MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap, anonymous private unless
- *                                 FLAGS has MAP_SHARED; FLAGS adds MAP_POPULATE, MAP_LOCKED, or
- *                                 MAP_FIXED (replacing NOREPLACE); FILE is the index of a `file`
+ *                                 MAP_FIXED_NOREPLACE mmap, anonymous private unless FLAGS has
+ *                                 MAP_SHARED or FILE (the index of a `file`) is given; FLAGS adds
+ *                                 MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE (only when the workload
+ *                                 says so: it decides VM_ACCOUNT), or MAP_FIXED (replacing NOREPLACE)
  *   file INDEX SIZE MEMFD         a fresh file of SIZE bytes: memfd (MEMFD 1) or tmpfs (/dev/shm)
  *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
  *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
@@ -616,8 +617,7 @@ static int run_op(const struct op *o)
 		int anon = o->fidx ? 0 : MAP_ANONYMOUS;
 		int fd = o->fidx ? files[o->fidx - 1] : -1;
 		void *p = mmap((void *)o->addr, o->len, (int)o->arg,
-			       share | anon | MAP_NORESERVE | fixed | ((int)o->flags & ~MAP_SHARED), fd,
-			       (off_t)o->off);
+			       share | anon | fixed | ((int)o->flags & ~MAP_SHARED), fd, (off_t)o->off);
 		if (p == MAP_FAILED)
 			return errno;
 		if ((uint64_t)p != o->addr) {

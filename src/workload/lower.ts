@@ -28,6 +28,8 @@ export const MAP_FIXED = 0x10;
 export const MAP_POPULATE = 0x8000;
 export const MAP_LOCKED = 0x2000;
 export const MAP_SHARED = 0x01;
+/** `MAP_NORESERVE`: no commit charge (VM_NORESERVE instead of VM_ACCOUNT). */
+export const MAP_NORESERVE = 0x4000;
 
 /** The page size touches step by when no stride is given. */
 const PAGE_SIZE = 4096n;
@@ -79,7 +81,8 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
           (op.fixed ? MAP_FIXED : 0) |
           (op.populate ? MAP_POPULATE : 0) |
           (op.locked ? MAP_LOCKED : 0) |
-          (op.shared ? MAP_SHARED : 0);
+          (op.shared ? MAP_SHARED : 0) |
+          (op.noreserve ? MAP_NORESERVE : 0);
         // The file, by its index among the workload's `file` ops, and the byte offset into it.
         const file = op.file === undefined ? '' : ` ${files.indexOf(op.file)} ${op.off}`;
         line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}${flags || file ? ` ${flags}` : ''}${file}`;

@@ -55,7 +55,7 @@ export const MLOCKALL_FLAGS: Readonly<Record<string, number>> = {
 
 const USAGE: Readonly<Record<string, string>> = {
   file: 'file NAME SIZE [memfd]',
-  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [shared] [file=F] [off=OFF] [fixed] [populate] [locked]',
+  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [shared] [file=F] [off=OFF] [fixed] [populate] [locked] [noreserve]',
   touch: 'touch NAME +OFF LEN [stride=SIZE] [read]',
   madvise: `madvise NAME +OFF LEN ADVICE`,
   munmap: 'munmap NAME +OFF LEN',
@@ -183,7 +183,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
       const size = r.number('size', 'SIZE');
       const opts = r.options(
         ['at', 'prot', 'file', 'off'],
-        ['fixed', 'populate', 'locked', 'shared'],
+        ['fixed', 'populate', 'locked', 'shared', 'noreserve'],
       );
       const atTok = opts.get('at');
       const protTok = opts.get('prot');
@@ -209,6 +209,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
       if (offTok && file === undefined) {
         r.fail(offTok, `'off=' needs file=F (an offset into the mapped file)`);
       }
+      const noreserve = opts.has('noreserve');
       return {
         kind: 'map',
         pos,
@@ -220,6 +221,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
         fixed,
         populate,
         locked,
+        noreserve,
         shared,
         file,
         off,
