@@ -161,6 +161,7 @@ export function validate_mm(mm: MmStruct): void {
     assert(stored[key] === r[key], `counter ${key} differs from a recount`, { stored, recount: r });
   }
   validate_file_pages(mm);
+  validate_guard_pages(mm);
   for (const [slot, folio] of mm.folios) {
     const addr = slot * mm.geometry.PMD_SIZE;
     const pmd = pmd_lookup(mm, addr);
@@ -183,6 +184,29 @@ export function validate_mm(mm: MmStruct): void {
     if (name === 'pmd') assert(pool.live === r.nr_pmds, 'PMD pool leaks', { live: pool.live, r });
     if (name === 'pud') assert(pool.live === r.nr_puds, 'PUD pool leaks', { live: pool.live, r });
   });
+}
+
+/** Guard markers: present, non-anon entries of a PTE table, inside a VMA, never file pages. */
+function validate_guard_pages(mm: MmStruct): void {
+  const g = mm.geometry;
+  for (const [slot, bits] of mm.guardPages) {
+    const addr = slot * g.PMD_SIZE;
+    const pmd = pmd_lookup(mm, addr);
+    const pte = pmd === 0 ? 0 : mm.dirs[mm.dirs.length - 1].get(pmd, slot % g.PTRS_PER_PMD);
+    const file = mm.filePages.get(slot);
+    for (let w = 0; w < bits.length; w++) {
+      if (bits[w] === 0) continue;
+      assert(pte > 0, 'guard marker without a PTE table', { slot, w });
+      const { words, base } = mm.ptes.presentWords(pte);
+      const planes = mm.ptes.planeWords(pte);
+      const zero = planes ? planes.words[planes.base + w] : 0;
+      assert((bits[w] & ~(words[base + w] & zero)) === 0, 'guard marker not a non-anon entry', {
+        slot,
+        w,
+      });
+      assert(!file || (file[w] & bits[w]) === 0, 'guard marker on a file page', { slot, w });
+    }
+  }
 }
 
 /**

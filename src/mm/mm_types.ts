@@ -84,6 +84,8 @@ export class PageSet {
 export interface ZapDetails {
   /** Set only by MADV_DONTNEED[_LOCKED] (RECL-2): try to free emptied PTE tables. */
   readonly reclaim_pt: boolean;
+  /** ZAP_FLAG_DROP_MARKER: guard markers go too (munmap, exit); other zaps keep them. */
+  readonly drop_markers?: boolean;
 }
 
 /**
@@ -124,6 +126,11 @@ export interface MmStruct {
    * marked zero-page in the PTE planes, so no anon code counts them). invariant: a subset of them.
    */
   readonly filePages: Map<number, Uint32Array>;
+  /**
+   * Per PMD slot number, a bitmap of the entries holding a guard marker (MADV_GUARD_INSTALL):
+   * present and marked zero-page in the PTE planes, so they keep their table and count no RSS.
+   */
+  readonly guardPages: Map<number, Uint32Array>;
   /** VMAs in address order. */
   readonly mmap: VmaTree;
   /** Top of the hint-less mmap area, in pages. */

@@ -60,6 +60,7 @@ export function mm_alloc(
     rss_file: 0,
     rss_shmem: 0,
     filePages: new Map(),
+    guardPages: new Map(),
     mmap: new VmaTree(),
     mmap_base,
     mmap_min_addr: options.mmap_min_addr ?? MMAP_MIN_ADDR_DEFAULT,

@@ -54,6 +54,8 @@ class Generator {
   private reports = 0;
   /** mlockall MCL_FUTURE is in force: new maps are locked. */
   private lockFuture = false;
+  /** Absolute page ranges that may hold guard markers (accesses there would stop the run). */
+  private guards: [number, number][] = [];
   /** Files created so far, with their size in pages. */
   private readonly files: { readonly name: string; readonly pages: number }[] = [];
   /** Absolute page ranges ever mapped (kept after munmap so new maps stay deterministic). */
@@ -181,6 +183,8 @@ class Generator {
       // mlock of a PROT_NONE piece fails (ENOMEM) after locking: the run would stop there.
       if (p.prot === 'none') return;
       const onfault = this.chance(0.3);
+      // A guard marker fails the populate (ENOMEM).
+      if (!onfault && this.guarded(m, start, len)) return;
       this.emit(`mlock ${m.name} +${bytes(start)} ${bytes(len)}${onfault ? ' onfault' : ''}`);
       this.setAttrs(m, p, start, len, { locked: true });
     } else {
@@ -221,11 +225,18 @@ class Generator {
     return [m, p, start, this.between(1, p.end - start)];
   }
 
+  /** Whether [start, start + len) of `m` may hold a guard marker. */
+  guarded(m: Mapping, start: number, len: number): boolean {
+    const s = m.base + start;
+    return this.guards.some(([a, b]) => a < s + len && s < b);
+  }
+
   touch(): void {
     const write = this.chance(0.7);
     const r = this.range(write ? (p) => writable(p.prot) : (p) => readable(p.prot));
     if (r === undefined) return;
     const [m, , start, len] = r;
+    if (this.guarded(m, start, len)) return;
     const stride = this.rng.pick(['', '', ' stride=64K', ' stride=2M', ' stride=12K']);
     this.emit(`touch ${m.name} +${bytes(start)} ${bytes(len)}${stride}${write ? '' : ' read'}`);
   }
@@ -246,6 +257,8 @@ class Generator {
       'nohugepage',
       'populate_read',
       'populate_write',
+      'guard_install',
+      'guard_remove',
     ]);
     const pieces = m.pieces.filter((q) => q.start < start + len && q.end > start);
     // Locked pieces refuse plain DONTNEED and FREE (EINVAL); populate needs the access.
@@ -262,6 +275,22 @@ class Generator {
     if (advice === 'populate_read' && pieces.some((q) => !readable(q.prot))) advice = 'willneed';
     if (advice === 'populate_write' && pieces.some((q) => !writable(q.prot))) advice = 'willneed';
     if (advice.startsWith('populate') && !contiguousOver(m, start, start + len)) advice = 'cold';
+    if (advice.startsWith('populate') && this.guarded(m, start, len)) advice = 'willneed';
+    if (advice === 'guard_install' && pieces.some((q) => q.locked)) advice = 'willneed';
+    if (advice === 'guard_install') this.guards.push([m.base + start, m.base + start + len]);
+    if (advice === 'guard_remove') {
+      const [a, b] = [m.base + start, m.base + start + len];
+      this.guards = this.guards.flatMap(([x, y]) =>
+        y <= a || x >= b
+          ? [[x, y]]
+          : (
+              [
+                [x, a],
+                [b, y],
+              ] as [number, number][]
+            ).filter(([u, v]) => u < v),
+      );
+    }
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
   }
 

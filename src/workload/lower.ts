@@ -21,6 +21,8 @@ export const MADV_NUMBERS: Readonly<Record<Advice, number>> = {
   populate_read: 22,
   populate_write: 23,
   remove: 9,
+  guard_install: 102,
+  guard_remove: 103,
 };
 
 /** Extra `MAP_*` bits the oracle ORs into its mmap flags (include/uapi/asm-generic/mman*.h). */

@@ -44,6 +44,8 @@ export const ADVICES: readonly Advice[] = [
   'populate_read',
   'populate_write',
   'remove',
+  'guard_install',
+  'guard_remove',
 ];
 
 /** Flags of `mlockall`, by their `MCL_*` bit. */

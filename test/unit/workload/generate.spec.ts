@@ -73,6 +73,8 @@ describe('generateWorkload', () => {
       'populate_read',
       'populate_write',
       'remove',
+      'guard_install',
+      'guard_remove',
     ]) {
       expect(advices).toContain(advice);
     }
