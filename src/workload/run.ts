@@ -9,6 +9,7 @@ import {
   do_mlockall,
   do_mprotect,
   do_munlock,
+  file_alloc,
   do_munmap,
   mm_alloc,
   mmCounters,
@@ -17,7 +18,7 @@ import {
   validate_mm,
   vm_mmap_pgoff,
 } from '../mm/index.js';
-import type { MmStruct } from '../mm/index.js';
+import type { MmStruct, SimFile } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { Errno, SourcePos } from '../util/errors.js';
 import { UsageError } from '../util/errors.js';
@@ -71,6 +72,8 @@ export interface SimReport {
   readonly tables: { readonly pte: number; readonly pmd: number; readonly pud: number };
   readonly empty_pte_tables: number;
   readonly rss_anon_kb: number;
+  readonly rss_file_kb: number;
+  readonly rss_shmem_kb: number;
 }
 
 /** What a run produced: reports in order, the final counters, and the error that stopped it. */
@@ -101,6 +104,7 @@ const ERRNO_TEXT: Readonly<Record<Errno, string>> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted (below vm.mmap_min_addr; root is exempt)',
   EFAULT: 'bad address',
+  SIGBUS: 'bus error (an access at or beyond the end of the mapped file)',
   SIGSEGV: 'segmentation fault',
 };
 
@@ -146,6 +150,8 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
       tables: { pte: 0, pmd: 0, pud: 0 },
       empty_pte_tables: 0,
       rss_anon_kb: 0,
+      rss_file_kb: 0,
+      rss_shmem_kb: 0,
     };
     return { kernel, policy: policyName, arch: archName, reports: [], final: zero, error: e };
   }
@@ -193,6 +199,7 @@ function report(mm: MmStruct, label: string, line: number): SimReport {
 /** Per-run state: the mm and the start address each name was mapped at. */
 class Runner {
   private readonly starts = new Map<string, bigint>();
+  private readonly files = new Map<string, SimFile>();
 
   constructor(private readonly mm: MmStruct) {}
 
@@ -239,10 +246,22 @@ class Runner {
             op.argPos.name ?? op.pos,
           );
         }
+        const page = BigInt(mm.geometry.PAGE_SIZE);
+        // The mmap syscall checks the offset's alignment before anything else.
+        if (op.off % page !== 0n) {
+          return errnoError(
+            'EINVAL',
+            `map '${op.name}' failed: off= is not page-aligned`,
+            op.argPos.off ?? op.pos,
+          );
+        }
+        const file = op.file === undefined ? undefined : this.files.get(op.file);
         const r = vm_mmap_pgoff(mm, op.at, op.size, PROT_BITS[op.prot], {
           fixed: op.fixed,
           populate: op.populate,
           locked: op.locked,
+          shared: op.shared,
+          ...(file ? { file, pgoff: Number(op.off / page) } : {}),
           noreserve: op.noreserve,
         });
         if ('errno' in r) {
@@ -250,6 +269,20 @@ class Runner {
           return errnoError(r.errno, `map '${op.name}' failed`, where ?? op.pos);
         }
         this.starts.set(op.name, BigInt(r.addr) * BigInt(mm.geometry.PAGE_SIZE));
+        return undefined;
+      }
+      case 'file': {
+        const page = BigInt(mm.geometry.PAGE_SIZE);
+        const pages = Number((op.size + page - 1n) / page);
+        // ftruncate takes a signed off_t.
+        if (op.size >= 1n << 63n) {
+          return errnoError(
+            'EINVAL',
+            `file '${op.file}' failed: size beyond 2^63 - 1`,
+            op.argPos.size ?? op.pos,
+          );
+        }
+        this.files.set(op.file, file_alloc(op.file, pages, /* shmem = */ true));
         return undefined;
       }
       case 'mlockall': {
