@@ -1,6 +1,7 @@
 // Public API of the simulated mm.
 
-export type { FreePolicy, MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
+export type { FreePolicy, MmStruct, SimFile, VmAreaStruct, ZapDetails } from './mm_types.js';
+export { file_alloc, FAULT_AROUND_PAGES } from './filemap.js';
 export {
   AnonVma,
   VM_ACCOUNT,
@@ -10,10 +11,11 @@ export {
   VM_LOCKONFAULT,
   VM_SHARED,
   VM_NOHUGEPAGE,
+  VM_NORESERVE,
   VM_READ,
   VM_WRITE,
 } from './mm_types.js';
-export { mm_alloc } from './pgtable.js';
+export { mm_alloc, MMAP_MIN_ADDR_DEFAULT, type MmAllocOptions } from './pgtable.js';
 export { handle_mm_fault_range } from './memory.js';
 export { touch_range } from './access.js';
 export {
@@ -26,7 +28,8 @@ export {
   PROT_READ,
   PROT_WRITE,
 } from './mmap.js';
-export type { MmapFlags, MmapResult } from './mmap.js';
+export type { MmapResult } from './mmap.js';
+export type { MmapFlags } from './mmap.js';
 export {
   do_mlock,
   do_mlockall,

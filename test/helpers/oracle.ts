@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { oracleAvailability, pressureAvailability } from '../../src/cli/oracle.js';
+import { hostLimits, oracleAvailability, pressureAvailability } from '../../src/cli/oracle.js';
+import type { SimOptions } from '../../src/workload/run.js';
 import { parseWorkload } from '../../src/workload/parse.js';
 import type { Workload } from '../../src/workload/types.js';
 
@@ -13,6 +14,12 @@ export const oracle = oracleAvailability();
 
 /** The name of the skipped test that makes a missing oracle visible. */
 export const SKIP_REASON = oracle.ok ? '' : `needs a C compiler and Linux /proc: ${oracle.reason}`;
+
+/** The simulator options that make it see this host's limits (mmap_min_addr, overcommit). */
+export const HOST_SIM: SimOptions = (() => {
+  const { mmapMinAddr, overcommitLimit } = hostLimits();
+  return { mmapMinAddr, ...(overcommitLimit !== undefined ? { overcommitLimit } : {}) };
+})();
 
 /** Whether the oracle can run `pressure` (root and a memory cgroup controller). */
 export const pressure = pressureAvailability();
@@ -29,6 +36,9 @@ export function kernelCanRun(workload: Workload): boolean {
 export interface Expected {
   readonly vmpte_kb: number;
   readonly rss_anon_kb: number;
+  /** RssFile and RssShmem, checked only when the annotation gives `file=N` / `shmem=N`. */
+  readonly rss_file_kb?: number;
+  readonly rss_shmem_kb?: number;
 }
 
 /** What a corpus file's comments say the kernel shows (spec [V6.18] values). */
@@ -53,10 +63,18 @@ const CORPUS = fileURLToPath(new URL('../fidelity/corpus/', import.meta.url));
 
 function counters(text: string): Expected | undefined {
   const m = /vmpte=(\d+)\s+rss=(\d+)/.exec(text);
-  return m ? { vmpte_kb: Number(m[1]), rss_anon_kb: Number(m[2]) } : undefined;
+  if (!m) return undefined;
+  const file = /\bfile=(\d+)/.exec(text);
+  const shmem = /\bshmem=(\d+)/.exec(text);
+  return {
+    vmpte_kb: Number(m[1]),
+    rss_anon_kb: Number(m[2]),
+    ...(file ? { rss_file_kb: Number(file[1]) } : {}),
+    ...(shmem ? { rss_shmem_kb: Number(shmem[1]) } : {}),
+  };
 }
 
-/** Reads `# expect vmpte=N rss=N`, `# expect-error ERRNO` and `# expect-final ...` comments. */
+/** Reads `# expect vmpte=N rss=N [file=N] [shmem=N]`, `# expect-error ERRNO` and `# expect-final ...`. */
 export function parseExpectations(text: string): Expectations {
   const reports = new Map<number, Expected>();
   let error: Expectations['error'];

@@ -17,7 +17,7 @@ import {
 import { readUserFile, out, err, outJson, outLines } from '../io.js';
 import { errorDocument, usageErrorJson } from '../../report/json.js';
 import { progressBar, renderChart, tableLines } from '../render.js';
-import { parseFormat, parseAddress, type Format } from '../options.js';
+import { parseFormat, parseAddress, parseSize, type Format } from '../options.js';
 
 /** The policies `--compare` puts side by side: before PT_RECLAIM, with it, and the 2022 RFC. */
 export const COMPARE_SET: readonly SimOptions[] = [
@@ -34,7 +34,10 @@ interface SimFlags {
   compare?: boolean;
   debug?: boolean;
   chart?: boolean;
+  log?: boolean;
   mmapBase?: string;
+  mmapMinAddr?: string;
+  overcommitLimit?: string;
 }
 
 /** Registers `sim` on the program. */
@@ -55,7 +58,16 @@ export function registerSim(program: Command): void {
     .option('-f, --format <format>', 'output: text, json or ndjson', 'text')
     .option('-c, --compare', 'run 6.13, 6.18 and the refcount design side by side')
     .option('--mmap-base <addr>', 'top of the mmap area for maps without at= (e.g. 0x7f0000000000)')
+    .option(
+      '--mmap-min-addr <bytes>',
+      'vm.mmap_min_addr: maps below it fail with EPERM (default 65536; 0 for root, which is exempt)',
+    )
+    .option(
+      '--overcommit-limit <size>',
+      'heuristic overcommit: an accounted map or mprotect larger than this (RAM + swap) fails with ENOMEM (default: no limit)',
+    )
     .option('--chart', 'plot VmPTE over the reports (text format)')
+    .option('--log', '--chart: log scale, so small series stay visible beside large ones')
     .option('--debug', 'check the model invariants (validate_mm) after every operation')
     .addHelpText(
       'after',
@@ -64,6 +76,7 @@ Examples:
   ptlab sim examples/001-pt-reclaim-benchmark/workload.ptw
   ptlab sim --compare examples/001-pt-reclaim-benchmark/workload.ptw
   ptlab sim --kernel 6.13 --format ndjson my.ptw | jq .vmpte_kb
+  ptlab sim --mmap-min-addr 4096 --overcommit-limit 24G my.ptw   # this host's values, not root
   ptlab sim --compare --chart examples/003-allocator-churn/workload.ptw`,
     )
     .action((file: string, flags: SimFlags) => {
@@ -76,6 +89,12 @@ Examples:
         ...(flags.arch ? { arch: flags.arch } : {}),
         ...(flags.debug ? { debug: true } : {}),
         ...(mmapBase !== undefined ? { mmapBase } : {}),
+        ...(flags.mmapMinAddr
+          ? { mmapMinAddr: parseAddress(flags.mmapMinAddr, '--mmap-min-addr') }
+          : {}),
+        ...(flags.overcommitLimit
+          ? { overcommitLimit: parseSize(flags.overcommitLimit, '--overcommit-limit') }
+          : {}),
       };
       const sets: SimOptions[] = flags.compare
         ? COMPARE_SET.map((s) => ({ ...base, ...s }))
@@ -97,7 +116,7 @@ Examples:
           name: columnName(r),
           values: r.reports.map((x) => x.vmpte_kb),
         }));
-        out(renderChart(series, 'VmPTE kB per report'));
+        out(renderChart(series, 'VmPTE kB per report', { log: Boolean(flags.log) }));
       }
       const failed = results.find((r) => r.error);
       if (failed?.error) {
@@ -117,6 +136,9 @@ function refuseConflicts(flags: SimFlags, format: Format): void {
       'option',
       `--compare runs 6.13, 6.18 and refcount itself: do not combine it with --${flags.kernel !== undefined ? 'kernel' : 'policy'}`,
     );
+  }
+  if (flags.log && !flags.chart) {
+    throw new UsageError('option', '--log sets the scale of --chart: give --chart too');
   }
   if (flags.chart && format !== 'text') {
     throw new UsageError(
@@ -156,13 +178,32 @@ const MMAP_MIN_ADDR = 0x10000n;
 
 /** Runs one simulation with a progress bar on long workloads. */
 export function simulate(workload: Workload, options: SimOptions): SimResult {
-  const bar = progressBar('sim', workload.ops.length);
+  const ops = workload.ops;
+  // Progress counts bytes of address space the ops cover (at least a page each), not lines: one
+  // touch over 64 TiB is most of the work of a five-line workload.
+  const work = new Float64Array(ops.length + 1);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const bytes = 'len' in op ? Number(op.len) : op.kind === 'map' ? Number(op.size) : 0;
+    work[i + 1] = work[i] + Math.max(4096, bytes);
+  }
+  const total = work[ops.length];
+  const bar = progressBar('sim', total, {
+    minTotal: ops.length >= 2000 ? 0 : LONG_RUN_BYTES,
+    unit: (done) => `line ${ops[Math.min(done, ops.length - 1)]?.pos.line ?? 0}`,
+  });
   try {
-    return runWorkload(workload, { ...options, onProgress: (d, t) => bar.update(d, t) });
+    return runWorkload(workload, {
+      ...options,
+      onProgress: (done) => bar.update(work[done], done),
+    });
   } finally {
     bar.stop();
   }
 }
+
+/** Workloads covering less address space than this (or fewer ops than 2000) show no bar. */
+const LONG_RUN_BYTES = 2 ** 40;
 
 function printResults(
   file: string,
