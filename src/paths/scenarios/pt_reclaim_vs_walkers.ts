@@ -31,7 +31,7 @@ export const ptReclaimVsWalkers: Scenario = defineScenario({
       default: 'nomem',
       doc:
         'Whether the GFP_NOWAIT mmu_table_batch page is available: nomem forces the one-table ' +
-        'fallback (tlb_remove_table_one); alloc takes the batch + call_rcu path (GATHER-2).',
+        'fallback (tlb_remove_table_one); alloc takes the batch + call_rcu path.',
     },
   },
   expected: (v) =>
