@@ -12,6 +12,11 @@ export interface CheckPrintOptions {
    * longest entry up to this, longer labels are cut. Default 36.
    */
   readonly columnWidth?: number;
+  /**
+   * Widest a swimlane line may be (default: no limit): the widest columns are narrowed first (to
+   * 8 at least), and the `<==` note of the failing step moves to its own line when it does not fit.
+   */
+  readonly width?: number;
 }
 
 /**
@@ -19,9 +24,14 @@ export interface CheckPrintOptions {
  * failure, the swimlane, the violation with its details and the state dump.
  */
 export function formatCheckResult(result: CheckResult, options: CheckPrintOptions = {}): string {
-  const lines = [verdictLine(result)];
+  const lines = [wrapParts(verdictLine(result), options.width ?? Infinity)];
   if (result.verdict === 'fail') {
-    lines.push('', ...swimlane(result, options.columnWidth ?? 36), '', ...violationLines(result));
+    lines.push(
+      '',
+      ...swimlane(result, options.columnWidth ?? 36, options.width),
+      '',
+      ...violationLines(result),
+    );
     if (result.state !== undefined && result.state !== '') {
       lines.push('', 'state at the failure:', ...indent(result.state));
     }
@@ -54,7 +64,7 @@ export function verdictLine(result: CheckResult): string {
  * its thread's column; `>>` marks the step that raised the violation, and a last `next` row shows
  * what each unfinished thread was about to do (blocked ones say so).
  */
-export function swimlane(fail: CheckFail, columnWidth = 36): string[] {
+export function swimlane(fail: CheckFail, columnWidth = 36, width = Infinity): string[] {
   const n = fail.threads.length;
   const head = fail.threads.map((t, i) => `T${i} ${t}`);
   const pending = new Array<string>(n).fill('');
@@ -66,9 +76,20 @@ export function swimlane(fail: CheckFail, columnWidth = 36): string[] {
   for (let t = 0; t < n; t++)
     widths[t] = Math.min(Math.max(widths[t], 8), Math.max(columnWidth, 8));
   const num = Math.max(7, String(fail.trace.length).length + 3);
+  const total = (): number => num + widths.reduce((a, b) => a + b + 3, 0);
+  while (total() > width) {
+    let widest = 0;
+    for (let t = 1; t < n; t++) if (widths[t] > widths[widest]) widest = t;
+    if (widths[widest] <= 8) break;
+    widths[widest]--;
+  }
   const row = (left: string, cells: readonly string[], note = '', mark = false): string => {
     const l = mark ? `>>${left.padStart(num - 2)}` : left.padStart(num);
-    return `${l} | ${cells.map((c, t) => fit(c, widths[t])).join(' | ')}${note}`.trimEnd();
+    const body = `${l} | ${cells.map((c, t) => fit(c, widths[t])).join(' | ')}`.trimEnd();
+    if (note !== '' && body.length + note.length > width) {
+      return `${body}\n${' '.repeat(num)} |${note}`;
+    }
+    return `${body}${note}`;
   };
   const empty = (): string[] => new Array<string>(n).fill('');
   const out = [
@@ -110,6 +131,28 @@ function violationLines(fail: CheckFail): string[] {
   }
   lines.push(`schedule: ${fail.schedule}`);
   return lines;
+}
+
+/**
+ * Wraps a line made of parts separated by two spaces onto lines of at most `width` characters,
+ * continuation lines indented under the program name.
+ */
+function wrapParts(line: string, width: number): string {
+  if (line.length <= width) return line;
+  const verdict = /^\S+ +/.exec(line)?.[0] ?? '';
+  const parts = line.slice(verdict.length).split(/ {2,}/);
+  parts[0] = `${verdict}${parts[0]}`;
+  const out: string[] = [];
+  let cur = '';
+  for (const p of parts) {
+    const next = cur === '' ? p : `${cur}  ${p}`;
+    if (cur !== '' && next.length > width) {
+      out.push(cur);
+      cur = `         ${p}`;
+    } else cur = next;
+  }
+  out.push(cur);
+  return out.join('\n');
 }
 
 function how(s: CheckStats): string {

@@ -45,6 +45,10 @@ interface Mapping {
   readonly base: number;
   readonly pages: number;
   pieces: Piece[];
+  /** MAP_SHARED (of a file, or anonymous shared memory). */
+  readonly shared: boolean;
+  /** Backed by a `file` (shmem either way): MADV_FREE refuses it. */
+  readonly file: boolean;
 }
 
 const bytes = (pages: number): string => formatSize(BigInt(pages) * BigInt(PAGE));
@@ -57,6 +61,10 @@ class Generator {
   private reports = 0;
   /** mlockall MCL_FUTURE is in force: new maps are locked. */
   private lockFuture = false;
+  /** Absolute page ranges that may hold guard markers (accesses there would stop the run). */
+  private guards: [number, number][] = [];
+  /** Files created so far, with their size in pages. */
+  private readonly files: { readonly name: string; readonly pages: number }[] = [];
   /** Absolute page ranges ever mapped (kept after munmap so new maps stay deterministic). */
   private readonly used: [number, number][] = [];
 
@@ -141,6 +149,20 @@ class Generator {
     let flags = this.rng.pick(['', '', '', '', '', ' populate', ' locked']);
     if (this.harsh && this.chance(0.3)) flags += ' noreserve';
     const locked = flags.includes(' locked') || this.lockFuture;
+    // Mostly anonymous private; else anonymous shared, or a file mapped private or shared.
+    const backing = this.rng.pick(['anon', 'anon', 'anon', 'anon', 'anon', 'shared', 'file']);
+    const shared = backing === 'shared' || (backing === 'file' && this.chance(0.5));
+    let fileOpt = '';
+    if (backing === 'file') {
+      const off = this.chance(0.5) ? 0 : this.between(1, 64);
+      let f = this.files.find((x) => x.pages >= off + pages);
+      if (f === undefined || this.chance(0.3)) {
+        f = { name: `f${this.files.length}`, pages: off + pages + this.between(0, 64) };
+        this.files.push(f);
+        this.emit(`file ${f.name} ${bytes(f.pages)}${this.chance(0.5) ? ' memfd' : ''}`);
+      }
+      fileOpt = ` file=${f.name}${off ? ` off=${bytes(off)}` : ''}`;
+    }
     if (over) {
       for (const m of this.maps) {
         const s = base - m.base;
@@ -149,11 +171,18 @@ class Generator {
         );
       }
     }
-    this.maps.push({ name, base, pages, pieces: [{ start: 0, end: pages, prot, locked }] });
+    this.maps.push({
+      name,
+      base,
+      pages,
+      pieces: [{ start: 0, end: pages, prot, locked }],
+      shared,
+      file: backing === 'file',
+    });
     this.used.push([base, base + pages]);
     this.emit(
       `map ${name} ${bytes(pages)} at=${bytes(base)}${prot === 'rw' ? '' : ` prot=${prot}`}` +
-        `${over ? ' fixed' : ''}${flags}`,
+        `${shared ? ' shared' : ''}${fileOpt}${over ? ' fixed' : ''}${flags}`,
     );
     // THP from the start: hugepage advice before the first touch.
     if (this.harsh && this.chance(0.4)) this.emit(`madvise ${name} +0 ${bytes(pages)} hugepage`);
@@ -176,6 +205,8 @@ class Generator {
       // mlock of a PROT_NONE piece fails (ENOMEM) after locking: the run would stop there.
       if (p.prot === 'none') return;
       const onfault = this.chance(0.3);
+      // A guard marker fails the populate (ENOMEM).
+      if (!onfault && this.guarded(m, start, len)) return;
       this.emit(`mlock ${m.name} +${bytes(start)} ${bytes(len)}${onfault ? ' onfault' : ''}`);
       this.setAttrs(m, p, start, len, { locked: true });
     } else {
@@ -216,14 +247,19 @@ class Generator {
     return [m, p, start, this.between(1, p.end - start)];
   }
 
+  /** Whether [start, start + len) of `m` may hold a guard marker. */
+  guarded(m: Mapping, start: number, len: number): boolean {
+    const s = m.base + start;
+    return this.guards.some(([a, b]) => a < s + len && s < b);
+  }
+
   touch(): void {
     const write = this.chance(0.7);
     const r = this.range(write ? (p) => writable(p.prot) : (p) => readable(p.prot));
     if (r === undefined) return;
     const [m, , start, len] = r;
-    const strides = ['', '', ' stride=64K', ' stride=2M', ' stride=12K'];
-    if (this.harsh) strides.push(' stride=2M', ' stride=1M');
-    const stride = this.rng.pick(strides);
+    if (this.guarded(m, start, len)) return;
+    const stride = this.rng.pick(['', '', ' stride=64K', ' stride=2M', ' stride=12K']);
     this.emit(`touch ${m.name} +${bytes(start)} ${bytes(len)}${stride}${write ? '' : ' read'}`);
   }
 
@@ -243,19 +279,40 @@ class Generator {
       'nohugepage',
       'populate_read',
       'populate_write',
-      ...(this.harsh
-        ? ['free', 'free', 'hugepage', 'pageout', 'pageout', 'cold', 'willneed', 'dontneed_locked']
-        : []),
+      'guard_install',
+      'guard_remove',
     ]);
     const pieces = m.pieces.filter((q) => q.start < start + len && q.end > start);
     // Locked pieces refuse plain DONTNEED and FREE (EINVAL); populate needs the access.
-    const lockedRefuses = ['dontneed', 'free', 'pageout', 'cold'];
-    if (lockedRefuses.includes(advice) && pieces.some((q) => q.locked)) {
+    // MADV_FREE is for anonymous private memory; shared writable memory can punch a hole.
+    if (advice === 'free' && (m.shared || m.file)) {
+      advice = m.shared && pieces.every((q) => writable(q.prot)) ? 'remove' : 'dontneed';
+    }
+    if (
+      (advice === 'dontneed' || advice === 'free' || advice === 'remove') &&
+      pieces.some((q) => q.locked)
+    ) {
       advice = 'dontneed_locked';
     }
     if (advice === 'populate_read' && pieces.some((q) => !readable(q.prot))) advice = 'willneed';
     if (advice === 'populate_write' && pieces.some((q) => !writable(q.prot))) advice = 'willneed';
     if (advice.startsWith('populate') && !contiguousOver(m, start, start + len)) advice = 'cold';
+    if (advice.startsWith('populate') && this.guarded(m, start, len)) advice = 'willneed';
+    if (advice === 'guard_install' && pieces.some((q) => q.locked)) advice = 'willneed';
+    if (advice === 'guard_install') this.guards.push([m.base + start, m.base + start + len]);
+    if (advice === 'guard_remove') {
+      const [a, b] = [m.base + start, m.base + start + len];
+      this.guards = this.guards.flatMap(([x, y]) =>
+        y <= a || x >= b
+          ? [[x, y]]
+          : (
+              [
+                [x, a],
+                [b, y],
+              ] as [number, number][]
+            ).filter(([u, v]) => u < v),
+      );
+    }
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
   }
 
@@ -282,10 +339,16 @@ class Generator {
   /** One op the kernel rejects; the run stops there. */
   bad(): void {
     const m = this.rng.pick(this.maps);
-    switch (this.rng.below(this.harsh ? 8 : 7)) {
-      case 7: // ENOMEM: an accounted map larger than RAM + swap (heuristic overcommit)
-        this.emit(`map huge 16T at=16T`);
+    switch (this.rng.below(8)) {
+      case 7: {
+        // SIGBUS: an access beyond the end of a mapped file.
+        const base = this.placement(2);
+        if (base === undefined) break;
+        this.emit(`file fbad 4K`);
+        this.emit(`map bad 8K at=${bytes(base)} file=fbad`);
+        this.emit(`touch bad +4K 4K read`);
         break;
+      }
       case 5: // EINVAL: populate a write into a read-only mapping (or a hole: ENOMEM)
         this.emit(`mprotect ${m.name} +0 4K r`);
         this.emit(`madvise ${m.name} +0 4K populate_write`);

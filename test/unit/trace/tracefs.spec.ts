@@ -124,11 +124,27 @@ describe('convertRecording', () => {
     expect(replayTrace(trace, { kernel: '6.13' }).final.model_vmpte_kb).toBe(24);
   });
 
-  it('names a fork it cannot lower instead of replaying it silently', () => {
-    const forked = raw.replace('clone_flags=3d0f00', 'clone_flags=1200011');
+  it('gives a forked child a copy of the written tables and names the approximation', () => {
+    const forked = raw
+      .replace('clone_flags=3d0f00', 'clone_flags=1200011')
+      .concat(
+        '\n',
+        line(
+          '10.000055',
+          'tracing_mark_write: ptlab_sample seq=5 pid=101 tid=101 vmpte_kb=20 read_ns=10000054000 exit=0',
+          7,
+        ),
+      );
     const { records: rs } = convertRecording(forked, m, ['prog'], '6.18.0');
     const r = replayTrace({ header, records: rs });
-    expect(Object.keys(r.not_lowered)).toEqual(['fork (a copy of the address space)']);
+    expect(r.not_lowered).toEqual({});
+    expect(Object.keys(r.approximated)).toContain(
+      'fork: tables copied for writable VMAs that have anon pages',
+    );
+    // The child gets the written slot the parent kept after its DONTNEED and the stack: two PTE
+    // tables, two PMD tables and a PUD table.
+    const child = r.processes.find((p) => p.pid === 101);
+    expect(child?.final).toEqual({ model_vmpte_kb: 20, measured_vmpte_kb: 20 });
   });
 });
 
