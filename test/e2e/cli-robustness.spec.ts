@@ -273,7 +273,7 @@ describe('ptlab: long runs and what they say', () => {
       file,
       'map a 64T at=1G\ntouch a +0 64T stride=2M\nreport r\nmadvise a +0 32T dontneed\nreport s\n',
     );
-    const r = shell(`script -qec "$PTLAB sim ${file}" /dev/null`);
+    const r = shell(`script -qec "$PTLAB sim --image none ${file}" /dev/null`);
     expect(r.stdout).toMatch(/sim \[[^\]]*\] \d+% \| line 2 \|/);
     expect(r.stdout).toMatch(/sim \[[^\]]*\] \d+% \| line 4 \|/);
     expect(r.stdout).toMatch(/│ s +│ +67,371,524 │/);
@@ -314,7 +314,7 @@ describe('ptlab: long runs and what they say', () => {
       ['r', 1],
       ['r', 2],
     ]);
-    expect(ptlab(['sim', file]).stdout).toMatch(/│ r +│ +2 │ +12 │/);
+    expect(ptlab(['sim', '--image', 'none', file]).stdout).toMatch(/│ r +│ +2 │ +12 │/);
   });
 
   it('names the address range of a refused operation', () => {
