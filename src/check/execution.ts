@@ -25,8 +25,17 @@ export class Execution implements ExecutionView {
 
   private readonly bodies: ThreadBody[];
   private readonly next: (Step | null)[];
+  /** The previous thread of the same symmetry class, or -1 (see ThreadSpec.symmetry). */
+  private readonly symPred: Int32Array;
+  /** Threads that took a step or finished: a thread of a class may start once its predecessor has. */
+  private begun = 0;
+  /** Threads held back by symmetry: their class predecessor has not begun. */
+  private symHeld = 0;
 
-  private constructor(readonly instance: ProgramInstance) {
+  private constructor(
+    readonly instance: ProgramInstance,
+    symmetry: boolean,
+  ) {
     const threads = instance.threads;
     if (threads.length === 0 || threads.length > MAX_THREADS) {
       throw new UsageError(
@@ -39,19 +48,35 @@ export class Execution implements ExecutionView {
     this.bodies = threads.map((t) => t.body);
     this.next = new Array<Step | null>(threads.length).fill(null);
     this.live = threads.length;
+    this.symPred = new Int32Array(threads.length).fill(-1);
+    if (symmetry) {
+      const last = new Map<string, number>();
+      threads.forEach((th, t) => {
+        if (th.symmetry === undefined) return;
+        const prev = last.get(th.symmetry);
+        if (prev !== undefined) {
+          this.symPred[t] = prev;
+          this.symHeld |= 1 << t;
+        }
+        last.set(th.symmetry, t);
+      });
+    }
   }
 
-  /** Creates a fresh instance of `program` and runs each thread up to its first step. */
-  static start(program: Program): Execution {
+  /**
+   * Creates a fresh instance of `program` and runs each thread up to its first step.
+   * @param symmetry honour the threads' symmetry classes (default true).
+   */
+  static start(program: Program, symmetry = true): Execution {
     let instance: ProgramInstance;
     try {
       instance = program.create();
     } catch (err) {
-      const ex = new Execution({ threads: [{ name: 'create', body: emptyBody() }] });
+      const ex = new Execution({ threads: [{ name: 'create', body: emptyBody() }] }, false);
       ex.violation = toViolation(err, 'create()', 'program.create()');
       return ex;
     }
-    const ex = new Execution(instance);
+    const ex = new Execution(instance, symmetry);
     for (let t = 0; t < ex.threadCount && ex.violation === undefined; t++) ex.resume(t);
     return ex;
   }
@@ -60,12 +85,26 @@ export class Execution implements ExecutionView {
     return this.next[t];
   }
 
+  symmetryPredecessor(t: number): number {
+    return this.symPred[t];
+  }
+
+  /** Marks `t` as begun and releases the next thread of its class. */
+  private begin(t: number): void {
+    if ((this.begun & (1 << t)) !== 0) return;
+    this.begun |= 1 << t;
+    if (this.symHeld === 0) return;
+    for (let u = t + 1; u < this.threadCount; u++) {
+      if (this.symPred[u] === t) this.symHeld &= ~(1 << u);
+    }
+  }
+
   /** The mask of threads whose next step can run now; sets `violation` if a guard throws. */
   enabledMask(): number {
     let mask = 0;
     for (let t = 0; t < this.threadCount; t++) {
       const s = this.next[t];
-      if (s === null) continue;
+      if (s === null || (this.symHeld & (1 << t)) !== 0) continue;
       if (s.enabled === undefined) {
         mask |= 1 << t;
         continue;
@@ -85,7 +124,7 @@ export class Execution implements ExecutionView {
     let mask = 0;
     for (let t = 0; t < this.threadCount; t++) {
       const s = this.next[t];
-      if (s === null) continue;
+      if (s === null || (this.symHeld & (1 << t)) !== 0) continue;
       try {
         if (s.enabled === undefined || s.enabled()) mask |= 1 << t;
       } catch {
@@ -103,6 +142,7 @@ export class Execution implements ExecutionView {
     this.steps.push(s);
     this.depth++;
     this.current = t;
+    this.begin(t);
     return this.resume(t);
   }
 
@@ -169,6 +209,7 @@ export class Execution implements ExecutionView {
       if (r.done === true) {
         this.next[t] = null;
         this.live--;
+        this.begin(t);
       } else {
         const s = r.value as unknown;
         if (!isStep(s)) {
@@ -215,14 +256,26 @@ function isViolationSignal(err: unknown): err is { violation: Violation } {
 
 function* emptyBody(): ThreadBody {}
 
-const ACCESSES: ReadonlySet<unknown> = new Set(['read', 'write', 'rmw', 'acquire', 'release']);
+function isAccess(a: unknown): boolean {
+  switch (a) {
+    case 'read':
+    case 'write':
+    case 'rmw':
+    case 'add':
+    case 'acquire':
+    case 'release':
+      return true;
+    default:
+      return false;
+  }
+}
 
 function isStep(s: unknown): s is Step {
   if (typeof s !== 'object' || s === null) return false;
   const { obj, access, label, enabled } = s as Record<string, unknown>;
   return (
     typeof obj === 'string' &&
-    ACCESSES.has(access) &&
+    isAccess(access) &&
     typeof label === 'string' &&
     (enabled === undefined || typeof enabled === 'function')
   );
@@ -241,7 +294,7 @@ function badStep(thread: string, depth: number, value: unknown): Violation {
     message:
       `thread ${thread} yielded ${shown.length > 120 ? `${shown.slice(0, 120)}...` : shown} ` +
       `after step ${depth}: a thread must yield a Step { obj: string, access: ` +
-      `'read' | 'write' | 'rmw' | 'acquire' | 'release', label: string, enabled?: () => boolean }`,
+      `'read' | 'write' | 'rmw' | 'add' | 'acquire' | 'release', label: string, enabled?: () => boolean }`,
     details: { thread },
   };
 }

@@ -26,6 +26,11 @@ export interface CheckOptions {
    * when `maxPreemptions` is set, since the bound would make the pruning unsound.
    */
   readonly dpor?: boolean;
+  /**
+   * Honour the threads' symmetry classes (ThreadSpec.symmetry): of interchangeable threads, one
+   * starts only after the one before it started. Default true.
+   */
+  readonly symmetry?: boolean;
   /** dfs: explore only schedules with at most this many preemptions. Default: unbounded. */
   readonly maxPreemptions?: number;
   /**
@@ -68,6 +73,7 @@ export interface CheckOptions {
 export interface ResolvedCheckOptions {
   readonly strategy: StrategyName;
   readonly dpor: boolean;
+  readonly symmetry: boolean;
   readonly maxPreemptions: number | undefined;
   readonly iterativeBounding: boolean;
   readonly maxIterations: number;
@@ -110,6 +116,7 @@ export function resolveCheckOptions(o: CheckOptions = {}): ResolvedCheckOptions 
   const resolved = {
     strategy,
     dpor: (o.dpor ?? true) && maxPreemptions === undefined,
+    symmetry: o.symmetry ?? true,
     maxPreemptions,
     iterativeBounding: o.iterativeBounding ?? true,
     maxIterations: o.maxIterations ?? (strategy === 'dfs' ? 1_000_000 : 10_000),

@@ -3,12 +3,13 @@
 
 /**
  * How a step touches its object. Two steps of different threads are dependent (their order can
- * matter) when they touch the same `obj` and at least one of them is not a `read`.
+ * matter) when they touch the same `obj`, unless both are `read`s or both are `add`s.
  */
 export type Access =
   | 'read' // a load, or a check that only observes
   | 'write' // a store
   | 'rmw' // an atomic read-modify-write (cmpxchg, atomic_dec_and_test, ...)
+  | 'add' // a commutative update whose result the thread does not use (atomic_add, atomic_sub)
   | 'acquire' // takes a lock or semaphore (blocking: give `enabled`)
   | 'release'; // releases it
 
@@ -37,6 +38,13 @@ export interface ThreadSpec {
   /** Shown as a column title in traces, e.g. `madvise`, `gup_fast`. */
   readonly name: string;
   readonly body: ThreadBody;
+  /**
+   * Symmetry class. Threads with the same key must be interchangeable: the same code, and a state
+   * in which exchanging them (everything they own, their ids) maps every execution to an execution
+   * (two identical walkers, say). The checker then lets a thread start only after the previous
+   * thread of its class started, which cuts up to k! orders of k such threads. Default: none.
+   */
+  readonly symmetry?: string;
 }
 
 /** One fresh instance of the program: new shared state and new thread generators. */

@@ -92,7 +92,7 @@ class Run {
 
   /** Runs one execution to its end; returns the failure when it found one. */
   private execute(scheduler: Scheduler, stats: () => CheckStats): CheckFail | undefined {
-    const ex = Execution.start(this.program);
+    const ex = Execution.start(this.program, this.opts.symmetry);
     const maxSteps = this.opts.maxSteps;
     let violation: Violation | undefined;
     let enabled = 0;

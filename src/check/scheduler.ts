@@ -14,6 +14,11 @@ export interface ExecutionView {
   readonly current: number;
   /** The step thread `t` will perform next, or null when it has finished. */
   pending(t: number): Step | null;
+  /**
+   * The thread `t` waits for under symmetry reduction (its class predecessor, whose first step
+   * happens before `t`'s), or -1. Optional so that hand-written views need not give it.
+   */
+  symmetryPredecessor?(t: number): number;
 }
 
 /**

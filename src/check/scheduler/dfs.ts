@@ -6,7 +6,7 @@ import { Path } from '../path.js';
 import type { Step } from '../program.js';
 import type { CheckLimit } from '../result.js';
 import { lowestThread, type ExecutionView, type Scheduler } from '../scheduler.js';
-import { RaceAnalysis, isWrite } from './dpor.js';
+import { RaceAnalysis, conflicts } from './dpor.js';
 
 /** Options of {@link DfsScheduler}. */
 export interface DfsOptions {
@@ -72,7 +72,9 @@ export class DfsScheduler implements Scheduler {
   nextTask(view: ExecutionView, enabled: number): number | null {
     const path = this.path;
     const pos = this.pos;
-    if (pos === 0 && this.races !== null) this.races.reset(view.threadCount);
+    if (pos === 0 && this.races !== null) {
+      this.races.reset(view.threadCount, view.symmetryPredecessor?.bind(view));
+    }
     if (pos < path.len) {
       const t = path.chosen[pos];
       if ((enabled & (1 << t)) === 0 || enabled !== path.enabled[pos]) {
@@ -109,7 +111,9 @@ export class DfsScheduler implements Scheduler {
   stepped(_view: ExecutionView, t: number, step: Step): void {
     const pos = this.pos++;
     this.lastTaken = step;
-    if (this.races !== null) this.races.record(t, step, pos >= this.branch ? this.path : null);
+    if (this.races === null) return;
+    if (pos < this.branch) this.races.skip();
+    else this.races.record(t, step, this.path);
   }
 
   violated(_view: ExecutionView, step: number): void {
@@ -151,7 +155,7 @@ export class DfsScheduler implements Scheduler {
       const q = lowestThread(m);
       m &= m - 1;
       const s = view.pending(q);
-      if (s !== null && !(s.obj === taken.obj && (isWrite(s) || isWrite(taken)))) out |= 1 << q;
+      if (s !== null && !conflicts(s, taken)) out |= 1 << q;
     }
     return out;
   }

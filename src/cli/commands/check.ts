@@ -29,6 +29,7 @@ interface CheckFlags {
   variant: string[];
   strategy: string;
   dpor: boolean;
+  symmetry: boolean;
   maxPreemptions?: string;
   maxIterations?: string;
   maxSteps?: string;
@@ -58,6 +59,7 @@ export function registerCheck(program: Command): void {
     .option('--all-variants', 'check every combination of variant values')
     .option('-s, --strategy <name>', 'dfs (exhaustive, DPOR), random or pct', 'dfs')
     .option('--no-dpor', 'dfs without partial-order reduction (plain DFS with sleep sets off)')
+    .option('--no-symmetry', 'do not reduce by symmetry classes of identical threads')
     .option(
       '--max-preemptions <n>',
       'dfs: explore schedules with at most n preemptions, fewest first',
@@ -189,6 +191,7 @@ function checkOptions(flags: CheckFlags): CheckOptions {
   return {
     strategy: flags.replay !== undefined ? 'replay' : (flags.strategy as StrategyName),
     dpor: flags.dpor,
+    symmetry: flags.symmetry,
     seed,
     now: () => performance.now(),
     ...(maxIterations !== undefined ? { maxIterations } : {}),

@@ -7,6 +7,7 @@ import { ptReclaimNonempty } from './pt_reclaim_nonempty.js';
 import { ptReclaimVsWalkers } from './pt_reclaim_vs_walkers.js';
 import { pteRefRevive } from './pte_ref_revive.js';
 import type { Scenario, VariantValues } from './scenario.js';
+import { zapRace } from './zap_race.js';
 
 const BUILT_IN: readonly Scenario[] = [
   ptReclaimVsWalkers,
@@ -14,6 +15,7 @@ const BUILT_IN: readonly Scenario[] = [
   munmapVsGupFast,
   ppcPteFreeDefer,
   pteRefRevive,
+  zapRace,
 ];
 
 /** The built-in scenarios, in documentation order. */
