@@ -91,4 +91,15 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // Node scripts run by npm (build, start-up bench) and test fixtures written as users would.
+    files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'test/**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
+    },
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/explicit-module-boundary-types': 'off',
+    },
+  },
 );

@@ -4,22 +4,30 @@
  *
  * Input (stdin or the file named by argv[1]), one op per line, addresses absolute:
  *   workload ID RUNS              starts a workload, run RUNS times (each run in a fresh fork)
- *   map ADDR LEN PROT             anonymous private MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap
+ *   map ADDR LEN PROT [FLAGS]     anonymous private MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap; FLAGS
+ *                                 adds MAP_POPULATE, MAP_LOCKED, or MAP_FIXED (replacing NOREPLACE)
  *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
  *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
  *   munmap ADDR LEN
  *   mprotect ADDR LEN PROT        PROT is the PROT_* bit mask
- *   pressure ADDR LEN [ADDR LEN]  MADV_PAGEOUT on each range: discards clean lazy-free pages
+ *   mlock ADDR LEN ONFAULT        mlock2, with MLOCK_ONFAULT when ONFAULT is 1
+ *   munlock ADDR LEN
+ *   mlockall FLAGS                MCL_* bits; 0 is munlockall
+ *   pressure                      real reclaim of the run's own memory cgroup (v1
+ *                                 memory.force_empty, v2 memory.reclaim): clean lazy-free pages
+ *                                 are discarded, the deferred-split shrinker runs
  *   report LABEL
  *   done                          ends the workload
  * Op lines before any `workload` line form one implicit workload `stdin`, run once.
  *
  * Output, one line each:
  *   thp MODE PMD_MODE             the THP sysfs modes (enabled, hugepages-2048kB/enabled)
+ *   memcg v1|v2|none [WHY]        where `pressure` reclaims; `none` says why it cannot
  *   run ID RUN                    a run starts
  *   report INDEX DVMPTE DRSS VMPTE RSS   kB deltas against the baseline, then absolute kB
  *   error INDEX ERRNO             the op at INDEX failed (ERRNO is a name, or SIGSEGV/SIGBUS)
- *   refuse INDEX REASON...        the op would touch the helper's own 512 GiB slots; not run
+ *   refuse INDEX REASON...        the op would touch the helper's own 512 GiB slots, or is a
+ *                                 `pressure` without a memory cgroup; not run
  *   final DVMPTE DRSS             after the last op, or after the failing op (the run stops)
  *   end ID RUN STATUS             the run ended (STATUS ok, or crash:SIGNAL)
  * INDEX is the 0-based op index inside its workload. Exit status: 0, or 2 on malformed input.
@@ -39,7 +47,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,19 +59,33 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 1
+#endif
 
 #define PGD_SLOT (512ULL << 30)
 #define USER_TOP (1ULL << 47)
 #define STACK_PREFAULT (512 * 1024)
 
-enum kind { OP_MAP, OP_TOUCH, OP_MADVISE, OP_MUNMAP, OP_MPROTECT, OP_PRESSURE, OP_REPORT };
+enum kind {
+	OP_MAP,
+	OP_TOUCH,
+	OP_MADVISE,
+	OP_MUNMAP,
+	OP_MPROTECT,
+	OP_MLOCK,
+	OP_MUNLOCK,
+	OP_MLOCKALL,
+	OP_PRESSURE,
+	OP_REPORT
+};
 
 struct op {
 	enum kind kind;
-	uint64_t addr, len, arg; /* arg: PROT, ADVICE or STRIDE */
+	uint64_t addr, len, arg; /* arg: PROT, ADVICE, STRIDE, ONFAULT or MCL_* flags */
+	uint64_t flags;          /* map: extra MAP_* flags */
 	int write;
 	const char *label;
-	uint32_t range0, nranges; /* pressure ranges in `ranges` */
 };
 
 struct workload {
@@ -71,7 +95,6 @@ struct workload {
 };
 
 static struct op *ops;
-static uint64_t *ranges;
 static struct workload *workloads;
 static uint32_t nworkloads;
 
@@ -240,19 +263,16 @@ static char *next_word(char **cur)
 
 static void parse_input(char *text, size_t size)
 {
-	size_t nlines = 1, nwords = 1, i;
+	size_t nlines = 1, i;
 	char *line = text, *next;
 	unsigned lineno = 0;
 	struct workload *cur = NULL;
-	uint32_t nops = 0, nranges = 0;
-	for (i = 0; i < size; i++) {
+	uint32_t nops = 0;
+	for (i = 0; i < size; i++)
 		nlines += text[i] == '\n';
-		nwords += text[i] == ' ';
-	}
 	ops = calloc(nlines, sizeof(*ops));
-	ranges = calloc(nwords, sizeof(*ranges));
 	workloads = calloc(nlines + 1, sizeof(*workloads));
-	if (!ops || !ranges || !workloads)
+	if (!ops || !workloads)
 		_exit(5);
 	for (; line && *line; line = next) {
 		char *cursor = line, *kw;
@@ -292,12 +312,10 @@ static void parse_input(char *text, size_t size)
 				bad_input(lineno, "usage: report LABEL");
 		} else if (!strcmp(kw, "pressure")) {
 			o->kind = OP_PRESSURE;
-			o->range0 = nranges;
-			while (next_num(&cursor, &ranges[nranges]))
-				nranges++;
-			o->nranges = (nranges - o->range0) / 2;
-			if ((nranges - o->range0) % 2)
-				bad_input(lineno, "usage: pressure [ADDR LEN]...");
+		} else if (!strcmp(kw, "mlockall")) {
+			o->kind = OP_MLOCKALL;
+			if (!next_num(&cursor, &o->arg))
+				bad_input(lineno, "usage: mlockall FLAGS");
 		} else {
 			char *rw;
 			int need_arg = 1;
@@ -311,6 +329,10 @@ static void parse_input(char *text, size_t size)
 				o->kind = OP_MPROTECT;
 			else if (!strcmp(kw, "munmap"))
 				o->kind = OP_MUNMAP, need_arg = 0;
+			else if (!strcmp(kw, "mlock"))
+				o->kind = OP_MLOCK;
+			else if (!strcmp(kw, "munlock"))
+				o->kind = OP_MUNLOCK, need_arg = 0;
 			else
 				bad_input(lineno, "unknown op");
 			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len) ||
@@ -322,6 +344,8 @@ static void parse_input(char *text, size_t size)
 					bad_input(lineno, "usage: touch ADDR LEN STRIDE w|r");
 				o->write = rw[0] == 'w';
 			}
+			if (o->kind == OP_MAP && !next_num(&cursor, &o->flags))
+				o->flags = 0;
 		}
 		nops++;
 		cur->nops++;
@@ -376,22 +400,103 @@ static int overlaps_own(uint64_t addr, uint64_t len, uint64_t *lo, uint64_t *hi)
 	return 0;
 }
 
+/* ---- the memory cgroup `pressure` reclaims ---- */
+
+static char memcg_dir[256];
+static const char *memcg_kind = "none";
+static const char *memcg_why = "not set up";
+static int memcg_procs_fd = -1, memcg_reclaim_fd = -1;
+
+/* Creates a memory cgroup of the helper's own: v1 (memory.force_empty) or v2 (memory.reclaim). */
+static void memcg_setup(void)
+{
+	static const char *v1 = "/sys/fs/cgroup/memory";
+	static const char *v2[2] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	char path[300];
+	int i;
+	if (geteuid() != 0) {
+		memcg_why = "not root: creating a memory cgroup needs root";
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/memory.force_empty", v1);
+	if (access(path, F_OK) == 0) {
+		snprintf(memcg_dir, sizeof(memcg_dir), "%s/ptlab-oracle-%d", v1, (int)getpid());
+		memcg_kind = "v1";
+	} else {
+		for (i = 0; i < 2 && !memcg_dir[0]; i++) {
+			char buf[256];
+			int fd;
+			ssize_t n;
+			snprintf(path, sizeof(path), "%s/cgroup.subtree_control", v2[i]);
+			fd = open(path, O_RDONLY);
+			if (fd < 0)
+				continue;
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			buf[n > 0 ? n : 0] = 0;
+			if (!strstr(buf, "memory"))
+				continue;
+			snprintf(memcg_dir, sizeof(memcg_dir), "%s/ptlab-oracle-%d", v2[i], (int)getpid());
+			memcg_kind = "v2";
+		}
+	}
+	if (!memcg_dir[0]) {
+		memcg_kind = "none";
+		memcg_why = "no memory cgroup controller (v1 /sys/fs/cgroup/memory or v2 memory)";
+		return;
+	}
+	if (mkdir(memcg_dir, 0755) != 0 && errno != EEXIST) {
+		memcg_kind = "none";
+		memcg_why = "cannot create a memory cgroup";
+		memcg_dir[0] = 0;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.procs", memcg_dir);
+	memcg_procs_fd = open(path, O_WRONLY);
+	snprintf(path, sizeof(path), "%s/%s", memcg_dir,
+		 memcg_kind[1] == '1' ? "memory.force_empty" : "memory.reclaim");
+	memcg_reclaim_fd = open(path, O_WRONLY);
+	if (memcg_procs_fd < 0 || memcg_reclaim_fd < 0) {
+		memcg_kind = "none";
+		memcg_why = "cannot open the memory cgroup's files";
+	}
+}
+
+static void memcg_teardown(void)
+{
+	if (memcg_dir[0])
+		(void)rmdir(memcg_dir);
+}
+
+/* Reclaims everything reclaimable in the run's cgroup; anon pages stay (no swap). */
+static void memcg_reclaim(void)
+{
+	if (memcg_kind[1] == '1')
+		(void)!write(memcg_reclaim_fd, "0", 1);
+	else
+		(void)!write(memcg_reclaim_fd, "64G", 3);
+}
+
 static int refuse_overlaps(const struct workload *w)
 {
-	uint32_t i, r;
+	uint32_t i;
 	uint64_t lo, hi;
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];
 		int hit = 0;
-		if (o->kind == OP_REPORT)
+		if (o->kind == OP_REPORT || o->kind == OP_MLOCKALL)
 			continue;
 		if (o->kind == OP_PRESSURE) {
-			for (r = 0; r < o->nranges && !hit; r++)
-				hit = overlaps_own(ranges[o->range0 + 2 * r], ranges[o->range0 + 2 * r + 1],
-						   &lo, &hi);
-		} else {
-			hit = overlaps_own(o->addr, o->len, &lo, &hi);
+			if (memcg_kind[0] != 'n')
+				continue;
+			char *p = put_str(line_buf, "refuse ");
+			p = put_int(p, i);
+			p = put_str(p, " pressure needs a memory cgroup of the oracle's own: ");
+			p = put_str(p, memcg_why);
+			emit(p);
+			return 1;
 		}
+		hit = overlaps_own(o->addr, o->len, &lo, &hi);
 		if (hit) {
 			char *p = put_str(line_buf, "refuse ");
 			p = put_int(p, i);
@@ -436,12 +541,16 @@ static void warm_up(int status_fd)
 	(void)madvise(scratch, 4096, MADV_DONTNEED);
 	(void)madvise(scratch, 4096, MADV_PAGEOUT);
 	(void)mprotect(scratch, 4096, PROT_NONE);
+	(void)mlock2(scratch, 4096, MLOCK_ONFAULT);
+	(void)munlock(scratch, 4096);
 	fault_signal = 0;
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		(void)*(volatile char *)scratch;
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		*(volatile char *)scratch = 1;
 	munmap(scratch, 4096);
+	if (memcg_reclaim_fd >= 0)
+		memcg_reclaim();
 	read_status(status_fd, &a, &b);
 	errno = EINVAL;
 	(void)errno_name(errno);
@@ -451,11 +560,11 @@ static void warm_up(int status_fd)
 static int run_op(const struct op *o)
 {
 	uint64_t off;
-	uint32_t r;
 	switch (o->kind) {
 	case OP_MAP: {
+		int fixed = o->flags & MAP_FIXED ? MAP_FIXED : MAP_FIXED_NOREPLACE;
 		void *p = mmap((void *)o->addr, o->len, (int)o->arg,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed | (int)o->flags, -1, 0);
 		if (p == MAP_FAILED)
 			return errno;
 		if ((uint64_t)p != o->addr) {
@@ -481,11 +590,14 @@ static int run_op(const struct op *o)
 		return munmap((void *)o->addr, o->len) ? errno : 0;
 	case OP_MPROTECT:
 		return mprotect((void *)o->addr, o->len, (int)o->arg) ? errno : 0;
+	case OP_MLOCK:
+		return mlock2((void *)o->addr, o->len, o->arg ? MLOCK_ONFAULT : 0) ? errno : 0;
+	case OP_MUNLOCK:
+		return munlock((void *)o->addr, o->len) ? errno : 0;
+	case OP_MLOCKALL:
+		return (o->arg ? mlockall((int)o->arg) : munlockall()) ? errno : 0;
 	case OP_PRESSURE:
-		/* Holes inside a range only make MADV_PAGEOUT return ENOMEM after doing its work. */
-		for (r = 0; r < o->nranges; r++)
-			(void)madvise((void *)ranges[o->range0 + 2 * r], ranges[o->range0 + 2 * r + 1],
-				      MADV_PAGEOUT);
+		memcg_reclaim();
 		return 0;
 	case OP_REPORT:
 		return 0;
@@ -502,10 +614,21 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 	int status_fd = open("/proc/self/status", O_RDONLY);
 	if (status_fd < 0)
 		_exit(8);
+	/* Charged to the run's own cgroup from the first page on, so `pressure` reclaims its pages. */
+	if (memcg_procs_fd >= 0 && write(memcg_procs_fd, "0", 1) != 1)
+		_exit(9);
 	prefault_stack();
 	memset(status_buf, 0, sizeof(status_buf));
 	memset(line_buf, 0, sizeof(line_buf));
 	warm_up(status_fd);
+	/* mlockall(MCL_CURRENT) populates every mapping: fault in the helper's own ones beforehand. */
+	for (i = 0; i < w->nops; i++) {
+		if (ops[w->op0 + i].kind == OP_MLOCKALL) {
+			(void)mlockall(MCL_CURRENT);
+			(void)munlockall();
+			break;
+		}
+	}
 	read_status(status_fd, &vmpte0, &rss0);
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];
@@ -604,6 +727,16 @@ int main(int argc, char **argv)
 	sigaction(SIGBUS, &sa, NULL);
 
 	print_thp();
+	memcg_setup();
+	{
+		char *p = put_str(line_buf, "memcg ");
+		p = put_str(p, memcg_kind);
+		if (memcg_kind[0] == 'n') {
+			p = put_str(p, " ");
+			p = put_str(p, memcg_why);
+		}
+		emit(p);
+	}
 	read_own_maps();
 
 	for (wi = 0; wi < nworkloads; wi++) {
@@ -638,5 +771,6 @@ int main(int argc, char **argv)
 			emit(p);
 		}
 	}
+	memcg_teardown();
 	return 0;
 }

@@ -1,30 +1,13 @@
 #!/usr/bin/env node
-// Entry point of the `ptlab` command: runs the command tree and maps failures to exit statuses
-// (0 ok, 1 a finding such as a failed check or a fidelity mismatch, 2 a user error, 70 a ptlab bug).
+// Entry point of the `ptlab` command. Kept tiny so start-up stays close to bare Node: `--version`
+// is answered here, everything else loads the command tree (run.ts) and then only the command run.
 
-import { CommanderError } from 'commander';
-import { UsageError } from '../util/errors.js';
-import { buildProgram } from './program.js';
-import { err } from './io.js';
+import { VERSION } from './version.js';
 
-async function main(): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(process.argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // commander already printed its message; help and version are not errors.
-      return e.exitCode === 0 ? 0 : 2;
-    }
-    if (e instanceof UsageError) {
-      err(`ptlab: ${e.format()}`);
-      return 2;
-    }
-    const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    err(`ptlab: internal error (a bug in ptlab, please report it with the command line):\n${msg}`);
-    return 70;
-  }
+const args = process.argv.slice(2);
+if (args.length === 1 && args[0] === '--version') {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { run } = await import('./run.js');
+  process.exitCode = await run(args);
 }
-
-process.exitCode = await main();

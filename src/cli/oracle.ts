@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../host/package-path.js';
 import { UsageError } from '../util/errors.js';
 import type { Workload } from '../workload/types.js';
 import { lowerBatch } from '../workload/lower.js';
@@ -39,7 +39,7 @@ export interface KernelRunOptions {
   readonly runs?: number;
 }
 
-const SOURCE = fileURLToPath(new URL('../../native/ptw-oracle.c', import.meta.url));
+const SOURCE = packagePath('native', 'ptw-oracle.c');
 const PROJECT = dirname(dirname(SOURCE));
 
 let built: { ok: true; binary: string } | { ok: false; reason: string } | undefined;
@@ -132,6 +132,28 @@ export function oracleAvailability(): { ok: true } | { ok: false; reason: string
     };
   }
   return { ok: true };
+}
+
+/**
+ * Whether the oracle can run `pressure`: it reclaims inside a memory cgroup of its own, which
+ * needs root and the memory controller (cgroup v1 `memory.force_empty` or v2 `memory.reclaim`).
+ * Workloads with `pressure` are refused (a `host` error) where this is not ok.
+ */
+export function pressureAvailability(): { ok: true } | { ok: false; reason: string } {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    return { ok: false, reason: 'not root: `pressure` runs in a memory cgroup of its own' };
+  }
+  if (existsSync('/sys/fs/cgroup/memory/memory.force_empty')) return { ok: true };
+  for (const root of ['/sys/fs/cgroup', '/sys/fs/cgroup/unified']) {
+    try {
+      if (/\bmemory\b/.test(readFileSync(`${root}/cgroup.subtree_control`, 'utf8'))) {
+        return { ok: true };
+      }
+    } catch {
+      // not a cgroup v2 mount
+    }
+  }
+  return { ok: false, reason: 'no memory cgroup controller (v1 or v2) for `pressure`' };
 }
 
 /** True when /proc/swaps lists a swap area (the oracle's `pressure` assumes there is none). */

@@ -1,20 +1,110 @@
-// Terminal rendering of report/ tables with cli-table3, and the progress bar with cli-progress.
+// Terminal rendering of report/ tables (linear in the rows, fitted to the output width), the
+// progress bar (cli-progress) and charts (asciichart).
 
-import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
 import * as asciichart from 'asciichart';
 import type { TextTable } from '../report/sim-report.js';
+import { colorOn, outputWidth } from './terminal.js';
 
-/** Renders a table with aligned columns and light borders. */
-export function renderTable(t: TextTable): string {
-  const table = new Table({
-    head: [...t.head],
-    style: { head: [], border: [], compact: true },
-    colAligns: t.head.map((_, i) => (t.numeric.includes(i) ? 'right' : 'left')),
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  for (const row of t.rows) table.push([...row]);
-  return table.toString();
+/** A cell as shown: control characters (escape sequences, newlines, tabs) escaped as `\xNN`. */
+export function cellText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x00-\x1f\x7f-\x9f]/.test(text)) return text;
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `\\x${c.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
+}
+
+/** Cuts `text` to `w` characters, marking the cut with `~`. */
+function cut(text: string, w: number): string {
+  return text.length > w ? `${text.slice(0, Math.max(0, w - 1))}~` : text;
+}
+
+/** Splits `text` at spaces into lines of at most `w` characters (a longer word stays whole). */
+function wrapWords(text: string, w: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    if (cur !== '' && cur.length + 1 + word.length > w) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur === '' ? word : `${cur} ${word}`;
+  }
+  lines.push(cur);
+  return lines;
+}
+
+/**
+ * Column widths that fit `maxWidth` (borders included): first headers wider than their column's
+ * values wrap onto more lines (widest first), then text columns are cut (widest first, to at least
+ * 8). Numbers are never cut: a table that still does not fit stays wider than `maxWidth`.
+ */
+function fitWidths(
+  head: readonly string[],
+  bodyMax: readonly number[],
+  numeric: readonly number[],
+  maxWidth: number,
+): number[] {
+  const w = head.map((h, i) => Math.max(h.length, bodyMax[i]));
+  const total = (): number => w.reduce((a, b) => a + b, 0) + 3 * w.length + 1;
+  const floor = head.map((h, i) =>
+    Math.max(bodyMax[i], ...h.split(' ').map((x) => x.length), Math.ceil(h.length / 3)),
+  );
+  for (;;) {
+    if (total() <= maxWidth) return w;
+    let widest = -1;
+    for (let i = 0; i < w.length; i++)
+      if (w[i] > floor[i] && (widest < 0 || w[i] > w[widest])) widest = i;
+    if (widest < 0) break;
+    w[widest] = Math.max(floor[widest], w[widest] - (total() - maxWidth));
+  }
+  for (;;) {
+    if (total() <= maxWidth) return w;
+    let widest = -1;
+    for (let i = 0; i < w.length; i++)
+      if (!numeric.includes(i) && w[i] > 8 && (widest < 0 || w[i] > w[widest])) widest = i;
+    if (widest < 0) return w;
+    w[widest] = Math.max(8, w[widest] - (total() - maxWidth));
+  }
+}
+
+/**
+ * The lines of a table with light borders, a rule under the header, numbers right-aligned, fitted
+ * to `maxWidth` columns (default: the output width). Linear in the number of cells.
+ */
+export function tableLines(t: TextTable, maxWidth = outputWidth()): string[] {
+  const head = t.head.map(cellText);
+  const rows = t.rows.map((r) => r.map(cellText));
+  const bodyMax = head.map(() => 0);
+  for (const r of rows)
+    for (let i = 0; i < r.length; i++) bodyMax[i] = Math.max(bodyMax[i], r[i].length);
+  const w = fitWidths(head, bodyMax, t.numeric, maxWidth);
+  const right = head.map((_, i) => t.numeric.includes(i));
+  const line = (cells: readonly string[]): string =>
+    `│ ${w
+      .map((wi, i) => {
+        const c = cut(cells[i] ?? '', wi);
+        return right[i] ? c.padStart(wi) : c.padEnd(wi);
+      })
+      .join(' │ ')} │`;
+  const rule = (l: string, m: string, r: string): string =>
+    `${l}${w.map((wi) => '─'.repeat(wi + 2)).join(m)}${r}`;
+  const wrapped = head.map((h, i) => (h.length > w[i] ? wrapWords(h, w[i]) : [h]));
+  const headLines = Math.max(...wrapped.map((x) => x.length));
+  const lines = [rule('┌', '┬', '┐')];
+  for (let k = 0; k < headLines; k++) lines.push(line(wrapped.map((x) => x[k] ?? '')));
+  lines.push(rule('├', '┼', '┤'));
+  for (const r of rows) lines.push(line(r));
+  lines.push(rule('└', '┴', '┘'));
+  return lines;
+}
+
+/** Renders a table as one string (see {@link tableLines}). */
+export function renderTable(t: TextTable, maxWidth?: number): string {
+  return tableLines(t, maxWidth).join('\n');
 }
 
 /** A progress reporter: a bar on a TTY stderr, nothing otherwise (so pipes and CI stay clean). */
@@ -60,7 +150,7 @@ const CHART_COLORS = [asciichart.blue, asciichart.red, asciichart.green, asciich
  * points, each the maximum of its bucket, so peaks stay visible.
  */
 export function renderChart(series: readonly ChartSeries[], title: string, width = 100): string {
-  const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+  const useColor = colorOn();
   const data = series.map((s) => bucketMax(s.values, width));
   if (data.every((d) => d.length === 0)) return `${title}: no reports to plot`;
   const chart = asciichart.plot(data, {

@@ -5,7 +5,11 @@ import type { Workload } from '../workload/types.js';
 import { runWorkload } from '../workload/run.js';
 import type { SimOptions } from '../workload/run.js';
 import type { UsageError } from '../util/errors.js';
+import { release } from 'node:os';
+import { DEFAULT_KERNEL } from '../policy/index.js';
+import { SCHEMA_VERSION } from '../report/json.js';
 import { runOnKernel } from './oracle.js';
+import { VERSION } from './version.js';
 import type { KernelRun } from './oracle.js';
 
 /** VmPTE and RssAnon in kB at one report. */
@@ -39,6 +43,10 @@ export interface VerifyResult {
   readonly deterministic: boolean;
   /** The host's THP modes, as the oracle read them. */
   readonly thp: string;
+  /** What the kernel was compared with (set by {@link verifyWorkload}). */
+  readonly model?: { readonly kernel: string; readonly policy: string; readonly arch: string };
+  /** Kernel runs made (set by {@link verifyWorkload}). */
+  readonly runs?: number;
 }
 
 /** What verify needs from a simulator result (the contract of `runWorkload`). */
@@ -112,7 +120,55 @@ export function verifyWorkload(workload: Workload, options: VerifyOptions = {}):
   const { runs, ...simOptions } = options;
   const kernel = runOnKernel(workload, { runs: runs ?? 3 });
   const sim = runWorkload(workload, simOptions);
-  return compareRuns(workload, sim, kernel);
+  return {
+    ...compareRuns(workload, sim, kernel),
+    model: { kernel: sim.kernel, policy: sim.policy, arch: sim.arch },
+    runs: runs ?? 3,
+  };
+}
+
+/** `ptlab verify --format json` (docs/schemas/verify.schema.json). */
+export function verifyDocument(result: VerifyResult): Record<string, unknown> {
+  const counters = (c: Counters | undefined): Counters | null =>
+    c === undefined ? null : { vmpte_kb: c.vmpte_kb, rss_anon_kb: c.rss_anon_kb };
+  const runError = (e: RunError | undefined): RunError | null =>
+    e === undefined ? null : { line: e.line, errno: e.errno };
+  return {
+    schema_version: SCHEMA_VERSION,
+    command: 'verify',
+    file: result.file,
+    exact: result.exact,
+    deterministic: result.deterministic,
+    model: {
+      ptlab_version: VERSION,
+      kernel: result.model?.kernel ?? DEFAULT_KERNEL,
+      policy: result.model?.policy ?? 'unknown',
+      arch: result.model?.arch ?? 'x86_64',
+    },
+    host: { kernel_release: release(), thp: result.thp, runs: result.runs ?? 1 },
+    reports: result.reports.map((r) => ({
+      label: r.label,
+      line: r.line,
+      sim: counters(r.sim),
+      kernel: counters(r.kernel),
+      equal: r.equal,
+    })),
+    error: {
+      sim: runError(result.error.sim),
+      kernel: runError(result.error.kernel),
+      equal: result.error.equal,
+    },
+  };
+}
+
+/** One line saying what was compared: the model (ptlab version, kernel, policy) and the host. */
+export function comparedLine(result: VerifyResult): string {
+  const m = result.model;
+  const model = m ? `kernel ${m.kernel}, policy ${m.policy}, ${m.arch}` : 'the model';
+  return (
+    `  compared: ptlab ${VERSION} model (${model}) with this host's kernel ${release()} ` +
+    `(THP ${result.thp}, ${result.runs ?? 1} run${result.runs === 1 ? '' : 's'})`
+  );
 }
 
 function side(c: Counters | undefined, key: keyof Counters): string {
@@ -150,6 +206,7 @@ export function formatVerify(result: VerifyResult): string {
   const err = (e: RunError | undefined): string => (e ? `${e.errno} at line ${e.line}` : 'none');
   const lines = [
     `verify ${result.file}: ${verdict}`,
+    comparedLine(result),
     ...table.map((t) => `  ${t.trimEnd()}`),
     `  error: sim ${err(result.error.sim)}, kernel ${err(result.error.kernel)}${result.error.equal ? '' : '  !'}`,
   ];

@@ -2,7 +2,14 @@
 // invariants (FREE-9, counters, pool consistency); throws InvariantError on the first breach.
 
 import { assert } from '../util/assert.js';
-import { popcount32 } from './pgtable-pool.js';
+import {
+  INLINE_ANON,
+  INLINE_EMPTY,
+  INLINE_NONE,
+  inlineIndex,
+  inlineKind,
+  popcount32,
+} from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
 import { PMD_HUGE_ZERO } from './mm_types.js';
 import { pmd_lookup } from './pgtable.js';
@@ -23,6 +30,7 @@ export function recount(mm: MmStruct): Recount {
   let nr_ptes = 0;
   let rss = 0;
   let empties = 0;
+  let inlines = 0;
   const perLevel = mm.dirs.map(() => 0);
   const ptes = mm.ptes;
   const walk = (k: number, table: number, base: number): void => {
@@ -31,9 +39,14 @@ export function recount(mm: MmStruct): Recount {
     const span = mm.dirSpan[k];
     let nonNone = 0;
     for (let i = 0; i < pool.entries; i++) {
-      const e = pool.get(table, i);
+      const e = pool.raw(table, i);
       if (e === 0) continue;
       nonNone++;
+      assert(i >= pool.first(table) && i < pool.end(table), 'entry outside the walk bounds', {
+        k,
+        table,
+        i,
+      });
       const addr = base + i * span;
       // FREE-9: every present table lies in a slot that intersects a live VMA.
       assert(mm.mmap.find_vma_intersection(addr, addr + span), 'table outside every VMA (FREE-9)', {
@@ -45,6 +58,20 @@ export function recount(mm: MmStruct): Recount {
         continue;
       }
       nr_ptes++;
+      if (e <= INLINE_NONE) {
+        const kind = inlineKind(e);
+        inlines++;
+        if (kind === INLINE_EMPTY) {
+          empties++;
+          continue;
+        }
+        const page = addr + inlineIndex(e);
+        const vma = mm.mmap.find_vma(page);
+        assert(vma && vma.vm_start <= page, 'inline PTE outside every VMA', { page });
+        assert(!mm.folios.has(Math.floor(addr / g.PMD_SIZE)), 'inline table in a folio slot');
+        if (kind === INLINE_ANON) rss++;
+        continue;
+      }
       if (e < 0) {
         const vma = mm.mmap.find_vma(addr);
         assert(
@@ -90,6 +117,10 @@ export function recount(mm: MmStruct): Recount {
     assert(nonNone === pool.count(table), 'directory count differs from a recount', { k, table });
   };
   walk(0, mm.pgd, 0);
+  assert(inlines === mm.ptes.inline, 'inline table count differs from a recount', {
+    inlines,
+    stored: mm.ptes.inline,
+  });
   let nr_pmds = 0;
   let nr_puds = 0;
   let bytes = g.baselinePgtablesBytes + nr_ptes * g.nominalBytes.pte;

@@ -6,6 +6,8 @@
 
 import { popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
+import { VM_LOCKED } from './mm_types.js';
+import { pmd_lookup } from './pgtable.js';
 
 /** One PMD-order anonymous folio, by the PMD slot it lives in. */
 export interface LargeFolio {
@@ -84,10 +86,12 @@ export function split_folio(mm: MmStruct, addr: number, pte: number): void {
   const ptes = mm.ptes;
   const { words, base } = ptes.presentWords(pte);
   let planes = ptes.planeWords(pte);
+  const locked = lockedPages(mm, slot);
   for (let w = 0; w < ptes.words; w++) {
     const present = words[base + w];
     const zero = planes ? planes.words[planes.base + w] : 0;
-    const unused = present & ~zero & f.member[w] & ~f.written[w];
+    // Pages of a VM_LOCKED VMA keep their subpage (try_to_map_unused_to_zeropage refuses).
+    const unused = present & ~zero & f.member[w] & ~f.written[w] & ~(locked ? locked[w] : 0);
     if (unused === 0) continue;
     planes ??= ptes.ensurePlanes(pte);
     planes.words[planes.base + w] = (planes.words[planes.base + w] | unused) >>> 0;
@@ -95,4 +99,45 @@ export function split_folio(mm: MmStruct, addr: number, pte: number): void {
     planes.words[l] = (planes.words[l] & ~unused) >>> 0;
     mm.rss_anon -= popcount32(unused);
   }
+}
+
+/**
+ * `folio_mark_dirty` of every large folio with a page in [start, end) (pages), as GUP's
+ * FOLL_TOUCH does for a write: the flag is per folio, so every member page stops being clean
+ * lazy-free, not only the pages the range covers.
+ */
+export function folio_mark_dirty_range(mm: MmStruct, start: number, end: number): void {
+  if (mm.folios.size === 0) return;
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const pmdPool = mm.dirs[mm.dirs.length - 1];
+  for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
+    const f = mm.folios.get(slot);
+    if (!f) continue;
+    const pmd = pmd_lookup(mm, slot * PMD_SIZE);
+    const pte = pmd === 0 ? 0 : pmdPool.get(pmd, slot % mm.geometry.PTRS_PER_PMD);
+    if (pte <= 0) continue;
+    const planes = mm.ptes.planeWords(pte);
+    if (!planes) continue;
+    for (let w = 0; w < mm.ptes.words; w++) {
+      const l = planes.base + mm.ptes.words + w;
+      planes.words[l] = (planes.words[l] & ~f.member[w]) >>> 0;
+    }
+  }
+}
+
+/** Bitmap of the pages of PMD slot `slot` that lie in VM_LOCKED VMAs, or null if none do. */
+function lockedPages(mm: MmStruct, slot: number): Uint32Array | null {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const start = slot * PMD_SIZE;
+  let out: Uint32Array | null = null;
+  for (const vma of mm.mmap.range(start, start + PMD_SIZE)) {
+    if (!(vma.vm_flags & VM_LOCKED)) continue;
+    out ??= new Uint32Array(mm.ptes.words);
+    const lo = Math.max(vma.vm_start, start) - start;
+    const hi = Math.min(vma.vm_end, start + PMD_SIZE) - start;
+    for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+      out[w] = (out[w] | wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32))) >>> 0;
+    }
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import { addr_end, round_down } from '../arch/index.js';
 import { assert } from '../util/assert.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mm_dec_nr_dir, mm_dec_nr_ptes } from './pgtable.js';
+import { INLINE_EMPTY, INLINE_NONE, inlineKind } from './pgtable-pool.js';
 
 /** `x - 1` as unsigned long arithmetic would give it: 0 means "top of the address space". */
 function minus1(x: number): number {
@@ -85,11 +86,20 @@ function freeLevel(
   const pool = mm.dirs[k];
   const span = mm.dirSpan[k];
   const last = k === mm.dirs.length - 1;
+  const tableStart = addr - (addr % (span * pool.entries));
+  // Entries outside [first, end) of the table are none: nothing to free there.
+  const from = tableStart + pool.first(table) * span;
+  const to = tableStart + pool.end(table) * span;
   do {
     const next = addr_end(addr, end, span);
+    if (addr + span <= from) {
+      addr = Math.min(from, end);
+      continue;
+    }
+    if (addr >= to) break;
     const idx = Math.floor(addr / span) % pool.entries;
-    const child = pool.get(table, idx);
-    if (child > 0) {
+    const child = pool.raw(table, idx);
+    if (child > 0 || child <= INLINE_NONE) {
       if (last) free_pte_range(mm, table, idx);
       else free_dir_range(mm, k + 1, table, idx, addr, next, floor, ceiling);
     } else {
@@ -134,8 +144,14 @@ function free_dir_range(
 /** `free_pte_range`: unlinks the PTE table under PMD entry `idx` and frees it (ACC-3). */
 function free_pte_range(mm: MmStruct, pmd: number, idx: number): void {
   const pmdPool = mm.dirs[mm.dirs.length - 1];
-  const pte = pmdPool.get(pmd, idx);
+  const pte = pmdPool.raw(pmd, idx);
   pmdPool.set(pmd, idx, 0);
-  mm.ptes.free(pte);
+  if (pte <= INLINE_NONE) {
+    // unmap_vmas emptied it (FREE-9), so it is an empty inline table.
+    assert(inlineKind(pte) === INLINE_EMPTY, 'free_pgtables met an inline table with a page');
+    mm.ptes.dropInline(INLINE_EMPTY);
+  } else {
+    mm.ptes.free(pte);
+  }
   mm_dec_nr_ptes(mm);
 }

@@ -41,7 +41,7 @@ export function do_huge_pmd_anonymous_page(
   idx: number,
   write: { readonly addr: number; readonly lo: number; readonly hi: number } | null,
 ): void {
-  anon_vma_prepare(vma);
+  anon_vma_prepare(mm, vma);
   const pool = mm.dirs[mm.dirs.length - 1];
   pool.set(pmd, idx, write ? PMD_HUGE_ANON : PMD_HUGE_ZERO);
   mm_inc_nr_ptes(mm);
@@ -65,7 +65,7 @@ export function do_huge_pmd_wp_page(
   const pool = mm.dirs[mm.dirs.length - 1];
   const entry = pool.get(pmd, idx);
   if (entry === PMD_HUGE_ZERO) {
-    anon_vma_prepare(vma);
+    anon_vma_prepare(mm, vma);
     mm.rss_anon += mm.geometry.PTRS_PER_PTE;
     folio_alloc_thp(mm, write.addr, write.lo, write.hi);
   } else {

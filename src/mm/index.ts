@@ -7,6 +7,8 @@ export {
   VM_EXEC,
   VM_HUGEPAGE,
   VM_LOCKED,
+  VM_LOCKONFAULT,
+  VM_SHARED,
   VM_NOHUGEPAGE,
   VM_READ,
   VM_WRITE,
@@ -18,12 +20,22 @@ export {
   do_mmap,
   do_munmap,
   exit_mmap,
+  vm_mmap_pgoff,
   get_unmapped_area,
   PROT_EXEC,
   PROT_READ,
   PROT_WRITE,
 } from './mmap.js';
-export type { MmapResult } from './mmap.js';
+export type { MmapFlags, MmapResult } from './mmap.js';
+export {
+  do_mlock,
+  do_mlockall,
+  do_munlock,
+  MCL_CURRENT,
+  MCL_FUTURE,
+  MCL_ONFAULT,
+} from './mlock.js';
+export { __mm_populate, madvise_populate } from './gup.js';
 export { do_mprotect } from './mprotect.js';
 export { do_madvise, type Advice } from './madvise.js';
 export { shrink_lazyfree } from './vmscan.js';

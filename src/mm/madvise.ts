@@ -7,12 +7,13 @@ import { pagesRoundUp } from '../arch/index.js';
 import type { Errno } from '../util/errors.js';
 import { wordMask } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE } from './mm_types.js';
+import { PMD_HUGE_ZERO, VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE } from './mm_types.js';
 import { __split_huge_pmd, madvise_free_huge_pmd } from './huge_memory.js';
 import { vma_modify_flags } from './mprotect.js';
 import { reclaim_range } from './vmscan.js';
 import { folio_fully_covered, folio_in_range, split_folio } from './folio.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
+import { madvise_populate } from './gup.js';
 
 /** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
 export type Advice =
@@ -23,7 +24,9 @@ export type Advice =
   | 'cold'
   | 'willneed'
   | 'hugepage'
-  | 'nohugepage';
+  | 'nohugepage'
+  | 'populate_read'
+  | 'populate_write';
 
 /**
  * `do_madvise`: EINVAL for an unaligned start or an overflowing range, success for a zero
@@ -44,6 +47,10 @@ export function do_madvise(
   if (pages === 0) return null;
   let start = Number(startBytes / page);
   const end = start + pages;
+  // MADV_POPULATE_* walk the range themselves and stop at the first hole.
+  if (advice === 'populate_read' || advice === 'populate_write') {
+    return madvise_populate(mm, start, end, advice === 'populate_write');
+  }
   let unmapped: Errno | null = null;
   let vma = mm.mmap.find_vma(start);
   for (;;) {
@@ -78,6 +85,7 @@ function madvise_vma_behavior(
       unmap_single_vma(mm, vma, start, end, { reclaim_pt: true });
       return { prev: vma };
     case 'free':
+      if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
       madvise_free_range(mm, start, end);
       return { prev: vma };
     case 'pageout':
@@ -86,6 +94,8 @@ function madvise_vma_behavior(
       reclaim_range(mm, start, end, advice);
       return { prev: vma };
     case 'willneed':
+    case 'populate_read':
+    case 'populate_write':
       return { prev: vma };
     case 'hugepage':
     case 'nohugepage': {
@@ -100,14 +110,19 @@ function madvise_vma_behavior(
 
 /**
  * `madvise_free_single_vma` over [start, end): present anon pages become clean lazy-free; the
- * zero page is left alone; a fully covered THP is marked whole, a partly covered one is split.
+ * zero page (small or huge) is left alone; a fully covered THP is marked whole, a partly covered
+ * one is split.
  * Never allocates or frees tables (MADV-2).
  */
 export function madvise_free_range(mm: MmStruct, start: number, end: number): void {
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
   walk_pmd_entries(mm, start, end, (pmd, idx, addr, next) => {
-    if (pmdPool.get(pmd, idx) < 0) {
+    const entry = pmdPool.get(pmd, idx);
+    // The huge zero page is left alone, whole or in part (madvise_free_huge_pmd skips it and
+    // the PTE walk cannot split it): a later write still allocates a whole THP (issue #7 b).
+    if (entry === PMD_HUGE_ZERO) return;
+    if (entry < 0) {
       if (next - addr === g.PMD_SIZE) {
         madvise_free_huge_pmd(mm, pmd, idx);
         return;

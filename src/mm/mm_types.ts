@@ -10,7 +10,12 @@ import type { VmaTree } from './vma.js';
 export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
+export const VM_SHARED = 0x8;
 export const VM_LOCKED = 0x2000;
+/** With VM_LOCKED: lock pages as they fault, do not populate (mlock2 MLOCK_ONFAULT). */
+export const VM_LOCKONFAULT = 0x80000;
+/** The bits mlock and munlock change (VM_LOCKED_MASK). */
+export const VM_LOCKED_MASK = VM_LOCKED | VM_LOCKONFAULT;
 export const VM_ACCOUNT = 0x100000;
 export const VM_HUGEPAGE = 0x20000000;
 export const VM_NOHUGEPAGE = 0x40000000;
@@ -46,7 +51,8 @@ export interface FreePolicy {
   readonly name: string;
   /**
    * Called by zap_pte_range after zapping [start, end) (pages, inside one PMD slot) emptied the
-   * table; true frees it now.
+   * table; true frees it now. For a zap of the whole slot the answer must depend only on
+   * `end - start` and `details`: a PMD table of like inline tables is zapped with one call.
    */
   freeAfterZap(mm: MmStruct, start: number, end: number, details: ZapDetails | null): boolean;
   /** Called when reclaim discarded the last lazy-free pages of a table; true frees it now. */
@@ -69,6 +75,8 @@ export interface MmStruct {
   readonly mmap: VmaTree;
   /** Top of the hint-less mmap area, in pages. */
   readonly mmap_base: number;
+  /** Flags every new VMA gets (mlockall MCL_FUTURE sets VM_LOCKED, VM_LOCKONFAULT). */
+  def_flags: number;
   /** Directory pools, PGD first, PMD last; folded levels have none. */
   readonly dirs: readonly DirPool[];
   /** Pages mapped by one entry of each directory level. */
@@ -82,6 +90,8 @@ export interface MmStruct {
   readonly ptes: PtePool;
   /** Anonymous THP folios by PMD slot number (page / PMD_SIZE), PMD- or PTE-mapped. */
   readonly folios: Map<number, LargeFolio>;
+  /** Whether hot paths may keep one-page PTE tables inline in their PMD entry (pgtable-pool.ts). */
+  readonly inlineTables: boolean;
 }
 
 /** PMD entry markers for huge PMDs (negative, so positive values stay PTE-table ids). */

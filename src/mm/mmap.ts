@@ -5,12 +5,13 @@
 import { pagesRoundUp, ULONG_MAX } from '../arch/index.js';
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { VM_ACCOUNT, VM_EXEC, VM_READ, VM_WRITE } from './mm_types.js';
+import { VM_ACCOUNT, VM_EXEC, VM_LOCKED, VM_READ, VM_WRITE } from './mm_types.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
 import { free_pgtables } from './free_pgtables.js';
 import { unmap_vmas } from './zap.js';
 import { split_vma, vma_merge } from './vma.js';
+import { __mm_populate } from './gup.js';
 
 /** `PROT_*` bits (include/uapi/asm-generic/mman-common.h). */
 export const PROT_READ = 0x1;
@@ -32,15 +33,47 @@ export function calc_vm_prot_bits(prot: number): number {
   );
 }
 
+/** `MAP_*` behaviour of one mmap call beyond anonymous private; every field defaults to false. */
+export interface MmapFlags {
+  /** MAP_FIXED: `at` replaces whatever is mapped there (FREE-11) instead of failing with EEXIST. */
+  readonly fixed?: boolean;
+  /** MAP_LOCKED: the VMA is VM_LOCKED and populated. */
+  readonly locked?: boolean;
+  /** MAP_POPULATE: the new range is faulted in (errors ignored). */
+  readonly populate?: boolean;
+}
+
 /**
- * `do_mmap` of an anonymous private mapping. `at` is a MAP_FIXED_NOREPLACE address; without it
- * the mapping goes top-down below mmap_base. Lengths round up to pages.
+ * `vm_mmap_pgoff`: `do_mmap`, then `mm_populate` of the new range when it is VM_LOCKED (MAP_LOCKED
+ * or mlockall MCL_FUTURE) or MAP_POPULATE was given; populate errors are ignored.
+ */
+export function vm_mmap_pgoff(
+  mm: MmStruct,
+  at: bigint | undefined,
+  len: bigint,
+  prot: number,
+  flags: MmapFlags = {},
+): MmapResult {
+  const r = do_mmap(mm, at, len, prot, flags);
+  if ('errno' in r) return r;
+  const vma = mm.mmap.find_vma(r.addr);
+  if (vma && (vma.vm_flags & VM_LOCKED || flags.populate)) {
+    __mm_populate(mm, r.addr, r.addr + pagesRoundUp(mm.geometry, len), { ignore_errors: true });
+  }
+  return r;
+}
+
+/**
+ * `do_mmap` of an anonymous private mapping. `at` is a MAP_FIXED_NOREPLACE address (MAP_FIXED
+ * with `flags.fixed`); without it the mapping goes top-down below mmap_base. Lengths round up to
+ * pages.
  */
 export function do_mmap(
   mm: MmStruct,
   at: bigint | undefined,
   len: bigint,
   prot: number,
+  flags: MmapFlags = {},
 ): MmapResult {
   const g = mm.geometry;
   const page = BigInt(g.PAGE_SIZE);
@@ -55,19 +88,24 @@ export function do_mmap(
     if (at % page !== 0n) return { errno: 'EINVAL' };
     if (at < MMAP_MIN_ADDR) return { errno: 'EPERM' };
     start = Number(at / page);
-    if (mm.mmap.find_vma_intersection(start, start + pages)) return { errno: 'EEXIST' };
+    if (mm.mmap.find_vma_intersection(start, start + pages)) {
+      if (!flags.fixed) return { errno: 'EEXIST' };
+      // The old range goes first, with the old neighbours as floor and ceiling (FREE-11).
+      do_vmi_align_munmap(mm, start, start + pages);
+    }
   } else {
     const found = get_unmapped_area(mm, pages);
     if (found === undefined) return { errno: 'ENOMEM' };
     start = found;
   }
-  let flags = calc_vm_prot_bits(prot);
+  let vm_flags = calc_vm_prot_bits(prot) | mm.def_flags;
+  if (flags.locked) vm_flags |= VM_LOCKED;
   // accountable_mapping: private writable mappings are charged (and so carry VM_ACCOUNT).
-  if (flags & VM_WRITE) flags |= VM_ACCOUNT;
+  if (vm_flags & VM_WRITE) vm_flags |= VM_ACCOUNT;
   const vma: VmAreaStruct = {
     vm_start: start,
     vm_end: start + pages,
-    vm_flags: flags,
+    vm_flags,
     anon_vma: null,
   };
   mm.mmap.insert(vma);

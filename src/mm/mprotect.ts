@@ -5,7 +5,8 @@
 import { pagesRoundUp } from '../arch/index.js';
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { VM_ACCESS_FLAGS, VM_ACCOUNT, VM_WRITE } from './mm_types.js';
+import { VM_ACCESS_FLAGS, VM_ACCOUNT, VM_LOCKED, VM_SHARED, VM_WRITE } from './mm_types.js';
+import { populate_vma_page_range } from './gup.js';
 import { __split_vma, calc_vm_prot_bits } from './mmap.js';
 import { vma_merge } from './vma.js';
 
@@ -44,7 +45,11 @@ export function mprotect_fixup(
     // An unfaulted anonymous VMA made read-only gives its commit charge back.
     newflags &= ~VM_ACCOUNT;
   }
-  vma_modify_flags(mm, vma, start, end, newflags);
+  const after = vma_modify_flags(mm, vma, start, end, newflags);
+  // A locked private mapping made writable is faulted for write at once, breaking COW.
+  if ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) === VM_LOCKED && newflags & VM_WRITE) {
+    populate_vma_page_range(mm, after, start, end);
+  }
 }
 
 /**

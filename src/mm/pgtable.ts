@@ -17,8 +17,22 @@ export function dirLevelNames(g: ArchGeometry): ('pgd' | 'p4d' | 'pud' | 'pmd')[
   return names;
 }
 
+/** Options of {@link mm_alloc}. */
+export interface MmAllocOptions {
+  /**
+   * Keep every PTE table in the pool, never inline in its PMD entry (default false). The reports
+   * are the same either way; tests compare the two.
+   */
+  readonly plainTables?: boolean;
+}
+
 /** Creates an empty mm (`mm_init` + `pgd_alloc`): only the uncounted PGD exists (ACC-6). */
-export function mm_alloc(g: ArchGeometry, policy: FreePolicy, mmap_base: number): MmStruct {
+export function mm_alloc(
+  g: ArchGeometry,
+  policy: FreePolicy,
+  mmap_base: number,
+  options: MmAllocOptions = {},
+): MmStruct {
   assert(g.simulated && !g.folded.pmd && !g.folded.pud, 'geometry not simulated', g.name);
   const names = dirLevelNames(g);
   const entries = {
@@ -28,7 +42,8 @@ export function mm_alloc(g: ArchGeometry, policy: FreePolicy, mmap_base: number)
     pmd: g.PTRS_PER_PMD,
   };
   const span = { pgd: g.PGDIR_SIZE, p4d: g.P4D_SIZE, pud: g.PUD_SIZE, pmd: g.PMD_SIZE };
-  const dirs = names.map((n) => new DirPool(entries[n]));
+  const ptes = new PtePool(g.PTRS_PER_PTE);
+  const dirs = names.map((n) => new DirPool(entries[n], n === 'pmd' ? ptes : null));
   const pgd = dirs[0].alloc();
   return {
     geometry: g,
@@ -40,13 +55,15 @@ export function mm_alloc(g: ArchGeometry, policy: FreePolicy, mmap_base: number)
     rss_anon: 0,
     mmap: new VmaTree(),
     mmap_base,
+    def_flags: 0,
     dirs,
     dirSpan: names.map((n) => span[n]),
     dirBytes: names.map((n) => g.nominalBytes[n]),
     dirNames: names,
     pgd,
-    ptes: new PtePool(g.PTRS_PER_PTE),
+    ptes,
     folios: new Map(),
+    inlineTables: !(options.plainTables ?? false),
   };
 }
 
@@ -61,6 +78,19 @@ export function mm_dec_nr_ptes(mm: MmStruct): void {
   mm.nr_ptes--;
   mm.pgtables_bytes -= mm.geometry.nominalBytes.pte;
   if (mm.nr_ptes < 0) throw new InvariantError('nr_ptes went negative');
+}
+
+/** Un-accounts `n` PTE tables at once (a batch of ACC-3). */
+export function mm_sub_nr_ptes(mm: MmStruct, n: number): void {
+  mm.nr_ptes -= n;
+  mm.pgtables_bytes -= n * mm.geometry.nominalBytes.pte;
+  if (mm.nr_ptes < 0) throw new InvariantError('nr_ptes went negative');
+}
+
+/** Accounts `n` PTE tables at once (a batch of ACC-2). */
+export function mm_add_nr_ptes(mm: MmStruct, n: number): void {
+  mm.nr_ptes += n;
+  mm.pgtables_bytes += n * mm.geometry.nominalBytes.pte;
 }
 
 /** Accounts a directory table linked at level `k` (PGD and P4D are never counted). */

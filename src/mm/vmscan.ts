@@ -1,13 +1,16 @@
 // Reclaim without swap: clean lazy-free pages (MADV_FREE'd, not written since) are discarded
-// (the PTE becomes none), swap-backed anon pages stay; MADV_COLD/PAGEOUT split THP folios they
-// do not cover whole, and PAGEOUT splits swap-backed THPs it cannot swap out. Mirrors
-// madvise_cold_or_pageout_pte_range (mm/madvise.c) and the lazy-free part of shrink_folio_list /
-// try_to_unmap_one (mm/vmscan.c, mm/rmap.c) (see docs/kernel-version.md).
+// (the PTE becomes none), swap-backed anon pages stay; a lazy-free large folio goes or stays as
+// one batch; MADV_COLD/PAGEOUT split THP folios they do not cover whole, and PAGEOUT splits
+// swap-backed THPs it cannot swap out; memory-cgroup reclaim (`pressure`) also runs the
+// deferred-split shrinker. Mirrors madvise_cold_or_pageout_pte_range (mm/madvise.c), the lazy-free
+// part of shrink_folio_list / try_to_unmap_one (mm/vmscan.c, mm/rmap.c) and deferred_split_scan
+// (mm/huge_memory.c) (see docs/kernel-version.md).
 
-import { popcount32, wordMask } from './pgtable-pool.js';
+import { INLINE_NONE, popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
-import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO } from './mm_types.js';
-import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
+import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO, VM_LOCKED } from './mm_types.js';
+import { __split_huge_pmd } from './huge_memory.js';
+import { pmd_lookup } from './pgtable.js';
 import { folio_fully_covered, folio_in_range, folio_remove_pages, split_folio } from './folio.js';
 import { free_pte, walk_pmd_entries } from './zap.js';
 
@@ -15,14 +18,17 @@ import { free_pte, walk_pmd_entries } from './zap.js';
 export type ReclaimMode = 'pressure' | 'pageout' | 'cold';
 
 /**
- * Reclaims [start, end) (pages) in `mode`. A fully covered clean lazy-free THP goes whole with its
- * deposit (`unmap_huge_pmd_locked`, 6.12+). Tables stay unless the policy frees emptied ones
- * (the refcount design does).
+ * Reclaims [start, end) (pages) in `mode`. A clean lazy-free PMD-mapped THP is not discarded
+ * whole: reclaim splits its PMD (the deposit becomes a live PTE table) and discards the pages
+ * through the PTEs, leaving the table empty (issue #7 a). Tables stay unless the policy frees
+ * emptied ones (the refcount design does).
  */
 export function reclaim_range(mm: MmStruct, start: number, end: number, mode: ReclaimMode): void {
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
   walk_pmd_entries(mm, start, end, (pmd, idx, addr, next) => {
+    // An inline table has no lazy-free page and no large folio: nothing to reclaim.
+    if (pmdPool.raw(pmd, idx) <= INLINE_NONE) return;
     const entry = pmdPool.get(pmd, idx);
     const slot = addr - (addr % g.PMD_SIZE);
     const lo = addr - slot;
@@ -31,34 +37,70 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
     if (entry < 0) {
       if (entry === PMD_HUGE_ZERO) return;
       if (full) {
-        if (entry === PMD_HUGE_LAZY && mode !== 'cold') zap_huge_pmd(mm, pmd, idx, addr);
-        else if (entry === PMD_HUGE_ANON && mode === 'pageout') {
-          split_folio(mm, addr, __split_huge_pmd(mm, pmd, idx));
+        if (mode === 'cold') return;
+        if (entry === PMD_HUGE_ANON) {
+          if (mode === 'pageout') split_folio(mm, addr, __split_huge_pmd(mm, pmd, idx));
+          return;
         }
-        return;
+        __split_huge_pmd(mm, pmd, idx);
+      } else {
+        if (mode === 'pressure' && entry !== PMD_HUGE_LAZY) return;
+        split_folio(mm, addr, __split_huge_pmd(mm, pmd, idx));
       }
-      if (mode === 'pressure' && entry !== PMD_HUGE_LAZY) return;
-      split_folio(mm, addr, __split_huge_pmd(mm, pmd, idx));
     } else if (mode !== 'pressure' && folio_in_range(mm, addr, lo, hi)) {
       const whole = folio_fully_covered(mm, addr, lo, hi);
-      if (!whole || (mode === 'pageout' && !folio_all_lazy(mm, entry)))
+      if (!whole || (mode === 'pageout' && !folio_any_lazy(mm, addr, entry))) {
         split_folio(mm, addr, entry);
+      }
     }
     if (mode === 'cold') return;
     discard_lazy(mm, pmd, idx, addr, lo, hi);
   });
 }
 
-/** Whether every present page of PTE table `pte` is clean lazy-free. */
-function folio_all_lazy(mm: MmStruct, pte: number): boolean {
+/** Whether the large folio of the slot of `addr` (PTE table `pte`) was MADV_FREE'd. */
+function folio_any_lazy(mm: MmStruct, addr: number, pte: number): boolean {
+  const f = mm.folios.get(Math.floor(addr / mm.geometry.PMD_SIZE));
+  const planes = mm.ptes.planeWords(pte);
+  if (!f || !planes) return false;
+  for (let w = 0; w < mm.ptes.words; w++) {
+    if (f.member[w] & planes.words[planes.base + mm.ptes.words + w]) return true;
+  }
+  return false;
+}
+
+/**
+ * The large folio of the slot of `addr` as reclaim unmaps it (6.16+, `folio_unmap_pte_batch`):
+ * its pages in [lo, hi) are one batch, so if one of them was written again after MADV_FREE the
+ * whole folio is kept and becomes swap-backed (none of its pages stays lazy-free), else all its
+ * pages there are discarded with the small ones (issue #7 c).
+ */
+function folio_keep_if_redirtied(
+  mm: MmStruct,
+  pte: number,
+  addr: number,
+  lo: number,
+  hi: number,
+): void {
+  const f = mm.folios.get(Math.floor(addr / mm.geometry.PMD_SIZE));
   const ptes = mm.ptes;
   const planes = ptes.planeWords(pte);
-  if (!planes) return false;
+  if (!f || !planes) return;
   const { words, base } = ptes.presentWords(pte);
-  for (let w = 0; w < ptes.words; w++) {
-    if (words[base + w] !== planes.words[planes.base + ptes.words + w]) return false;
+  let lazy = false;
+  let dirty = false;
+  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+    const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+    const mine = words[base + w] & f.member[w] & mask;
+    const clean = mine & planes.words[planes.base + ptes.words + w];
+    if (clean !== 0) lazy = true;
+    if ((mine & ~clean) !== 0) dirty = true;
   }
-  return true;
+  if (!lazy || !dirty) return;
+  for (let w = 0; w < ptes.words; w++) {
+    const l = planes.base + ptes.words + w;
+    planes.words[l] = (planes.words[l] & ~f.member[w]) >>> 0;
+  }
 }
 
 /** Discards the clean lazy-free pages [lo, hi) of the PTE table under PMD entry `idx`. */
@@ -74,6 +116,7 @@ function discard_lazy(
   const ptes = mm.ptes;
   const planes = ptes.planeWords(pte);
   if (!planes) return;
+  if (mm.folios.size !== 0) folio_keep_if_redirtied(mm, pte, addr, lo, hi);
   const { words, base } = ptes.presentWords(pte);
   let discarded = 0;
   for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
@@ -92,7 +135,42 @@ function discard_lazy(
   if (empty && mm.policy.freeAfterReclaim(mm)) free_pte(mm, pmd, idx);
 }
 
-/** The `pressure` op: reclaim discards every clean lazy-free page of the mm. */
+/**
+ * `deferred_split_scan`: splits every partially mapped large folio (some subpages unmapped),
+ * mapping its never-written subpages to the zero page. Returns whether it split any. Underused
+ * fully mapped THPs are not split: with `max_ptes_none` 511 (the default) `thp_underused` is off.
+ */
+function deferred_split_scan(mm: MmStruct): boolean {
+  const g = mm.geometry;
+  const pmdPool = mm.dirs[mm.dirs.length - 1];
+  let split = false;
+  for (const [slot, f] of [...mm.folios]) {
+    if (f.member.every((m) => m === 0xffffffff)) continue;
+    const addr = slot * g.PMD_SIZE;
+    const pmd = pmd_lookup(mm, addr);
+    const entry = pmd === 0 ? 0 : pmdPool.get(pmd, slot % g.PTRS_PER_PMD);
+    if (entry <= 0) continue;
+    split_folio(mm, addr, entry);
+    split = true;
+  }
+  return split;
+}
+
+/**
+ * The `pressure` op: reclaim of the process's memory cgroup without swap. Every clean lazy-free
+ * page is discarded, then the deferred-split shrinker splits partially mapped THPs, whose
+ * lazy-free pages the next pass discards (issue #7 f).
+ */
 export function shrink_lazyfree(mm: MmStruct): void {
-  for (const vma of [...mm.mmap.vmas]) reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  reclaim_unlocked(mm);
+  if (!deferred_split_scan(mm)) return;
+  reclaim_unlocked(mm);
+}
+
+/** One reclaim pass over every VMA; pages of VM_LOCKED VMAs are unevictable, never seen. */
+function reclaim_unlocked(mm: MmStruct): void {
+  for (const vma of [...mm.mmap.vmas]) {
+    if (vma.vm_flags & VM_LOCKED) continue;
+    reclaim_range(mm, vma.vm_start, vma.vm_end, 'pressure');
+  }
 }

@@ -2,28 +2,60 @@
 // zap_pte_range, with the policy hook where PT_RECLAIM sits (RECL-3/4) and full-slot THP zaps
 // (THP-3). Mirrors the zap half of mm/memory.c (see docs/kernel-version.md).
 
-import { addr_end } from '../arch/index.js';
 import {
   DIR_CHUNK_SHIFT,
+  INLINE_ANON,
+  INLINE_EMPTY,
+  INLINE_NONE,
   PTE_CHUNK_MASK,
   PTE_CHUNK_SHIFT,
+  inlineEntry,
+  inlineIndex,
+  inlineKind,
   popcount32,
   wordMask,
 } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
 import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
-import { mm_dec_nr_ptes } from './pgtable.js';
+import { mm_dec_nr_ptes, mm_sub_nr_ptes } from './pgtable.js';
 import { folio_remove_pages } from './folio.js';
 
 /**
  * Calls `fn(pmd, idx, addr, next)` for every non-none PMD entry over [addr, end), walking the
  * upper levels and skipping none entries at every level (the shape of every `*_range` walker).
+ * Each table is scanned only between its first and last entry that may be non-none.
  */
 export function walk_pmd_entries(
   mm: MmStruct,
   addr: number,
   end: number,
   fn: (pmd: number, idx: number, addr: number, next: number) => void,
+): void {
+  const pool = mm.dirs[mm.dirs.length - 1];
+  const span = mm.geometry.PMD_SIZE;
+  walk_pmd_tables(mm, addr, end, (pmd, a, e) => {
+    const tableStart = a - (a % (span * pool.entries));
+    const chunk = pool.chunks[pmd >>> DIR_CHUNK_SHIFT];
+    const rowBase = (pmd & ((1 << DIR_CHUNK_SHIFT) - 1)) * pool.entries;
+    const i0 = Math.floor((a - tableStart) / span);
+    const i1 = Math.ceil((e - tableStart) / span);
+    for (let idx = i0; idx < i1; idx++) {
+      if (chunk[rowBase + idx] === 0) continue;
+      const slot = tableStart + idx * span;
+      fn(pmd, idx, Math.max(slot, a), Math.min(slot + span, e));
+    }
+  });
+}
+
+/**
+ * Calls `fn(pmd, addr, end)` for every PMD table over [addr, end), with the range clipped to the
+ * table and to its entries that may be non-none (none entries of upper levels are skipped).
+ */
+export function walk_pmd_tables(
+  mm: MmStruct,
+  addr: number,
+  end: number,
+  fn: (pmd: number, addr: number, end: number) => void,
 ): void {
   walkLevel(mm, 0, mm.pgd, addr, end, fn);
 }
@@ -34,23 +66,28 @@ function walkLevel(
   table: number,
   addr: number,
   end: number,
-  fn: (pmd: number, idx: number, addr: number, next: number) => void,
+  fn: (pmd: number, addr: number, end: number) => void,
 ): void {
   const pool = mm.dirs[k];
   const span = mm.dirSpan[k];
-  const last = k === mm.dirs.length - 1;
-  let idx = Math.floor(addr / span) % pool.entries;
+  const tableStart = addr - (addr % (span * pool.entries));
+  // Entries outside [first, end) of the table are none: clip the range to them.
+  addr = Math.max(addr, tableStart + pool.first(table) * span);
+  end = Math.min(end, tableStart + pool.end(table) * span);
+  if (addr >= end) return;
+  if (k === mm.dirs.length - 1) {
+    fn(table, addr, end);
+    return;
+  }
   const chunk = pool.chunks[table >>> DIR_CHUNK_SHIFT];
   const rowBase = (table & ((1 << DIR_CHUNK_SHIFT) - 1)) * pool.entries;
-  while (addr < end) {
-    const next = addr_end(addr, end, span);
+  const i0 = Math.floor((addr - tableStart) / span);
+  const i1 = Math.ceil((end - tableStart) / span);
+  for (let idx = i0; idx < i1; idx++) {
     const entry = chunk[rowBase + idx];
-    if (entry !== 0) {
-      if (last) fn(table, idx, addr, next);
-      else walkLevel(mm, k + 1, entry, addr, next, fn);
-    }
-    addr = next;
-    idx++;
+    if (entry === 0) continue;
+    const slot = tableStart + idx * span;
+    walkLevel(mm, k + 1, entry, Math.max(slot, addr), Math.min(slot + span, end), fn);
   }
 }
 
@@ -134,19 +171,158 @@ export function unmap_page_range(
   end: number,
   details: ZapDetails | null,
 ): void {
-  const g = mm.geometry;
-  const pmdPool = mm.dirs[mm.dirs.length - 1];
-  walk_pmd_entries(mm, addr, end, (pmd, idx, a, next) => {
-    const entry = pmdPool.get(pmd, idx);
+  walk_pmd_tables(mm, addr, end, (pmd, a, e) => zap_pmd_range(mm, pmd, a, e, details));
+}
+
+/**
+ * `zap_pmd_range` within PMD table `pmd` over [addr, end). Inline PTE tables zapped whole are
+ * done in the loop, their counters summed and applied once per table.
+ */
+function zap_pmd_range(
+  mm: MmStruct,
+  pmd: number,
+  addr: number,
+  end: number,
+  details: ZapDetails | null,
+): void {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const pool = mm.dirs[mm.dirs.length - 1];
+  const policy = mm.policy;
+  const c = pmd >>> DIR_CHUNK_SHIFT;
+  const local = pmd & ((1 << DIR_CHUNK_SHIFT) - 1);
+  const row = pool.chunks[c];
+  const rowBase = local * pool.entries;
+  const tableStart = addr - (addr % (PMD_SIZE * pool.entries));
+  const i0 = Math.floor((addr - tableStart) / PMD_SIZE);
+  const i1 = Math.ceil((end - tableStart) / PMD_SIZE);
+  const emptyCode = inlineEntry(0, INLINE_EMPTY);
+  const count = pool.counts[c][local];
+  const uniform = pool.uniform[c][local];
+  const lo = pool.lo[c][local];
+  const hi = pool.hi[c][local];
+  const whole = addr <= tableStart + lo * PMD_SIZE && end >= tableStart + hi * PMD_SIZE;
+  if (count !== 0 && uniform !== 0 && whole) {
+    zap_uniform_pmd(mm, pmd, tableStart + lo * PMD_SIZE, details);
+    return;
+  }
+  let freed = 0;
+  let freedEmpty = 0;
+  let emptied = 0;
+  let anon = 0;
+  for (let idx = i0; idx < i1; idx++) {
+    const entry = row[rowBase + idx];
+    if (entry === 0) continue;
+    const slot = tableStart + idx * PMD_SIZE;
+    const a = slot < addr ? addr : slot;
+    const next = slot + PMD_SIZE > end ? end : slot + PMD_SIZE;
+    if (entry <= INLINE_NONE) {
+      if (next - a !== PMD_SIZE) {
+        zap_inline_pte(mm, pmd, idx, entry, a, next, details);
+        continue;
+      }
+      const kind = inlineKind(entry);
+      if (kind === INLINE_ANON) anon++;
+      if (policy.freeAfterZap(mm, a, next, details)) {
+        row[rowBase + idx] = 0;
+        freed++;
+        if (kind === INLINE_EMPTY) freedEmpty++;
+      } else if (kind !== INLINE_EMPTY) {
+        row[rowBase + idx] = emptyCode;
+        emptied++;
+      }
+      continue;
+    }
     if (entry < 0) {
-      if (next - a === g.PMD_SIZE) {
+      if (next - a === PMD_SIZE) {
         zap_huge_pmd(mm, pmd, idx, a);
-        return;
+        continue;
       }
       __split_huge_pmd(mm, pmd, idx);
     }
     zap_pte_range(mm, pmd, idx, a, next, details);
-  });
+  }
+  mm.rss_anon -= anon;
+  if (emptied !== 0) pool.uniform[c][local] = 0;
+  const ptes = mm.ptes;
+  ptes.empty += emptied - freedEmpty;
+  ptes.live -= freed;
+  ptes.inline -= freed;
+  if (freed !== 0) {
+    pool.addCount(pmd, -freed);
+    mm_sub_nr_ptes(mm, freed);
+  }
+}
+
+/**
+ * Zaps every entry of PMD table `pmd`, all equal inline tables (`DirPool.uniform`), each over its
+ * whole slot: counters in one step. The policy is asked once, for the slot at `slot`: for
+ * whole-slot zaps its answer depends only on the range length and `details` (FreePolicy).
+ */
+function zap_uniform_pmd(
+  mm: MmStruct,
+  pmd: number,
+  slot: number,
+  details: ZapDetails | null,
+): void {
+  const pool = mm.dirs[mm.dirs.length - 1];
+  const ptes = mm.ptes;
+  const c = pmd >>> DIR_CHUNK_SHIFT;
+  const local = pmd & ((1 << DIR_CHUNK_SHIFT) - 1);
+  const row = pool.chunks[c];
+  const rowBase = local * pool.entries;
+  const count = pool.counts[c][local];
+  const uniform = pool.uniform[c][local];
+  const lo = pool.lo[c][local];
+  const hi = pool.hi[c][local];
+  const kind = inlineKind(uniform);
+  if (kind === INLINE_ANON) mm.rss_anon -= count;
+  if (mm.policy.freeAfterZap(mm, slot, slot + mm.geometry.PMD_SIZE, details)) {
+    row.fill(0, rowBase + lo, rowBase + hi);
+    ptes.live -= count;
+    ptes.inline -= count;
+    if (kind === INLINE_EMPTY) ptes.empty -= count;
+    pool.addCount(pmd, -count);
+    mm_sub_nr_ptes(mm, count);
+    return;
+  }
+  if (kind === INLINE_EMPTY) return;
+  const emptyCode = inlineEntry(0, INLINE_EMPTY);
+  if (count === hi - lo) {
+    row.fill(emptyCode, rowBase + lo, rowBase + hi);
+  } else {
+    for (let i = rowBase + lo; i < rowBase + hi; i++) if (row[i] !== 0) row[i] = emptyCode;
+  }
+  pool.uniform[c][local] = emptyCode;
+  ptes.empty += count;
+}
+
+/** `zap_pte_range` of an inline PTE table (raw PMD entry `raw`): the same rules, no bitmap. */
+function zap_inline_pte(
+  mm: MmStruct,
+  pmd: number,
+  idx: number,
+  raw: number,
+  addr: number,
+  end: number,
+  details: ZapDetails | null,
+): void {
+  const lo = addr % mm.geometry.PMD_SIZE;
+  const kind = inlineKind(raw);
+  const page = inlineIndex(raw);
+  if (kind !== INLINE_EMPTY) {
+    // The table keeps its page when the zap misses it (zap_pte_range returns early then).
+    if (page < lo || page >= lo + (end - addr)) return;
+    if (kind === INLINE_ANON) mm.rss_anon--;
+    mm.ptes.rekindInline(kind, INLINE_EMPTY);
+  }
+  const pmdPool = mm.dirs[mm.dirs.length - 1];
+  if (mm.policy.freeAfterZap(mm, addr, end, details)) {
+    pmdPool.set(pmd, idx, 0);
+    mm.ptes.dropInline(INLINE_EMPTY);
+    mm_dec_nr_ptes(mm);
+  } else if (kind !== INLINE_EMPTY) {
+    pmdPool.set(pmd, idx, inlineEntry(0, INLINE_EMPTY));
+  }
 }
 
 /** `unmap_single_vma`: zaps [start, end) clipped to the VMA. */

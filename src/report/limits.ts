@@ -3,6 +3,7 @@
 
 import { getArch, worstCasePgtables, type ArchGeometry } from '../arch/index.js';
 import type { TextTable } from './sim-report.js';
+import { SCHEMA_VERSION } from './json.js';
 
 /** One column of the limits table: an address-space size on one architecture. */
 export interface LimitsColumn {
@@ -86,4 +87,24 @@ export function size(bytes: number): string {
     u++;
   }
   return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+/** `ptlab limits --format json` (docs/schemas/limits.schema.json). */
+export function limitsDocument(cols: readonly LimitsColumn[]): Record<string, unknown> {
+  return {
+    schema_version: SCHEMA_VERSION,
+    command: 'limits',
+    columns: cols.map((c) => ({
+      arch: c.arch,
+      title: c.title,
+      user_bytes: c.userBytes,
+      pte_bytes: c.pteBytes,
+      pmd_bytes: c.pmdBytes,
+      pud_bytes: c.pudBytes,
+    })),
+    seed_000: [
+      { bits: 32, pte_bytes: SEED_000['32-bit'].pte, pmd_bytes: SEED_000['32-bit'].pmd },
+      { bits: 64, pte_bytes: SEED_000['64-bit'].pte, pmd_bytes: SEED_000['64-bit'].pmd },
+    ],
+  };
 }

@@ -2,6 +2,7 @@
 // Rendering (box drawing, colours) is the CLI's job; this module only shapes the data.
 
 import type { SimReport, SimResult } from '../workload/run.js';
+import { SCHEMA_VERSION, usageErrorJson, type ErrorJson } from './json.js';
 
 /** A table: a header row and body rows of cells, all strings, numbers right-aligned by the renderer. */
 export interface TextTable {
@@ -13,11 +14,17 @@ export interface TextTable {
 
 const kb = (n: number): string => n.toLocaleString('en-US');
 
-/** One row per report: label, VmPTE, table counts, empty PTE tables, RSS. */
+/** Label of the last row of text tables: the counters after the last operation run. */
+export const FINAL_LABEL = '(end)';
+
+/**
+ * One row per report: label, VmPTE, table counts, empty PTE tables, RSS; then a last `(end)` row
+ * with the final state, so text output shows it as JSON does.
+ */
 export function simTable(result: SimResult): TextTable {
   return {
     head: ['report', 'VmPTE kB', 'PTE', 'PMD', 'PUD', 'empty PTE', 'RssAnon kB'],
-    rows: result.reports.map((r) => [
+    rows: [...result.reports, { ...result.final, label: FINAL_LABEL }].map((r) => [
       r.label,
       kb(r.vmpte_kb),
       kb(r.tables.pte),
@@ -50,6 +57,7 @@ export function compareTable(results: readonly SimResult[]): TextTable {
       return other ? kb(other.vmpte_kb) : '-';
     }),
   ]);
+  rows.push([FINAL_LABEL, ...results.map((r) => kb(r.final.vmpte_kb))]);
   return { head, rows, numeric: results.map((_, i) => i + 1) };
 }
 
@@ -59,33 +67,77 @@ export function columnName(r: SimResult): string {
 }
 
 /** A report as the JSON object scripts read (snake_case, kernel vocabulary). */
-export function reportJson(r: SimReport): Record<string, unknown> {
+export function reportJson(r: SimReport): SimReportJson {
   return {
     label: r.label,
     line: r.line,
+    iteration: (r as { iteration?: number }).iteration ?? null,
     vmpte_kb: r.vmpte_kb,
     pgtables_bytes: r.pgtables_bytes,
-    tables: { ...r.tables },
+    tables: { pte: r.tables.pte, pmd: r.tables.pmd, pud: r.tables.pud },
     empty_pte_tables: r.empty_pte_tables,
     rss_anon_kb: r.rss_anon_kb,
   };
 }
 
-/** The whole result as one JSON-able object. */
-export function simJson(result: SimResult): Record<string, unknown> {
+/** One report in JSON (docs/schemas/sim.schema.json `$defs.report`). */
+export interface SimReportJson {
+  readonly label: string;
+  readonly line: number;
+  /** Iteration of the innermost `repeat` block the report is in (from 0), null outside one. */
+  readonly iteration: number | null;
+  readonly vmpte_kb: number;
+  readonly pgtables_bytes: number;
+  readonly tables: { readonly pte: number; readonly pmd: number; readonly pud: number };
+  readonly empty_pte_tables: number;
+  readonly rss_anon_kb: number;
+}
+
+/** One simulation (one kernel/policy) in JSON. */
+export interface SimResultJson {
+  readonly kernel: string;
+  readonly policy: string;
+  readonly arch: string;
+  readonly reports: readonly SimReportJson[];
+  readonly final: SimReportJson;
+  readonly error: ErrorJson | null;
+}
+
+/** One simulation as one JSON-able object. */
+export function simJson(result: SimResult): SimResultJson {
   return {
     kernel: result.kernel,
     policy: result.policy,
     arch: result.arch,
     reports: result.reports.map(reportJson),
     final: reportJson(result.final),
-    error: result.error
-      ? {
-          message: result.error.message,
-          code: result.error.code,
-          errno: result.error.errno ?? null,
-          where: result.error.where ?? null,
-        }
-      : null,
+    error: result.error ? usageErrorJson(result.error) : null,
+  };
+}
+
+/**
+ * The `ptlab sim --format json` document: always `results`, an array of one simulation, or three
+ * with `--compare` (docs/schemas/sim.schema.json).
+ */
+export function simDocument(
+  file: string,
+  results: readonly SimResult[],
+): {
+  schema_version: number;
+  command: 'sim';
+  file: string;
+  results: SimResultJson[];
+} {
+  return { schema_version: SCHEMA_VERSION, command: 'sim', file, results: results.map(simJson) };
+}
+
+/** One `--format ndjson` line: a report with the simulation it belongs to. */
+export function ndjsonReport(result: SimResult, r: SimReport): Record<string, unknown> {
+  return {
+    schema_version: SCHEMA_VERSION,
+    kernel: result.kernel,
+    policy: result.policy,
+    arch: result.arch,
+    ...reportJson(r),
   };
 }

@@ -8,7 +8,7 @@ export interface SourcePos {
 }
 
 /** Kernel errno names a workload error can carry, as the kernel would return them. */
-export type Errno = 'EINVAL' | 'ENOMEM' | 'EEXIST' | 'EACCES' | 'EPERM' | 'SIGSEGV';
+export type Errno = 'EINVAL' | 'ENOMEM' | 'EEXIST' | 'EACCES' | 'EPERM' | 'EFAULT' | 'SIGSEGV';
 
 /** The kinds of user error; literal codes so callers and tests can match on them. */
 export type UsageErrorCode =
@@ -16,7 +16,8 @@ export type UsageErrorCode =
   | 'unknown-name' // a mapping, option value, scenario or variant that does not exist
   | 'errno' // the simulated kernel refused the operation (see `errno`)
   | 'option' // a command-line option is wrong
-  | 'io' // a file could not be read
+  | 'io' // a file could not be read or written
+  | 'scenario' // a user's scenario module failed in its own code (build() threw, a typo in a thread)
   | 'host'; // the host cannot do what was asked (no /proc, no compiler)
 
 /** A user error: category first, then cause, then a hint (style E4). */
@@ -38,12 +39,15 @@ export class UsageError extends Error {
   }
 }
 
-/** Escapes control characters (a binary file's bytes) so a message never garbles the terminal. */
-function printable(text: string): string {
+/**
+ * Escapes control characters (a binary file's bytes, a terminal escape sequence in a label) so a
+ * message never garbles the terminal: ESC becomes `\x1b`.
+ */
+export function printable(text: string): string {
   let out = '';
   for (const ch of text) {
     const c = ch.charCodeAt(0);
-    const control = (c < 0x20 && ch !== '\t' && ch !== '\n') || c === 0x7f;
+    const control = (c < 0x20 && ch !== '\t' && ch !== '\n') || (c >= 0x7f && c <= 0x9f);
     out += control ? `\\x${c.toString(16).padStart(2, '0')}` : ch;
   }
   return out;

@@ -1,5 +1,6 @@
 // Seeded random `.ptw` workloads for differential testing against the kernel oracle: maps at whole
-// GiB bases sharing or not sharing PMD slots, touches, madvise, munmap, mprotect, a few bad ops.
+// GiB bases sharing or not sharing PMD slots (some MAP_FIXED over live ones, some populated or
+// locked), touches, madvise (populate too), munmap, mprotect, mlock and mlockall, a few bad ops.
 
 import { Prng } from '../util/prng.js';
 import type { Prot } from './types.js';
@@ -27,6 +28,8 @@ interface Piece {
   start: number;
   end: number;
   prot: Prot;
+  /** VM_LOCKED: plain MADV_DONTNEED and MADV_FREE would fail there. */
+  locked: boolean;
 }
 
 interface Mapping {
@@ -45,6 +48,8 @@ class Generator {
   readonly lines: string[] = [];
   readonly maps: Mapping[] = [];
   private reports = 0;
+  /** mlockall MCL_FUTURE is in force: new maps are locked. */
+  private lockFuture = false;
   /** Absolute page ranges ever mapped (kept after munmap so new maps stay deterministic). */
   private readonly used: [number, number][] = [];
 
@@ -108,16 +113,67 @@ class Generator {
 
   map(): boolean {
     const pages = this.sizePages();
-    const base = this.placement(pages);
+    // Sometimes MAP_FIXED over a live piece (FREE-11): the pieces under it go.
+    const over = this.maps.length > 0 && this.chance(0.12) ? this.range() : undefined;
+    const base = over ? over[0].base + over[2] : this.placement(pages);
     if (base === undefined) return false;
     const prot = this.prot();
     const name = `m${this.maps.length}`;
-    this.maps.push({ name, base, pages, pieces: [{ start: 0, end: pages, prot }] });
+    const flags = this.rng.pick(['', '', '', '', '', ' populate', ' locked']);
+    const locked = flags === ' locked' || this.lockFuture;
+    if (over) {
+      for (const m of this.maps) {
+        const s = base - m.base;
+        m.pieces = m.pieces.flatMap((q) =>
+          q.end > s && q.start < s + pages ? cut(q, s, s + pages) : [q],
+        );
+      }
+    }
+    this.maps.push({ name, base, pages, pieces: [{ start: 0, end: pages, prot, locked }] });
     this.used.push([base, base + pages]);
     this.emit(
-      `map ${name} ${bytes(pages)} at=${bytes(base)}${prot === 'rw' ? '' : ` prot=${prot}`}`,
+      `map ${name} ${bytes(pages)} at=${bytes(base)}${prot === 'rw' ? '' : ` prot=${prot}`}` +
+        `${over ? ' fixed' : ''}${flags}`,
     );
     return true;
+  }
+
+  /** Sets `attrs` on [start, start + len) of piece `p` of `m`, splitting it. */
+  private setAttrs(m: Mapping, p: Piece, start: number, len: number, attrs: Partial<Piece>): void {
+    const middle = { ...p, start, end: start + len, ...attrs };
+    m.pieces = m.pieces.flatMap((q) =>
+      q === p ? [...cut(q, start, start + len), middle].sort((a, b) => a.start - b.start) : [q],
+    );
+  }
+
+  mlock(): void {
+    const r = this.range();
+    if (r === undefined) return;
+    const [m, p, start, len] = r;
+    if (this.chance(0.6)) {
+      // mlock of a PROT_NONE piece fails (ENOMEM) after locking: the run would stop there.
+      if (p.prot === 'none') return;
+      const onfault = this.chance(0.3);
+      this.emit(`mlock ${m.name} +${bytes(start)} ${bytes(len)}${onfault ? ' onfault' : ''}`);
+      this.setAttrs(m, p, start, len, { locked: true });
+    } else {
+      this.emit(`munlock ${m.name} +${bytes(start)} ${bytes(len)}`);
+      this.setAttrs(m, p, start, len, { locked: false });
+    }
+  }
+
+  mlockall(): void {
+    const all = this.maps.flatMap((m) => m.pieces);
+    if (this.lockFuture || all.some((p) => p.locked)) {
+      this.emit('munlockall');
+      this.lockFuture = false;
+      for (const p of all) p.locked = false;
+      return;
+    }
+    const flags = this.rng.pick(['current', 'future', 'current future', 'current onfault']);
+    this.emit(`mlockall ${flags}`);
+    if (flags.includes('future')) this.lockFuture = true;
+    if (flags.includes('current')) for (const p of all) p.locked = true;
   }
 
   /** A live mapping and a range inside one of its pieces, sometimes exactly one whole PMD slot. */
@@ -154,14 +210,24 @@ class Generator {
     let [, , start, len] = r;
     // Sometimes the whole mapping, across the VMAs that mprotect or advice split it into.
     if (this.chance(0.2) && contiguous(m)) [start, len] = [0, m.pages];
-    const advice = this.rng.pick([
+    let advice = this.rng.pick([
       'dontneed',
       'dontneed',
       'dontneed',
       'free',
       'hugepage',
       'nohugepage',
+      'populate_read',
+      'populate_write',
     ]);
+    const pieces = m.pieces.filter((q) => q.start < start + len && q.end > start);
+    // Locked pieces refuse plain DONTNEED and FREE (EINVAL); populate needs the access.
+    if ((advice === 'dontneed' || advice === 'free') && pieces.some((q) => q.locked)) {
+      advice = 'dontneed_locked';
+    }
+    if (advice === 'populate_read' && pieces.some((q) => !readable(q.prot))) advice = 'willneed';
+    if (advice === 'populate_write' && pieces.some((q) => !writable(q.prot))) advice = 'willneed';
+    if (advice.startsWith('populate') && !contiguousOver(m, start, start + len)) advice = 'cold';
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
   }
 
@@ -182,16 +248,21 @@ class Generator {
     const [m, p, start, len] = r;
     const prot = this.prot();
     this.emit(`mprotect ${m.name} +${bytes(start)} ${bytes(len)} ${prot}`);
-    const middle = { start, end: start + len, prot };
-    m.pieces = m.pieces.flatMap((q) =>
-      q === p ? [...cut(q, start, start + len), middle].sort((a, b) => a.start - b.start) : [q],
-    );
+    this.setAttrs(m, p, start, len, { prot });
   }
 
   /** One op the kernel rejects; the run stops there. */
   bad(): void {
     const m = this.rng.pick(this.maps);
-    switch (this.rng.below(5)) {
+    switch (this.rng.below(7)) {
+      case 5: // EINVAL: populate a write into a read-only mapping (or a hole: ENOMEM)
+        this.emit(`mprotect ${m.name} +0 4K r`);
+        this.emit(`madvise ${m.name} +0 4K populate_write`);
+        break;
+      case 6: // ENOMEM: mlock of PROT_NONE (after locking it)
+        this.emit(`mprotect ${m.name} +0 4K none`);
+        this.emit(`mlock ${m.name} +0 4K`);
+        break;
       case 0: // SIGSEGV: beyond the end (the page after may be a neighbour: then it is harmless)
         this.emit(`touch ${m.name} +${bytes(m.pages + 300 * SLOT_PAGES)} 4K`);
         break;
@@ -216,6 +287,18 @@ function contiguous(m: Mapping): boolean {
     m.pieces.every((p, i) => p.start === (i === 0 ? 0 : m.pieces[i - 1].end)) &&
     m.pieces[m.pieces.length - 1]?.end === m.pages
   );
+}
+
+/** True when [start, end) (pages from the mapping start) is covered by live pieces. */
+function contiguousOver(m: Mapping, start: number, end: number): boolean {
+  let at = start;
+  for (const p of m.pieces) {
+    if (p.end <= at) continue;
+    if (p.start > at) return false;
+    at = p.end;
+    if (at >= end) return true;
+  }
+  return at >= end;
 }
 
 /** The pieces of `p` left outside [start, end). */
@@ -250,7 +333,9 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     } else if (roll < 0.5) g.touch();
     else if (roll < 0.72) g.madvise();
     else if (roll < 0.82) g.munmap();
-    else if (roll < 0.94) g.mprotect();
+    else if (roll < 0.9) g.mprotect();
+    else if (roll < 0.95) g.mlock();
+    else if (roll < 0.96) g.mlockall();
     else g.emit('pressure');
     if (g.lines.length > before) {
       ops++;

@@ -18,7 +18,14 @@ export const MADV_NUMBERS: Readonly<Record<Advice, number>> = {
   cold: 20,
   pageout: 21,
   dontneed_locked: 24,
+  populate_read: 22,
+  populate_write: 23,
 };
+
+/** Extra `MAP_*` bits the oracle ORs into its mmap flags (include/uapi/asm-generic/mman*.h). */
+export const MAP_FIXED = 0x10;
+export const MAP_POPULATE = 0x8000;
+export const MAP_LOCKED = 0x2000;
 
 /** The page size touches step by when no stride is given. */
 const PAGE_SIZE = 4096n;
@@ -45,8 +52,6 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
   const maps = new Map<string, MapOp & { at: bigint }>();
   const lines: string[] = [];
   const sourceOp: number[] = [];
-  // Ranges ever given to MADV_FREE: the only ones `pressure` pages out (see case 'pressure').
-  const freed: string[] = [];
   const base = (name: string): bigint => {
     const map = maps.get(name);
     // The parser guarantees every name is mapped before use.
@@ -67,7 +72,11 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
           );
         }
         maps.set(op.name, { ...op, at });
-        line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}`;
+        const flags =
+          (op.fixed ? MAP_FIXED : 0) |
+          (op.populate ? MAP_POPULATE : 0) |
+          (op.locked ? MAP_LOCKED : 0);
+        line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}${flags ? ` ${flags}` : ''}`;
         break;
       }
       case 'touch': {
@@ -77,7 +86,6 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
       }
       case 'madvise': {
         const addr = formatAddress(base(op.name) + op.offset);
-        if (op.advice === 'free') freed.push(`${addr} ${op.len}`);
         line = `madvise ${addr} ${op.len} ${MADV_NUMBERS[op.advice]}`;
         break;
       }
@@ -87,11 +95,18 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
       case 'mprotect':
         line = `mprotect ${formatAddress(base(op.name) + op.offset)} ${op.len} ${PROT_BITS[op.prot]}`;
         break;
+      case 'mlock':
+        line = `mlock ${formatAddress(base(op.name) + op.offset)} ${op.len} ${op.onfault ? 1 : 0}`;
+        break;
+      case 'munlock':
+        line = `munlock ${formatAddress(base(op.name) + op.offset)} ${op.len}`;
+        break;
+      case 'mlockall':
+        line = `mlockall ${op.flags}`;
+        break;
       case 'pressure':
-        // Only the MADV_FREE'd ranges: MADV_PAGEOUT elsewhere would split THPs (which real
-        // reclaim without swap never scans), and the split maps zero-filled subpages to the
-        // zero page, lowering RSS (docs/fidelity.md, disagreement 2).
-        line = ['pressure', ...freed].join(' ');
+        // Real reclaim of the run's own memory cgroup (docs/fidelity.md, `pressure`).
+        line = 'pressure';
         break;
       case 'report':
         line = `report ${op.label}`;

@@ -17,6 +17,10 @@ export const OPERATIONS = [
   'madvise',
   'munmap',
   'mprotect',
+  'mlock',
+  'munlock',
+  'mlockall',
+  'munlockall',
   'report',
   'pressure',
   'repeat',
@@ -36,14 +40,27 @@ export const ADVICES: readonly Advice[] = [
   'willneed',
   'hugepage',
   'nohugepage',
+  'populate_read',
+  'populate_write',
 ];
 
+/** Flags of `mlockall`, by their `MCL_*` bit. */
+export const MLOCKALL_FLAGS: Readonly<Record<string, number>> = {
+  current: 1,
+  future: 2,
+  onfault: 4,
+};
+
 const USAGE: Readonly<Record<string, string>> = {
-  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx]',
+  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [fixed] [populate] [locked]',
   touch: 'touch NAME +OFF LEN [stride=SIZE] [read]',
   madvise: `madvise NAME +OFF LEN ADVICE`,
   munmap: 'munmap NAME +OFF LEN',
   mprotect: 'mprotect NAME +OFF LEN PROT',
+  mlock: 'mlock NAME +OFF LEN [onfault]',
+  munlock: 'munlock NAME +OFF LEN',
+  mlockall: 'mlockall [current] [future] [onfault]',
+  munlockall: 'munlockall',
   report: 'report LABEL',
   pressure: 'pressure',
   repeat: 'repeat COUNT [shift=SIZE]',
@@ -161,12 +178,18 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
     case 'map': {
       const name = r.name();
       const size = r.number('size', 'SIZE');
-      const opts = r.options(['at', 'prot']);
+      const opts = r.options(['at', 'prot'], ['fixed', 'populate', 'locked']);
       const atTok = opts.get('at');
       const protTok = opts.get('prot');
       const at = atTok ? r.number('at', 'address', atTok) : undefined;
       const prot = protTok ? r.word('prot', 'protection', PROTS, protTok) : 'rw';
-      return { kind: 'map', pos, argPos, name, size, at, prot };
+      const fixed = opts.has('fixed');
+      if (fixed && at === undefined) {
+        r.fail(opts.get('fixed'), `'fixed' needs at=ADDR (MAP_FIXED maps exactly there)`);
+      }
+      const populate = opts.has('populate');
+      const locked = opts.has('locked');
+      return { kind: 'map', pos, argPos, name, size, at, prot, fixed, populate, locked };
     }
     case 'touch': {
       const name = r.name();
@@ -201,6 +224,30 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
       r.options([]);
       return { kind: 'mprotect', pos, argPos, name, offset, len, prot };
     }
+    case 'mlock': {
+      const name = r.name();
+      const offset = r.offset();
+      const len = r.number('len', 'LEN');
+      const onfault = r.options([], ['onfault']).has('onfault');
+      return { kind: 'mlock', pos, argPos, name, offset, len, onfault };
+    }
+    case 'munlock': {
+      const name = r.name();
+      const offset = r.offset();
+      const len = r.number('len', 'LEN');
+      r.options([]);
+      return { kind: 'munlock', pos, argPos, name, offset, len };
+    }
+    case 'mlockall': {
+      let flags = 0;
+      for (const key of r.options([], Object.keys(MLOCKALL_FLAGS)).keys()) {
+        flags |= MLOCKALL_FLAGS[key];
+      }
+      return { kind: 'mlockall', pos, argPos, flags };
+    }
+    case 'munlockall':
+      r.options([]);
+      return { kind: 'mlockall', pos, argPos, flags: 0 };
     case 'report': {
       const label = r.positional('label', 'LABEL', { anyText: true }).text;
       r.options([]);

@@ -5,14 +5,17 @@ import { DEFAULT_ARCH, getArch } from '../arch/index.js';
 import type { ArchGeometry } from '../arch/index.js';
 import {
   do_madvise,
-  do_mmap,
+  do_mlock,
+  do_mlockall,
   do_mprotect,
+  do_munlock,
   do_munmap,
   mm_alloc,
   mmCounters,
   shrink_lazyfree,
   touch_range,
   validate_mm,
+  vm_mmap_pgoff,
 } from '../mm/index.js';
 import type { MmStruct } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
@@ -32,6 +35,11 @@ export interface SimOptions {
   readonly mmapBase?: bigint;
   /** Run validate_mm() after every operation (default false). */
   readonly debug?: boolean;
+  /**
+   * Keep every page table in its plain form, without the inline one-page PTE tables of the fast
+   * paths (default false). Reports are identical either way; for tests and measurements.
+   */
+  readonly plainTables?: boolean;
   /** Called now and then with (operations done, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -69,6 +77,7 @@ const ERRNO_TEXT: Readonly<Record<Errno, string>> = {
   EEXIST: 'the range overlaps an existing mapping',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted (below mmap_min_addr)',
+  EFAULT: 'bad address',
   SIGSEGV: 'segmentation fault',
 };
 
@@ -97,7 +106,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     policyName = policy.name;
     const page = BigInt(g.PAGE_SIZE);
     const base = options.mmapBase ?? BigInt(g.TASK_SIZE) * page - DEFAULT_MMAP_GAP_BYTES;
-    mm = mm_alloc(g, policy, Number(base / page));
+    mm = mm_alloc(g, policy, Number(base / page), { plainTables: options.plainTables ?? false });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     const zero: SimReport = {
@@ -163,13 +172,23 @@ class Runner {
             op.argPos.name ?? op.pos,
           );
         }
-        const r = do_mmap(mm, op.at, op.size, PROT_BITS[op.prot]);
+        const r = vm_mmap_pgoff(mm, op.at, op.size, PROT_BITS[op.prot], {
+          fixed: op.fixed,
+          populate: op.populate,
+          locked: op.locked,
+        });
         if ('errno' in r) {
           const where = r.errno === 'EINVAL' && op.size === 0n ? op.argPos.size : op.argPos.at;
           return errnoError(r.errno, `map '${op.name}' failed`, where ?? op.pos);
         }
         this.starts.set(op.name, BigInt(r.addr) * BigInt(mm.geometry.PAGE_SIZE));
         return undefined;
+      }
+      case 'mlockall': {
+        const e = do_mlockall(mm, op.flags);
+        return e
+          ? errnoError(e, `${op.flags ? 'mlockall' : 'munlockall'} failed`, op.pos)
+          : undefined;
       }
       default:
         break;
@@ -211,6 +230,18 @@ class Runner {
         const e = do_mprotect(mm, start, op.len, PROT_BITS[op.prot]);
         return e
           ? errnoError(e, `mprotect of '${op.name}' failed (applied up to the first hole)`, at)
+          : undefined;
+      }
+      case 'mlock': {
+        const e = do_mlock(mm, start, op.len, { onfault: op.onfault });
+        return e
+          ? errnoError(e, `mlock of '${op.name}' failed (locked up to the first hole)`, at)
+          : undefined;
+      }
+      case 'munlock': {
+        const e = do_munlock(mm, start, op.len);
+        return e
+          ? errnoError(e, `munlock of '${op.name}' failed (unlocked up to the first hole)`, at)
           : undefined;
       }
       case 'madvise': {

@@ -26,6 +26,12 @@ export interface MapOp extends OpBase {
   /** `MAP_FIXED_NOREPLACE` address, or undefined for kernel placement. */
   readonly at: bigint | undefined;
   readonly prot: Prot;
+  /** `fixed`: MAP_FIXED at `at` (replaces what is there) instead of MAP_FIXED_NOREPLACE. */
+  readonly fixed: boolean;
+  /** `populate`: MAP_POPULATE. */
+  readonly populate: boolean;
+  /** `locked`: MAP_LOCKED. */
+  readonly locked: boolean;
 }
 
 /** `touch NAME +OFF LEN [stride=S] [read]`: one access per stride step. */
@@ -65,6 +71,30 @@ export interface MprotectOp extends OpBase {
   readonly prot: Prot;
 }
 
+/** `mlock NAME +OFF LEN [onfault]` (mlock2 with MLOCK_ONFAULT when `onfault`). */
+export interface MlockOp extends OpBase {
+  readonly kind: 'mlock';
+  readonly name: string;
+  readonly offset: bigint;
+  readonly len: bigint;
+  readonly onfault: boolean;
+}
+
+/** `munlock NAME +OFF LEN`. */
+export interface MunlockOp extends OpBase {
+  readonly kind: 'munlock';
+  readonly name: string;
+  readonly offset: bigint;
+  readonly len: bigint;
+}
+
+/** `mlockall [current] [future] [onfault]` (`MCL_*` bits), or `munlockall` (flags 0). */
+export interface MlockallOp extends OpBase {
+  readonly kind: 'mlockall';
+  /** `MCL_CURRENT` 1, `MCL_FUTURE` 2, `MCL_ONFAULT` 4; 0 for munlockall. */
+  readonly flags: number;
+}
+
 /** `pressure`: memory reclaim discards every clean lazy-free (MADV_FREE'd) page. */
 export interface PressureOp extends OpBase {
   readonly kind: 'pressure';
@@ -78,7 +108,16 @@ export interface ReportOp extends OpBase {
 
 /** One line of a workload. */
 export type WorkloadOp =
-  MapOp | TouchOp | MadviseOp | MunmapOp | MprotectOp | PressureOp | ReportOp;
+  | MapOp
+  | TouchOp
+  | MadviseOp
+  | MunmapOp
+  | MprotectOp
+  | MlockOp
+  | MunlockOp
+  | MlockallOp
+  | PressureOp
+  | ReportOp;
 
 /** A parsed workload: its source name and its operations in order. */
 export interface Workload {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ptlab } from '../helpers/cli.js';
+import { expectSchema } from '../helpers/schema.js';
 
 describe('ptlab check', () => {
   it('lists the built-in scenarios with their variants', () => {
@@ -53,8 +54,11 @@ describe('ptlab check', () => {
 
   it('prints JSON results for scripts', () => {
     const r = ptlab(['check', 'pte_ref_revive', '--all-variants', '--format', 'json']);
-    const all = JSON.parse(r.stdout) as { verdict: string; variants: Record<string, string> }[];
-    expect(all.map((x) => [x.variants.refcount, x.verdict])).toEqual([
+    const doc = JSON.parse(r.stdout) as {
+      results: { verdict: string; variants: Record<string, string> }[];
+    };
+    expectSchema('check', doc);
+    expect(doc.results.map((x) => [x.variants.refcount, x.verdict])).toEqual([
       ['tryget', 'pass'],
       ['naive', 'fail'],
     ]);
@@ -87,9 +91,10 @@ describe('ptlab limits', () => {
   it('gives JSON for one architecture', () => {
     const r = ptlab(['limits', '--arch', 'arm64-64k', '--format', 'json']);
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout) as { columns: { pteBytes: number }[] };
+    const j = JSON.parse(r.stdout) as { columns: { pte_bytes: number }[] };
     // 48-bit VA with 64 KiB pages: 2^48 / 512 MiB per PTE table = 2^19 tables of 64 KiB.
-    expect(j.columns[0].pteBytes).toBe(2 ** 19 * 65536);
+    expectSchema('limits', j);
+    expect(j.columns[0].pte_bytes).toBe(2 ** 19 * 65536);
   });
 
   it('refuses an unknown architecture with exit 2', () => {

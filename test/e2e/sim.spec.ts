@@ -1,6 +1,7 @@
 // End-to-end: `ptlab sim` as a user runs it, exit statuses and output formats.
 import { describe, expect, it } from 'vitest';
 import { ptlab } from '../helpers/cli.js';
+import { expectSchema } from '../helpers/schema.js';
 
 describe('ptlab sim', () => {
   it('prints one table row per report with VmPTE and table counts', () => {
@@ -39,15 +40,25 @@ describe('ptlab sim', () => {
   it('puts the policies side by side with --compare --format json', () => {
     const r = ptlab(['sim', '--compare', '--format', 'json', 'test/e2e/fixtures/two-slots.ptw']);
     expect(r.status).toBe(0);
-    const all = JSON.parse(r.stdout) as { policy: string; reports: { vmpte_kb: number }[] }[];
+    const doc = JSON.parse(r.stdout) as {
+      results: { policy: string; reports: { vmpte_kb: number }[] }[];
+    };
+    expectSchema('sim', doc);
+    const all = doc.results;
     expect(all.map((x) => x.policy)).toEqual(['none', 'pt_reclaim', 'refcount']);
     expect(all.map((x) => x.reports[1]?.vmpte_kb)).toEqual([16, 12, 12]);
   });
 
-  it('stops at an unknown mapping name with file:line:col, after the earlier reports, exit 2', () => {
+  it('stops at an unknown mapping name with file:line:col, before any report, exit 2, JSON on stdout', () => {
     const r = ptlab(['sim', '--format', 'ndjson', 'test/e2e/fixtures/bad-name.ptw']);
     expect(r.status).toBe(2);
-    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const l of lines) expectSchema('sim-ndjson', l);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ error: { code: 'unknown-name', where: { line: 4, col: 7 } } });
     expect(r.stderr).toMatch(/^ptlab: test\/e2e\/fixtures\/bad-name\.ptw:4:7: .*'b'/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });

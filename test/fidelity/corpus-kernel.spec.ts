@@ -4,9 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { runOnKernelBatch } from '../../src/cli/oracle.js';
 import type { KernelRun } from '../../src/cli/oracle.js';
-import { SKIP_REASON, loadCorpus, oracle } from '../helpers/oracle.js';
+import { PRESSURE_SKIP, SKIP_REASON, kernelCanRun, loadCorpus, oracle } from '../helpers/oracle.js';
 
-const corpus = loadCorpus();
+const all = loadCorpus();
+const corpus = all.filter((c) => kernelCanRun(c.workload));
+const skipped = all.filter((c) => !kernelCanRun(c.workload));
 
 describe.skipIf(!oracle.ok)('corpus on the host kernel', () => {
   let runs: KernelRun[] = [];
@@ -49,6 +51,10 @@ describe.skipIf(!oracle.ok)('corpus on the host kernel', () => {
       if (c.expect.final) expect(run.final).toEqual(c.expect.final);
     },
   );
+});
+
+describe.skipIf(!oracle.ok || skipped.length === 0)('corpus with `pressure`', () => {
+  it.skip(`${skipped.map((c) => c.name).join(', ')}: ${PRESSURE_SKIP}`, () => {});
 });
 
 describe.skipIf(oracle.ok)('corpus on the host kernel (unavailable)', () => {

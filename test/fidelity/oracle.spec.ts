@@ -2,7 +2,12 @@
 // deterministic, it reports errors like the kernel, and it refuses what it cannot measure.
 
 import { describe, expect, it } from 'vitest';
-import { oracleAvailability, runOnKernel, runOnKernelBatch } from '../../src/cli/oracle.js';
+import {
+  oracleAvailability,
+  pressureAvailability,
+  runOnKernel,
+  runOnKernelBatch,
+} from '../../src/cli/oracle.js';
 import { parseWorkload } from '../../src/workload/parse.js';
 import { UsageError } from '../../src/util/errors.js';
 
@@ -39,15 +44,33 @@ describe.skipIf(!availability.ok)('ptw-oracle', () => {
     expect(enomem.error).toMatchObject({ line: 3, errno: 'ENOMEM' });
   });
 
-  it('discards clean lazy-free pages on pressure (MADV_PAGEOUT), keeping the tables', () => {
-    const run = runOnKernel(
-      w('map a 4M at=1G\ntouch a +0 4M\nmadvise a +0 2M free\ntouch a +0 4K\npressure\nreport p'),
-      { runs: 3 },
-    );
-    expect(run.deterministic).toBe(true);
-    // The rewritten page is dirty again, so it survives; the 511 other lazy-free pages go.
-    expect(run.reports[0]).toMatchObject({ vmpte_kb: 16, rss_anon_kb: 2048 + 4 });
-  });
+  it.skipIf(!pressureAvailability().ok)(
+    'discards clean lazy-free pages on pressure (memory cgroup reclaim), keeping the tables',
+    () => {
+      const run = runOnKernel(
+        w('map a 4M at=1G\ntouch a +0 4M\nmadvise a +0 2M free\ntouch a +0 4K\npressure\nreport p'),
+        { runs: 3 },
+      );
+      expect(run.deterministic).toBe(true);
+      // The rewritten page is dirty again, so it survives; the 511 other lazy-free pages go.
+      expect(run.reports[0]).toMatchObject({ vmpte_kb: 16, rss_anon_kb: 2048 + 4 });
+    },
+  );
+
+  it.skipIf(!pressureAvailability().ok)(
+    'runs pressure as real reclaim: the deferred-split shrinker splits a partly unmapped THP',
+    () => {
+      const run = runOnKernel(
+        w(
+          'map a 2M at=1G\nmadvise a +0 2M hugepage\ntouch a +0 4K\nmunmap a +1M 8K\n' +
+            'report u\npressure\nreport p',
+        ),
+        { runs: 3 },
+      );
+      expect(run.deterministic).toBe(true);
+      expect(run.reports.map((r) => r.rss_anon_kb)).toEqual([2040, 4]);
+    },
+  );
 
   it('refuses ops that share a 512 GiB slot with its own mappings', () => {
     expect(() => runOnKernel(w('map a 4K at=0x7ff000000000'))).toThrow(UsageError);

@@ -27,7 +27,7 @@ function upToDate(): boolean {
   }
 }
 
-/** Builds dist/ with tsc when any source file is newer than the built entry point. */
+/** Builds dist/ (tsc, then the CLI bundle) when any source file is newer than the entry point. */
 export function ensureBuilt(): void {
   if (upToDate()) return;
   mkdirSync(join(ROOT, 'node_modules/.cache'), { recursive: true });
@@ -47,6 +47,8 @@ export function ensureBuilt(): void {
       execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], {
         stdio: 'pipe',
       });
+      // The CLI runs from the esbuild bundle (scripts/build-cli.mjs), as `npm run build` makes it.
+      execFileSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs')], { stdio: 'pipe' });
     }
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
@@ -60,17 +62,34 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** Options of {@link ptlab}. */
+export interface CliOptions {
+  /** Extra environment variables (NO_COLOR=1 is set unless overridden). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Kill the run after this many ms (default: no limit). */
+  readonly timeoutMs?: number;
+}
+
 /** Runs `ptlab ARGS...` in the repository root. */
-export function ptlab(args: readonly string[], input?: string): CliRun {
+export function ptlab(args: readonly string[], input?: string, options: CliOptions = {}): CliRun {
   ensureBuilt();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env })) {
+    if (v !== undefined) env[k] = v; // an undefined value removes the variable
+  }
   const r = spawnSync(process.execPath, [MAIN, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     input: input ?? '',
-    env: { ...process.env, NO_COLOR: '1' },
+    env,
+    maxBuffer: 1 << 30,
+    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** The built entry point, for tests that spawn it themselves (pipes, shells). */
+export const PTLAB_MAIN = MAIN;
 
 /** The repository root, for paths to examples and fixtures. */
 export const REPO_ROOT = ROOT;

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { oracleAvailability } from '../../src/cli/oracle.js';
+import { oracleAvailability, pressureAvailability } from '../../src/cli/oracle.js';
 import { parseWorkload } from '../../src/workload/parse.js';
 import type { Workload } from '../../src/workload/types.js';
 
@@ -13,6 +13,17 @@ export const oracle = oracleAvailability();
 
 /** The name of the skipped test that makes a missing oracle visible. */
 export const SKIP_REASON = oracle.ok ? '' : `needs a C compiler and Linux /proc: ${oracle.reason}`;
+
+/** Whether the oracle can run `pressure` (root and a memory cgroup controller). */
+export const pressure = pressureAvailability();
+
+/** Why workloads with `pressure` are skipped here ('' when they run). */
+export const PRESSURE_SKIP = pressure.ok ? '' : `skipped: ${pressure.reason}`;
+
+/** Whether the oracle can run `workload` here (`pressure` needs a memory cgroup). */
+export function kernelCanRun(workload: Workload): boolean {
+  return pressure.ok || !workload.ops.some((op) => op.kind === 'pressure');
+}
 
 /** Counters an annotation expects. */
 export interface Expected {

@@ -1,7 +1,7 @@
 // `ptlab check`: model-checks a built-in scenario or a user's scenario module under its variants.
 
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -19,10 +19,11 @@ import {
   type VariantValues,
 } from '../../paths/index.js';
 import { formatCheckResult } from '../../report/check-printer.js';
-import { checkResultJson } from '../../report/check-json.js';
+import { checkDocument, checkResultJson } from '../../report/check-json.js';
+import { SCHEMA_VERSION } from '../../report/json.js';
 import { chromeTrace } from '../../report/trace.js';
 import { UsageError } from '../../util/errors.js';
-import { err, out } from '../io.js';
+import { err, ioReason, out, outJson } from '../io.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
 
 interface CheckFlags {
@@ -91,16 +92,28 @@ Examples:
   ptlab check ./examples/002-check-scenario/scenario.js`,
     )
     .action(async (target: string | undefined, flags: CheckFlags) => {
+      const format = parseFormat(flags.format, ['text', 'json']);
       if (flags.list) {
-        out(formatList(listScenarios()));
+        if (target !== undefined) {
+          throw new UsageError(
+            'option',
+            `--list lists every scenario: do not name one ('${target}')`,
+          );
+        }
+        if (format === 'json') outJson(listJson(listScenarios()));
+        else out(formatList(listScenarios()));
         return;
       }
       if (target === undefined) {
         throw new UsageError('option', 'name a scenario or a module (see ptlab check --list)');
       }
-      const format = parseFormat(flags.format, ['text', 'json']);
-      const scenario = await loadScenario(target);
+      refuseConflicts(flags);
       const given = parseVariants(flags.variant);
+      const options = checkOptions(flags);
+      const traceOut = flags.traceOut;
+      if (traceOut !== undefined) probeWritable(traceOut, '--trace-out');
+      const scenario = await loadScenario(target);
+      const userModule = isModulePath(target);
       const combos = flags.allVariants
         ? allCombinations(scenario, given)
         : [resolveVariants(scenario, given)];
@@ -110,31 +123,41 @@ Examples:
           '--replay replays one execution: do not combine it with --all-variants',
         );
       }
-      const options = checkOptions(flags);
       const results: { values: VariantValues; result: CheckResult; replay: string }[] = [];
       for (const values of combos) {
-        const result = runOne(scenario, values, options, flags.progress);
+        const result = runOne(
+          scenario,
+          values,
+          options,
+          flags.progress,
+          userModule ? target : undefined,
+        );
         const replay = replayCommand(target, values, result);
         results.push({ values, result, replay });
       }
       if (format === 'json') {
-        const json = results.map((r) => ({
-          variants: r.values,
-          ...checkResultJson(r.result, { replayCommand: r.replay }),
-        }));
-        out(JSON.stringify(json.length === 1 ? json[0] : json, null, 2));
+        outJson(
+          checkDocument(
+            target,
+            results.map((r) =>
+              checkResultJson(r.result, { replayCommand: r.replay, variants: r.values }),
+            ),
+          ),
+        );
       } else {
         out(
           results.map((r) => formatCheckResult(r.result, { replayCommand: r.replay })).join('\n\n'),
         );
       }
       const failed = results.find((r) => r.result.verdict === 'fail');
-      if (flags.traceOut !== undefined) {
+      if (traceOut !== undefined) {
         if (failed?.result.verdict === 'fail') {
-          writeFileSync(flags.traceOut, JSON.stringify(chromeTrace(failed.result)));
-          err(
-            `trace written to ${flags.traceOut} (open it in ui.perfetto.dev or chrome://tracing)`,
-          );
+          try {
+            writeFileSync(traceOut, JSON.stringify(chromeTrace(failed.result)));
+          } catch (e) {
+            throw new UsageError('io', `--trace-out: cannot write '${traceOut}': ${ioReason(e)}`);
+          }
+          err(`trace written to ${traceOut} (open it in ui.perfetto.dev or chrome://tracing)`);
         } else {
           err('no failure: no trace written');
         }
@@ -152,9 +175,55 @@ function parseVariants(items: readonly string[]): Record<string, string> {
   for (const item of items) {
     const m = /^([A-Za-z_][\w-]*)=(.+)$/.exec(item);
     if (!m) throw new UsageError('option', `--variant: '${item}' is not of the form name=value`);
+    if (m[1] in given) {
+      throw new UsageError(
+        'option',
+        `--variant: '${m[1]}' is given twice ('${given[m[1]]}' and '${m[2]}'); give each variant once`,
+      );
+    }
     given[m[1]] = m[2];
   }
   return given;
+}
+
+/** Options that contradict each other are refused before any work. */
+function refuseConflicts(flags: CheckFlags): void {
+  const strategy = flags.strategy;
+  if (flags.pctDepth !== undefined && strategy !== 'pct') {
+    throw new UsageError('option', `--pct-depth applies to --strategy pct, not '${strategy}'`);
+  }
+  if (flags.maxPreemptions !== undefined && strategy !== 'dfs') {
+    throw new UsageError(
+      'option',
+      `--max-preemptions applies to --strategy dfs, not '${strategy}'`,
+    );
+  }
+  if (!flags.dpor && strategy !== 'dfs') {
+    throw new UsageError('option', `--no-dpor applies to --strategy dfs, not '${strategy}'`);
+  }
+  if (flags.replay !== undefined && flags.allVariants) {
+    throw new UsageError(
+      'option',
+      '--replay replays one execution: do not combine it with --all-variants',
+    );
+  }
+}
+
+/**
+ * Fails now, before a long run, when `path` cannot be written: opens it for appending (which
+ * neither truncates an existing file nor leaves a new one behind).
+ */
+function probeWritable(path: string, flag: string): void {
+  const existed = existsSync(path);
+  if (existed && statSync(path).isDirectory()) {
+    throw new UsageError('io', `${flag}: '${path}' is a directory`);
+  }
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (e) {
+    throw new UsageError('io', `${flag}: cannot write '${path}': ${ioReason(e)}`);
+  }
+  if (!existed) unlinkSync(path);
 }
 
 function allCombinations(scenario: Scenario, given: Record<string, string>): VariantValues[] {
@@ -208,8 +277,21 @@ function runOne(
   values: VariantValues,
   options: CheckOptions,
   progress: boolean,
+  modulePath?: string,
 ): CheckResult {
-  const program = scenario.build(values);
+  let program: ReturnType<Scenario['build']>;
+  try {
+    program = scenario.build(values);
+  } catch (e) {
+    // A built-in scenario that cannot build is a bug in ptlab; a user's module, a user error.
+    if (modulePath === undefined) throw e;
+    const error = e instanceof Error ? e : new Error(String(e));
+    throw new UsageError(
+      'scenario',
+      `scenario '${scenario.name}': build() threw ${error.name}: ${error.message}`,
+      userFrame(error.stack, modulePath),
+    );
+  }
   const showProgress = progress && process.stderr.isTTY;
   const name = programName(scenario, values);
   const result = runCheck(program, {
@@ -227,7 +309,43 @@ function runOne(
       : {}),
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
+  if (modulePath !== undefined) refuseCodeError(result, modulePath);
   return result;
+}
+
+/** JavaScript errors that mean the code itself is wrong (a typo, a wrong call), not the protocol. */
+const CODE_ERRORS = /^(?:ReferenceError|TypeError|SyntaxError|RangeError)$/;
+
+/**
+ * A user's thread body (or create/finalCheck) that throws a ReferenceError or TypeError has a bug in
+ * its code: that is a user error (exit 2), not a protocol finding with a replay token.
+ */
+function refuseCodeError(result: CheckResult, modulePath: string): void {
+  if (result.verdict !== 'fail' || result.violation.kind !== 'assertion') return;
+  const stack = result.violation.details?.stack ?? '';
+  const name = /^(\w+):/.exec(stack)?.[1] ?? '';
+  if (!CODE_ERRORS.test(name)) return;
+  const first = stack.split('\n')[0];
+  throw new UsageError(
+    'scenario',
+    `scenario code error in thread ${result.violation.details?.thread ?? '?'}: ${first} (a bug in the scenario's code, not a protocol violation)`,
+    userFrame(stack, modulePath),
+  );
+}
+
+/** The first stack frame inside the user's module, as a source position. */
+function userFrame(
+  stack: string | undefined,
+  modulePath: string,
+): { file: string; line: number; col: number } | undefined {
+  const url = pathToFileURL(resolve(modulePath)).href;
+  for (const line of (stack ?? '').split('\n')) {
+    const i = line.indexOf(url);
+    if (i < 0) continue;
+    const m = /^:(\d+):(\d+)/.exec(line.slice(i + url.length));
+    if (m) return { file: modulePath, line: Number(m[1]), col: Number(m[2]) };
+  }
+  return undefined;
 }
 
 /** The command line that replays `result`'s failure. */
@@ -241,9 +359,13 @@ function shellQuote(s: string): string {
   return /^[\w./=:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+function isModulePath(target: string): boolean {
+  return /[/\\]|\.m?js$/.test(target);
+}
+
 /** Loads a built-in scenario by name, or a user's module by path. */
 async function loadScenario(target: string): Promise<Scenario> {
-  if (!/[/\\]|\.m?js$/.test(target)) return getScenario(target);
+  if (!isModulePath(target)) return getScenario(target);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(resolve(target)).href)) as Record<string, unknown>;
@@ -265,6 +387,37 @@ async function loadScenario(target: string): Promise<Scenario> {
     );
   }
   return s as Scenario;
+}
+
+function combinations(s: Scenario): VariantValues[] {
+  let combos: VariantValues[] = [{}];
+  for (const [k, v] of Object.entries(s.variants))
+    combos = combos.flatMap((c) => v.values.map((x) => ({ ...c, [k]: x })));
+  return combos;
+}
+
+/** `check --list --format json` (docs/schemas/check-list.schema.json). */
+function listJson(scenarios: readonly Scenario[]): Record<string, unknown> {
+  return {
+    schema_version: SCHEMA_VERSION,
+    command: 'check-list',
+    scenarios: scenarios.map((s) => ({
+      name: s.name,
+      description: s.description,
+      variants: Object.entries(s.variants).map(([name, v]) => ({
+        name,
+        values: [...v.values],
+        default: v.default,
+        doc: v.doc,
+      })),
+      expected: s.expected
+        ? combinations(s).map((c) => {
+            const e = s.expected?.(c);
+            return { variants: c, verdict: e?.verdict ?? null, why: e?.why ?? null };
+          })
+        : [],
+    })),
+  };
 }
 
 function formatList(scenarios: readonly Scenario[]): string {

@@ -2,18 +2,16 @@
 // the 2022 refcount design, set against the numbers its cover letter measured on real kernels.
 
 import type { Command } from 'commander';
-import { fileURLToPath } from 'node:url';
 import { parseWorkload } from '../../workload/parse.js';
 import type { SimResult } from '../../workload/run.js';
 import { columnName, compareTable } from '../../report/sim-report.js';
 import { readUserFile, out } from '../io.js';
 import { renderTable } from '../render.js';
+import { packagePath } from '../../host/package-path.js';
 import { COMPARE_SET, simulate } from './sim.js';
 
 /** The benchmark workload shipped with ptlab. */
-export const DEMO_WORKLOAD = fileURLToPath(
-  new URL('../../../examples/001-pt-reclaim-benchmark/workload.ptw', import.meta.url),
-);
+export const DEMO_WORKLOAD = packagePath('examples', '001-pt-reclaim-benchmark', 'workload.ptw');
 
 /** VmPTE after the benchmark as the v4 cover letter reports it (kB): without and with PT_RECLAIM. */
 const COVER_LETTER = { withoutReclaim: 102_640, withReclaim: 240 } as const;

@@ -1,8 +1,8 @@
 // `ptlab limits`: worst-case page-table memory of one process, from the geometry (seed 000's table).
 
 import type { Command } from 'commander';
-import { limitsColumns, limitsTable, SEED_000 } from '../../report/limits.js';
-import { out } from '../io.js';
+import { limitsColumns, limitsDocument, limitsTable } from '../../report/limits.js';
+import { out, outJson } from '../io.js';
 import { parseFormat } from '../options.js';
 import { renderTable } from '../render.js';
 
@@ -30,15 +30,16 @@ Examples:
       const format = parseFormat(flags.format, ['text', 'json']);
       const cols = limitsColumns(flags.arch);
       if (format === 'json') {
-        out(JSON.stringify({ columns: cols, seed_000: SEED_000 }, null, 2));
+        outJson(limitsDocument(cols));
         return;
       }
       out(renderTable(limitsTable(cols)));
       if (flags.arch === undefined) {
         out(
-          '\nSeed 000 printed 3 MiB / 3 KiB (32-bit) and 512 GiB / 1 GiB (64-bit). Its 32-bit "3 KiB"\n' +
-            'of PMD is the 768 four-byte PGD entries that point to PTE tables: 2-level i386 folds the\n' +
-            'PMD, so no PMD table exists or is counted. PGD and P4D tables are never counted in VmPTE.',
+          '\nSeed 000 printed 3 MiB / 3 KiB (32-bit) and 512 GiB / 1 GiB (64-bit). Its\n' +
+            '32-bit "3 KiB" of PMD is the 768 four-byte PGD entries that point to PTE tables:\n' +
+            '2-level i386 folds the PMD, so no PMD table exists or is counted. PGD and P4D\n' +
+            'tables are never counted in VmPTE.',
         );
       }
     });

@@ -4,16 +4,19 @@ import type { Command } from 'commander';
 import { parseWorkload } from '../../workload/parse.js';
 import { runWorkload, type SimOptions, type SimResult } from '../../workload/run.js';
 import type { Workload } from '../../workload/types.js';
+import { DEFAULT_ARCH, getArch } from '../../arch/index.js';
+import { UsageError } from '../../util/errors.js';
 import {
   columnName,
   compareTable,
-  reportJson,
-  simJson,
+  ndjsonReport,
+  simDocument,
   simTable,
   simTitle,
 } from '../../report/sim-report.js';
-import { readUserFile, out, err } from '../io.js';
-import { progressBar, renderChart, renderTable } from '../render.js';
+import { readUserFile, out, err, outJson, outLines } from '../io.js';
+import { errorDocument, usageErrorJson } from '../../report/json.js';
+import { progressBar, renderChart, tableLines } from '../render.js';
 import { parseFormat, parseAddress, type Format } from '../options.js';
 
 /** The policies `--compare` puts side by side: before PT_RECLAIM, with it, and the 2022 RFC. */
@@ -42,8 +45,7 @@ export function registerSim(program: Command): void {
     .argument('<file>', 'workload file (.ptw); see docs/workload-format.md')
     .option(
       '-k, --kernel <version>',
-      'kernel version whose behaviour to model (6.13 .. 6.18)',
-      '6.18',
+      'kernel version whose behaviour to model, 6.13 .. 6.18 (default: 6.18)',
     )
     .option(
       '-p, --policy <name>',
@@ -66,11 +68,14 @@ Examples:
     )
     .action((file: string, flags: SimFlags) => {
       const format = parseFormat(flags.format);
+      refuseConflicts(flags, format);
+      const mmapBase =
+        flags.mmapBase === undefined ? undefined : parseMmapBase(flags.mmapBase, flags.arch);
       const workload = parseWorkload(readUserFile(file), file);
       const base: SimOptions = {
         ...(flags.arch ? { arch: flags.arch } : {}),
         ...(flags.debug ? { debug: true } : {}),
-        ...(flags.mmapBase ? { mmapBase: parseAddress(flags.mmapBase, '--mmap-base') } : {}),
+        ...(mmapBase !== undefined ? { mmapBase } : {}),
       };
       const sets: SimOptions[] = flags.compare
         ? COMPARE_SET.map((s) => ({ ...base, ...s }))
@@ -86,7 +91,7 @@ Examples:
       // report it alone, without empty tables.
       const refused = results.find((r) => r.error && r.error.where === undefined);
       if (refused?.error) throw refused.error;
-      printResults(results, format, Boolean(flags.compare));
+      printResults(file, results, format, Boolean(flags.compare));
       if (flags.chart && format === 'text') {
         const series = results.map((r) => ({
           name: columnName(r),
@@ -97,10 +102,57 @@ Examples:
       const failed = results.find((r) => r.error);
       if (failed?.error) {
         err(`ptlab: ${failed.error.format()}`);
+        if (format === 'ndjson') {
+          out(JSON.stringify(errorDocument('sim', usageErrorJson(failed.error))));
+        }
         process.exitCode = 2;
       }
     });
 }
+
+/** Options that contradict each other are refused before any work. */
+function refuseConflicts(flags: SimFlags, format: Format): void {
+  if (flags.compare && (flags.kernel !== undefined || flags.policy !== undefined)) {
+    throw new UsageError(
+      'option',
+      `--compare runs 6.13, 6.18 and refcount itself: do not combine it with --${flags.kernel !== undefined ? 'kernel' : 'policy'}`,
+    );
+  }
+  if (flags.chart && format !== 'text') {
+    throw new UsageError(
+      'option',
+      `--chart draws on a terminal: it needs --format text, not ${format}`,
+    );
+  }
+}
+
+/**
+ * `--mmap-base`: a page-aligned address inside the user address space of the architecture (a
+ * base above TASK_SIZE would place every hint-less map outside it).
+ */
+function parseMmapBase(value: string, arch: string | undefined): bigint {
+  const addr = parseAddress(value, '--mmap-base');
+  const g = getArch(arch ?? DEFAULT_ARCH);
+  const page = BigInt(g.PAGE_SIZE);
+  const top = BigInt(g.TASK_SIZE) * page;
+  const hex = (n: bigint): string => `0x${n.toString(16)}`;
+  if (addr % page !== 0n) {
+    throw new UsageError(
+      'option',
+      `--mmap-base: ${hex(addr)} is not page-aligned (${g.PAGE_SIZE} bytes)`,
+    );
+  }
+  if (addr > top || addr < MMAP_MIN_ADDR) {
+    throw new UsageError(
+      'option',
+      `--mmap-base: ${hex(addr)} is outside the ${g.name} user address space (${hex(MMAP_MIN_ADDR)} .. TASK_SIZE ${hex(top)})`,
+    );
+  }
+  return addr;
+}
+
+/** The default vm.mmap_min_addr (64 KiB): nothing can be mapped below it. */
+const MMAP_MIN_ADDR = 0x10000n;
 
 /** Runs one simulation with a progress bar on long workloads. */
 export function simulate(workload: Workload, options: SimOptions): SimResult {
@@ -112,25 +164,28 @@ export function simulate(workload: Workload, options: SimOptions): SimResult {
   }
 }
 
-function printResults(results: readonly SimResult[], format: Format, compare: boolean): void {
+function printResults(
+  file: string,
+  results: readonly SimResult[],
+  format: Format,
+  compare: boolean,
+): void {
   if (format === 'json') {
-    out(JSON.stringify(compare ? results.map(simJson) : simJson(results[0]), null, 2));
+    outJson(simDocument(file, results));
     return;
   }
   if (format === 'ndjson') {
     for (const r of results) {
-      for (const rep of r.reports) {
-        out(JSON.stringify({ kernel: r.kernel, policy: r.policy, ...reportJson(rep) }));
-      }
+      outLines(r.reports.map((rep) => JSON.stringify(ndjsonReport(r, rep))));
     }
     return;
   }
   if (compare) {
-    out(renderTable(compareTable(results)));
+    outLines(tableLines(compareTable(results)));
     return;
   }
   for (const r of results) {
     out(simTitle(r));
-    out(renderTable(simTable(r)));
+    outLines(tableLines(simTable(r)));
   }
 }

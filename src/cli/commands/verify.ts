@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { parseWorkload } from '../../workload/parse.js';
 import { UsageError } from '../../util/errors.js';
 import { oracleAvailability } from '../oracle.js';
-import { formatVerify, verifyWorkload } from '../verify.js';
-import { readUserFile, out } from '../io.js';
+import { formatVerify, verifyDocument, verifyWorkload } from '../verify.js';
+import { readUserFile, out, outJson } from '../io.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
 
 interface VerifyFlags {
@@ -44,7 +44,8 @@ Examples:
       const host = oracleAvailability();
       if (!host.ok) throw new UsageError('host', `cannot run on the kernel here: ${host.reason}`);
       const result = verifyWorkload(workload, { runs });
-      out(format === 'json' ? JSON.stringify(result, null, 2) : formatVerify(result));
+      if (format === 'json') outJson(verifyDocument(result));
+      else out(formatVerify(result));
       if (!result.exact) process.exitCode = 1;
     });
 }

@@ -37,13 +37,24 @@ describe('vma_merge', () => {
     expect(layout(mm)).toBe('[0,2)A');
   });
 
-  it('keeps apart two faulted VMAs with different anon_vmas after flags agree', () => {
+  it('reuses a neighbour anon_vma on the first fault, so VMAs merge once flags agree', () => {
     const mm = fresh();
     do_mmap(mm, G, P, 3);
     do_mmap(mm, G + P, P, 7); // rwx: does not merge
     touch_range(mm, G, P, P, true);
-    touch_range(mm, G + P, P, P, true);
+    touch_range(mm, G + P, P, P, true); // find_mergeable_anon_vma: differs only in VM_EXEC
+    expect(mm.mmap.vmas[0].anon_vma).toBe(mm.mmap.vmas[1].anon_vma);
     do_mprotect(mm, G + P, P, 3);
+    expect(layout(mm)).toBe('[0,2)A');
+  });
+
+  it('keeps apart two faulted VMAs with different anon_vmas after flags agree', () => {
+    const mm = fresh();
+    do_mmap(mm, G, 2n * P, 3);
+    do_madvise(mm, G + P, P, 'hugepage'); // VM_HUGEPAGE is not an access bit: no reuse
+    touch_range(mm, G, 2n * P, P, true);
+    expect(mm.mmap.vmas[0].anon_vma).not.toBe(mm.mmap.vmas[1].anon_vma);
+    do_madvise(mm, G, P, 'hugepage');
     expect(layout(mm)).toBe('[0,1)A [1,2)A');
   });
 

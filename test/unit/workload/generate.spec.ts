@@ -31,6 +31,7 @@ describe('generateWorkload', () => {
   it('mixes every operation kind and both sharing and separate PMD slots over 200 seeds', () => {
     const kinds = new Set<string>();
     const advices = new Set<string>();
+    const mapFlags = new Set<string>();
     let shared = 0;
     for (const seed of SEEDS) {
       const w = parseWorkload(generateWorkload(seed), 'g.ptw');
@@ -39,6 +40,7 @@ describe('generateWorkload', () => {
         kinds.add(op.kind === 'touch' && !op.write ? 'touch-read' : op.kind);
         if (op.kind === 'madvise') advices.add(op.advice);
         if (op.kind === 'map') {
+          for (const f of ['fixed', 'populate', 'locked'] as const) if (op[f]) mapFlags.add(f);
           const first = op.at! / (2n << 20n);
           const last = (op.at! + op.size - 1n) / (2n << 20n);
           for (const s of [first, last]) slots.set(s, (slots.get(s) ?? 0) + 1);
@@ -47,9 +49,32 @@ describe('generateWorkload', () => {
       if ([...slots.values()].some((n) => n > 1)) shared++;
     }
     expect([...kinds].sort()).toEqual(
-      ['madvise', 'map', 'mprotect', 'munmap', 'pressure', 'report', 'touch', 'touch-read'].sort(),
+      [
+        'madvise',
+        'map',
+        'mlock',
+        'mlockall',
+        'mprotect',
+        'munlock',
+        'munmap',
+        'pressure',
+        'report',
+        'touch',
+        'touch-read',
+      ].sort(),
     );
-    expect([...advices].sort()).toEqual(['dontneed', 'free', 'hugepage', 'nohugepage']);
+    for (const advice of [
+      'dontneed',
+      'dontneed_locked',
+      'free',
+      'hugepage',
+      'nohugepage',
+      'populate_read',
+      'populate_write',
+    ]) {
+      expect(advices).toContain(advice);
+    }
+    expect([...mapFlags].sort()).toEqual(['fixed', 'locked', 'populate']);
     expect(shared).toBeGreaterThan(20);
   });
 

@@ -91,6 +91,28 @@ describe('parseWorkload', () => {
     expect(w.ops[8]).toMatchObject({ label: 'after-all' });
   });
 
+  it('parses the map flags, madvise populate, mlock, munlock, mlockall and munlockall', () => {
+    const w = parseWorkload(
+      [
+        'map a 4M at=1G fixed populate locked',
+        'map b 2M',
+        'madvise a +0 2M populate_write',
+        'mlock a +4K 8K onfault',
+        'munlock a +0 4M',
+        'mlockall current future onfault',
+        'munlockall',
+      ].join('\n'),
+      'w.ptw',
+    );
+    expect(w.ops[0]).toMatchObject({ fixed: true, populate: true, locked: true, at: GiB });
+    expect(w.ops[1]).toMatchObject({ fixed: false, populate: false, locked: false });
+    expect(w.ops[2]).toMatchObject({ kind: 'madvise', advice: 'populate_write' });
+    expect(w.ops[3]).toMatchObject({ kind: 'mlock', offset: 4096n, len: 8192n, onfault: true });
+    expect(w.ops[4]).toMatchObject({ kind: 'munlock', offset: 0n, len: 4n * MiB });
+    expect(w.ops[5]).toMatchObject({ kind: 'mlockall', flags: 7 });
+    expect(w.ops[6]).toMatchObject({ kind: 'mlockall', flags: 0 });
+  });
+
   it('records 1-based line and column of the keyword and of every argument', () => {
     const w = parseWorkload('\n  map  a 2M  at=1G prot=rw\ntouch a +0 1M stride=4K read', 'w.ptw');
     const [map, touch] = w.ops;
@@ -171,6 +193,13 @@ describe('parseWorkload', () => {
     ['repeat 2\nmap a 1', 2, 1, 'parse', 'map inside repeat'],
     ['map a 1\n  repeat 2 shift=1M\ntouch a +0 1', 2, 3, 'parse', 'unterminated repeat'],
     ['end', 1, 1, 'parse', `'end' without 'repeat'`],
+    ['map a 2M fixed', 1, 10, 'parse', `'fixed' needs at=ADDR`],
+    ['map a 2M at=1G populate populate', 1, 25, 'parse', `duplicate option 'populate'`],
+    ['map a 2M\nmlock a +0 2M now', 2, 15, 'parse', `unexpected argument 'now' (expected onfault`],
+    ['map a 2M\nmunlock a +0', 2, 13, 'parse', 'missing LEN (usage: munlock NAME +OFF LEN)'],
+    ['mlockall current later', 1, 18, 'parse', `unexpected argument 'later'`],
+    ['munlockall all', 1, 12, 'parse', `unexpected argument 'all'`],
+    ['map a 2M\nmadvise a +0 2M populate', 2, 17, 'unknown-name', `unknown advice 'populate'`],
     ['repeat x', 1, 8, 'parse', `bad repeat count 'x'`],
     [
       'repeat 100000 \nrepeat 1000\nreport a\nend\nend',
