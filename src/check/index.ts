@@ -13,6 +13,13 @@ export type {
 export { ViolationSignal, violate } from './program.js';
 export { runCheck } from './runner.js';
 export {
+  failureSize,
+  shrinkFailure,
+  type FailureSize,
+  type ShrinkOptions,
+  type ShrinkResult,
+} from './shrink.js';
+export {
   resolveCheckOptions,
   type CheckOptions,
   type CheckProgress,

@@ -63,8 +63,11 @@ export interface CheckOptions {
    * the whole exploration, and `onFailure` sees every failing execution. Default false.
    */
   readonly keepGoing?: boolean;
-  /** Called with each failing execution when `keepGoing` is set. Default: none. */
-  readonly onFailure?: (failure: CheckFail) => void;
+  /**
+   * Called with each failing execution when `keepGoing` is set; returning true stops the
+   * exploration there (the result is then that failure). Default: none.
+   */
+  readonly onFailure?: (failure: CheckFail) => unknown;
   /** A custom scheduler object, used instead of `strategy` (style O4). Default none. */
   readonly scheduler?: Scheduler;
 }
@@ -87,7 +90,7 @@ export interface ResolvedCheckOptions {
   readonly onProgress: ((progress: CheckProgress) => void) | undefined;
   readonly progressInterval: number;
   readonly keepGoing: boolean;
-  readonly onFailure: ((failure: CheckFail) => void) | undefined;
+  readonly onFailure: ((failure: CheckFail) => unknown) | undefined;
   readonly scheduler: Scheduler | undefined;
 }
 

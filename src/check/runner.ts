@@ -67,7 +67,7 @@ class Run {
       if (fail !== undefined) {
         if (!opts.keepGoing) return fail;
         this.firstFail ??= fail;
-        opts.onFailure?.(fail);
+        if (opts.onFailure?.(fail) === true) return { ...fail, stats: stats() };
       }
       if (
         opts.onProgress !== undefined &&
