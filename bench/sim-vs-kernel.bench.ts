@@ -10,7 +10,7 @@ const availability = oracleAvailability();
 
 const WORKLOADS = {
   'sparse 1 TiB: touch every 2 MiB, then DONTNEED all': [
-    'map a 1T at=1G',
+    'map a 1T at=1G noreserve',
     'touch a +0 1T stride=2M',
     'madvise a +0 1T dontneed',
     'report end',

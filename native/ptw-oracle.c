@@ -4,8 +4,9 @@
  *
  * Input (stdin or the file named by argv[1]), one op per line, addresses absolute:
  *   workload ID RUNS              starts a workload, run RUNS times (each run in a fresh fork)
- *   map ADDR LEN PROT [FLAGS]     anonymous private MAP_FIXED_NOREPLACE|MAP_NORESERVE mmap; FLAGS
- *                                 adds MAP_POPULATE, MAP_LOCKED, or MAP_FIXED (replacing NOREPLACE)
+ *   map ADDR LEN PROT [FLAGS]     anonymous private MAP_FIXED_NOREPLACE mmap; FLAGS adds
+ *                                 MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE (only when the workload
+ *                                 says so: it decides VM_ACCOUNT), or MAP_FIXED (replacing NOREPLACE)
  *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
  *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
  *   munmap ADDR LEN
@@ -564,7 +565,7 @@ static int run_op(const struct op *o)
 	case OP_MAP: {
 		int fixed = o->flags & MAP_FIXED ? MAP_FIXED : MAP_FIXED_NOREPLACE;
 		void *p = mmap((void *)o->addr, o->len, (int)o->arg,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed | (int)o->flags, -1, 0);
+			       MAP_PRIVATE | MAP_ANONYMOUS | fixed | (int)o->flags, -1, 0);
 		if (p == MAP_FAILED)
 			return errno;
 		if ((uint64_t)p != o->addr) {

@@ -2,9 +2,62 @@
 // at a time in the order a scheduler chooses (loom's `Execution`, re-created for every iteration).
 
 import { UsageError } from '../util/errors.js';
+import {
+  Footprint,
+  collectAccesses,
+  setAccessScope,
+  type AccessKind,
+  type ObjectNames,
+} from './access.js';
 import type { ProgramInstance, Program, Step, ThreadBody, Violation } from './program.js';
-import type { PendingStep, TraceStep } from './result.js';
+import type { PendingStep, TraceAccess, TraceStep } from './result.js';
 import { MAX_THREADS, type ExecutionView } from './scheduler.js';
+
+/**
+ * Names of objects that steps declare (`Step.obj`), numbered once per run so that every execution
+ * gives a name the same footprint key.
+ */
+export class DeclaredObjects {
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+
+  /** The footprint key of declared object `name`. */
+  key(name: string): number {
+    let k = this.ids.get(name);
+    if (k === undefined) {
+      k = this.names.length;
+      this.ids.set(name, k);
+      this.names.push(name);
+    }
+    return k * 2 + 1;
+  }
+
+  /** The declared name of a key, or undefined for a program object. */
+  name(key: number): string | undefined {
+    return (key & 1) === 1 ? this.names[key >>> 1] : undefined;
+  }
+}
+
+/**
+ * Footprint storage reused from one execution to the next (one execution runs at a time), so an
+ * execution allocates no typed arrays of its own.
+ */
+export class FootprintBuffers {
+  /** The footprint of the last step performed. */
+  readonly fp = new Footprint();
+  /** Reads of each thread's guard at the last enabledMask. */
+  readonly guards: Footprint[] = [];
+  /** Footprints of all steps, concatenated; step k's entries start at starts[k]. */
+  data = new Int32Array(1024);
+  readonly starts: number[] = [0];
+
+  reset(threads: number): void {
+    while (this.guards.length < threads) this.guards.push(new Footprint());
+    for (let t = 0; t < threads; t++) this.guards[t].clear();
+    this.fp.clear();
+    this.starts.length = 1;
+  }
+}
 
 /** A running program instance plus the record of the steps it took. */
 export class Execution implements ExecutionView {
@@ -25,6 +78,11 @@ export class Execution implements ExecutionView {
 
   private readonly bodies: ThreadBody[];
   private readonly next: (Step | null)[];
+  private readonly fp: Footprint;
+  private readonly guards: Footprint[];
+  private readonly fpStart: number[];
+  /** Names of the objects the instance registered (registerObject), by id. */
+  private objects: ObjectNames = [];
   /** The previous thread of the same symmetry class, or -1 (see ThreadSpec.symmetry). */
   private readonly symPred: Int32Array;
   /** Threads that took a step or finished: a thread of a class may start once its predecessor has. */
@@ -34,6 +92,8 @@ export class Execution implements ExecutionView {
 
   private constructor(
     readonly instance: ProgramInstance,
+    private readonly declared: DeclaredObjects,
+    private readonly buffers: FootprintBuffers,
     symmetry: boolean,
   ) {
     const threads = instance.threads;
@@ -47,6 +107,10 @@ export class Execution implements ExecutionView {
     this.names = threads.map((t) => t.name);
     this.bodies = threads.map((t) => t.body);
     this.next = new Array<Step | null>(threads.length).fill(null);
+    buffers.reset(threads.length);
+    this.fp = buffers.fp;
+    this.guards = buffers.guards;
+    this.fpStart = buffers.starts;
     this.live = threads.length;
     this.symPred = new Int32Array(threads.length).fill(-1);
     if (symmetry) {
@@ -67,22 +131,49 @@ export class Execution implements ExecutionView {
    * Creates a fresh instance of `program` and runs each thread up to its first step.
    * @param symmetry honour the threads' symmetry classes (default true).
    */
-  static start(program: Program, symmetry = true): Execution {
+  static start(
+    program: Program,
+    declared = new DeclaredObjects(),
+    buffers = new FootprintBuffers(),
+    symmetry = true,
+  ): Execution {
     let instance: ProgramInstance;
+    const objects: ObjectNames = [];
     try {
-      instance = program.create();
+      instance = collectAccesses(objects, null, () => program.create());
     } catch (err) {
-      const ex = new Execution({ threads: [{ name: 'create', body: emptyBody() }] }, false);
+      const ex = new Execution(
+        { threads: [{ name: 'create', body: emptyBody() }] },
+        declared,
+        buffers,
+        false,
+      );
       ex.violation = toViolation(err, 'create()', 'program.create()');
       return ex;
     }
-    const ex = new Execution(instance, symmetry);
-    for (let t = 0; t < ex.threadCount && ex.violation === undefined; t++) ex.resume(t);
+    const ex = new Execution(instance, declared, buffers, symmetry);
+    ex.objects = objects;
+    for (let t = 0; t < ex.threadCount && ex.violation === undefined; t++) {
+      ex.fp.clear();
+      if (ex.resume(t) && ex.fp.size > 0) {
+        ex.violation = {
+          kind: 'assertion',
+          message:
+            `thread ${ex.names[t]} touched ${ex.objectName(ex.fp.entries[0] >>> 1)} before its ` +
+            'first step: code before the first yield runs outside any step and must be thread-local',
+          details: { thread: ex.names[t] },
+        };
+      }
+    }
     return ex;
   }
 
   pending(t: number): Step | null {
     return this.next[t];
+  }
+
+  footprint(): Footprint {
+    return this.fp;
   }
 
   symmetryPredecessor(t: number): number {
@@ -99,19 +190,34 @@ export class Execution implements ExecutionView {
     }
   }
 
-  /** The mask of threads whose next step can run now; sets `violation` if a guard throws. */
+  guardReads(t: number): Footprint {
+    return this.guards[t];
+  }
+
+  /**
+   * The mask of threads whose next step can run now; sets `violation` if a guard throws. Records
+   * what each guard read (its footprint joins the step's, and DPOR races blocked guards with it).
+   */
   enabledMask(): number {
     let mask = 0;
     for (let t = 0; t < this.threadCount; t++) {
       const s = this.next[t];
+      const g = this.guards[t];
+      g.clear();
       if (s === null || (this.symHeld & (1 << t)) !== 0) continue;
-      if (s.enabled === undefined) {
+      if (s.obj !== undefined) g.addKey(this.declared.key(s.obj), false);
+      const guard = s.enabled;
+      if (guard === undefined) {
         mask |= 1 << t;
         continue;
       }
       try {
-        if (s.enabled()) mask |= 1 << t;
+        setAccessScope(this.objects, g);
+        const on = guard();
+        setAccessScope(this.objects, null);
+        if (on) mask |= 1 << t;
       } catch (err) {
+        setAccessScope(this.objects, null);
         this.violation = toViolation(err, this.names[t], s.label);
         return 0;
       }
@@ -126,7 +232,8 @@ export class Execution implements ExecutionView {
       const s = this.next[t];
       if (s === null || (this.symHeld & (1 << t)) !== 0) continue;
       try {
-        if (s.enabled === undefined || s.enabled()) mask |= 1 << t;
+        if (s.enabled === undefined || collectAccesses(this.objects, null, s.enabled))
+          mask |= 1 << t;
       } catch {
         continue;
       }
@@ -134,7 +241,11 @@ export class Execution implements ExecutionView {
     return mask;
   }
 
-  /** Performs the pending step of thread `t`; false when it raised a violation. */
+  /**
+   * Performs the pending step of thread `t`; false when it raised a violation. Its footprint is
+   * its declared object (if any), the reads of its guard at the last {@link enabledMask}, and the
+   * accesses reported while it ran.
+   */
   step(t: number): boolean {
     const s = this.next[t];
     if (s === null) throw new Error(`thread ${t} has finished`);
@@ -143,7 +254,94 @@ export class Execution implements ExecutionView {
     this.depth++;
     this.current = t;
     this.begin(t);
-    return this.resume(t);
+    const fp = this.fp;
+    fp.clear();
+    let declared = -1;
+    if (s.obj !== undefined) {
+      declared = this.declared.key(s.obj);
+      fp.addKey(declared, s.access !== 'read');
+    }
+    const guard = this.guards[t];
+    fp.addAll(guard);
+    const guardEnd = fp.size;
+    const ok = this.resume(t);
+    this.saveFootprint();
+    if (ok && declared >= 0) this.checkDeclared(t, s, declared, guardEnd);
+    else if (ok && fp.size === 0) this.emptyStep(t, s);
+    return ok && this.violation === undefined;
+  }
+
+  /**
+   * A step that declares its object must not report accesses beyond it (the guard's reads aside):
+   * the debug check of a declared footprint, always on since it costs a few comparisons.
+   */
+  private checkDeclared(t: number, s: Step, declared: number, guardEnd: number): void {
+    const fp = this.fp;
+    const declaredWrite = s.access !== 'read';
+    for (let i = 0; i < fp.size; i++) {
+      const key = fp.entries[i] >>> 1;
+      const write = (fp.entries[i] & 1) === 1;
+      if (key === declared ? write && !declaredWrite : i >= guardEnd) {
+        this.outside(t, s, key, write ? 'wrote' : 'read');
+        return;
+      }
+    }
+  }
+
+  private outside(t: number, s: Step, key: number, what: string): void {
+    this.violation = {
+      kind: 'assertion',
+      message:
+        `thread ${this.names[t]}: step '${s.label}' declares ${s.access ?? ''} ${s.obj ?? ''} ` +
+        `but ${what} ${this.objectName(key)}: an access outside the declared footprint makes ` +
+        'partial-order reduction unsound (declare nothing and report every access instead)',
+      details: { thread: this.names[t], step: s.label },
+    };
+    this.failedStep = this.depth - 1;
+  }
+
+  private emptyStep(t: number, s: Step): void {
+    this.violation = {
+      kind: 'assertion',
+      message:
+        `thread ${this.names[t]}: step '${s.label}' declared no object and reported no access: ` +
+        'every step must touch shared state (is the world reporting through reportAccess?)',
+      details: { thread: this.names[t], step: s.label },
+    };
+    this.failedStep = this.depth - 1;
+  }
+
+  private saveFootprint(): void {
+    const fp = this.fp;
+    const start = this.fpStart[this.fpStart.length - 1];
+    const end = start + fp.size;
+    const b = this.buffers;
+    if (end > b.data.length) {
+      const grown = new Int32Array(Math.max(end, b.data.length * 2));
+      grown.set(b.data);
+      b.data = grown;
+    }
+    for (let i = 0; i < fp.size; i++) b.data[start + i] = fp.entries[i];
+    this.fpStart.push(end);
+  }
+
+  /** The printable name of a footprint key. */
+  objectName(key: number): string {
+    const declared = this.declared.name(key);
+    if (declared !== undefined) return declared;
+    const obj = key >>> 1;
+    return this.objects[obj] ?? `#${obj}`;
+  }
+
+  /** What step `k` touched, writes first. */
+  accessesOf(k: number): TraceAccess[] {
+    const out: TraceAccess[] = [];
+    for (let i = this.fpStart[k]; i < this.fpStart[k + 1]; i++) {
+      const e = this.buffers.data[i];
+      const access: AccessKind = (e & 1) === 1 ? 'write' : 'read';
+      out.push({ obj: this.objectName(e >>> 1), access });
+    }
+    return out.sort((a, b) => (a.access === b.access ? 0 : a.access === 'write' ? -1 : 1));
   }
 
   /** Runs the program's final check (all threads finished); false when it reports a violation. */
@@ -173,13 +371,16 @@ export class Execution implements ExecutionView {
   trace(): TraceStep[] {
     return this.steps.map((s, index) => {
       const thread = this.schedule[index];
+      const accesses = index + 1 < this.fpStart.length ? this.accessesOf(index) : [];
+      const main = accesses[0];
       return {
         index,
         thread,
         threadName: this.names[thread],
         label: s.label,
-        obj: s.obj,
-        access: s.access,
+        obj: s.obj ?? main?.obj ?? '',
+        access: s.access ?? main?.access ?? 'read',
+        accesses,
       };
     });
   }
@@ -190,12 +391,13 @@ export class Execution implements ExecutionView {
     for (let t = 0; t < this.threadCount; t++) {
       const s = this.next[t];
       if (s === null) continue;
+      const g = this.guards[t];
       out.push({
         thread: t,
         threadName: this.names[t],
         label: s.label,
-        obj: s.obj,
-        access: s.access,
+        obj: s.obj ?? (g.size > 0 ? this.objectName(g.entries[0] >>> 1) : ''),
+        access: s.access ?? 'read',
         blocked: (enabled & (1 << t)) === 0,
       });
     }
@@ -205,7 +407,9 @@ export class Execution implements ExecutionView {
   private resume(t: number): boolean {
     const label = this.next[t]?.label ?? '(start)';
     try {
+      setAccessScope(this.objects, this.fp);
       const r = this.bodies[t].next();
+      setAccessScope(this.objects, null);
       if (r.done === true) {
         this.next[t] = null;
         this.live--;
@@ -223,6 +427,7 @@ export class Execution implements ExecutionView {
       }
       return true;
     } catch (err) {
+      setAccessScope(this.objects, null);
       // A generator that threw is finished: the thread has no next step.
       this.next[t] = null;
       this.live--;
@@ -256,26 +461,13 @@ function isViolationSignal(err: unknown): err is { violation: Violation } {
 
 function* emptyBody(): ThreadBody {}
 
-function isAccess(a: unknown): boolean {
-  switch (a) {
-    case 'read':
-    case 'write':
-    case 'rmw':
-    case 'add':
-    case 'acquire':
-    case 'release':
-      return true;
-    default:
-      return false;
-  }
-}
+const ACCESSES: ReadonlySet<unknown> = new Set(['read', 'write', 'rmw', 'acquire', 'release']);
 
 function isStep(s: unknown): s is Step {
   if (typeof s !== 'object' || s === null) return false;
   const { obj, access, label, enabled } = s as Record<string, unknown>;
   return (
-    typeof obj === 'string' &&
-    isAccess(access) &&
+    (obj === undefined ? access === undefined : typeof obj === 'string' && ACCESSES.has(access)) &&
     typeof label === 'string' &&
     (enabled === undefined || typeof enabled === 'function')
   );
@@ -293,8 +485,9 @@ function badStep(thread: string, depth: number, value: unknown): Violation {
     kind: 'assertion',
     message:
       `thread ${thread} yielded ${shown.length > 120 ? `${shown.slice(0, 120)}...` : shown} ` +
-      `after step ${depth}: a thread must yield a Step { obj: string, access: ` +
-      `'read' | 'write' | 'rmw' | 'add' | 'acquire' | 'release', label: string, enabled?: () => boolean }`,
+      `after step ${depth}: a thread must yield a Step { label: string, obj?: string, access?: ` +
+      `'read' | 'write' | 'rmw' | 'acquire' | 'release', enabled?: () => boolean } (obj and ` +
+      'access together)',
     details: { thread },
   };
 }

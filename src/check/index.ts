@@ -11,6 +11,15 @@ export type {
   ViolationKind,
 } from './program.js';
 export { ViolationSignal, violate } from './program.js';
+export {
+  Footprint,
+  collectAccesses,
+  conflicts,
+  registerObject,
+  reportAccess,
+  type AccessKind,
+  type ObjectNames,
+} from './access.js';
 export { runCheck } from './runner.js';
 export {
   failureSize,
@@ -23,6 +32,7 @@ export {
   resolveCheckOptions,
   type CheckOptions,
   type CheckProgress,
+  type ExecutionRecord,
   type ResolvedCheckOptions,
   type StrategyName,
 } from './options.js';
@@ -34,6 +44,7 @@ export type {
   CheckResult,
   CheckStats,
   PendingStep,
+  TraceAccess,
   TraceStep,
 } from './result.js';
 export { decodeSchedule, encodeSchedule, type Schedule } from './schedule.js';

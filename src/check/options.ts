@@ -1,7 +1,8 @@
 // Options of a model-checking run, all optional, and the one place their defaults live (style O1).
 
 import { UsageError } from '../util/errors.js';
-import type { CheckFail } from './result.js';
+import type { Violation } from './program.js';
+import type { CheckFail, TraceStep } from './result.js';
 import type { Scheduler } from './scheduler.js';
 
 /** The built-in exploration strategies. */
@@ -15,6 +16,16 @@ export interface CheckProgress {
   readonly steps: number;
   /** Milliseconds since the start, when a clock (`now`) was given. */
   readonly elapsedMs?: number;
+}
+
+/** One execution as `onExecution` sees it. */
+export interface ExecutionRecord {
+  readonly trace: readonly TraceStep[];
+  /** Every thread finished and the final check passed. */
+  readonly complete: boolean;
+  readonly violation?: Violation;
+  /** The step that raised `violation`, or null when none did (deadlock, final check). */
+  readonly failedStep?: number | null;
 }
 
 /** Options of {@link runCheck}; every field is optional and documents its default. */
@@ -68,6 +79,11 @@ export interface CheckOptions {
    * exploration there (the result is then that failure). Default: none.
    */
   readonly onFailure?: (failure: CheckFail) => unknown;
+  /**
+   * Called after every execution that was not abandoned as redundant, with its trace and
+   * footprints (slow: for tests that compare explorations, and tools). Default: none.
+   */
+  readonly onExecution?: (execution: ExecutionRecord) => void;
   /** A custom scheduler object, used instead of `strategy` (style O4). Default none. */
   readonly scheduler?: Scheduler;
 }
@@ -91,6 +107,7 @@ export interface ResolvedCheckOptions {
   readonly progressInterval: number;
   readonly keepGoing: boolean;
   readonly onFailure: ((failure: CheckFail) => unknown) | undefined;
+  readonly onExecution: ((execution: ExecutionRecord) => void) | undefined;
   readonly scheduler: Scheduler | undefined;
 }
 
@@ -134,6 +151,7 @@ export function resolveCheckOptions(o: CheckOptions = {}): ResolvedCheckOptions 
     progressInterval: o.progressInterval ?? 1000,
     keepGoing: o.keepGoing ?? false,
     onFailure: o.onFailure,
+    onExecution: o.onExecution,
     scheduler: o.scheduler,
   } satisfies ResolvedCheckOptions;
   positiveInt('maxIterations', resolved.maxIterations);

@@ -2,25 +2,30 @@
 // announcing one shared step described by data (style B.10.3). The engine knows nothing of page tables.
 
 /**
- * How a step touches its object. Two steps of different threads are dependent (their order can
- * matter) when they touch the same `obj`, unless both are `read`s or both are `add`s.
+ * How a declared step touches its object. Two steps of different threads are dependent (their
+ * order can matter) when they touch the same object and at least one of them is not a `read`.
  */
 export type Access =
   | 'read' // a load, or a check that only observes
   | 'write' // a store
   | 'rmw' // an atomic read-modify-write (cmpxchg, atomic_dec_and_test, ...)
-  | 'add' // a commutative update whose result the thread does not use (atomic_add, atomic_sub)
   | 'acquire' // takes a lock or semaphore (blocking: give `enabled`)
   | 'release'; // releases it
 
 /**
  * One shared step, yielded by a thread just *before* it performs it. The code between this
- * `yield` and the next runs atomically, after the scheduler has chosen this thread.
+ * `yield` and the next runs atomically, after the scheduler has chosen this thread. Its footprint
+ * (what partial-order reduction orders it by) is every access the program reports while it runs
+ * (`reportAccess`, see access.ts), plus the reads of its guard, plus `obj` when given.
  */
 export interface Step {
-  /** The shared object touched, e.g. `pmd[0]`, `ptl[3]`, `rcu`. Steps on the same object may conflict. */
-  readonly obj: string;
-  readonly access: Access;
+  /**
+   * A declared object, e.g. `x` or `lock`, for programs that do not report their accesses. With
+   * `access`, it joins the footprint; reported accesses outside it are an `assertion` violation.
+   */
+  readonly obj?: string;
+  /** How the declared `obj` is touched; required with `obj`. */
+  readonly access?: Access;
   /** Where in the modelled code this is, e.g. `zap_pte_range: pmd_clear`. Shown in traces. */
   readonly label: string;
   /**

@@ -1,5 +1,6 @@
 // The outcome of a model-checking run as data (style B.10.4, E1b): pass, bounded or fail, never thrown.
 
+import type { AccessKind } from './access.js';
 import type { Access, Violation } from './program.js';
 
 /** Counters present in every result. */
@@ -30,6 +31,12 @@ export type CheckLimit =
   | 'sampling' // random and pct sample executions, they never prove absence
   | 'replay'; // one replayed execution, which did not fail
 
+/** One object a step touched. */
+export interface TraceAccess {
+  readonly obj: string;
+  readonly access: AccessKind;
+}
+
 /** One performed step of a trace. */
 export interface TraceStep {
   /** 0-based position in the execution. */
@@ -37,8 +44,11 @@ export interface TraceStep {
   readonly thread: number;
   readonly threadName: string;
   readonly label: string;
+  /** The declared object, else the first object written, else the first read ('' if none). */
   readonly obj: string;
   readonly access: Access;
+  /** The step's footprint: every object it touched (its guard's reads included), writes first. */
+  readonly accesses: readonly TraceAccess[];
 }
 
 /** A thread that had not finished when the failing execution stopped, and its next step. */

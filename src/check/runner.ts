@@ -1,7 +1,7 @@
 // The model-checking loop (loom's model.rs): run executions from scratch, as the scheduler
 // directs, until a violation, exhaustion, or a limit; the outcome is returned as data.
 
-import { Execution } from './execution.js';
+import { DeclaredObjects, Execution, FootprintBuffers } from './execution.js';
 import { resolveCheckOptions, type CheckOptions, type ResolvedCheckOptions } from './options.js';
 import type { Program, Violation } from './program.js';
 import type { CheckFail, CheckLimit, CheckResult, CheckStats } from './result.js';
@@ -42,6 +42,8 @@ class Run {
   private stepLimitHit = false;
   private firstFail: CheckFail | undefined;
   private readonly start: number | undefined;
+  private readonly declared = new DeclaredObjects();
+  private readonly buffers = new FootprintBuffers();
 
   constructor(
     private readonly program: Program,
@@ -92,7 +94,7 @@ class Run {
 
   /** Runs one execution to its end; returns the failure when it found one. */
   private execute(scheduler: Scheduler, stats: () => CheckStats): CheckFail | undefined {
-    const ex = Execution.start(this.program, this.opts.symmetry);
+    const ex = Execution.start(this.program, this.declared, this.buffers, this.opts.symmetry);
     const maxSteps = this.opts.maxSteps;
     let violation: Violation | undefined;
     let enabled = 0;
@@ -135,6 +137,11 @@ class Run {
     }
     this.executions++;
     violation ??= ex.violation;
+    this.opts.onExecution?.({
+      trace: ex.trace(),
+      complete: ex.live === 0 && violation === undefined,
+      ...(violation !== undefined ? { violation, failedStep: ex.failedStep } : {}),
+    });
     if (violation === undefined) return undefined;
     const state = ex.describeState();
     return {

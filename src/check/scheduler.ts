@@ -1,6 +1,7 @@
 // The scheduler interface (style B.10.1): a small oracle that picks the next thread at every step,
 // kept apart from the mechanism that runs the threads (execution.ts, runner.ts).
 
+import type { Footprint } from './access.js';
 import type { Step } from './program.js';
 import type { CheckLimit } from './result.js';
 
@@ -14,6 +15,10 @@ export interface ExecutionView {
   readonly current: number;
   /** The step thread `t` will perform next, or null when it has finished. */
   pending(t: number): Step | null;
+  /** What the last step performed touched (valid until the next step). */
+  footprint(): Footprint;
+  /** What thread `t`'s guard read when the enabled threads were last computed. */
+  guardReads(t: number): Footprint;
   /**
    * The thread `t` waits for under symmetry reduction (its class predecessor, whose first step
    * happens before `t`'s), or -1. Optional so that hand-written views need not give it.
@@ -36,7 +41,10 @@ export interface Scheduler {
    * abandons the execution as redundant (it is equivalent to one already explored).
    */
   nextTask(view: ExecutionView, enabled: number): number | null;
-  /** Told that thread `t` just performed `step` (DPOR's race analysis hooks here). */
+  /**
+   * Told that thread `t` just performed `step`; `view.footprint()` is what it touched (DPOR's
+   * race analysis hooks here).
+   */
   stepped?(view: ExecutionView, t: number, step: Step): void;
   /**
    * Told that the step at position `step` raised a violation, which ends the execution before the

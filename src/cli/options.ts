@@ -1,6 +1,7 @@
 // Parsing of command-line option values into typed values, with UsageErrors that name the flag.
 
 import { UsageError } from '../util/errors.js';
+import { parseNumber } from '../workload/numbers.js';
 
 /** Output formats shared by the commands. */
 export type Format = 'text' | 'json' | 'ndjson';
@@ -21,6 +22,13 @@ export function parseFormat(
 export function parseAddress(value: string, flag: string): bigint {
   if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(value)) return BigInt(value);
   throw new UsageError('option', `${flag}: '${value}' is not an address (decimal or 0x hex)`);
+}
+
+/** Parses a byte size in the workload format's notation (decimal or 0x hex, K/M/G/T suffix). */
+export function parseSize(value: string, flag: string): bigint {
+  const parsed = parseNumber(value);
+  if (parsed.ok) return parsed.value;
+  throw new UsageError('option', `${flag}: '${value}' is not a size (e.g. 4096, 0x10000, 24G)`);
 }
 
 /** Parses a positive integer option. */

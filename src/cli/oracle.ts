@@ -156,6 +156,43 @@ export function pressureAvailability(): { ok: true } | { ok: false; reason: stri
   return { ok: false, reason: 'no memory cgroup controller (v1 or v2) for `pressure`' };
 }
 
+/** The host's limits as simulator options: what `verify` passes so both sides agree. */
+export interface HostLimits {
+  /** Effective `vm.mmap_min_addr` for the oracle: 0 when it runs as root (CAP_SYS_RAWIO). */
+  readonly mmapMinAddr: bigint;
+  /** MemTotal + SwapTotal under heuristic overcommit (mode 0); absent in modes 1 and 2. */
+  readonly overcommitLimit?: bigint;
+  /** `vm.overcommit_memory`, `vm.mmap_min_addr` and whether root, for messages. */
+  readonly describe: string;
+}
+
+/**
+ * Reads `vm.mmap_min_addr`, `vm.overcommit_memory` and /proc/meminfo (issue #7 e, g). Strict
+ * overcommit (mode 2) is not modelled: no limit is passed, and a map it refuses will differ.
+ */
+export function hostLimits(): HostLimits {
+  const read = (f: string): string | undefined => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const minAddr = BigInt(read('/proc/sys/vm/mmap_min_addr')?.trim() ?? '65536');
+  const mode = read('/proc/sys/vm/overcommit_memory')?.trim() ?? '0';
+  const meminfo = read('/proc/meminfo') ?? '';
+  const kb = (field: string): bigint =>
+    BigInt(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? '0');
+  const ram = kb('MemTotal') + kb('SwapTotal');
+  const limit = mode === '0' && ram > 0n ? { overcommitLimit: ram * 1024n } : {};
+  return {
+    mmapMinAddr: root ? 0n : minAddr,
+    ...limit,
+    describe: `vm.mmap_min_addr ${minAddr}${root ? ' (root: exempt)' : ''}, vm.overcommit_memory ${mode}${limit.overcommitLimit ? ` (RAM + swap ${limit.overcommitLimit} bytes)` : ''}`,
+  };
+}
+
 /** True when /proc/swaps lists a swap area (the oracle's `pressure` assumes there is none). */
 function swapActive(): boolean {
   try {

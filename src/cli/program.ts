@@ -44,6 +44,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/inspect.js')).registerInspect,
   },
   {
+    name: 'top',
+    summary: 'processes ranked by page-table memory, with wasted kB',
+    load: async () => (await import('./commands/top.js')).registerTop,
+  },
+  {
+    name: 'record',
+    summary: 'run a command and record what its page tables need (root)',
+    load: async () => (await import('./commands/record.js')).registerRecord,
+  },
+  {
+    name: 'replay',
+    summary: 'replay a recorded trace in the model, under any kernel or policy',
+    load: async () => (await import('./commands/replay.js')).registerReplay,
+  },
+  {
     name: 'demo',
     summary: "the PT_RECLAIM series' benchmark under 6.13, 6.18 and the refcount design",
     load: async () => (await import('./commands/demo.js')).registerDemo,

@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import * as asciichart from 'asciichart';
 import type { TextTable } from '../report/sim-report.js';
 import { colorOn, outputWidth } from './terminal.js';
+import { groupDigits } from '../util/format.js';
 
 /** A cell as shown: control characters (escape sequences, newlines, tabs) escaped as `\xNN`. */
 export function cellText(text: string): string {
@@ -155,7 +156,7 @@ export function renderChart(series: readonly ChartSeries[], title: string, width
   if (data.every((d) => d.length === 0)) return `${title}: no reports to plot`;
   const chart = asciichart.plot(data, {
     height: 12,
-    format: (x) => Math.round(x).toLocaleString('en-US').padStart(10),
+    format: (x) => groupDigits(Math.round(x)).padStart(10),
     ...(useColor ? { colors: series.map((_, i) => CHART_COLORS[i % CHART_COLORS.length]) } : {}),
   });
   const legend = series.map((s, i) => {

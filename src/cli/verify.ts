@@ -8,7 +8,7 @@ import type { UsageError } from '../util/errors.js';
 import { release } from 'node:os';
 import { DEFAULT_KERNEL } from '../policy/index.js';
 import { SCHEMA_VERSION } from '../report/json.js';
-import { runOnKernel } from './oracle.js';
+import { hostLimits, runOnKernel } from './oracle.js';
 import { VERSION } from './version.js';
 import type { KernelRun } from './oracle.js';
 
@@ -113,13 +113,17 @@ export function compareRuns(workload: Workload, sim: SimOutcome, kernel: KernelR
 
 /**
  * Runs a workload in the simulator and on the host kernel (every map needs `at=`) and compares.
+ * The simulator gets the host's `vm.mmap_min_addr` (0 as root) and overcommit limit unless the
+ * options set them.
  *
  * @example verifyWorkload(parseWorkload(text, 'x.ptw')).exact
  */
 export function verifyWorkload(workload: Workload, options: VerifyOptions = {}): VerifyResult {
   const { runs, ...simOptions } = options;
   const kernel = runOnKernel(workload, { runs: runs ?? 3 });
-  const sim = runWorkload(workload, simOptions);
+  const { mmapMinAddr, overcommitLimit } = hostLimits();
+  const host = { mmapMinAddr, ...(overcommitLimit !== undefined ? { overcommitLimit } : {}) };
+  const sim = runWorkload(workload, { ...host, ...simOptions });
   return {
     ...compareRuns(workload, sim, kernel),
     model: { kernel: sim.kernel, policy: sim.policy, arch: sim.arch },

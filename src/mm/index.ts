@@ -10,10 +10,11 @@ export {
   VM_LOCKONFAULT,
   VM_SHARED,
   VM_NOHUGEPAGE,
+  VM_NORESERVE,
   VM_READ,
   VM_WRITE,
 } from './mm_types.js';
-export { mm_alloc } from './pgtable.js';
+export { mm_alloc, MMAP_MIN_ADDR_DEFAULT, type MmAllocOptions } from './pgtable.js';
 export { handle_mm_fault_range } from './memory.js';
 export { touch_range } from './access.js';
 export {
@@ -26,7 +27,8 @@ export {
   PROT_READ,
   PROT_WRITE,
 } from './mmap.js';
-export type { MmapFlags, MmapResult } from './mmap.js';
+export type { MmapResult } from './mmap.js';
+export type { MmapFlags } from './mmap.js';
 export {
   do_mlock,
   do_mlockall,

@@ -17,6 +17,7 @@ export const VM_LOCKONFAULT = 0x80000;
 /** The bits mlock and munlock change (VM_LOCKED_MASK). */
 export const VM_LOCKED_MASK = VM_LOCKED | VM_LOCKONFAULT;
 export const VM_ACCOUNT = 0x100000;
+export const VM_NORESERVE = 0x200000;
 export const VM_HUGEPAGE = 0x20000000;
 export const VM_NOHUGEPAGE = 0x40000000;
 /** Flags set by a protection change (mprotect's VM_ACCESS_FLAGS). */
@@ -75,6 +76,13 @@ export interface MmStruct {
   readonly mmap: VmaTree;
   /** Top of the hint-less mmap area, in pages. */
   readonly mmap_base: number;
+  /** Lowest address a map may use (bytes; `vm.mmap_min_addr`, 0 for CAP_SYS_RAWIO): EPERM below. */
+  readonly mmap_min_addr: bigint;
+  /**
+   * Heuristic overcommit (`vm.overcommit_memory` 0): an accounted map or mprotect of more pages
+   * than this (RAM + swap) fails with ENOMEM. Infinity: no limit (mode 1, or not modelled).
+   */
+  readonly overcommit_pages: number;
   /** Flags every new VMA gets (mlockall MCL_FUTURE sets VM_LOCKED, VM_LOCKONFAULT). */
   def_flags: number;
   /** Directory pools, PGD first, PMD last; folded levels have none. */

@@ -5,7 +5,7 @@
 import { pagesRoundUp, ULONG_MAX } from '../arch/index.js';
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { VM_ACCOUNT, VM_EXEC, VM_LOCKED, VM_READ, VM_WRITE } from './mm_types.js';
+import { VM_ACCOUNT, VM_EXEC, VM_LOCKED, VM_NORESERVE, VM_READ, VM_WRITE } from './mm_types.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
 import { free_pgtables } from './free_pgtables.js';
@@ -17,9 +17,6 @@ import { __mm_populate } from './gup.js';
 export const PROT_READ = 0x1;
 export const PROT_WRITE = 0x2;
 export const PROT_EXEC = 0x4;
-
-/** `mmap_min_addr` default (64 KiB): lower fixed addresses fail with EPERM. */
-export const MMAP_MIN_ADDR = 65536n;
 
 /** Result of a syscall that returns an address. */
 export type MmapResult = { readonly addr: number } | { readonly errno: Errno };
@@ -41,6 +38,15 @@ export interface MmapFlags {
   readonly locked?: boolean;
   /** MAP_POPULATE: the new range is faulted in (errors ignored). */
   readonly populate?: boolean;
+  /** MAP_NORESERVE: VM_NORESERVE, no commit charge, so no VM_ACCOUNT (issue #7 e). */
+  readonly noreserve?: boolean;
+}
+
+/**
+ * `__vm_enough_memory` under heuristic overcommit: a charge of more pages than RAM + swap fails.
+ */
+export function vm_enough_memory(mm: MmStruct, pages: number): boolean {
+  return pages <= mm.overcommit_pages;
 }
 
 /**
@@ -66,7 +72,8 @@ export function vm_mmap_pgoff(
 /**
  * `do_mmap` of an anonymous private mapping. `at` is a MAP_FIXED_NOREPLACE address (MAP_FIXED
  * with `flags.fixed`); without it the mapping goes top-down below mmap_base. Lengths round up to
- * pages.
+ * pages. A private writable map without MAP_NORESERVE is charged (`accountable_mapping`):
+ * VM_ACCOUNT, and ENOMEM when the heuristic overcommit check refuses it.
  */
 export function do_mmap(
   mm: MmStruct,
@@ -86,7 +93,7 @@ export function do_mmap(
     const taskBytes = BigInt(g.TASK_SIZE) * page;
     if (at > taskBytes - BigInt(pages) * page) return { errno: 'ENOMEM' };
     if (at % page !== 0n) return { errno: 'EINVAL' };
-    if (at < MMAP_MIN_ADDR) return { errno: 'EPERM' };
+    if (at < mm.mmap_min_addr) return { errno: 'EPERM' };
     start = Number(at / page);
     if (mm.mmap.find_vma_intersection(start, start + pages)) {
       if (!flags.fixed) return { errno: 'EEXIST' };
@@ -100,8 +107,13 @@ export function do_mmap(
   }
   let vm_flags = calc_vm_prot_bits(prot) | mm.def_flags;
   if (flags.locked) vm_flags |= VM_LOCKED;
-  // accountable_mapping: private writable mappings are charged (and so carry VM_ACCOUNT).
-  if (vm_flags & VM_WRITE) vm_flags |= VM_ACCOUNT;
+  if (flags.noreserve) vm_flags |= VM_NORESERVE;
+  // accountable_mapping: private writable mappings without MAP_NORESERVE are charged (and so
+  // carry VM_ACCOUNT); heuristic overcommit may refuse the charge.
+  if ((vm_flags & (VM_WRITE | VM_NORESERVE)) === VM_WRITE) {
+    if (!vm_enough_memory(mm, pages)) return { errno: 'ENOMEM' };
+    vm_flags |= VM_ACCOUNT;
+  }
   const vma: VmAreaStruct = {
     vm_start: start,
     vm_end: start + pages,
@@ -132,7 +144,8 @@ export function get_unmapped_area(mm: MmStruct, pages: number): number | undefin
 
 /** `unmapped_area_topdown`: the highest gap below mmap_base (and above mmap_min_addr) that fits. */
 export function unmapped_area_topdown(mm: MmStruct, pages: number): number | undefined {
-  const low = Number(MMAP_MIN_ADDR / BigInt(mm.geometry.PAGE_SIZE));
+  const page = BigInt(mm.geometry.PAGE_SIZE);
+  const low = Math.max(1, Number((mm.mmap_min_addr + page - 1n) / page));
   const high = mm.mmap_base;
   const vmas = mm.mmap.vmas;
   let i = mm.mmap.indexAfter(high) - 1;

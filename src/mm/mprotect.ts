@@ -5,9 +5,16 @@
 import { pagesRoundUp } from '../arch/index.js';
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { VM_ACCESS_FLAGS, VM_ACCOUNT, VM_LOCKED, VM_SHARED, VM_WRITE } from './mm_types.js';
+import {
+  VM_ACCESS_FLAGS,
+  VM_ACCOUNT,
+  VM_LOCKED,
+  VM_NORESERVE,
+  VM_SHARED,
+  VM_WRITE,
+} from './mm_types.js';
 import { populate_vma_page_range } from './gup.js';
-import { __split_vma, calc_vm_prot_bits } from './mmap.js';
+import { __split_vma, calc_vm_prot_bits, vm_enough_memory } from './mmap.js';
 import { vma_merge } from './vma.js';
 
 /**
@@ -29,18 +36,25 @@ export function vma_modify_flags(
   return vma_merge(mm.mmap, target, { left: true, right: true });
 }
 
-/** `mprotect_fixup`: the VM_ACCOUNT rules, then the flag change of [start, end) of `vma`. */
+/**
+ * `mprotect_fixup`: the VM_ACCOUNT rules (a VMA becoming writable is charged unless it is
+ * VM_NORESERVE or already charged; ENOMEM if overcommit refuses), then the flag change of
+ * [start, end) of `vma`.
+ */
 export function mprotect_fixup(
   mm: MmStruct,
   vma: VmAreaStruct,
   start: number,
   end: number,
   newflags: number,
-): void {
+): Errno | null {
   const oldflags = vma.vm_flags;
-  if (newflags === oldflags) return;
+  if (newflags === oldflags) return null;
   if (newflags & VM_WRITE) {
-    if (!(oldflags & (VM_ACCOUNT | VM_WRITE))) newflags |= VM_ACCOUNT;
+    if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) {
+      if (!vm_enough_memory(mm, end - start)) return 'ENOMEM';
+      newflags |= VM_ACCOUNT;
+    }
   } else if (oldflags & VM_ACCOUNT && vma.anon_vma === null) {
     // An unfaulted anonymous VMA made read-only gives its commit charge back.
     newflags &= ~VM_ACCOUNT;
@@ -50,6 +64,7 @@ export function mprotect_fixup(
   if ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) === VM_LOCKED && newflags & VM_WRITE) {
     populate_vma_page_range(mm, after, start, end);
   }
+  return null;
 }
 
 /**
@@ -78,7 +93,8 @@ export function do_mprotect(
     if (vma.vm_start !== tmp) return 'ENOMEM';
     const newflags = calc_vm_prot_bits(prot) | (vma.vm_flags & ~VM_ACCESS_FLAGS);
     tmp = Math.min(vma.vm_end, end);
-    mprotect_fixup(mm, vma, nstart, tmp, newflags);
+    const e = mprotect_fixup(mm, vma, nstart, tmp, newflags);
+    if (e) return e;
     nstart = tmp;
   }
   return tmp < end ? 'ENOMEM' : null;

@@ -24,6 +24,10 @@ export interface MmAllocOptions {
    * are the same either way; tests compare the two.
    */
   readonly plainTables?: boolean;
+  /** Host limit in bytes; default 65536 (the usual `vm.mmap_min_addr`). See MmStruct. */
+  readonly mmap_min_addr?: bigint;
+  /** Host limit in pages; default Infinity (no heuristic overcommit check). See MmStruct. */
+  readonly overcommit_pages?: number;
 }
 
 /** Creates an empty mm (`mm_init` + `pgd_alloc`): only the uncounted PGD exists (ACC-6). */
@@ -55,6 +59,8 @@ export function mm_alloc(
     rss_anon: 0,
     mmap: new VmaTree(),
     mmap_base,
+    mmap_min_addr: options.mmap_min_addr ?? MMAP_MIN_ADDR_DEFAULT,
+    overcommit_pages: options.overcommit_pages ?? Infinity,
     def_flags: 0,
     dirs,
     dirSpan: names.map((n) => span[n]),
@@ -66,6 +72,9 @@ export function mm_alloc(
     inlineTables: !(options.plainTables ?? false),
   };
 }
+
+/** The usual `vm.mmap_min_addr` (64 KiB; this host has 4096, see `--mmap-min-addr`). */
+export const MMAP_MIN_ADDR_DEFAULT = 65536n;
 
 /** Accounts a PTE table linked into the tree or deposited under a huge PMD (ACC-2, ACC-5). */
 export function mm_inc_nr_ptes(mm: MmStruct): void {

@@ -23,10 +23,10 @@ export interface FaultOptions {
 export function* lock_vma_under_rcu(w: World, cpu: Cpu): Gen<boolean> {
   const vma = w.mm.vma;
   yield* w.rcu.rcu_read_lock(cpu, 'lock_vma_under_rcu: rcu_read_lock');
-  yield step('vma', 'read', 'lock_vma_under_rcu: mas_walk');
+  yield step('lock_vma_under_rcu: mas_walk');
   let locked = false;
   if (!vma.detached && (yield* vma.vm_lock.down_read_trylock(cpu, 'vma_start_read'))) {
-    yield step('vma', 'read', 'lock_vma_under_rcu: recheck detached');
+    yield step('lock_vma_under_rcu: recheck detached');
     if (vma.detached) yield* vma.vm_lock.up_read(cpu, 'vma_end_read');
     else locked = true;
   }
@@ -50,7 +50,7 @@ export function* do_user_addr_fault(
     return r;
   }
   yield* mm.mmap_lock.down_read(cpu, 'lock_mm_and_find_vma: mmap_read_lock');
-  yield step('vma', 'read', 'lock_mm_and_find_vma: find_vma');
+  yield step('lock_mm_and_find_vma: find_vma');
   if (mm.vma.detached) {
     yield* mm.mmap_lock.up_read(cpu, 'do_user_addr_fault: mmap_read_unlock');
     return 'SIGSEGV';

@@ -16,7 +16,7 @@ export function* do_vmi_munmap(w: World, cpu: Cpu): Gen {
   // vma_start_write waits for per-VMA readers; the VMA stays write-locked until the mmap_lock
   // write section ends (vma_end_write_all in mmap_write_downgrade).
   yield* mm.vma.vm_lock.down_write(cpu, 'vms_gather_munmap_vmas: vma_start_write');
-  yield step('vma', 'write', 'vms_gather_munmap_vmas: vma_mark_detached');
+  yield step('vms_gather_munmap_vmas: vma_mark_detached');
   mm.vma.detached = true;
   yield* mm.vma.vm_lock.up_write(cpu, 'mmap_write_downgrade: vma_end_write_all');
   yield* mm.mmap_lock.downgrade_write(cpu, 'do_vmi_align_munmap: mmap_write_downgrade');

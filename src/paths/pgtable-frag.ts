@@ -14,7 +14,7 @@ export const PTE_FREE_DEFERRED = 0x10000;
 
 /** pte_fragment_alloc() without the per-mm fragment cache: a fresh page cut into `frag_nr` tables. */
 export function* pte_fragment_alloc(w: World, _cpu: Cpu, frag_nr: number): Gen<PteTable[]> {
-  yield step('buddy', 'rmw', 'pte_fragment_alloc: pagetable_alloc');
+  yield step('pte_fragment_alloc: pagetable_alloc');
   const page = w.alloc.newPage(frag_nr);
   page.pt_frag_refcount.value = frag_nr;
   return page.tables;
@@ -51,8 +51,8 @@ export function* pte_fragment_free(w: World, cpu: Cpu, page: PtDesc, kernel = fa
   const design = w.config.ppc_defer;
   let viaRcu = design === 'jason';
   if (design === 'merged' && !kernel) {
-    yield step(`flags(${page.name})`, 'rmw', 'pte_fragment_free: folio_test_clear_active');
-    w.alloc.checkPage(cpu, page, 'folio_test_clear_active', `flags(${page.name})`);
+    yield step('pte_fragment_free: folio_test_clear_active');
+    w.alloc.checkPage(cpu, page, 'folio_test_clear_active');
     viaRcu = page.active;
     page.active = false;
   }
@@ -136,8 +136,8 @@ export function* pte_free_defer_ppc(w: World, cpu: Cpu, table: PteTable): Gen {
       yield* pte_fragment_free(w, cpu, page);
       return;
     case 'merged':
-      yield step(`flags(${page.name})`, 'rmw', 'pte_free_defer: folio_set_active');
-      w.alloc.checkPage(cpu, page, 'folio_set_active', `flags(${page.name})`);
+      yield step('pte_free_defer: folio_set_active');
+      w.alloc.checkPage(cpu, page, 'folio_set_active');
       page.active = true;
       yield* pte_fragment_free(w, cpu, page);
       return;

@@ -17,7 +17,7 @@ export interface Mapped {
 
 /** pmdp_get_lockless(): one read of the PMD entry. */
 export function* pmdp_get_lockless(_w: World, _cpu: Cpu, pmd: PmdSlot, label: string): Gen<number> {
-  yield step(pmd.obj, 'read', label);
+  yield step(label);
   return pmd.val;
 }
 
@@ -29,22 +29,21 @@ export function* pmd_populate(
   table: PteTable,
   label: string,
 ): Gen {
-  yield step(pmd.obj, 'write', label);
+  yield step(label);
   pmd.val = table.id;
   table.life = 'linked';
 }
 
-/** pmd_clear(): unlinks whatever table `pmd` pointed to and returns the old value. */
+/**
+ * pmd_clear(): unlinks whatever table `pmd` pointed to and returns the old value. The table's
+ * life changes in the same step (linked to unlinked), which later writers of its entries read.
+ */
 export function* pmd_clear(w: World, _cpu: Cpu, pmd: PmdSlot, label: string): Gen<number> {
-  yield step(pmd.obj, 'write', label);
+  yield step(label);
   const old = pmd.val;
   pmd.val = 0;
   if (old !== 0) w.alloc.table(old).life = 'unlinked';
   return old;
-}
-
-function pteObj(table: PteTable, i: number): string {
-  return `pte[${table.name}][${i}]`;
 }
 
 /** ptep_get(): reads entry `i` of a mapped table. */
@@ -55,10 +54,9 @@ export function* ptep_get(
   i: number,
   label: string,
 ): Gen<number> {
-  const obj = pteObj(table, i);
-  yield step(obj, 'read', label);
-  w.alloc.checkTable(cpu, table, label, obj);
-  return table.entries[i];
+  yield step(label);
+  w.alloc.checkTable(cpu, table, label);
+  return table.pte(i);
 }
 
 /** set_pte_at(): writes entry `i`; a present entry written into an unlinked table is lost (P2). */
@@ -70,9 +68,8 @@ export function* set_pte_at(
   val: number,
   label: string,
 ): Gen {
-  const obj = pteObj(table, i);
-  yield step(obj, 'write', label);
-  w.alloc.checkTable(cpu, table, label, obj);
+  yield step(label);
+  w.alloc.checkTable(cpu, table, label);
   if (val !== 0 && table.life !== 'linked') {
     violate(
       'lost-mapping',
@@ -82,7 +79,7 @@ export function* set_pte_at(
       },
     );
   }
-  table.entries[i] = val;
+  table.set_pte(i, val);
 }
 
 /** ptep_get_and_clear(): atomically reads and clears entry `i` (zap of a present PTE). */
@@ -93,11 +90,10 @@ export function* ptep_get_and_clear(
   i: number,
   label: string,
 ): Gen<number> {
-  const obj = pteObj(table, i);
-  yield step(obj, 'rmw', label);
-  w.alloc.checkTable(cpu, table, label, obj);
-  const old = table.entries[i];
-  table.entries[i] = 0;
+  yield step(label);
+  w.alloc.checkTable(cpu, table, label);
+  const old = table.pte(i);
+  table.set_pte(i, 0);
   return old;
 }
 

@@ -11,15 +11,20 @@ import type { PteTable } from './world/page-alloc.js';
 import { step, type Gen } from './world/step.js';
 import type { World } from './world/world.js';
 
-/** P3 (WALK-8): PT_RECLAIM may unlink a table only when every entry is none. */
+/**
+ * P3 (WALK-8): PT_RECLAIM may unlink a table only when every entry is none. A property check, not
+ * kernel code: it reads the entries without a step of its own, inside the unlinking step (so the
+ * unlink is ordered against every entry write, as the property needs).
+ */
 function assertEmptyAtUnlink(cpu: Cpu, table: PteTable, label: string): void {
-  const i = table.entries.findIndex((e) => e !== 0);
-  if (i >= 0) {
+  for (let i = 0; i < table.nr_entries; i++) {
+    const pte = table.pte(i);
+    if (pte === 0) continue;
     violate(
       'lost-mapping',
-      `${cpu.name}: ${label}: unlinked ${table.name} while pte[${i}] maps folio${table.entries[i]}`,
+      `${cpu.name}: ${label}: unlinked ${table.name} while pte[${i}] maps folio${pte}`,
       {
-        [table.name]: `entries [${table.entries.join(', ')}]: a non-empty table was reclaimed`,
+        [table.name]: `entries [${table.peekEntries().join(', ')}]: a non-empty table was reclaimed`,
       },
     );
   }
@@ -35,7 +40,7 @@ export function* try_get_and_clear_pmd(w: World, cpu: Cpu, pmd: PmdSlot): Gen<nu
   if (!(yield* pml.spin_trylock(cpu, 'try_get_and_clear_pmd: spin_trylock(pml)'))) return 0;
   // The read and the clear happen under pml and ptl: no writer can come between them, and
   // lockless readers commute with the read, so one step models both.
-  yield step(pmd.obj, 'write', 'try_get_and_clear_pmd: pmdp_get_lockless + pmd_clear');
+  yield step('try_get_and_clear_pmd: pmdp_get_lockless + pmd_clear');
   const pmdval = pmd.val;
   const table = w.alloc.table(pmdval);
   assertEmptyAtUnlink(cpu, table, 'try_get_and_clear_pmd');
@@ -66,7 +71,7 @@ export function* try_to_free_pte(w: World, cpu: Cpu, pmd: PmdSlot, tlb: MmuGathe
   const ptl = m.table.page.ptl;
   yield* ptl.spin_lock(cpu, 'try_to_free_pte: spin_lock_nested(ptl)');
   let empty = true;
-  for (let i = 0; i < m.table.entries.length && empty; i++) {
+  for (let i = 0; i < m.table.nr_entries && empty; i++) {
     empty = (yield* ptep_get(w, cpu, m.table, i, 'try_to_free_pte: pte_none scan')) === 0;
   }
   if (!empty) {

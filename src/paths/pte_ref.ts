@@ -86,7 +86,7 @@ export function* madvise_dontneed_pte_ref(w: World, cpu: Cpu, pmd: PmdSlot): Gen
   if (t) {
     const ptl = t.page.ptl;
     yield* ptl.spin_lock(cpu, 'zap_pte_range: spin_lock(ptl)');
-    for (let i = 0; i < t.entries.length; i++) {
+    for (let i = 0; i < t.nr_entries; i++) {
       if (
         (yield* ptep_get_and_clear(w, cpu, t, i, 'zap_pte_range: ptep_get_and_clear_full')) !== 0
       ) {

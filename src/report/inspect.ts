@@ -3,6 +3,7 @@
 
 import type { TablePrediction } from '../trace/predict.js';
 import type { ProcessSnapshot, SnapshotMapping } from '../trace/snapshot.js';
+import { SCHEMA_VERSION } from './json.js';
 import type { TextTable } from './sim-report.js';
 
 /** What one policy would free in this process right now. */
@@ -28,7 +29,8 @@ export interface InspectMapping {
 /** The whole inspection. */
 export interface InspectReport {
   readonly pid: number;
-  readonly command: string;
+  /** The process's command name (`comm`). */
+  readonly comm: string;
   readonly vmpte_kb: number;
   readonly needed_kb: number;
   readonly wasted_kb: number;
@@ -96,7 +98,7 @@ export function inspectReport(
   });
   return {
     pid: snap.pid,
-    command,
+    comm: command,
     vmpte_kb: vmpte,
     needed_kb: pred.neededKb,
     wasted_kb: wasted,
@@ -174,7 +176,7 @@ export function inspectTable(r: InspectReport, limit?: number): TextTable {
 export function inspectSummary(r: InspectReport): string {
   const s = r.scan;
   const lines = [
-    `process ${r.pid} (${r.command}): VmPTE ${kb(r.vmpte_kb)} kB, needed ${kb(r.needed_kb)} kB ` +
+    `process ${r.pid} (${r.comm}): VmPTE ${kb(r.vmpte_kb)} kB, needed ${kb(r.needed_kb)} kB ` +
       `(${r.tables_needed.pte} PTE + ${r.tables_needed.pmd} PMD + ${r.tables_needed.pud} PUD tables), ` +
       `wasted ${kb(r.wasted_kb)} kB (${r.empty_pte_tables} empty tables)`,
     ...r.policies.map(
@@ -188,4 +190,9 @@ export function inspectSummary(r: InspectReport): string {
     ...r.warnings.map((w) => `warning: ${w}`),
   ];
   return lines.join('\n');
+}
+
+/** The `--format json` document (docs/schemas/inspect.schema.json). */
+export function inspectDocument(r: InspectReport): Record<string, unknown> {
+  return { schema_version: SCHEMA_VERSION, command: 'inspect', ...r };
 }

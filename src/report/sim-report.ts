@@ -3,6 +3,7 @@
 
 import type { SimReport, SimResult } from '../workload/run.js';
 import { SCHEMA_VERSION, usageErrorJson, type ErrorJson } from './json.js';
+import { groupDigits } from '../util/format.js';
 
 /** A table: a header row and body rows of cells, all strings, numbers right-aligned by the renderer. */
 export interface TextTable {
@@ -12,7 +13,7 @@ export interface TextTable {
   readonly numeric: readonly number[];
 }
 
-const kb = (n: number): string => n.toLocaleString('en-US');
+const kb = (n: number): string => groupDigits(n);
 
 /** Label of the last row of text tables: the counters after the last operation run. */
 export const FINAL_LABEL = '(end)';

@@ -16,20 +16,42 @@ export interface Line {
   readonly endCol: number;
 }
 
-/** Splits a workload into lines of tokens, dropping comments and blank lines. */
-export function lexLines(text: string): Line[] {
-  const lines: Line[] = [];
-  const raw = text.split(/\r?\n/);
-  for (let i = 0; i < raw.length; i++) {
-    const hash = raw[i].indexOf('#');
-    const body = hash < 0 ? raw[i] : raw[i].slice(0, hash);
-    const tokens: Token[] = [];
-    for (const m of body.matchAll(/[^ \t\f\v\r]+/g)) tokens.push({ text: m[0], col: m.index + 1 });
-    if (tokens.length === 0) continue;
+/** Whether char code `c` separates tokens: space, \t, \v, \f, \r (a lone \r is not a line end). */
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 11 || c === 12 || c === 13;
+}
+
+/**
+ * Splits a workload into lines of tokens, dropping comments and blank lines: one pass over the
+ * characters, lines yielded as they are read (a large file never holds all its tokens at once).
+ */
+export function* lexLines(text: string): Generator<Line> {
+  const n = text.length;
+  let lineNo = 0;
+  let at = 0;
+  while (at < n || (at === n && lineNo === 0)) {
+    lineNo++;
+    let eol = text.indexOf('\n', at);
+    if (eol < 0) eol = n;
+    // `\r\n` ends a line like `\n`; the `\r` is blank anyway.
+    const lineStart = at;
+    let tokens: Token[] | null = null;
+    let i = at;
+    // A `#` ends the line's tokens, inside a word too.
+    while (i < eol) {
+      let c = text.charCodeAt(i);
+      while (i < eol && isBlank(c)) c = text.charCodeAt(++i);
+      if (i >= eol || c === 35) break;
+      const from = i;
+      while (i < eol && !isBlank(c) && c !== 35) c = text.charCodeAt(++i);
+      (tokens ??= []).push({ text: text.slice(from, i), col: from - lineStart + 1 });
+      if (c === 35) break;
+    }
+    at = eol + 1;
+    if (tokens === null) continue;
     const last = tokens[tokens.length - 1];
-    lines.push({ line: i + 1, tokens, endCol: last.col + last.text.length });
+    yield { line: lineNo, tokens, endCol: last.col + last.text.length };
   }
-  return lines;
 }
 
 /** The source position of a token of a line. */

@@ -26,6 +26,8 @@ export const MADV_NUMBERS: Readonly<Record<Advice, number>> = {
 export const MAP_FIXED = 0x10;
 export const MAP_POPULATE = 0x8000;
 export const MAP_LOCKED = 0x2000;
+/** `MAP_NORESERVE`: no commit charge (VM_NORESERVE instead of VM_ACCOUNT). */
+export const MAP_NORESERVE = 0x4000;
 
 /** The page size touches step by when no stride is given. */
 const PAGE_SIZE = 4096n;
@@ -75,7 +77,8 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
         const flags =
           (op.fixed ? MAP_FIXED : 0) |
           (op.populate ? MAP_POPULATE : 0) |
-          (op.locked ? MAP_LOCKED : 0);
+          (op.locked ? MAP_LOCKED : 0) |
+          (op.noreserve ? MAP_NORESERVE : 0);
         line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}${flags ? ` ${flags}` : ''}`;
         break;
       }

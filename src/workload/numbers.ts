@@ -26,6 +26,8 @@ const HEX = /^0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*$/;
  * @example parseNumber('2M') // { ok: true, value: 2097152n }
  */
 export function parseNumber(token: string): NumberParse {
+  const fast = plainDecimal(token);
+  if (fast !== undefined) return { ok: true, value: fast };
   let digits = token;
   let scale = 1n;
   const last = token.slice(-1).toUpperCase();
@@ -38,6 +40,35 @@ export function parseNumber(token: string): NumberParse {
   const value = BigInt(digits.replaceAll('_', '')) * scale;
   if (value > MAX_NUMBER) return { ok: false, why: 'range' };
   return { ok: true, value };
+}
+
+/** Scales of the suffix letters by char code (upper and lower case), 0 for other chars. */
+const SCALE_BY_CODE = new Map<number, bigint>(
+  Object.entries(SUFFIX).flatMap(([k, v]) => [
+    [k.charCodeAt(0), v],
+    [k.toLowerCase().charCodeAt(0), v],
+  ]),
+);
+
+/**
+ * The common case without regular expressions: up to 15 decimal digits (exact as a double) and
+ * an optional suffix. Anything else (hex, `_`, longer numbers) returns undefined.
+ */
+function plainDecimal(token: string): bigint | undefined {
+  let end = token.length;
+  if (end === 0 || end > 16) return undefined;
+  const scale = SCALE_BY_CODE.get(token.charCodeAt(end - 1));
+  if (scale !== undefined) end--;
+  if (end === 0 || end > 15) return undefined;
+  let value = 0;
+  for (let i = 0; i < end; i++) {
+    const d = token.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    value = value * 10 + d;
+  }
+  if (scale === undefined) return BigInt(value);
+  const scaled = BigInt(value) * scale;
+  return scaled > MAX_NUMBER ? undefined : scaled;
 }
 
 /** Formats a byte count the way a user would write it: the largest exact binary suffix. */

@@ -52,7 +52,7 @@ export const MLOCKALL_FLAGS: Readonly<Record<string, number>> = {
 };
 
 const USAGE: Readonly<Record<string, string>> = {
-  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [fixed] [populate] [locked]',
+  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [fixed] [populate] [locked] [noreserve]',
   touch: 'touch NAME +OFF LEN [stride=SIZE] [read]',
   madvise: `madvise NAME +OFF LEN ADVICE`,
   munmap: 'munmap NAME +OFF LEN',
@@ -178,7 +178,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
     case 'map': {
       const name = r.name();
       const size = r.number('size', 'SIZE');
-      const opts = r.options(['at', 'prot'], ['fixed', 'populate', 'locked']);
+      const opts = r.options(['at', 'prot'], ['fixed', 'populate', 'locked', 'noreserve']);
       const atTok = opts.get('at');
       const protTok = opts.get('prot');
       const at = atTok ? r.number('at', 'address', atTok) : undefined;
@@ -189,7 +189,20 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
       }
       const populate = opts.has('populate');
       const locked = opts.has('locked');
-      return { kind: 'map', pos, argPos, name, size, at, prot, fixed, populate, locked };
+      const noreserve = opts.has('noreserve');
+      return {
+        kind: 'map',
+        pos,
+        argPos,
+        name,
+        size,
+        at,
+        prot,
+        fixed,
+        populate,
+        locked,
+        noreserve,
+      };
     }
     case 'touch': {
       const name = r.name();

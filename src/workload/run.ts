@@ -33,6 +33,16 @@ export interface SimOptions {
   readonly arch?: string;
   /** Top of the hint-less mmap area in bytes (default 0x7ffff7fff000: TASK_SIZE - 128 MiB). */
   readonly mmapBase?: bigint;
+  /**
+   * `vm.mmap_min_addr` in bytes (default 65536; 0 for a process with CAP_SYS_RAWIO, e.g. root):
+   * maps below it fail with EPERM.
+   */
+  readonly mmapMinAddr?: bigint;
+  /**
+   * Heuristic overcommit limit in bytes (RAM + swap, `vm.overcommit_memory` 0): an accounted map
+   * or mprotect larger than this fails with ENOMEM. Default: no limit.
+   */
+  readonly overcommitLimit?: bigint;
   /** Run validate_mm() after every operation (default false). */
   readonly debug?: boolean;
   /**
@@ -73,10 +83,10 @@ const PROT_BITS: Readonly<Record<Prot, number>> = { none: 0, r: 1, rw: 3, rx: 5,
 
 const ERRNO_TEXT: Readonly<Record<Errno, string>> = {
   EINVAL: 'invalid argument',
-  ENOMEM: 'no memory mapped there, or beyond the user address space',
+  ENOMEM: 'no memory mapped there, beyond the user address space, or more than overcommit allows',
   EEXIST: 'the range overlaps an existing mapping',
   EACCES: 'permission denied',
-  EPERM: 'operation not permitted (below mmap_min_addr)',
+  EPERM: 'operation not permitted (below vm.mmap_min_addr; root is exempt)',
   EFAULT: 'bad address',
   SIGSEGV: 'segmentation fault',
 };
@@ -106,7 +116,13 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     policyName = policy.name;
     const page = BigInt(g.PAGE_SIZE);
     const base = options.mmapBase ?? BigInt(g.TASK_SIZE) * page - DEFAULT_MMAP_GAP_BYTES;
-    mm = mm_alloc(g, policy, Number(base / page), { plainTables: options.plainTables ?? false });
+    mm = mm_alloc(g, policy, Number(base / page), {
+      plainTables: options.plainTables ?? false,
+      ...(options.mmapMinAddr !== undefined ? { mmap_min_addr: options.mmapMinAddr } : {}),
+      ...(options.overcommitLimit !== undefined
+        ? { overcommit_pages: Number(options.overcommitLimit / page) }
+        : {}),
+    });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     const zero: SimReport = {
@@ -176,6 +192,7 @@ class Runner {
           fixed: op.fixed,
           populate: op.populate,
           locked: op.locked,
+          noreserve: op.noreserve,
         });
         if ('errno' in r) {
           const where = r.errno === 'EINVAL' && op.size === 0n ? op.argPos.size : op.argPos.at;

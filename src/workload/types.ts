@@ -18,7 +18,7 @@ interface OpBase {
   readonly argPos: Readonly<Record<string, SourcePos>>;
 }
 
-/** `map NAME SIZE [at=ADDR] [prot=P]`: an anonymous private mapping. */
+/** `map NAME SIZE [at=ADDR] [prot=P] [noreserve]`: an anonymous private mapping. */
 export interface MapOp extends OpBase {
   readonly kind: 'map';
   readonly name: string;
@@ -32,6 +32,8 @@ export interface MapOp extends OpBase {
   readonly populate: boolean;
   /** `locked`: MAP_LOCKED. */
   readonly locked: boolean;
+  /** MAP_NORESERVE: not charged against the commit limit, so no VM_ACCOUNT. */
+  readonly noreserve: boolean;
 }
 
 /** `touch NAME +OFF LEN [stride=S] [read]`: one access per stride step. */

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nativeHelper } from '../../src/host/native.js';
 import { ptlab } from '../helpers/cli.js';
+import { expectSchema } from '../helpers/schema.js';
 import { hasCommand, hostUnavailable, procState, startTarget } from '../helpers/host.js';
 import type { Target } from '../helpers/host.js';
 
@@ -37,7 +38,9 @@ function inspect(pid: number, ...extra: string[]): Json {
   const r = ptlab(['inspect', String(pid), '--format', 'json', ...extra]);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  return JSON.parse(r.stdout) as Json;
+  const doc = JSON.parse(r.stdout) as Json;
+  expectSchema('inspect', doc);
+  return doc;
 }
 
 // One page every 2 MiB over 1 GiB, then a single-page DONTNEED in each slot: PT_RECLAIM cannot

@@ -10,7 +10,14 @@ import { generateWorkload } from '../../src/workload/generate.js';
 import { parseWorkload } from '../../src/workload/parse.js';
 import { runWorkload } from '../../src/workload/run.js';
 import type { Workload } from '../../src/workload/types.js';
-import { PRESSURE_SKIP, SKIP_REASON, kernelCanRun, loadCorpus, oracle } from '../helpers/oracle.js';
+import {
+  HOST_SIM,
+  PRESSURE_SKIP,
+  SKIP_REASON,
+  kernelCanRun,
+  loadCorpus,
+  oracle,
+} from '../helpers/oracle.js';
 import { failureText } from '../helpers/oracle-report.js';
 
 /** Generated workloads: seeds 1..SEEDS. */
@@ -41,7 +48,7 @@ let kernel: KernelRun[] = [];
 function check(c: Case, index: number): void {
   const k = kernel[index];
   expect(k, 'the kernel batch did not run').toBeDefined();
-  const sim = runWorkload(c.workload, { kernel: '6.18', debug: true });
+  const sim = runWorkload(c.workload, { kernel: '6.18', debug: true, ...HOST_SIM });
   const result = compareRuns(c.workload, sim, k);
   tally.run++;
   if (result.exact) tally.exact++;

@@ -2,11 +2,11 @@
 // source-DPOR with sleep sets (see dpor.ts) or bounded by a number of preemptions.
 
 import { InvariantError } from '../../util/assert.js';
+import { Footprint, conflicts } from '../access.js';
 import { Path } from '../path.js';
-import type { Step } from '../program.js';
 import type { CheckLimit } from '../result.js';
 import { lowestThread, type ExecutionView, type Scheduler } from '../scheduler.js';
-import { RaceAnalysis, conflicts } from './dpor.js';
+import { RaceAnalysis } from './dpor.js';
 
 /** Options of {@link DfsScheduler}. */
 export interface DfsOptions {
@@ -33,8 +33,14 @@ export class DfsScheduler implements Scheduler {
   private branch = -1;
   private started = false;
   private cut = false;
-  /** The step taken last, for the sleep-set filter of the next frame. */
-  private lastTaken: Step | null = null;
+  /**
+   * Footprint of each thread's step from frame `i`, for the threads explored there or asleep:
+   * a sleeping step is not run again, so whether a later step wakes it is decided on the
+   * footprint it had when it ran (unchanged while only independent steps run).
+   */
+  private readonly fpAt: Footprint[][] = [];
+  /** Which entries of fpAt hold a footprint: bit t of known[i] for thread t at frame i. */
+  private known = new Int32Array(64);
 
   constructor(options: DfsOptions) {
     if (options.dpor && options.maxPreemptions !== undefined) {
@@ -94,6 +100,7 @@ export class DfsScheduler implements Scheduler {
     const preemptions = pos === 0 ? 0 : path.preemptions[pos - 1] + this.preempted(pos - 1);
     const sleep = this.races !== null && pos > 0 ? this.sleepAfter(view, pos - 1) : 0;
     const i = path.push(enabled, sleep, preemptions);
+    if (this.races !== null) this.pushFootprints(i, sleep, view.threadCount);
     const awake = enabled & ~sleep;
     if (awake === 0) return null;
     let allowed = awake;
@@ -108,12 +115,20 @@ export class DfsScheduler implements Scheduler {
     return t;
   }
 
-  stepped(_view: ExecutionView, t: number, step: Step): void {
+  stepped(view: ExecutionView, t: number): void {
     const pos = this.pos++;
-    this.lastTaken = step;
-    if (this.races === null) return;
-    if (pos < this.branch) this.races.skip();
-    else this.races.record(t, step, this.path);
+    const races = this.races;
+    if (races === null) return;
+    const fp = view.footprint();
+    if (pos >= this.branch) {
+      const slot = this.fpAt[pos][t];
+      slot.clear();
+      slot.addAll(fp);
+      this.known[pos] |= 1 << t;
+      races.record(t, fp, this.path);
+    } else {
+      races.record(t, fp, null);
+    }
   }
 
   violated(_view: ExecutionView, step: number): void {
@@ -141,23 +156,49 @@ export class DfsScheduler implements Scheduler {
 
   /**
    * The sleep set of the state after frame `i`: threads asleep or already explored at `i`, other
-   * than the one chosen, whose next step is independent of the step just taken.
+   * than the one chosen, whose step there is independent of the step just taken.
    */
   private sleepAfter(view: ExecutionView, i: number): number {
     const path = this.path;
     const p = path.chosen[i];
     let m = (path.sleep[i] | path.done[i]) & ~(1 << p);
     if (m === 0) return 0;
-    const taken = this.lastTaken;
-    if (taken === null) return 0;
+    const taken = view.footprint();
+    const fps = this.fpAt[i];
+    const known = this.known[i];
     let out = 0;
     while (m !== 0) {
       const q = lowestThread(m);
       m &= m - 1;
-      const s = view.pending(q);
-      if (s !== null && !conflicts(s, taken)) out |= 1 << q;
+      if (view.pending(q) === null || (known & (1 << q)) === 0) continue;
+      const fq = fps[q];
+      if (!conflicts(fq.entries, fq.size, taken.entries, taken.size)) out |= 1 << q;
     }
     return out;
+  }
+
+  /** Starts frame `i`'s footprints: the sleeping threads keep the ones they had at `i - 1`. */
+  private pushFootprints(i: number, sleep: number, threads: number): void {
+    if (i === this.known.length) {
+      const grown = new Int32Array(i * 2);
+      grown.set(this.known);
+      this.known = grown;
+    }
+    let row = this.fpAt[i];
+    if (row === undefined) {
+      row = [];
+      this.fpAt[i] = row;
+    }
+    while (row.length < threads) row.push(new Footprint());
+    this.known[i] = 0;
+    if (sleep === 0) return;
+    const prev = this.fpAt[i - 1];
+    for (let q = 0; q < threads; q++) {
+      if ((sleep & (1 << q)) === 0) continue;
+      row[q].clear();
+      row[q].addAll(prev[q]);
+      this.known[i] |= 1 << q;
+    }
   }
 
   private checkBlocked(view: ExecutionView, enabled: number): void {
@@ -165,8 +206,7 @@ export class DfsScheduler implements Scheduler {
     if (races === null) return;
     for (let q = 0; q < view.threadCount; q++) {
       if ((enabled & (1 << q)) !== 0) continue;
-      const s = view.pending(q);
-      if (s !== null) races.recordBlocked(q, s, this.path);
+      if (view.pending(q) !== null) races.recordBlocked(q, view.guardReads(q), this.path);
     }
   }
 }

@@ -5,9 +5,14 @@ import type { Command } from 'commander';
 import { scanProcess } from '../../host/scan.js';
 import { processName } from '../../host/proc.js';
 import { predictTables } from '../../trace/predict.js';
-import { inspectReport, inspectSummary, inspectTable } from '../../report/inspect.js';
+import {
+  inspectDocument,
+  inspectReport,
+  inspectSummary,
+  inspectTable,
+} from '../../report/inspect.js';
 import { UsageError } from '../../util/errors.js';
-import { out } from '../io.js';
+import { out, outJson } from '../io.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
 import { renderTable } from '../render.js';
 
@@ -91,7 +96,7 @@ Examples:
       });
       const report = inspectReport(snap, predictTables(snap), processName(pid) ?? '?');
       if (format === 'json') {
-        out(JSON.stringify(report, null, 2));
+        outJson(inspectDocument(report));
         return;
       }
       out(renderTable(inspectTable(report, flags.all ? undefined : top)));

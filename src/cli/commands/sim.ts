@@ -17,7 +17,7 @@ import {
 import { readUserFile, out, err, outJson, outLines } from '../io.js';
 import { errorDocument, usageErrorJson } from '../../report/json.js';
 import { progressBar, renderChart, tableLines } from '../render.js';
-import { parseFormat, parseAddress, type Format } from '../options.js';
+import { parseFormat, parseAddress, parseSize, type Format } from '../options.js';
 
 /** The policies `--compare` puts side by side: before PT_RECLAIM, with it, and the 2022 RFC. */
 export const COMPARE_SET: readonly SimOptions[] = [
@@ -35,6 +35,8 @@ interface SimFlags {
   debug?: boolean;
   chart?: boolean;
   mmapBase?: string;
+  mmapMinAddr?: string;
+  overcommitLimit?: string;
 }
 
 /** Registers `sim` on the program. */
@@ -55,6 +57,14 @@ export function registerSim(program: Command): void {
     .option('-f, --format <format>', 'output: text, json or ndjson', 'text')
     .option('-c, --compare', 'run 6.13, 6.18 and the refcount design side by side')
     .option('--mmap-base <addr>', 'top of the mmap area for maps without at= (e.g. 0x7f0000000000)')
+    .option(
+      '--mmap-min-addr <bytes>',
+      'vm.mmap_min_addr: maps below it fail with EPERM (default 65536; 0 for root, which is exempt)',
+    )
+    .option(
+      '--overcommit-limit <size>',
+      'heuristic overcommit: an accounted map or mprotect larger than this (RAM + swap) fails with ENOMEM (default: no limit)',
+    )
     .option('--chart', 'plot VmPTE over the reports (text format)')
     .option('--debug', 'check the model invariants (validate_mm) after every operation')
     .addHelpText(
@@ -64,6 +74,7 @@ Examples:
   ptlab sim examples/001-pt-reclaim-benchmark/workload.ptw
   ptlab sim --compare examples/001-pt-reclaim-benchmark/workload.ptw
   ptlab sim --kernel 6.13 --format ndjson my.ptw | jq .vmpte_kb
+  ptlab sim --mmap-min-addr 4096 --overcommit-limit 24G my.ptw   # this host's values, not root
   ptlab sim --compare --chart examples/003-allocator-churn/workload.ptw`,
     )
     .action((file: string, flags: SimFlags) => {
@@ -76,6 +87,12 @@ Examples:
         ...(flags.arch ? { arch: flags.arch } : {}),
         ...(flags.debug ? { debug: true } : {}),
         ...(mmapBase !== undefined ? { mmapBase } : {}),
+        ...(flags.mmapMinAddr
+          ? { mmapMinAddr: parseAddress(flags.mmapMinAddr, '--mmap-min-addr') }
+          : {}),
+        ...(flags.overcommitLimit
+          ? { overcommitLimit: parseSize(flags.overcommitLimit, '--overcommit-limit') }
+          : {}),
       };
       const sets: SimOptions[] = flags.compare
         ? COMPARE_SET.map((s) => ({ ...base, ...s }))

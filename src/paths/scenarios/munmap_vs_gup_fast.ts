@@ -58,7 +58,7 @@ export const munmapVsGupFast: Scenario = defineScenario({
       });
       const pmd = w.pmd();
       const t = w.alloc.newPage().tables[0];
-      t.entries[0] = 1;
+      t.initEntry(0, 1);
       w.linkInitial(pmd, t);
       w.spawn('munmap', (cpu) => do_vmi_munmap(w, cpu));
       w.spawn('gup_fast', function* (cpu) {

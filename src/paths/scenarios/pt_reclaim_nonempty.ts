@@ -44,8 +44,8 @@ export const ptReclaimNonempty: Scenario = defineScenario({
       });
       const pmd = w.pmd();
       const t = w.alloc.newPage().tables[0];
-      t.entries[0] = 1;
-      t.entries[1] = 2;
+      t.initEntry(0, 1);
+      t.initEntry(1, 2);
       w.linkInitial(pmd, t);
       w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
       w.spawn('fault', function* (cpu) {

@@ -43,7 +43,7 @@ export const pteRefRevive: Scenario = defineScenario({
       });
       const pmd = w.pmd();
       const t = w.alloc.newPage().tables[0];
-      t.entries[0] = 1;
+      t.initEntry(0, 1);
       t.pte_ref.value = 1;
       w.linkInitial(pmd, t);
       w.spawn('madvise', (cpu) => madvise_dontneed_pte_ref(w, cpu, pmd));

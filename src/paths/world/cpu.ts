@@ -1,30 +1,114 @@
 // One CPU of the model: every checker thread runs on its own CPU, so per-CPU state (RCU nesting,
 // IRQ flag) is per thread. Read-side sections and IRQ-off sections live here; rcu.ts and irq.ts
-// change them.
+// change them. Each CPU's RCU state, IRQ state and completion are shared locations of their own:
+// the owning thread writes them, a grace period or an IPI sender reads them.
+
+import { registerObject, reportAccess } from '../../check/access.js';
 
 /** The per-CPU state that grace periods and IPIs depend on. */
 export class Cpu {
-  /** Nesting depth of rcu_read_lock() on this CPU. */
-  rcu_read_lock_nesting = 0;
-  /** True between local_irq_disable() and local_irq_enable(). */
-  irqs_disabled = false;
-  /**
-   * Bumped each time the CPU leaves its outermost read-side section (RCU or IRQs-off): a grace
-   * period that saw the CPU inside a section may end once this has changed.
-   */
-  quiescent_seq = 0;
-  /** Bumped each time IRQs are re-enabled: an IPI sent while they were off is taken then. */
-  irq_enable_seq = 0;
-  /** Set when the thread running on this CPU has returned. */
-  done = false;
+  private nesting = 0;
+  private qs = 0;
+  private irqOff = false;
+  private irqSeq = 0;
+  private finished = false;
+  /** Checker ids of the CPU's RCU state, IRQ state and completion (see shared.ts). */
+  private readonly rcuId: number;
+  private readonly irqId: number;
+  private readonly doneId: number;
 
   constructor(
     readonly id: number,
     readonly name: string,
-  ) {}
+  ) {
+    this.rcuId = registerObject(`rcu(${name})`);
+    this.irqId = registerObject(`irq(${name})`);
+    this.doneId = registerObject(`done(${name})`);
+  }
+
+  /** Nesting depth of rcu_read_lock() on this CPU. */
+  get rcu_read_lock_nesting(): number {
+    reportAccess(this.rcuId, 'read');
+    return this.nesting;
+  }
+
+  set rcu_read_lock_nesting(n: number) {
+    reportAccess(this.rcuId, 'write');
+    this.nesting = n;
+  }
+
+  /**
+   * Bumped each time the CPU leaves its outermost read-side section (RCU or IRQs-off): a grace
+   * period that saw the CPU inside a section may end once this has changed.
+   */
+  get quiescent_seq(): number {
+    reportAccess(this.rcuId, 'read');
+    return this.qs;
+  }
+
+  set quiescent_seq(n: number) {
+    reportAccess(this.rcuId, 'write');
+    this.qs = n;
+  }
+
+  /** True between local_irq_disable() and local_irq_enable(). */
+  get irqs_disabled(): boolean {
+    reportAccess(this.irqId, 'read');
+    return this.irqOff;
+  }
+
+  set irqs_disabled(v: boolean) {
+    reportAccess(this.irqId, 'write');
+    this.irqOff = v;
+  }
+
+  /** Bumped each time IRQs are re-enabled: an IPI sent while they were off is taken then. */
+  get irq_enable_seq(): number {
+    reportAccess(this.irqId, 'read');
+    return this.irqSeq;
+  }
+
+  set irq_enable_seq(n: number) {
+    reportAccess(this.irqId, 'write');
+    this.irqSeq = n;
+  }
+
+  /** Set when the thread running on this CPU has returned. */
+  get done(): boolean {
+    reportAccess(this.doneId, 'read');
+    return this.finished;
+  }
+
+  set done(v: boolean) {
+    reportAccess(this.doneId, 'write');
+    this.finished = v;
+  }
 
   /** True inside an RCU read-side section; IRQs-off counts as one since the RCU flavour merge. */
   inReadSide(): boolean {
     return this.rcu_read_lock_nesting > 0 || this.irqs_disabled;
+  }
+
+  /**
+   * The RCU nesting and IRQ flag without an access: for state dumps, and for the CPU's own thread
+   * deciding whether an rcu_read_lock is outermost (only that thread writes them, so this is exact).
+   */
+  peekReadSide(): { nesting: number; irqsOff: boolean } {
+    return { nesting: this.nesting, irqsOff: this.irqOff };
+  }
+
+  /** Whether the CPU is a reader, without an access (only its own thread may ask). */
+  peekInReadSide(): boolean {
+    return this.nesting > 0 || this.irqOff;
+  }
+
+  /** Whether the next rcu_read_unlock leaves the outermost section with IRQs on (own thread only). */
+  peekOutermostRcu(): boolean {
+    return this.nesting === 1 && !this.irqOff;
+  }
+
+  /** {@link done} without an access, for final checks. */
+  peekDone(): boolean {
+    return this.finished;
   }
 }

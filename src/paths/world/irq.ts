@@ -10,15 +10,15 @@ import { step, type Gen } from './step.js';
 
 /** local_irq_disable() (local_irq_save in gup_fast): also an RCU read-side section. */
 export function* local_irq_disable(cpu: Cpu, label = 'local_irq_disable'): Gen {
+  yield step(label);
   if (cpu.irqs_disabled) violate('assertion', `${cpu.name}: ${label}: IRQs already disabled`);
-  yield step('rcu', 'read', label);
   cpu.irqs_disabled = true;
 }
 
 /** local_irq_enable(): takes pending IPIs and, outside rcu_read_lock, is a quiescent state. */
 export function* local_irq_enable(cpu: Cpu, label = 'local_irq_enable'): Gen {
+  yield step(label);
   if (!cpu.irqs_disabled) violate('assertion', `${cpu.name}: ${label}: IRQs already enabled`);
-  yield step('rcu', 'read', label);
   cpu.irqs_disabled = false;
   cpu.irq_enable_seq++;
   if (cpu.rcu_read_lock_nesting === 0) cpu.quiescent_seq++;
@@ -34,14 +34,14 @@ export function* smp_call_function_wait(
   stats: KernelStats,
   label: string,
 ): Gen {
+  yield step(`${label}: send IPI`);
   if (cpu.irqs_disabled)
     violate('assertion', `${cpu.name}: ${label}: IPI with wait sent with IRQs off`);
-  yield step('rcu', 'rmw', `${label}: send IPI`);
   stats.ipi_broadcasts++;
   const blocked = cpus.filter((c) => c !== cpu && c.irqs_disabled);
   const seqs = blocked.map((c) => c.irq_enable_seq);
   if (blocked.length > 0) {
-    yield step('rcu', 'rmw', `${label}: wait for IPI handlers`, () =>
+    yield step(`${label}: wait for IPI handlers`, () =>
       blocked.every((c, i) => c.irq_enable_seq !== seqs[i]),
     );
   }

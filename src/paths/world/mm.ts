@@ -1,28 +1,71 @@
 // The slice of an mm_struct the scenarios need: mmap_lock, one PMD table (its split PMD lock and a
-// few PMD slots), the PTE-table count and the VMA covering the slots. Mirrors the fields of
+// few PMD slots), the PTE-table count and the VMAs covering the slots. Mirrors the fields of
 // include/linux/mm_types.h that the modelled paths touch (see docs/kernel-version.md).
 
 import { violate } from '../../check/program.js';
 import type { Cpu } from './cpu.js';
 import { RwSemaphore } from './rwsem.js';
+import { Shared } from './shared.js';
 import { SpinLock } from './spinlock.js';
 
 /** One PMD entry: 0 is pmd_none, otherwise the id of the PTE table it points to. */
 export class PmdSlot {
-  val = 0;
+  private readonly entry: Shared<number>;
 
   /** @param obj how traces name it: `pmd` for a lone slot, `pmd[1]` otherwise. */
   constructor(
     readonly obj: string,
     readonly index: number,
-  ) {}
+  ) {
+    this.entry = new Shared(obj, 0);
+  }
+
+  /** The entry (a read of the slot); setting it writes the slot. */
+  get val(): number {
+    return this.entry.get();
+  }
+
+  set val(v: number) {
+    this.entry.set(v);
+  }
+
+  /** The entry without an access: setup, final checks and state dumps only. */
+  peek(): number {
+    return this.entry.peek();
+  }
+
+  /** Sets the entry before the threads start. */
+  init(v: number): void {
+    this.entry.init(v);
+  }
 }
 
-/** struct vm_area_struct, reduced to its lock and whether munmap detached it. */
+/** struct vm_area_struct, reduced to its lock, the PMD slots it covers and whether it is detached. */
 export class VmAreaStruct {
   /** The per-VMA lock (vm_lock / vm_refcnt), taken for read by lock_vma_under_rcu(). */
-  readonly vm_lock = new RwSemaphore('vma_lock');
-  detached = false;
+  readonly vm_lock: RwSemaphore;
+  private readonly state: Shared<boolean>;
+
+  /**
+   * @param name how traces name it, e.g. `vma` or `vma1`.
+   * @param slots the PMD slots the VMA covers (its page tables).
+   */
+  constructor(
+    readonly name: string,
+    readonly slots: readonly PmdSlot[],
+  ) {
+    this.vm_lock = new RwSemaphore(`vm_lock(${name})`);
+    this.state = new Shared(`${name}.detached`, false);
+  }
+
+  /** Set by munmap (vma_mark_detached): the VMA is no longer in the tree. */
+  get detached(): boolean {
+    return this.state.get();
+  }
+
+  set detached(v: boolean) {
+    this.state.set(v);
+  }
 }
 
 /** struct mm_struct, reduced to what the modelled paths touch. */
@@ -31,19 +74,60 @@ export class MmStruct {
   /** The split PMD lock of the one PMD table modelled (pmd_lockptr for every slot). */
   readonly pml = new SpinLock('pml');
   /** PTE tables linked into this mm (mm_inc_nr_ptes / mm_dec_nr_ptes), in tables. */
-  nr_ptes = 0;
+  private readonly ptes = new Shared('nr_ptes', 0);
   readonly pmds: PmdSlot[];
-  readonly vma = new VmAreaStruct();
+  /** The VMAs, in address order; each covers a run of slots. */
+  readonly vmas: VmAreaStruct[];
 
-  constructor(nr_pmds: number) {
+  /** @param vma_slots how many slots each VMA covers (default: one VMA over all). */
+  constructor(nr_pmds: number, vma_slots: readonly number[] = [nr_pmds]) {
     this.pmds = Array.from(
       { length: nr_pmds },
       (_, i) => new PmdSlot(nr_pmds === 1 ? 'pmd' : `pmd[${i}]`, i),
     );
+    let first = 0;
+    this.vmas = vma_slots.map((n, i) => {
+      const v = new VmAreaStruct(
+        vma_slots.length === 1 ? 'vma' : `vma${i}`,
+        this.pmds.slice(first, first + n),
+      );
+      first += n;
+      return v;
+    });
+  }
+
+  /** The first VMA (the only one in single-VMA scenarios). */
+  get vma(): VmAreaStruct {
+    return this.vmas[0];
+  }
+
+  /** The VMA covering `pmd` (find_vma on its address). */
+  vmaOf(pmd: PmdSlot): VmAreaStruct {
+    const v = this.vmas.find((x) => x.slots.includes(pmd));
+    return v ?? this.vmas[0];
+  }
+
+  /** The PTE-table count (a read). */
+  get nr_ptes(): number {
+    return this.ptes.get();
+  }
+
+  set nr_ptes(n: number) {
+    this.ptes.set(n);
+  }
+
+  /** The count without an access: setup and final checks only. */
+  peekNrPtes(): number {
+    return this.ptes.peek();
+  }
+
+  /** Sets the count before the threads start. */
+  initNrPtes(n: number): void {
+    this.ptes.init(n);
   }
 }
 
-/** mm_inc_nr_ptes(): counted when a table is linked (an atomic add, commutes: not a step). */
+/** mm_inc_nr_ptes(): counted when a table is linked. */
 export function mm_inc_nr_ptes(mm: MmStruct): void {
   mm.nr_ptes++;
 }

@@ -8,6 +8,7 @@ import { assert } from '../../util/assert.js';
 import { Atomic } from './atomic.js';
 import type { Cpu } from './cpu.js';
 import { RcuHead } from './rcu.js';
+import { Shared } from './shared.js';
 import { SpinLock, type AccessCheck } from './spinlock.js';
 import type { KernelStats } from './stats.js';
 import { step, type Gen } from './step.js';
@@ -15,17 +16,18 @@ import { step, type Gen } from './step.js';
 /**
  * Where a PTE table is in its life (spec WALK-8): allocated, linked into a PMD, unlinked (PMD
  * cleared), queued for freeing (mmu_gather batch, call_rcu), freed, or reused (its frame was
- * handed out again). Only the last two forbid access.
+ * handed out again). Only the last two forbid access; they are the life of the page.
  */
 export type TableLife = 'allocated' | 'linked' | 'unlinked' | 'queued' | 'freed' | 'reused';
 
 /** Life of a whole page-table page. */
 export type PageState = 'live' | 'freed' | 'reused';
 
-/** A PTE table: `entries[i]` is 0 for pte_none, else the number of the folio mapped. */
+/** A PTE table: entry `i` is 0 for pte_none, else the number of the folio mapped. */
 export class PteTable {
-  life: TableLife = 'allocated';
-  readonly entries: number[];
+  private readonly ptes: Shared<number>[];
+  /** allocated, linked, unlinked or queued: the table's own part of its life. */
+  private readonly link: Shared<'allocated' | 'linked' | 'unlinked' | 'queued'>;
   /** The 2022 RFC's per-table reference count (pte_ref); unused by other designs. */
   readonly pte_ref: Atomic;
 
@@ -37,29 +39,112 @@ export class PteTable {
     nr_entries: number,
     check: AccessCheck,
   ) {
-    this.entries = new Array<number>(nr_entries).fill(0);
+    this.ptes = Array.from({ length: nr_entries }, (_, i) => new Shared(`pte[${name}][${i}]`, 0));
+    this.link = new Shared<'allocated' | 'linked' | 'unlinked' | 'queued'>(
+      `life(${name})`,
+      'allocated',
+    );
     this.pte_ref = new Atomic(`pte_ref(${name})`, 0, check);
+  }
+
+  /** PTRS_PER_PTE of this table. */
+  get nr_entries(): number {
+    return this.ptes.length;
+  }
+
+  /** Entry `i` (a read of it). The caller checks the page is still allocated. */
+  pte(i: number): number {
+    return this.ptes[i].get();
+  }
+
+  /** Writes entry `i`. */
+  set_pte(i: number, val: number): void {
+    this.ptes[i].set(val);
+  }
+
+  /** Sets entry `i` before the threads start. */
+  initEntry(i: number, val: number): void {
+    this.ptes[i].init(val);
+  }
+
+  /** The entries without an access: final checks and state dumps only. */
+  peekEntries(): number[] {
+    return this.ptes.map((p) => p.peek());
+  }
+
+  /**
+   * The table's life: its page's when the page was freed or reused, else its own (reads both).
+   * Setting `freed` or `reused` is the page allocator's business.
+   */
+  get life(): TableLife {
+    const page = this.page.state;
+    return page === 'live' ? this.link.get() : page;
+  }
+
+  set life(v: TableLife) {
+    assert(v !== 'freed' && v !== 'reused', `${this.name}: only the page allocator frees`);
+    this.link.set(v);
+  }
+
+  /** {@link life} without an access, for final checks and state dumps. */
+  peekLife(): TableLife {
+    const page = this.page.peekState();
+    return page === 'live' ? this.link.peek() : page;
+  }
+
+  /** Sets the life before the threads start. */
+  initLife(v: 'allocated' | 'linked' | 'unlinked' | 'queued'): void {
+    this.link.init(v);
   }
 }
 
 /** A page-table page (struct ptdesc). */
 export class PtDesc {
-  state: PageState = 'live';
+  private readonly life: Shared<PageState>;
+  private readonly flags: Shared<boolean>;
   readonly tables: PteTable[] = [];
   readonly ptl: SpinLock;
   readonly pt_rcu_head: RcuHead;
   readonly pt_frag_refcount: Atomic;
-  /** PG_active; powerpc marks pages with a fragment freed by pte_free_defer(). */
-  active = false;
 
   constructor(
     readonly name: string,
     readonly pfn: number,
     check: AccessCheck,
   ) {
+    this.life = new Shared<PageState>(`state(${name})`, 'live');
+    this.flags = new Shared(`flags(${name})`, false);
     this.ptl = new SpinLock(`ptl(${name})`, check);
     this.pt_rcu_head = new RcuHead(name);
     this.pt_frag_refcount = new Atomic(`pt_frag_refcount(${name})`, 0, check);
+  }
+
+  /** Whether the page is allocated, freed or reused (a read of its state). */
+  get state(): PageState {
+    return this.life.get();
+  }
+
+  set state(v: PageState) {
+    this.life.set(v);
+  }
+
+  /** {@link state} without an access, for final checks and state dumps. */
+  peekState(): PageState {
+    return this.life.peek();
+  }
+
+  /** PG_active; powerpc marks pages with a fragment freed by pte_free_defer(). */
+  get active(): boolean {
+    return this.flags.get();
+  }
+
+  set active(v: boolean) {
+    this.flags.set(v);
+  }
+
+  /** {@link active} without an access, for final checks and state dumps. */
+  peekActive(): boolean {
+    return this.flags.peek();
   }
 }
 
@@ -69,43 +154,34 @@ export class PageAllocator {
   readonly tables: PteTable[] = [];
   private readonly byId = new Map<number, PteTable>();
   readonly pages: PtDesc[] = [];
-  private readonly freeFrames: number[] = [];
+  /** The free lists: frames of freed pages, most recently freed last. */
+  private readonly buddy = new Shared<number[]>('buddy', []);
   private readonly byFrame = new Map<number, PtDesc>();
-  private readonly objectsOf = new Map<PtDesc, readonly string[]>();
   private nextFrame = 1;
 
   constructor(
     private readonly stats: KernelStats,
     /** Entries per modelled table (PTRS_PER_PTE shrunk to keep scenarios small). */
     readonly ptrs_per_pte: number,
-    /** Which per-page counters exist (they are freed with the page). */
-    private readonly counters: { readonly fragments: boolean; readonly pte_ref: boolean },
   ) {}
 
-  private checkDeclared(page: PtDesc, obj: string): void {
-    assert(
-      this.pageObjects(page).includes(obj),
-      `${obj} is used but not freed with ${page.name}: enable its design in KernelConfig (arch powerpc, pte_refcount)`,
-    );
-  }
-
-  /** Allocates a page hosting `frags` tables, reusing the most recently freed frame first. */
+  /**
+   * Allocates a page hosting `frags` tables, reusing the most recently freed frame first (the old
+   * page on that frame becomes `reused`). Inside a step it reads and writes the free lists.
+   */
   newPage(frags = 1): PtDesc {
-    const pfn = this.freeFrames.pop() ?? this.nextFrame++;
+    const free = this.buddy.get();
+    const pfn = free.length > 0 ? free[free.length - 1] : this.nextFrame++;
+    if (free.length > 0) this.buddy.set(free.slice(0, -1));
     const old = this.byFrame.get(pfn);
-    if (old) {
-      old.state = 'reused';
-      for (const t of old.tables) t.life = 'reused';
-    }
+    if (old) old.state = 'reused';
     const name = `pg${this.pages.length + 1}`;
-    const page: PtDesc = new PtDesc(name, pfn, (cpu, label, obj) =>
-      this.checkPage(cpu, page, label, obj),
-    );
+    const page: PtDesc = new PtDesc(name, pfn, (cpu, label) => this.checkPage(cpu, page, label));
     for (let f = 0; f < frags; f++) {
       const id = this.tables.length + 1;
       const tname = frags === 1 ? `tbl${id}` : `tbl${id}(${name}.f${f})`;
-      const table: PteTable = new PteTable(id, tname, page, this.ptrs_per_pte, (cpu, label, obj) =>
-        this.checkTable(cpu, table, label, obj),
+      const table: PteTable = new PteTable(id, tname, page, this.ptrs_per_pte, (cpu, label) =>
+        this.checkTable(cpu, table, label),
       );
       this.tables.push(table);
       this.byId.set(id, table);
@@ -125,69 +201,49 @@ export class PageAllocator {
 
   /** pte_alloc_one(): a fresh, empty PTE table page. */
   *pte_alloc_one(_cpu: Cpu, label: string): Gen<PteTable> {
-    yield step('buddy', 'rmw', label);
+    yield step(label);
     return this.newPage(1).tables[0];
   }
 
   /**
-   * The step objects that live inside `page`: every entry of its tables, its ptl, and the
-   * counters the configured designs use. A fixed list, so a free always yields the same steps.
-   */
-  pageObjects(page: PtDesc): readonly string[] {
-    const cached = this.objectsOf.get(page);
-    if (cached) return cached;
-    const objs: string[] = [];
-    for (const t of page.tables) {
-      for (let i = 0; i < t.entries.length; i++) objs.push(`pte[${t.name}][${i}]`);
-      if (this.counters.pte_ref) objs.push(t.pte_ref.obj);
-    }
-    objs.push(page.ptl.obj);
-    if (this.counters.fragments) objs.push(page.pt_frag_refcount.obj, `flags(${page.name})`);
-    this.objectsOf.set(page, objs);
-    return objs;
-  }
-
-  /**
-   * Frees a page-table page (pagetable_free / __free_page): one allocator step that frees it, then
-   * one write per object inside the page. The writes model the page's contents being lost and
-   * declare the free's conflict with every access to the page, so partial-order reduction cannot
-   * treat a late access as independent of the free.
+   * Frees a page-table page (pagetable_free / __free_page): one step that writes the page's state
+   * and the free lists, so it conflicts with every later access to anything inside the page (each
+   * such access reads the page's state).
    */
   *free_page(cpu: Cpu, page: PtDesc, label: string): Gen {
-    yield step('buddy', 'rmw', label);
+    yield step(label);
     this.__free_page(cpu, page, label);
-    for (const obj of this.pageObjects(page)) yield step(obj, 'write', `${label}: ${obj} freed`);
   }
 
   /** The effect of freeing a page, for callers already inside a step. */
   __free_page(cpu: Cpu, page: PtDesc, label: string): void {
-    if (page.state !== 'live') {
+    const state = page.state;
+    if (state !== 'live') {
       violate('double-free', `${cpu.name}: ${label}: ${page.name} freed twice`, {
-        [page.name]: page.state,
+        [page.name]: state,
       });
     }
     page.state = 'freed';
-    for (const t of page.tables) t.life = 'freed';
-    this.freeFrames.push(page.pfn);
+    this.buddy.set([...this.buddy.get(), page.pfn]);
     this.stats.pages_freed++;
   }
 
-  /** Reports a use-after-free if `table` is no longer allocated when `obj` in it is accessed. */
-  checkTable(cpu: Cpu, table: PteTable, label: string, obj: string): void {
-    this.checkDeclared(table.page, obj);
-    if (table.life === 'freed' || table.life === 'reused') {
-      violate('use-after-free', `${cpu.name}: ${label}: ${table.name} was ${table.life}`, {
-        [table.name]: `${table.life} (page ${table.page.name}, pfn ${table.page.pfn})`,
+  /** Reports a use-after-free if `table`'s page is no longer allocated (reads the page's state). */
+  checkTable(cpu: Cpu, table: PteTable, label: string): void {
+    const state = table.page.state;
+    if (state !== 'live') {
+      violate('use-after-free', `${cpu.name}: ${label}: ${table.name} was ${state}`, {
+        [table.name]: `${state} (page ${table.page.name}, pfn ${table.page.pfn})`,
       });
     }
   }
 
-  /** Reports a use-after-free if `page` is no longer allocated when `obj` in it is accessed. */
-  checkPage(cpu: Cpu, page: PtDesc, label: string, obj: string): void {
-    this.checkDeclared(page, obj);
-    if (page.state !== 'live') {
-      violate('use-after-free', `${cpu.name}: ${label}: page ${page.name} was ${page.state}`, {
-        [page.name]: `${page.state} (pfn ${page.pfn})`,
+  /** Reports a use-after-free if `page` is no longer allocated (reads its state). */
+  checkPage(cpu: Cpu, page: PtDesc, label: string): void {
+    const state = page.state;
+    if (state !== 'live') {
+      violate('use-after-free', `${cpu.name}: ${label}: page ${page.name} was ${state}`, {
+        [page.name]: `${state} (pfn ${page.pfn})`,
       });
     }
   }

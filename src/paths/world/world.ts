@@ -20,6 +20,8 @@ export interface WorldOptions {
   readonly ptrs_per_pte?: number;
   /** PMD slots in the one PMD table modelled. Default 1. */
   readonly pmd_slots?: number;
+  /** How many slots each VMA covers, in address order. Default: one VMA over every slot. */
+  readonly vma_slots?: readonly number[];
   /** Kernel version and build choices (see {@link KernelConfig} for defaults). */
   readonly config?: Partial<KernelConfig>;
 }
@@ -49,11 +51,9 @@ export class World {
   constructor(options: WorldOptions = {}) {
     this.rcu = new Rcu(this.cpus, this.stats);
     this.config = resolveKernelConfig(options.config);
-    this.alloc = new PageAllocator(this.stats, options.ptrs_per_pte ?? 2, {
-      fragments: this.config.arch === 'powerpc',
-      pte_ref: this.config.pte_refcount,
-    });
-    this.mm = new MmStruct(options.pmd_slots ?? 1);
+    this.alloc = new PageAllocator(this.stats, options.ptrs_per_pte ?? 2);
+    const slots = options.pmd_slots ?? 1;
+    this.mm = new MmStruct(slots, options.vma_slots ?? [slots]);
   }
 
   /** The PMD slot `i` (slot 0 by default). */
@@ -63,9 +63,9 @@ export class World {
 
   /** Links `table` into `pmd` before the threads start (setup: no steps, counted in nr_ptes). */
   linkInitial(pmd: PmdSlot, table: PteTable): void {
-    pmd.val = table.id;
-    table.life = 'linked';
-    this.mm.nr_ptes++;
+    pmd.init(table.id);
+    table.initLife('linked');
+    this.mm.initNrPtes(this.mm.peekNrPtes() + 1);
   }
 
   /** Adds a thread that runs `body` on a CPU of its own; returns that CPU. */
@@ -89,42 +89,47 @@ export class World {
       finalCheck: () => this.finalCheck(),
       describeState: () => this.describeState(),
       metrics: () => ({ ...this.stats }),
-      complete: () => this.cpus.every((c) => c.done),
+      complete: () => this.cpus.every((c) => c.peekDone()),
     };
   }
 
   private finalCheck(): Violation | undefined {
     const mm = this.mm;
-    const linked = new Set<number>(mm.pmds.filter((p) => p.val !== 0).map((p) => p.val));
+    const linked = new Set<number>(mm.pmds.filter((p) => p.peek() !== 0).map((p) => p.peek()));
     for (const pmd of mm.pmds) {
-      if (pmd.val !== 0 && this.alloc.table(pmd.val).life !== 'linked') {
-        const t = this.alloc.table(pmd.val);
-        return { kind: 'assertion', message: `${pmd.obj} points to ${t.name}, which is ${t.life}` };
+      const t = pmd.peek() === 0 ? undefined : this.alloc.table(pmd.peek());
+      if (t !== undefined && t.peekLife() !== 'linked') {
+        return {
+          kind: 'assertion',
+          message: `${pmd.obj} points to ${t.name}, which is ${t.peekLife()}`,
+        };
       }
     }
     for (const t of this.alloc.tables) {
-      const i = t.entries.findIndex((e) => e !== 0);
-      if (t.life !== 'linked' && t.life !== 'allocated' && i >= 0) {
+      const entries = t.peekEntries();
+      const life = t.peekLife();
+      const i = entries.findIndex((e) => e !== 0);
+      if (life !== 'linked' && life !== 'allocated' && i >= 0) {
         return {
           kind: 'lost-mapping',
-          message: `${t.name} is ${t.life} yet pte[${i}] still maps folio${t.entries[i]}: the mapping is unreachable`,
-          details: { [t.name]: `${t.life}, entries [${t.entries.join(', ')}]` },
+          message: `${t.name} is ${life} yet pte[${i}] still maps folio${entries[i]}: the mapping is unreachable`,
+          details: { [t.name]: `${life}, entries [${entries.join(', ')}]` },
         };
       }
     }
     for (const page of this.alloc.pages) {
-      if (page.state !== 'live') continue;
+      if (page.peekState() !== 'live') continue;
       if (page.tables.some((t) => linked.has(t.id))) continue;
       return {
         kind: 'leak',
         message: `page-table page ${page.name} is linked nowhere yet was never freed`,
-        details: Object.fromEntries(page.tables.map((t) => [t.name, t.life])),
+        details: Object.fromEntries(page.tables.map((t) => [t.name, t.peekLife()])),
       };
     }
-    if (mm.nr_ptes !== linked.size) {
+    if (mm.peekNrPtes() !== linked.size) {
       return {
         kind: 'accounting',
-        message: `nr_ptes is ${mm.nr_ptes} but ${linked.size} PTE table(s) are linked`,
+        message: `nr_ptes is ${mm.peekNrPtes()} but ${linked.size} PTE table(s) are linked`,
       };
     }
     for (const check of this.checks) {
@@ -137,22 +142,28 @@ export class World {
   private describeState(): string {
     const lines: string[] = [];
     for (const pmd of this.mm.pmds) {
-      lines.push(`${pmd.obj} = ${pmd.val === 0 ? 'none' : this.alloc.table(pmd.val).name}`);
+      const v = pmd.peek();
+      lines.push(`${pmd.obj} = ${v === 0 ? 'none' : this.alloc.table(v).name}`);
     }
     for (const t of this.alloc.tables) {
-      const e = t.entries.map((v) => (v === 0 ? 'none' : `folio${v}`)).join(', ');
-      lines.push(`${t.name}: ${t.life}, entries [${e}]`);
+      const e = t
+        .peekEntries()
+        .map((v) => (v === 0 ? 'none' : `folio${v}`))
+        .join(', ');
+      lines.push(`${t.name}: ${t.peekLife()}, entries [${e}]`);
     }
     for (const p of this.alloc.pages) {
       const extra = p.tables.length > 1 ? `, pt_frag_refcount ${p.pt_frag_refcount.value}` : '';
       lines.push(
-        `${p.name} (pfn ${p.pfn}): ${p.state}${p.pt_rcu_head.queued ? ', rcu_head queued' : ''}${extra}`,
+        `${p.name} (pfn ${p.pfn}): ${p.peekState()}${p.pt_rcu_head.peekQueued() ? ', rcu_head queued' : ''}${extra}`,
       );
     }
-    lines.push(`nr_ptes = ${this.mm.nr_ptes}, callbacks pending = ${this.rcu.pendingCount()}`);
+    lines.push(`nr_ptes = ${this.mm.peekNrPtes()}, callbacks pending = ${this.rcu.pendingCount()}`);
     const inside = this.cpus
-      .filter((c) => !c.done && c.inReadSide())
-      .map((c) => `${c.name} (${c.irqs_disabled ? 'IRQs off' : 'rcu_read_lock'})`);
+      .filter((c) => !c.peekDone())
+      .map((c) => ({ c, rs: c.peekReadSide() }))
+      .filter(({ rs }) => rs.nesting > 0 || rs.irqsOff)
+      .map(({ c, rs }) => `${c.name} (${rs.irqsOff ? 'IRQs off' : 'rcu_read_lock'})`);
     if (inside.length > 0) lines.push(`in read-side sections: ${inside.join(', ')}`);
     return lines.join('\n');
   }

@@ -80,3 +80,31 @@ describe('do_munmap', () => {
     ]);
   });
 });
+
+describe('mmap_min_addr and overcommit (issue #7 e, g)', () => {
+  it('takes vm.mmap_min_addr from the mm: 4096 allows 4 KiB, not 0; 0 (root) allows 0', () => {
+    const host = mm_alloc(X86_64, nonePolicy, base, { mmap_min_addr: 4096n });
+    expect(addrOf(do_mmap(host, 4096n, 4096n, 3))).toBe(4096);
+    expect(do_mmap(host, 0n, 4096n, 3)).toEqual({ errno: 'EPERM' });
+    const root = mm_alloc(X86_64, nonePolicy, base, { mmap_min_addr: 0n });
+    expect(addrOf(do_mmap(root, 0n, 4096n, 3))).toBe(0);
+  });
+
+  it('refuses an accounted map above the heuristic limit, not a noreserve or read-only one', () => {
+    const mm = mm_alloc(X86_64, nonePolicy, base, { overcommit_pages: 1024 });
+    expect(do_mmap(mm, BigInt(GiB), 1025n * 4096n, 3)).toEqual({ errno: 'ENOMEM' });
+    expect(addrOf(do_mmap(mm, BigInt(GiB), 1024n * 4096n, 3))).toBe(GiB);
+    expect(addrOf(do_mmap(mm, BigInt(2 * GiB), 4096n * 4096n, 3, { noreserve: true }))).toBe(
+      2 * GiB,
+    );
+    expect(addrOf(do_mmap(mm, BigInt(3 * GiB), 4096n * 4096n, 1))).toBe(3 * GiB);
+  });
+
+  it('keeps a noreserve map apart from an accounted neighbour (VM_NORESERVE, VM_ACCOUNT)', () => {
+    const mm = fresh();
+    do_mmap(mm, BigInt(GiB), 4096n, 3);
+    do_mmap(mm, BigInt(GiB + 4096), 4096n, 3, { noreserve: true });
+    do_mmap(mm, BigInt(GiB + 8192), 4096n, 3, { noreserve: true });
+    expect(mm.mmap.vmas.map((v) => (v.vm_end - v.vm_start) * 4096)).toEqual([4096, 8192]);
+  });
+});

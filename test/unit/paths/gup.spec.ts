@@ -7,7 +7,7 @@ import { Stepper } from '../../helpers/step-thread.js';
 function world(): { w: World; result: { r?: GupResult } } {
   const w = new World();
   const t = w.alloc.newPage().tables[0];
-  t.entries[0] = 9;
+  t.initEntry(0, 9);
   w.linkInitial(w.pmd(), t);
   const result: { r?: GupResult } = {};
   w.spawn('gup', function* (cpu) {

@@ -12,7 +12,7 @@ describe('do_anonymous_page', () => {
     });
     new Stepper(w.instance()).finish('fault');
     const t = w.alloc.table(w.pmd().val);
-    expect(t.entries).toEqual([0, 7]);
+    expect(t.peekEntries()).toEqual([0, 7]);
     expect(t.life).toBe('linked');
     expect(w.mm.nr_ptes).toBe(1);
   });
@@ -32,7 +32,7 @@ describe('do_anonymous_page', () => {
     s.finish('f1').finish('f2');
     expect(w.alloc.pages.map((p) => p.state)).toEqual(['live', 'freed']);
     expect(w.mm.nr_ptes).toBe(1);
-    expect(w.alloc.table(w.pmd().val).entries).toEqual([1, 2]);
+    expect(w.alloc.table(w.pmd().val).peekEntries()).toEqual([1, 2]);
   });
 });
 
@@ -40,8 +40,8 @@ describe('zap_pte_range', () => {
   function zapWorld(config: ConstructorParameters<typeof World>[0] = {}): World {
     const w = new World(config);
     const t = w.alloc.newPage().tables[0];
-    t.entries[0] = 1;
-    t.entries[1] = 2;
+    t.initEntry(0, 1);
+    t.initEntry(1, 2);
     w.linkInitial(w.pmd(), t);
     return w;
   }
@@ -82,6 +82,6 @@ describe('zap_pte_range', () => {
       yield* zap_pte_range(w, cpu, tlb_gather_mmu(), w.pmd(), null);
     });
     new Stepper(w.instance()).finish('munmap-zap');
-    expect(w.alloc.table(w.pmd().val).entries).toEqual([0, 0]);
+    expect(w.alloc.table(w.pmd().val).peekEntries()).toEqual([0, 0]);
   });
 });

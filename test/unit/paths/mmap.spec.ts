@@ -8,7 +8,7 @@ describe('do_vmi_munmap', () => {
     const w = new World({ pmd_slots: 2 });
     for (const i of [0, 1]) {
       const t = w.alloc.newPage().tables[0];
-      t.entries[0] = i + 1;
+      t.initEntry(0, i + 1);
       w.linkInitial(w.pmd(i), t);
     }
     w.spawn('munmap', (cpu) => do_vmi_munmap(w, cpu));

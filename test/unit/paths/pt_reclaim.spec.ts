@@ -7,7 +7,7 @@ import { Stepper, caught } from '../../helpers/step-thread.js';
 function world(entries: number[]): World {
   const w = new World();
   const t = w.alloc.newPage().tables[0];
-  entries.forEach((e, i) => (t.entries[i] = e));
+  entries.forEach((e, i) => t.initEntry(i, e));
   w.linkInitial(w.pmd(), t);
   return w;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runCheck, type TraceStep } from '../../../../src/check/index.js';
 import { Atomic } from '../../../../src/paths/world/atomic.js';
 import { World } from '../../../../src/paths/world/world.js';
 import { Stepper } from '../../../helpers/step-thread.js';
@@ -19,13 +20,27 @@ describe('Atomic', () => {
     expect(a.value).toBe(2);
   });
 
-  it('yields one rmw step per read-modify-write', () => {
-    const w = new World();
-    const a = new Atomic('count', 1);
-    w.spawn('t', function* (cpu) {
-      yield* a.atomic_dec_and_test(cpu, 'dec');
-    });
-    const s = new Stepper(w.instance());
-    expect(s.pending('t')).toMatchObject({ obj: 'count', access: 'rmw', label: 'dec' });
+  it('reports one write of the counter per read-modify-write, and a read for atomic_read', () => {
+    const traces: (readonly TraceStep[])[] = [];
+    runCheck(
+      {
+        name: 'atomic',
+        create: () => {
+          const w = new World();
+          const a = new Atomic('count', 1);
+          w.spawn('t', function* (cpu) {
+            yield* a.atomic_dec_and_test(cpu, 'dec');
+            yield* a.atomic_read(cpu, 'read');
+          });
+          return w.instance();
+        },
+      },
+      { onExecution: (e) => traces.push(e.trace) },
+    );
+    const steps = traces[0].filter((s) => s.threadName === 't');
+    expect(steps.map((s) => [s.label, s.accesses.filter((a) => a.obj === 'count')])).toEqual([
+      ['dec', [{ obj: 'count', access: 'write' }]],
+      ['read', [{ obj: 'count', access: 'read' }]],
+    ]);
   });
 });

@@ -56,7 +56,7 @@ describe('World', () => {
       w.mm.nr_ptes--;
       yield* w.alloc.free_page(cpu, t.page, 'free');
     });
-    t.entries[1] = 9;
+    t.initEntry(1, 9);
     const inst = w.instance();
     new Stepper(inst).drain();
     expect(inst.finalCheck?.()?.kind).toBe('lost-mapping');

@@ -1,0 +1,129 @@
+// Accesses a program reports while one of its steps runs: the step's footprint, which the
+// partial-order reduction uses instead of trusting a declaration. Reporting goes through a scoped
+// collector, as loom's `rt::execution` context: the engine points it at the running step (or guard)
+// and a world object calls `reportAccess` from inside its getters and setters, so a path cannot
+// touch shared state without the engine seeing it.
+
+/** How an access touches its object: reads commute with reads, everything else conflicts. */
+export type AccessKind = 'read' | 'write';
+
+/**
+ * The accesses of one step (or one guard evaluation): each object once, as a write if any of its
+ * accesses wrote. Entries are `key * 2 + (write ? 1 : 0)`; keys are `obj * 2` for program objects
+ * and `k * 2 + 1` for the k-th object named by a declared step (see {@link Footprint.addNamed}).
+ */
+export class Footprint {
+  entries = new Int32Array(8);
+  size = 0;
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  /** Adds an access of program object `obj` (a non-negative integer chosen by the program). */
+  add(obj: number, write: boolean): void {
+    this.addKey(obj * 2, write);
+  }
+
+  /** Adds an access under an internal key (program object or declared name). */
+  addKey(key: number, write: boolean): void {
+    const e = this.entries;
+    for (let i = 0; i < this.size; i++) {
+      if (e[i] >>> 1 === key) {
+        if (write) e[i] |= 1;
+        return;
+      }
+    }
+    if (this.size === e.length) {
+      const grown = new Int32Array(e.length * 2);
+      grown.set(e);
+      this.entries = grown;
+    }
+    this.entries[this.size++] = key * 2 + (write ? 1 : 0);
+  }
+
+  /** Adds every access of `other`. */
+  addAll(other: Footprint): void {
+    for (let i = 0; i < other.size; i++) {
+      this.addKey(other.entries[i] >>> 1, (other.entries[i] & 1) === 1);
+    }
+  }
+
+  /** A copy holding only the entries (for keeping past the next step). */
+  snapshot(): Int32Array {
+    return this.entries.slice(0, this.size);
+  }
+}
+
+/** True when two footprints (entry lists) touch a common object and one of the two writes it. */
+export function conflicts(a: Int32Array, aLen: number, b: Int32Array, bLen: number): boolean {
+  for (let i = 0; i < aLen; i++) {
+    const ka = a[i] >>> 1;
+    for (let j = 0; j < bLen; j++) {
+      if (b[j] >>> 1 === ka && ((a[i] | b[j]) & 1) === 1) return true;
+    }
+  }
+  return false;
+}
+
+/** The objects a program instance registered, by id (their names in traces). */
+export type ObjectNames = string[];
+
+interface Scope {
+  current: Footprint | null;
+  names: ObjectNames;
+}
+
+// Kept on globalThis under a registered symbol, so that a scenario module bundled with its own
+// copy of ptlab still reports to the engine that runs it.
+const KEY = Symbol.for('ptlab.check.accessScope');
+const holder = globalThis as unknown as Record<symbol, Scope | undefined>;
+const scope: Scope = (holder[KEY] ??= { current: null, names: [] });
+
+/**
+ * Registers a shared object of the running execution and returns its id: 0, 1, 2, ... in
+ * registration order, restarting with every execution (as loom's objects register with the
+ * running execution), so that a deterministic program gives every object the same id each time it
+ * reaches the same state. Outside an execution (a path run by hand in a unit test) ids still count
+ * up, but nothing is checked.
+ */
+export function registerObject(name: string): number {
+  return scope.names.push(name) - 1;
+}
+
+/**
+ * Reports an access of object `obj` by the running step. Programs call it from the code that
+ * performs the access (a world object's getter or setter); outside a step (setup in `create()`,
+ * `finalCheck()`, `describeState()`, or a path run by hand in a unit test) it does nothing.
+ * @param obj an id from {@link registerObject}.
+ */
+export function reportAccess(obj: number, kind: AccessKind): void {
+  const into = scope.current;
+  if (into !== null) into.add(obj, kind === 'write');
+}
+
+/**
+ * Points reporting at `into` and registration at `table` until the next call (the engine's fast
+ * path around each step; nothing is restored).
+ */
+export function setAccessScope(table: ObjectNames, into: Footprint | null): void {
+  scope.current = into;
+  scope.names = table;
+}
+
+/**
+ * Runs `f` with objects registered into `table` and accesses reported into `into` (the engine's
+ * side of {@link registerObject} and {@link reportAccess}); `into` null ignores accesses.
+ */
+export function collectAccesses<T>(table: ObjectNames, into: Footprint | null, f: () => T): T {
+  const prevFp = scope.current;
+  const prevNames = scope.names;
+  scope.current = into;
+  scope.names = table;
+  try {
+    return f();
+  } finally {
+    scope.current = prevFp;
+    scope.names = prevNames;
+  }
+}

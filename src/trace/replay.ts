@@ -1,0 +1,548 @@
+// Replays a recorded trace in the simulator (src/mm, the same model `ptlab sim` runs): each exec
+// snapshot becomes a fresh mm (its mappings, then its present pages touched), each event after it
+// is lowered onto the mm API, and every recorded VmPTE sample is compared with the model. An event
+// the model cannot lower yet is counted by name in `not_lowered`, never silently dropped.
+
+import { getArch } from '../arch/index.js';
+import type { ArchGeometry } from '../arch/index.js';
+import {
+  do_madvise,
+  do_mlock,
+  do_mlockall,
+  do_mmap,
+  do_mprotect,
+  do_munlock,
+  do_munmap,
+  mm_alloc,
+  touch_range,
+  vm_mmap_pgoff,
+  VM_EXEC,
+  VM_READ,
+  VM_WRITE,
+} from '../mm/index.js';
+import { walk_pmd_entries } from '../mm/zap.js';
+import type { Advice, MmStruct } from '../mm/index.js';
+import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
+import type { SampleRecord, SyscallRecord, Trace } from './format.js';
+import { isScanFailure, parseScanOutput, RUN_FILE, RUN_HUGE } from './snapshot.js';
+import type { ProcessSnapshot } from './snapshot.js';
+
+/** Options of {@link replayTrace}. */
+export interface ReplayOptions {
+  /** Kernel version whose behaviour to model (default '6.18'). */
+  readonly kernel?: string;
+  /** Freeing policy overriding the kernel's. */
+  readonly policy?: string;
+}
+
+/** One recorded sample against the model. */
+export interface SampleResult {
+  readonly t: number;
+  readonly pid: number;
+  readonly measured_kb: number;
+  /** The model's VmPTE closest to the measurement between the read and the marker. */
+  readonly model_kb: number;
+  readonly deviation_pct: number;
+  readonly exit: boolean;
+}
+
+/** A sample while the replay may still improve its match. */
+interface MutableSample {
+  t: number;
+  pid: number;
+  measured_kb: number;
+  model_kb: number;
+  deviation_pct: number;
+  exit: boolean;
+}
+
+/** Takes `bytes` as the sample's model value when it is closer to the measurement. */
+function consider(x: MutableSample, bytes: number): void {
+  const kb = Math.floor(bytes / 1024);
+  const d = Math.abs(kb - x.measured_kb);
+  const pct = x.measured_kb === 0 ? (d === 0 ? 0 : 100) : (d / x.measured_kb) * 100;
+  const rounded = Math.round(pct * 1000) / 1000;
+  if (rounded < x.deviation_pct) {
+    x.deviation_pct = rounded;
+    x.model_kb = kb;
+  }
+}
+
+/** One process (one mm after an exec). */
+export interface ProcessReplay {
+  readonly pid: number;
+  readonly samples: number;
+  readonly max_deviation_pct: number;
+  readonly final: { readonly model_vmpte_kb: number; readonly measured_vmpte_kb: number } | null;
+}
+
+/** Everything a replay found. */
+export interface ReplayResult {
+  readonly kernel: string;
+  readonly policy: string;
+  readonly events: number;
+  readonly samples: readonly SampleResult[];
+  readonly max_deviation_pct: number;
+  /** The command's process: the model and the kernel at its last sample (its exit). */
+  readonly final: { readonly model_vmpte_kb: number; readonly measured_vmpte_kb: number };
+  readonly processes: readonly ProcessReplay[];
+  /** Events the model cannot lower yet, by name, with counts. */
+  readonly not_lowered: Readonly<Record<string, number>>;
+  /** Events lowered onto a nearby operation of the model, by name, with counts. */
+  readonly approximated: Readonly<Record<string, number>>;
+  /** Samples not compared (their process had no model: e.g. a fork before its exec). */
+  readonly samples_skipped: number;
+}
+
+const PAGE = 4096n;
+const MAP_SHARED = 0x01;
+const MAP_FIXED = 0x10;
+const MAP_ANONYMOUS = 0x20;
+const MAP_LOCKED = 0x2000;
+const MAP_POPULATE = 0x8000;
+const MAP_NONBLOCK = 0x10000;
+const MAP_FIXED_NOREPLACE = 0x100000;
+const MLOCK_ONFAULT = 1;
+const CLONE_VM = 0x100;
+const MREMAP_FIXED = 2;
+const MREMAP_DONTUNMAP = 4;
+const ERR_MIN = 0xfffffffffffff001n;
+
+/** madvise numbers the model implements (include/uapi/asm-generic/mman-common.h). */
+const ADVICE: Readonly<Record<number, Advice>> = {
+  3: 'willneed',
+  4: 'dontneed',
+  8: 'free',
+  14: 'hugepage',
+  15: 'nohugepage',
+  20: 'cold',
+  21: 'pageout',
+  22: 'populate_read',
+  23: 'populate_write',
+  24: 'dontneed_locked',
+};
+/** madvise numbers that never change page tables: NORMAL, RANDOM, SEQUENTIAL, DONTFORK, DOFORK,
+ * MERGEABLE, UNMERGEABLE, DONTDUMP, DODUMP, WIPEONFORK, KEEPONFORK (flags only). */
+const ADVICE_NO_TABLES = new Set([0, 1, 2, 10, 11, 12, 13, 16, 17, 18, 19]);
+/** The other madvise numbers, named for the not-lowered list. */
+const ADVICE_NAMES: Readonly<Record<number, string>> = {
+  9: 'MADV_REMOVE',
+  25: 'MADV_COLLAPSE',
+  102: 'MADV_GUARD_INSTALL',
+  103: 'MADV_GUARD_REMOVE',
+};
+
+/** One simulated address space and what a replay tracks about it. */
+interface MmState {
+  readonly pid: number;
+  readonly mm: MmStruct;
+  /** The current program break in bytes, once a brk call told it. */
+  brk: bigint | undefined;
+  /** Start of the [stack] VMA (pages), which grows down on faults. */
+  stackStart: number;
+  /** (time, pgtables_bytes) after each change, for matching samples in their window. */
+  readonly histT: number[];
+  readonly histB: number[];
+  /** Entries dropped from the front of the history (absolute index of histT[0]). */
+  histBase: number;
+  /**
+   * Set by a successful execve (at its entry) or exit_group: the kernel is replacing or tearing
+   * down this image, so a periodic sample may read a state the events do not describe.
+   */
+  leaving: boolean;
+}
+
+/** A recent event of one thread: when, whether a fault, and the history length before it. */
+interface RecentEvent {
+  readonly t: number;
+  readonly fault: boolean;
+  readonly abs: number;
+}
+
+const big = (hex: string | undefined): bigint => BigInt(hex ?? '0x0');
+const signed32 = (hex: string | undefined): number => Number(BigInt.asIntN(32, big(hex)));
+
+/**
+ * Replays `trace` under one kernel/policy.
+ *
+ * @example replayTrace(parseTrace(text, 'redis.trace')).max_deviation_pct
+ */
+export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayResult {
+  const g = getArch('x86_64');
+  const kernel = options.kernel ?? DEFAULT_KERNEL;
+  const policy = options.policy ? getPolicy(options.policy) : resolveKernel(kernel, g).policy;
+  const notLowered: Record<string, number> = {};
+  const approximated: Record<string, number> = {};
+  const note = (into: Record<string, number>, what: string): void => {
+    into[what] = (into[what] ?? 0) + 1;
+  };
+  const tidMm = new Map<number, MmState | null>();
+  const samples: MutableSample[] = [];
+  // Samples whose marker may have come while a syscall that ends later was already in effect.
+  const open = new Map<MmState, MutableSample[]>();
+  let skipped = 0;
+  let events = 0;
+  const recent = new Map<number, RecentEvent[]>();
+
+  const record = (st: MmState, t: number): void => {
+    const n = st.histB.length;
+    if (n > 0 && st.histB[n - 1] === st.mm.pgtables_bytes) return;
+    st.histT.push(t);
+    st.histB.push(st.mm.pgtables_bytes);
+    if (n > 4096) {
+      // Keep the last second: a sample's window is the few microseconds of one /proc read.
+      const cut = st.histT.findIndex((x) => x >= t - 1e9);
+      if (cut > 1) {
+        st.histT.splice(0, cut - 1);
+        st.histB.splice(0, cut - 1);
+        st.histBase += cut - 1;
+      }
+    }
+  };
+
+  for (const r of trace.records) {
+    switch (r.k) {
+      case 'snapshot': {
+        const snap = parseScanOutput(r.scan);
+        if (isScanFailure(snap)) {
+          note(notLowered, `snapshot (${snap.code})`);
+          tidMm.set(r.pid, null);
+          break;
+        }
+        const st = fromSnapshot(snap, g, policy, note.bind(null, notLowered));
+        tidMm.set(r.pid, st);
+        record(st, r.t);
+        break;
+      }
+      case 'sample':
+        compare(r);
+        break;
+      case 'newtask': {
+        const parent = tidMm.get(r.tid);
+        if (parent === undefined) break; // before the first exec: nothing to model yet
+        if ((Number(big(r.clone_flags)) & CLONE_VM) !== 0) tidMm.set(r.child, parent);
+        else {
+          note(notLowered, 'fork (a copy of the address space)');
+          tidMm.set(r.child, null);
+        }
+        break;
+      }
+      case 'fault':
+      case 'syscall':
+      case 'collapse': {
+        const st = tidMm.get(r.tid);
+        if (!st) break;
+        events++;
+        const ring = recent.get(r.tid) ?? [];
+        ring.push({ t: r.t, fault: r.k === 'fault', abs: st.histBase + st.histB.length });
+        if (ring.length > 8) ring.shift();
+        recent.set(r.tid, ring);
+        const before = st.mm.pgtables_bytes;
+        if (r.k === 'fault') fault(st, big(r.addr), r.write);
+        else if (r.k === 'syscall') syscall(st, r);
+        else if (r.status === 'succeeded') note(notLowered, 'khugepaged collapse');
+        record(st, r.t);
+        if (r.k === 'syscall' && r.t_enter !== undefined) settle(st, r.t_enter, before);
+        break;
+      }
+      case 'exit':
+        break;
+    }
+  }
+
+  const perPid = new Map<number, { n: number; max: number; final: SampleResult | null }>();
+  for (const x of samples) {
+    const p = perPid.get(x.pid) ?? { n: 0, max: 0, final: null };
+    p.n++;
+    p.max = Math.max(p.max, x.deviation_pct);
+    p.final = x;
+    perPid.set(x.pid, p);
+  }
+  const main = perPid.get(trace.header.pid)?.final;
+  const all = [...perPid.values()];
+  return {
+    kernel,
+    policy: policy.name,
+    events,
+    samples,
+    max_deviation_pct: Math.max(0, ...all.map((p) => p.max)),
+    final: {
+      model_vmpte_kb: main?.model_kb ?? 0,
+      measured_vmpte_kb: main?.measured_kb ?? 0,
+    },
+    processes: [...perPid.entries()].map(([pid, p]) => ({
+      pid,
+      samples: p.n,
+      max_deviation_pct: p.max,
+      final: p.final
+        ? { model_vmpte_kb: p.final.model_kb, measured_vmpte_kb: p.final.measured_kb }
+        : null,
+    })),
+    not_lowered: notLowered,
+    approximated,
+    samples_skipped: skipped,
+  };
+
+  function compare(s: SampleRecord): void {
+    const st = tidMm.get(s.tid) ?? tidMm.get(s.pid);
+    if (!st || st.pid !== s.pid || (st.leaving && !s.exit)) {
+      if (st === null || tidMm.has(s.pid)) skipped++;
+      return;
+    }
+    // Candidates: the state in effect at the read, every state until the marker, and the state
+    // before a fault a thread may still have been inside at the read (the fault event fires at
+    // entry; a page-cache miss can keep it in flight for milliseconds before its table appears).
+    let hi = st.histT.length - 1;
+    while (hi > 0 && (st.histT[hi] ?? 0) > s.t) hi--;
+    let lo = hi;
+    while (lo > 0 && (st.histT[lo] ?? 0) > s.read_t) lo--;
+    for (const [tid, ring] of recent) {
+      if (tidMm.get(tid) !== st) continue;
+      let e: RecentEvent | undefined;
+      for (let i = ring.length - 1; i >= 0 && !e; i--) {
+        const x = ring[i];
+        if (x && x.t <= s.read_t) e = x;
+      }
+      if (e?.fault) lo = Math.min(lo, e.abs - 1 - st.histBase);
+    }
+    const res: MutableSample = {
+      t: s.t,
+      pid: s.pid,
+      measured_kb: s.vmpte_kb,
+      model_kb: 0,
+      deviation_pct: Infinity,
+      exit: s.exit,
+    };
+    for (let i = Math.max(0, lo); i <= hi; i++) consider(res, st.histB[i] ?? 0);
+    samples.push(res);
+    const list = open.get(st) ?? [];
+    list.push(res);
+    if (list.length > 16) list.shift();
+    open.set(st, list);
+  }
+
+  // A syscall that entered before a sample's marker and returned after it was in flight when the
+  // sample was read: it allocates or frees its tables one at a time, so any value between the
+  // states before and after it is one the kernel passed through.
+  function settle(st: MmState, enter: number, before: number): void {
+    const list = open.get(st);
+    if (!list) return;
+    const after = st.mm.pgtables_bytes;
+    for (const x of list) {
+      if (x.t < enter) continue;
+      const lo = Math.floor(Math.min(before, after) / 1024);
+      const hi = Math.floor(Math.max(before, after) / 1024);
+      const inside = Math.min(hi, Math.max(lo, x.measured_kb));
+      consider(x, inside * 1024);
+    }
+  }
+
+  function fault(st: MmState, addr: bigint, write: boolean): void {
+    const page = (addr / PAGE) * PAGE;
+    if (touch_range(st.mm, page, PAGE, PAGE, write) === null) return;
+    // A fault just below the stack grows it (expand_stack); any other refused access mapped
+    // nothing in the kernel either (SIGSEGV, or PROT_NONE).
+    const vpn = Number(addr / PAGE);
+    const above = st.mm.mmap.find_vma(vpn);
+    if (above && above.vm_start === st.stackStart && vpn < above.vm_start) {
+      const len = BigInt(above.vm_start - vpn) * PAGE;
+      if (!('errno' in do_mmap(st.mm, page, len, 3))) {
+        st.stackStart = vpn;
+        touch_range(st.mm, page, PAGE, PAGE, write);
+      }
+    }
+  }
+
+  function syscall(st: MmState, r: SyscallRecord): void {
+    const ret = r.ret === undefined ? undefined : big(r.ret);
+    if (ret !== undefined && ret >= ERR_MIN) return; // failed: the kernel changed nothing we model
+    const a = r.args;
+    const mm = st.mm;
+    switch (r.name) {
+      case 'mmap': {
+        const len = big(a[1]);
+        const prot = Number(big(a[2]));
+        const flags = Number(big(a[3]));
+        const at = ret ?? 0n;
+        // The kernel chose the address: map exactly there, replacing what MAP_FIXED replaced.
+        const res = vm_mmap_pgoff(mm, at, len, prot, {
+          fixed: (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0,
+          locked: (flags & MAP_LOCKED) !== 0,
+          populate: (flags & MAP_POPULATE) !== 0 && (flags & MAP_NONBLOCK) === 0,
+        });
+        if ('errno' in res) {
+          note(notLowered, `mmap (${res.errno} in the model)`);
+          return;
+        }
+        if ((flags & MAP_ANONYMOUS) === 0 && signed32(a[4]) >= 0) {
+          note(approximated, 'mmap of a file, lowered as anonymous memory');
+        } else if ((flags & MAP_SHARED) !== 0) {
+          note(approximated, 'shared anonymous mmap, lowered as private');
+        }
+        return;
+      }
+      case 'munmap':
+        do_munmap(mm, big(a[0]), big(a[1]));
+        return;
+      case 'mprotect':
+      case 'pkey_mprotect':
+        do_mprotect(mm, big(a[0]), big(a[1]), Number(big(a[2])));
+        return;
+      case 'madvise': {
+        const n = Number(big(a[2]));
+        const advice = ADVICE[n];
+        if (advice) do_madvise(mm, big(a[0]), big(a[1]), advice);
+        else if (!ADVICE_NO_TABLES.has(n)) note(notLowered, ADVICE_NAMES[n] ?? `madvise(${n})`);
+        return;
+      }
+      case 'brk':
+        brk(st, ret ?? 0n);
+        return;
+      case 'mremap':
+        mremap(st, a, ret ?? 0n);
+        return;
+      case 'mlock':
+        do_mlock(mm, big(a[0]), big(a[1]), { onfault: false });
+        return;
+      case 'mlock2':
+        do_mlock(mm, big(a[0]), big(a[1]), {
+          onfault: (Number(big(a[2])) & MLOCK_ONFAULT) !== 0,
+        });
+        return;
+      case 'munlock':
+        do_munlock(mm, big(a[0]), big(a[1]));
+        return;
+      case 'mlockall':
+        do_mlockall(mm, Number(big(a[0])));
+        return;
+      case 'munlockall':
+        do_mlockall(mm, 0);
+        return;
+      case 'shmat':
+      case 'shmdt':
+      case 'remap_file_pages':
+      case 'process_madvise':
+        note(notLowered, r.name);
+        return;
+      case 'prctl':
+        if (Number(big(a[0])) === 41) note(notLowered, 'prctl(PR_SET_THP_DISABLE)');
+        return;
+      case 'execve':
+      case 'execveat':
+      case 'exit_group':
+        st.leaving = true;
+        return;
+      default:
+        return; // clone, fork, exit: handled by newtask and snapshot records
+    }
+  }
+
+  function brk(st: MmState, now: bigint): void {
+    const up = (x: bigint): bigint => ((x + PAGE - 1n) / PAGE) * PAGE;
+    const before = st.brk;
+    st.brk = now;
+    if (before === undefined) return;
+    const from = up(before);
+    const to = up(now);
+    if (to > from) {
+      const r = do_mmap(st.mm, from, to - from, 3);
+      if ('errno' in r) note(notLowered, `brk growth (${r.errno} in the model)`);
+    } else if (to < from) do_munmap(st.mm, to, from - to);
+  }
+
+  function mremap(st: MmState, a: readonly string[], ret: bigint): void {
+    const old = big(a[0]);
+    const oldLen = ((big(a[1]) + PAGE - 1n) / PAGE) * PAGE;
+    const newLen = ((big(a[2]) + PAGE - 1n) / PAGE) * PAGE;
+    const flags = Number(big(a[3]));
+    if (ret === old && (flags & MREMAP_FIXED) === 0) {
+      if (newLen > oldLen) {
+        const r = do_mmap(st.mm, old + oldLen, newLen - oldLen, 3);
+        if ('errno' in r) note(notLowered, `mremap growth (${r.errno} in the model)`);
+      } else if (newLen < oldLen) do_munmap(st.mm, old + newLen, oldLen - newLen);
+      return;
+    }
+    // A move (move_page_tables): every source extent with a PTE table gets one at the
+    // destination, then the old range is unmapped (kept with MREMAP_DONTUNMAP).
+    const mm = st.mm;
+    const src = mm.mmap.find_vma(Number(old / PAGE));
+    const vmf = src?.vm_flags ?? VM_READ | VM_WRITE;
+    const prot = (vmf & VM_READ ? 1 : 0) | (vmf & VM_WRITE ? 2 : 0) | (vmf & VM_EXEC ? 4 : 0);
+    const moved = oldLen < newLen ? oldLen : newLen;
+    const from = Number(old / PAGE);
+    const extents: [number, number][] = [];
+    walk_pmd_entries(mm, from, from + Number(moved / PAGE), (_pmd, _idx, lo, hi) => {
+      extents.push([lo, hi]);
+    });
+    const res = vm_mmap_pgoff(mm, ret, newLen, prot, { fixed: true });
+    if ('errno' in res) {
+      note(notLowered, `mremap move (${res.errno} in the model)`);
+      return;
+    }
+    const delta = Number(ret / PAGE) - from;
+    for (const [lo, hi] of extents) {
+      touch_range(mm, BigInt(lo + delta) * PAGE, BigInt(hi - lo) * PAGE, PAGE, prot !== 1);
+    }
+    note(approximated, 'mremap move: every moved page of a moved table taken as present');
+    if ((flags & MREMAP_DONTUNMAP) === 0) do_munmap(mm, old, oldLen);
+  }
+}
+
+function protOf(perms: string): number {
+  return (perms[0] === 'r' ? 1 : 0) | (perms[1] === 'w' ? 2 : 0) | (perms[2] === 'x' ? 4 : 0);
+}
+
+/** A fresh mm holding the snapshot's mappings and present pages. */
+function fromSnapshot(
+  snap: ProcessSnapshot,
+  g: ArchGeometry,
+  policy: ReturnType<typeof getPolicy>,
+  notLowered: (what: string) => void,
+): MmState {
+  const mm = mm_alloc(g, policy, g.TASK_SIZE - 32768);
+  let stackStart = -1;
+  for (const m of snap.mappings) {
+    if (m.startVpn >= g.TASK_SIZE) continue; // [vsyscall]: not in the user page tables
+    if (m.vmFlags.includes('ht')) {
+      notLowered('hugetlb mapping');
+      continue;
+    }
+    const r = do_mmap(
+      mm,
+      BigInt(m.startVpn) * PAGE,
+      BigInt(m.endVpn - m.startVpn) * PAGE,
+      protOf(m.perms),
+    );
+    if ('errno' in r) notLowered(`snapshot mapping (${r.errno} in the model)`);
+    if (m.path === '[stack]') stackStart = m.startVpn;
+  }
+  const { start, end, flags } = snap.runs;
+  for (let i = 0; i < snap.runs.length; i++) {
+    const f = flags[i] ?? 0;
+    if ((f & RUN_HUGE) !== 0 && (f & RUN_FILE) !== 0) {
+      notLowered('PMD-mapped file THP in the snapshot');
+      continue;
+    }
+    const s = start[i] ?? 0;
+    const e = end[i] ?? 0;
+    for (let p = s; p < e;) {
+      const vma = mm.mmap.find_vma(p);
+      if (!vma || vma.vm_start >= e) break;
+      const lo = Math.max(p, vma.vm_start);
+      const hi = Math.min(e, vma.vm_end);
+      const write = (vma.vm_flags & VM_WRITE) !== 0;
+      touch_range(mm, BigInt(lo) * PAGE, BigInt(hi - lo) * PAGE, PAGE, write);
+      p = hi;
+    }
+  }
+  return {
+    pid: snap.pid,
+    mm,
+    brk: undefined,
+    stackStart,
+    histT: [],
+    histB: [],
+    histBase: 0,
+    leaving: false,
+  };
+}

@@ -1,0 +1,194 @@
+// `ptlab record` and `ptlab replay` on real programs (issue #8): each recording is replayed in
+// the simulator and compared with its own VmPTE samples (never with a fixed number: runs vary).
+// Needs root (tracefs), a C compiler, and the programs; the CI installs them from Debian.
+
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, ptlab, REPO_ROOT } from '../helpers/cli.js';
+import { expectSchema } from '../helpers/schema.js';
+import { hasCommand, hostUnavailable } from '../helpers/host.js';
+
+const LIB = '/usr/lib/x86_64-linux-gnu';
+const ALLOCATORS: Record<string, string> = {
+  jemalloc: `${LIB}/libjemalloc.so.2`,
+  tcmalloc: `${LIB}/libtcmalloc_minimal.so.4`,
+  mimalloc: `${LIB}/libmimalloc.so.2`,
+};
+
+function recordUnavailable(): string | undefined {
+  const host = hostUnavailable();
+  if (host) return host;
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root (tracefs)';
+  return undefined;
+}
+
+const why = recordUnavailable();
+const dir = mkdtempSync(join(tmpdir(), 'ptlab-record-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let churn: string | undefined;
+function churnBinary(): string {
+  churn ??= (() => {
+    const out = join(dir, 'churn');
+    execFileSync('cc', [
+      '-O2',
+      '-pthread',
+      '-o',
+      out,
+      join(REPO_ROOT, 'test/fixtures/host/churn.c'),
+    ]);
+    return out;
+  })();
+  return churn;
+}
+
+interface Replay {
+  samples: { deviation_pct: number; measured_kb: number; model_kb: number }[];
+  max_deviation_pct: number;
+  final: { model_vmpte_kb: number; measured_vmpte_kb: number };
+  not_lowered: Record<string, number>;
+  policy: string;
+  kernel: string;
+}
+
+/** Records `cmd`, replays it under 6.18, and checks every sample and the exit. */
+function recordAndReplay(name: string, cmd: string[]): Replay {
+  const file = join(dir, `${name}.trace`);
+  const rec = ptlab(['record', '-o', file, '--', ...cmd]);
+  expect(rec.status, rec.stderr).toBe(0);
+  const rep = ptlab(['replay', '--format', 'json', file]);
+  expect(rep.status, rep.stderr).toBe(0);
+  const j = JSON.parse(rep.stdout) as Replay;
+  expectSchema('replay', j);
+  expect(j.samples.length).toBeGreaterThan(1);
+  for (const s of j.samples) expect(s.deviation_pct).toBeLessThanOrEqual(1);
+  expect(j.final.model_vmpte_kb).toBe(j.final.measured_vmpte_kb);
+  expect(j.not_lowered).toEqual({});
+  return j;
+}
+
+const PY = `x = [bytearray(1 << 16) for i in range(3000)]
+del x[::2]
+y = [bytes(200) for i in range(100000)]
+print("done")`;
+const NODE = `const a = []; for (let i = 0; i < 300; i++) a.push(Buffer.alloc(1 << 18, 1));
+a.length = 0; const m = new Map(); for (let i = 0; i < 200000; i++) m.set(i, { i });`;
+
+describe.skipIf(why !== undefined)(
+  `ptlab record + replay${why ? ` (skipped: ${why})` : ''}`,
+  () => {
+    it.skipIf(!existsSync('/usr/bin/python3'))(
+      'python3: every sample within 1%, exact at exit',
+      () => {
+        recordAndReplay('python', ['/usr/bin/python3', '-c', PY]);
+      },
+    );
+
+    it('node (7+ threads): every sample within 1%, exact at exit', () => {
+      recordAndReplay('node', [process.execPath, '-e', NODE]);
+    });
+
+    it('a churn program under glibc malloc: within 1%, exact at exit', () => {
+      recordAndReplay('churn-glibc', [churnBinary(), '20']);
+    });
+
+    for (const [alloc, lib] of Object.entries(ALLOCATORS)) {
+      it.skipIf(!existsSync(lib))(
+        `the churn program under ${alloc}: within 1%, exact at exit${existsSync(lib) ? '' : ` (skipped: no ${lib}; apt-get install lib${alloc})`}`,
+        () => {
+          recordAndReplay(`churn-${alloc}`, ['env', `LD_PRELOAD=${lib}`, churnBinary(), '20']);
+        },
+      );
+    }
+
+    it('--compare replays every design: 6.13 keeps at least what 6.18 keeps, refcount the least', () => {
+      const file = join(dir, 'compare.trace');
+      expect(ptlab(['record', '-o', file, '--', churnBinary(), '10']).status).toBe(0);
+      const perfetto = join(dir, 'compare.json');
+      const r = ptlab(['replay', '--compare', '--format', 'json', '--trace-out', perfetto, file]);
+      expect(r.status).toBe(0);
+      const doc = JSON.parse(r.stdout) as { runs: Replay[] };
+      expectSchema('replay', doc);
+      const runs = doc.runs;
+      expect(runs.map((x) => x.policy)).toEqual(['none', 'pt_reclaim', 'refcount']);
+      const [v613, v618, ref] = runs.map((x) => x.final.model_vmpte_kb);
+      expect(v613).toBeGreaterThanOrEqual(v618);
+      expect(v618).toBeGreaterThanOrEqual(ref);
+      expect(existsSync(perfetto)).toBe(true);
+      const text = ptlab(['replay', '--compare', file]);
+      expect(text.stdout).toMatch(/refcount \(RFC 2022\)/);
+    });
+
+    it('refuses to write a trace when the kernel lost events', () => {
+      const file = join(dir, 'tiny.trace');
+      const r = ptlab(['record', '--buffer-kb', '4', '-o', file, '--', churnBinary(), '10']);
+      if (r.status === 0) {
+        // The reader kept up: then the trace says so.
+        expect(ptlab(['replay', '--format', 'json', file]).status).toBe(0);
+      } else {
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(/lost \d+ trace events/);
+        expect(existsSync(file)).toBe(false);
+      }
+    });
+
+    it.skipIf(!hasCommand('redis-server') || !hasCommand('redis-cli'))(
+      `redis-server (populate, FLUSHALL, MEMORY PURGE): within 1%, exact at exit${hasCommand('redis-server') && hasCommand('redis-cli') ? '' : ' (skipped: no redis-server/redis-cli; apt-get install redis-server)'}`,
+      async () => {
+        ensureBuilt();
+        const file = join(dir, 'redis.trace');
+        const port = String(20000 + (process.pid % 20000));
+        const rec = spawn(
+          process.execPath,
+          [
+            join(REPO_ROOT, 'dist/cli/main.js'),
+            'record',
+            '-o',
+            file,
+            '--',
+            'redis-server',
+            '--port',
+            port,
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+            '--enable-debug-command',
+            'yes',
+          ],
+          { stdio: 'ignore' },
+        );
+        const done = new Promise<number | null>((r) => rec.on('exit', r));
+        const cli = (...args: string[]): string =>
+          spawnSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).stdout.trim();
+        for (let i = 0; i < 100 && cli('ping') !== 'PONG'; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(cli('DEBUG', 'POPULATE', '1000000')).toBe('OK');
+        expect(cli('FLUSHALL')).toBe('OK');
+        await new Promise((r) => setTimeout(r, 200));
+        expect(cli('MEMORY', 'PURGE')).toBe('OK');
+        await new Promise((r) => setTimeout(r, 200));
+        cli('SHUTDOWN', 'NOSAVE');
+        expect(await done).toBe(0);
+        const rep = ptlab(['replay', '--format', 'json', file]);
+        expect(rep.status, rep.stderr).toBe(0);
+        const j = JSON.parse(rep.stdout) as Replay;
+        for (const s of j.samples) expect(s.deviation_pct).toBeLessThanOrEqual(1);
+        expect(j.final.model_vmpte_kb).toBe(j.final.measured_vmpte_kb);
+        expect(j.not_lowered).toEqual({});
+      },
+      60_000,
+    );
+
+    it('records a failing command and still exits 0 with its trace', () => {
+      const file = join(dir, 'false.trace');
+      const r = ptlab(['record', '-o', file, '--', 'sh', '-c', 'exit 3']);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/exited with 3/);
+    });
+  },
+);
