@@ -123,18 +123,29 @@ describe('ptlab against the kernel and the C floor (whole processes)', () => {
         const inProcess: number[] = [];
         const kernel: number[] = [];
         const floor: number[] = [];
+        const floorLoop: number[] = [];
+        const startup: number[] = [];
+        const empty = join(dir, 'empty.ptw');
+        writeFileSync(empty, 'map a 4K at=1G\nreport end\n');
         const binary = c.floor ? cFloor() : undefined;
         for (let i = 0; i < RUNS; i++) {
           if (c.kernel && availability.ok) kernel.push(seconds(() => runOnKernel(workload)));
           if (built) sim.push(ptlabProcess(file));
+          if (built) startup.push(ptlabProcess(empty));
           inProcess.push(seconds(() => runWorkload(workload)));
           if (binary && c.floor) {
-            floor.push(seconds(() => execFileSync(binary, [...c.floor!], { stdio: 'pipe' })));
+            let text = '';
+            floor.push(
+              seconds(() => (text = execFileSync(binary, [...c.floor!], { encoding: 'utf8' }))),
+            );
+            floorLoop.push(Number(/seconds ([\d.]+)/.exec(text)?.[1]));
           }
         }
         const parts = [`ratio ${c.name}:`];
-        if (sim.length) parts.push(`ptlab process ${fmt(best(sim))}`);
-        parts.push(`(model in-process ${fmt(best(inProcess))})`);
+        if (sim.length) {
+          parts.push(`ptlab process ${fmt(best(sim))} (of which start-up ~${fmt(best(startup))},`);
+        }
+        parts.push(`model in-process ${fmt(best(inProcess))})`);
         if (kernel.length) {
           parts.push(
             `kernel warm ${fmt(best(kernel.slice(1).length ? kernel.slice(1) : kernel))}, first run ${fmt(kernel[0])}`,
@@ -150,7 +161,7 @@ describe('ptlab against the kernel and the C floor (whole processes)', () => {
         }
         if (floor.length && sim.length) {
           parts.push(
-            `; C floor ${fmt(best(floor))}: ptlab process / floor = ${(best(sim) / best(floor)).toFixed(2)}`,
+            `; C floor process ${fmt(best(floor))} (loop ${fmt(best(floorLoop))}): ptlab / floor = ${(best(sim) / best(floor)).toFixed(2)} as processes, ${(best(inProcess) / best(floorLoop)).toFixed(2)} model / loop`,
           );
         }
         if (!built) parts.push('(whole-process runs skipped: run `npm run build` first)');
