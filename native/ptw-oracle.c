@@ -4,9 +4,12 @@
  *
  * Input (stdin or the file named by argv[1]), one op per line, addresses absolute:
  *   workload ID RUNS              starts a workload, run RUNS times (each run in a fresh fork)
- *   map ADDR LEN PROT [FLAGS]     anonymous private MAP_FIXED_NOREPLACE mmap; FLAGS adds
+ *   map ADDR LEN PROT [FLAGS [FILE OFFSET]]
+ *                                 MAP_FIXED_NOREPLACE mmap, anonymous private unless FLAGS has
+ *                                 MAP_SHARED or FILE (the index of a `file`) is given; FLAGS adds
  *                                 MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE (only when the workload
  *                                 says so: it decides VM_ACCOUNT), or MAP_FIXED (replacing NOREPLACE)
+ *   file INDEX SIZE MEMFD         a fresh file of SIZE bytes: memfd (MEMFD 1) or tmpfs (/dev/shm)
  *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
  *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
  *   munmap ADDR LEN
@@ -25,11 +28,12 @@
  *   thp MODE PMD_MODE             the THP sysfs modes (enabled, hugepages-2048kB/enabled)
  *   memcg v1|v2|none [WHY]        where `pressure` reclaims; `none` says why it cannot
  *   run ID RUN                    a run starts
- *   report INDEX DVMPTE DRSS VMPTE RSS   kB deltas against the baseline, then absolute kB
+ *   report INDEX DVMPTE DRSS VMPTE RSS DFILE DSHMEM   kB deltas against the baseline, absolute
+ *                                 VmPTE and RssAnon, then RssFile and RssShmem deltas
  *   error INDEX ERRNO             the op at INDEX failed (ERRNO is a name, or SIGSEGV/SIGBUS)
  *   refuse INDEX REASON...        the op would touch the helper's own 512 GiB slots, or is a
  *                                 `pressure` without a memory cgroup; not run
- *   final DVMPTE DRSS             after the last op, or after the failing op (the run stops)
+ *   final DVMPTE DRSS DFILE DSHMEM  after the last op, or after the failing op (the run stops)
  *   end ID RUN STATUS             the run ended (STATUS ok, or crash:SIGNAL)
  * INDEX is the 0-based op index inside its workload. Exit status: 0, or 2 on malformed input.
  *
@@ -77,6 +81,7 @@ enum kind {
 	OP_MLOCK,
 	OP_MUNLOCK,
 	OP_MLOCKALL,
+	OP_FILE,
 	OP_PRESSURE,
 	OP_REPORT
 };
@@ -85,6 +90,7 @@ struct op {
 	enum kind kind;
 	uint64_t addr, len, arg; /* arg: PROT, ADVICE, STRIDE, ONFAULT or MCL_* flags */
 	uint64_t flags;          /* map: extra MAP_* flags */
+	uint64_t fidx, off;      /* map: file index + 1 (0: anonymous) and byte offset */
 	int write;
 	const char *label;
 };
@@ -95,7 +101,10 @@ struct workload {
 	uint32_t op0, nops;
 };
 
+#define MAX_FILES 64
+
 static struct op *ops;
+static int files[MAX_FILES];
 static struct workload *workloads;
 static uint32_t nworkloads;
 
@@ -193,6 +202,9 @@ static int64_t field_kb(const char *buf, const char *name)
 }
 
 /* Reads VmPTE and RssAnon (kB); the fd stays open so no later open() runs inside a measurement. */
+static int64_t status_file, status_shmem;
+
+/* Also sets status_file and status_shmem (RssFile, RssShmem). */
 static void read_status(int fd, int64_t *vmpte, int64_t *rss)
 {
 	ssize_t n, total = 0;
@@ -203,6 +215,8 @@ static void read_status(int fd, int64_t *vmpte, int64_t *rss)
 	status_buf[total] = 0;
 	*vmpte = field_kb(status_buf, "\nVmPTE:");
 	*rss = field_kb(status_buf, "\nRssAnon:");
+	status_file = field_kb(status_buf, "\nRssFile:");
+	status_shmem = field_kb(status_buf, "\nRssShmem:");
 }
 
 /* ---- input ---- */
@@ -313,6 +327,11 @@ static void parse_input(char *text, size_t size)
 				bad_input(lineno, "usage: report LABEL");
 		} else if (!strcmp(kw, "pressure")) {
 			o->kind = OP_PRESSURE;
+		} else if (!strcmp(kw, "file")) {
+			o->kind = OP_FILE;
+			if (!next_num(&cursor, &o->arg) || !next_num(&cursor, &o->len) ||
+			    !next_num(&cursor, &o->flags) || o->arg >= MAX_FILES)
+				bad_input(lineno, "usage: file INDEX SIZE MEMFD");
 		} else if (!strcmp(kw, "mlockall")) {
 			o->kind = OP_MLOCKALL;
 			if (!next_num(&cursor, &o->arg))
@@ -347,6 +366,11 @@ static void parse_input(char *text, size_t size)
 			}
 			if (o->kind == OP_MAP && !next_num(&cursor, &o->flags))
 				o->flags = 0;
+			if (o->kind == OP_MAP && next_num(&cursor, &o->fidx)) {
+				if (o->fidx >= MAX_FILES || !next_num(&cursor, &o->off))
+					bad_input(lineno, "usage: map ADDR LEN PROT FLAGS FILE OFFSET");
+				o->fidx++;
+			}
 		}
 		nops++;
 		cur->nops++;
@@ -485,7 +509,7 @@ static int refuse_overlaps(const struct workload *w)
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];
 		int hit = 0;
-		if (o->kind == OP_REPORT || o->kind == OP_MLOCKALL)
+		if (o->kind == OP_REPORT || o->kind == OP_MLOCKALL || o->kind == OP_FILE)
 			continue;
 		if (o->kind == OP_PRESSURE) {
 			if (memcg_kind[0] != 'n')
@@ -530,6 +554,21 @@ static void __attribute__((noinline)) prefault_stack(void)
 	deep[sizeof(deep) - 1] = 1;
 }
 
+/* Runs the libc wrappers of the file ops once (no page is faulted, no table created). */
+static void warm_up_files(char *scratch)
+{
+	int fd = memfd_create("warm", 0);
+	if (fd >= 0) {
+		(void)!ftruncate(fd, 4096);
+		(void)mmap(scratch, 4096, PROT_NONE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+		munmap(scratch, 4096);
+		close(fd);
+	}
+	fd = open("/dev/shm", O_TMPFILE | O_RDWR, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Executes every syscall and signal path once on a scratch PROT_NONE page: no table is created. */
 static void warm_up(int status_fd)
 {
@@ -550,6 +589,7 @@ static void warm_up(int status_fd)
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		*(volatile char *)scratch = 1;
 	munmap(scratch, 4096);
+	warm_up_files(scratch);
 	if (memcg_reclaim_fd >= 0)
 		memcg_reclaim();
 	read_status(status_fd, &a, &b);
@@ -562,10 +602,22 @@ static int run_op(const struct op *o)
 {
 	uint64_t off;
 	switch (o->kind) {
+	case OP_FILE: {
+		int fd = o->flags ? memfd_create("ptw", 0) : open("/dev/shm", O_TMPFILE | O_RDWR, 0600);
+		if (fd < 0)
+			return errno;
+		if (ftruncate(fd, (off_t)o->len))
+			return errno;
+		files[o->arg] = fd;
+		return 0;
+	}
 	case OP_MAP: {
 		int fixed = o->flags & MAP_FIXED ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+		int share = o->flags & MAP_SHARED ? MAP_SHARED : MAP_PRIVATE;
+		int anon = o->fidx ? 0 : MAP_ANONYMOUS;
+		int fd = o->fidx ? files[o->fidx - 1] : -1;
 		void *p = mmap((void *)o->addr, o->len, (int)o->arg,
-			       MAP_PRIVATE | MAP_ANONYMOUS | fixed | (int)o->flags, -1, 0);
+			       share | anon | fixed | ((int)o->flags & ~MAP_SHARED), fd, (off_t)o->off);
 		if (p == MAP_FAILED)
 			return errno;
 		if ((uint64_t)p != o->addr) {
@@ -606,9 +658,18 @@ static int run_op(const struct op *o)
 	return 0;
 }
 
+/* mlock of the helper's own mappings (their pages are present already: nothing is faulted). */
+static void lock_own(void)
+{
+	int i;
+	for (i = 0; i < nown; i++)
+		(void)mlock((void *)own_lo[i], own_hi[i] - own_lo[i]);
+}
+
 static void __attribute__((noreturn)) child_run(const struct workload *w)
 {
-	int64_t vmpte0, rss0, vmpte, rss;
+	int has_pressure = 0, has_mlockall = 0;
+	int64_t vmpte0, rss0, vmpte, rss, file0, shmem0;
 	uint32_t i;
 	char *p;
 	/* Opened in the child: /proc/self resolves at open time. */
@@ -622,18 +683,28 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 	memset(status_buf, 0, sizeof(status_buf));
 	memset(line_buf, 0, sizeof(line_buf));
 	warm_up(status_fd);
-	/* mlockall(MCL_CURRENT) populates every mapping: fault in the helper's own ones beforehand. */
+	/*
+	 * mlockall(MCL_CURRENT) populates every mapping: fault in the helper's own ones beforehand.
+	 * `pressure` would evict the helper's own file pages charged to its cgroup (RssFile drops):
+	 * they stay locked (unevictable) for the whole run, and are locked again after a munlockall.
+	 */
 	for (i = 0; i < w->nops; i++) {
-		if (ops[w->op0 + i].kind == OP_MLOCKALL) {
-			(void)mlockall(MCL_CURRENT);
+		has_pressure |= ops[w->op0 + i].kind == OP_PRESSURE;
+		has_mlockall |= ops[w->op0 + i].kind == OP_MLOCKALL;
+	}
+	if (has_pressure || has_mlockall) {
+		(void)mlockall(MCL_CURRENT);
+		if (!has_pressure)
 			(void)munlockall();
-			break;
-		}
 	}
 	read_status(status_fd, &vmpte0, &rss0);
+	file0 = status_file;
+	shmem0 = status_shmem;
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];
 		int rc = run_op(o);
+		if (has_pressure && o->kind == OP_MLOCKALL && o->arg == 0)
+			lock_own();
 		if (rc != 0) {
 			p = put_str(line_buf, "error ");
 			p = put_int(p, i);
@@ -654,6 +725,10 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 			p = put_int(p, vmpte);
 			p = put_str(p, " ");
 			p = put_int(p, rss);
+			p = put_str(p, " ");
+			p = put_int(p, status_file - file0);
+			p = put_str(p, " ");
+			p = put_int(p, status_shmem - shmem0);
 			emit(p);
 		}
 	}
@@ -662,6 +737,10 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 	p = put_int(p, vmpte - vmpte0);
 	p = put_str(p, " ");
 	p = put_int(p, rss - rss0);
+	p = put_str(p, " ");
+	p = put_int(p, status_file - file0);
+	p = put_str(p, " ");
+	p = put_int(p, status_shmem - shmem0);
 	emit(p);
 	_exit(0);
 }

@@ -18,6 +18,9 @@ export interface KernelReport {
   readonly line: number;
   readonly vmpte_kb: number;
   readonly rss_anon_kb: number;
+  /** RssFile and RssShmem deltas (always set by the oracle; optional for hand-built runs). */
+  readonly rss_file_kb?: number;
+  readonly rss_shmem_kb?: number;
 }
 
 /** The outcome of a workload on the host kernel. */
@@ -26,7 +29,12 @@ export interface KernelRun {
   /** The op that failed (the run stops there), with the errno name or SIGSEGV. */
   readonly error?: { readonly line: number; readonly col: number; readonly errno: string };
   /** Counters after the last op run (the failing one included: madvise may fail after zapping). */
-  readonly final?: { readonly vmpte_kb: number; readonly rss_anon_kb: number };
+  readonly final?: {
+    readonly vmpte_kb: number;
+    readonly rss_anon_kb: number;
+    readonly rss_file_kb?: number;
+    readonly rss_shmem_kb?: number;
+  };
   /** True when every run printed exactly the same reports and error. */
   readonly deterministic: boolean;
   /** THP modes of the host: `enabled` and `hugepages-2048kB/enabled`. */
@@ -206,12 +214,30 @@ function swapActive(): boolean {
 function execute(text: string): string {
   const h = helper();
   if (!h.ok) throw new UsageError('host', `the kernel oracle is not available: ${h.reason}`);
-  return execFileSync(h.binary, [], {
-    input: text,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  try {
+    return execFileSync(h.binary, [], {
+      input: text,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    const signal = (e as { signal?: string }).signal;
+    if (signal === 'SIGKILL') throw killedByHost('the kernel oracle');
+    throw e;
+  }
+}
+
+/**
+ * The error for an oracle process the host killed: SIGKILL without us sending it is, on Linux,
+ * the OOM killer (or a cgroup limit). That is the host's limit, not a bug in ptlab.
+ */
+function killedByHost(who: string): UsageError {
+  return new UsageError(
+    'host',
+    `${who} was killed by SIGKILL, most likely by the OOM killer: the workload needs more memory ` +
+      'than this host can give (see dmesg); try a smaller workload',
+  );
 }
 
 interface RawRun {
@@ -234,12 +260,24 @@ function interpret(
     if (f[0] === 'report') {
       const op = job.workload.ops[lowered.sourceOp[Number(f[1])]];
       const label = op.kind === 'report' ? op.label : '?';
-      reports.push({ label, line: op.pos.line, vmpte_kb: Number(f[2]), rss_anon_kb: Number(f[3]) });
+      reports.push({
+        label,
+        line: op.pos.line,
+        vmpte_kb: Number(f[2]),
+        rss_anon_kb: Number(f[3]),
+        rss_file_kb: Number(f[4] ?? 0),
+        rss_shmem_kb: Number(f[5] ?? 0),
+      });
     } else if (f[0] === 'error') {
       const op = job.workload.ops[lowered.sourceOp[Number(f[1])]];
       error = { line: op.pos.line, col: op.pos.col, errno: f[2] };
     } else if (f[0] === 'final') {
-      final = { vmpte_kb: Number(f[1]), rss_anon_kb: Number(f[2]) };
+      final = {
+        vmpte_kb: Number(f[1]),
+        rss_anon_kb: Number(f[2]),
+        rss_file_kb: Number(f[3] ?? 0),
+        rss_shmem_kb: Number(f[4] ?? 0),
+      };
     } else if (f[0] === 'refuse') {
       const op = job.workload.ops[lowered.sourceOp[Number(f[1])]];
       throw new UsageError(
@@ -279,10 +317,12 @@ export function runOnKernelBatch(
       current = { lines: [] };
       byJob[Number(f[1].slice(1))].push(current);
     } else if (f[0] === 'end') {
+      if (f[3] === 'crash:9') throw killedByHost(`a kernel run (${f[1]} run ${f[2]})`);
       if (f[3] !== 'ok') throw new Error(`ptw-oracle crashed (${line}) on:\n${text}`);
     } else if (line !== '' && current !== undefined) {
-      // Absolute values depend on the oracle's own baseline; runs are compared on deltas.
-      current.lines.push(f[0] === 'report' ? f.slice(0, 4).join(' ') : line);
+      // Absolute values depend on the oracle's own baseline; runs are compared on deltas, and
+      // a report keeps: report INDEX DVMPTE DRSS DFILE DSHMEM.
+      current.lines.push(f[0] === 'report' ? [...f.slice(0, 4), ...f.slice(6)].join(' ') : line);
     }
   }
   return jobs.map((job, i) => interpret(job, lowered[i], byJob[i], thp));

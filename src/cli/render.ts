@@ -1,8 +1,7 @@
 // Terminal rendering of report/ tables (linear in the rows, fitted to the output width), the
-// progress bar (cli-progress) and charts (asciichart).
+// progress bar (cli-progress) and point charts where no series hides another.
 
 import cliProgress from 'cli-progress';
-import * as asciichart from 'asciichart';
 import type { TextTable } from '../report/sim-report.js';
 import { colorOn, outputWidth } from './terminal.js';
 import { groupDigits } from '../util/format.js';
@@ -103,6 +102,16 @@ export function tableLines(t: TextTable, maxWidth = outputWidth()): string[] {
   return lines;
 }
 
+/**
+ * One status line fitted to `width` columns: `head` (a name) is cut with `~` so that `tail` (the
+ * counters) always shows whole.
+ */
+export function fitLine(head: string, tail: string, width = outputWidth(process.stderr)): string {
+  const room = width - 1 - tail.length;
+  const h = cellText(head);
+  return `${h.length > room ? cut(h, Math.max(1, room)) : h}${tail}`;
+}
+
 /** Renders a table as one string (see {@link tableLines}). */
 export function renderTable(t: TextTable, maxWidth?: number): string {
   return tableLines(t, maxWidth).join('\n');
@@ -110,27 +119,49 @@ export function renderTable(t: TextTable, maxWidth?: number): string {
 
 /** A progress reporter: a bar on a TTY stderr, nothing otherwise (so pipes and CI stay clean). */
 export interface Progress {
-  update(done: number, total: number): void;
+  /** `done` of the total work; `index` feeds the bar's `unit` label (e.g. the op running). */
+  update(done: number, index?: number): void;
   stop(): void;
 }
 
-/** Creates a progress bar on stderr when it is a terminal and the run is long enough to need one. */
-export function progressBar(label: string, total: number, minTotal = 2000): Progress {
-  if (!process.stderr.isTTY || total < minTotal) return { update() {}, stop() {} };
+/** Options of {@link progressBar}. */
+export interface ProgressOptions {
+  /** Totals below this show no bar (default 2000). */
+  readonly minTotal?: number;
+  /** A label for the position, e.g. `line 12` (default: `done/total`). */
+  readonly unit?: (index: number) => string;
+}
+
+/**
+ * Creates a progress bar on stderr when it is a terminal and the run is long enough to need one,
+ * fitted to the terminal width.
+ */
+export function progressBar(label: string, total: number, options: ProgressOptions = {}): Progress {
+  if (!process.stderr.isTTY || total < (options.minTotal ?? 2000))
+    return { update() {}, stop() {} };
+  const unit = options.unit;
+  const barSize = Math.max(10, Math.min(40, outputWidth(process.stderr) - label.length - 40));
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `${label} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}`,
+      format: `${label} [{bar}] {percentage}% | ${unit ? '{where}' : '{value}/{total}'} | eta {eta_formatted}`,
+      barsize: barSize,
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0);
+  let where = unit ? unit(0) : '';
+  bar.start(total, 0, { where });
   return {
-    update(done: number) {
-      bar.update(done);
+    update(done: number, index = 0) {
+      const next = unit ? unit(index) : '';
+      bar.update(done, { where: next });
+      // A new position (the op about to run) is drawn now: the run may stay there a long time,
+      // and cli-progress would otherwise wait for its throttle.
+      if (next !== where) (bar as unknown as { render(): void }).render();
+      where = next;
     },
     stop() {
       bar.stop();
@@ -144,34 +175,95 @@ export interface ChartSeries {
   readonly values: readonly number[];
 }
 
-const CHART_COLORS = [asciichart.blue, asciichart.red, asciichart.green, asciichart.magenta];
+/** Options of {@link renderChart}. */
+export interface ChartOptions {
+  /** Plot log10(1 + value), so small series stay visible beside large ones (default false). */
+  readonly log?: boolean;
+  /** Rows of the plot area (default 12). */
+  readonly height?: number;
+  /** Total width in columns, axis included (default: the output width). */
+  readonly width?: number;
+  /** Colour each series (default: when the terminal allows it). */
+  readonly color?: boolean;
+}
+
+/** Marks of the series, in order; a cell where several series meet shows {@link SHARED}. */
+const MARKS = ['*', 'o', '+', 'x', '@', '%'];
+const SHARED = '#';
+const COLORS = ['\x1b[34m', '\x1b[31m', '\x1b[32m', '\x1b[35m', '\x1b[36m', '\x1b[33m'];
+const RESET = '\x1b[0m';
 
 /**
- * Plots series as a terminal line chart (asciichart). Long series are reduced to at most `width`
- * points, each the maximum of its bucket, so peaks stay visible.
+ * Plots series as a terminal point chart. Every series gets its own mark (and colour on a
+ * terminal), and a cell where several series meet is drawn `#`, so no series hides another; series
+ * identical to an earlier one are named together in the legend. Long series are reduced to one
+ * point per column, the maximum of its bucket, so peaks stay visible.
  */
-export function renderChart(series: readonly ChartSeries[], title: string, width = 100): string {
-  const useColor = colorOn();
-  const data = series.map((s) => bucketMax(s.values, width));
-  if (data.every((d) => d.length === 0)) return `${title}: no reports to plot`;
-  const chart = asciichart.plot(data, {
-    height: 12,
-    format: (x) => groupDigits(Math.round(x)).padStart(10),
-    ...(useColor ? { colors: series.map((_, i) => CHART_COLORS[i % CHART_COLORS.length]) } : {}),
-  });
-  const legend = series.map((s, i) => {
-    const mark = useColor
-      ? asciichart.colored('───', CHART_COLORS[i % CHART_COLORS.length])
-      : `(${i + 1})`;
-    return `  ${mark} ${s.name}`;
-  });
+export function renderChart(
+  series: readonly ChartSeries[],
+  title: string,
+  options: ChartOptions = {},
+): string {
+  const height = options.height ?? 12;
+  const width = options.width ?? outputWidth();
+  const useColor = options.color ?? colorOn();
+  const log = options.log ?? false;
+  const axis = 12;
+  const cols = Math.max(10, width - axis - 1);
   const n = series[0]?.values.length ?? 0;
-  return [
-    title,
-    chart,
-    `  reports 1..${n}${n > width ? ` (max per bucket of ${Math.ceil(n / width)})` : ''}`,
-    ...(series.length > 1 ? legend : []),
-  ].join('\n');
+  if (n === 0) return `${title}: no reports to plot`;
+  // Identical series are drawn once, under the first one's mark.
+  const drawn: { marks: number[]; values: number[] }[] = [];
+  const mapTo = series.map((s, i) => {
+    const same = series.findIndex(
+      (o, j) =>
+        j < i && o.values.length === s.values.length && o.values.every((v, k) => v === s.values[k]),
+    );
+    if (same >= 0) return same;
+    drawn.push({ marks: [i], values: bucketMax(s.values, cols) });
+    return i;
+  });
+  const scale = (v: number): number => (log ? Math.log10(1 + Math.max(0, v)) : v);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const d of drawn)
+    for (const v of d.values) {
+      lo = Math.min(lo, scale(v));
+      hi = Math.max(hi, scale(v));
+    }
+  if (hi === lo) hi = lo + 1;
+  const rowOf = (v: number): number => Math.round(((scale(v) - lo) / (hi - lo)) * (height - 1));
+  const grid: number[][][] = Array.from({ length: height }, () =>
+    Array.from({ length: cols }, () => [] as number[]),
+  );
+  for (const d of drawn) d.values.forEach((v, x) => grid[rowOf(v)][x].push(d.marks[0]));
+  const unscale = (y: number): number => (log ? 10 ** y - 1 : y);
+  const fmtY = (r: number): string =>
+    groupDigits(Math.round(unscale(lo + ((hi - lo) * r) / (height - 1)))).padStart(axis - 2);
+  const paint = (ids: number[]): string => {
+    if (ids.length === 0) return ' ';
+    if (ids.length > 1) return SHARED;
+    const mark = MARKS[ids[0] % MARKS.length];
+    return useColor ? `${COLORS[ids[0] % COLORS.length]}${mark}${RESET}` : mark;
+  };
+  const lines = [`${title}${log ? ' (log scale)' : ''}`];
+  for (let r = height - 1; r >= 0; r--) {
+    const label = r === height - 1 || r === 0 || r === Math.floor((height - 1) / 2) ? fmtY(r) : '';
+    lines.push(`${label.padStart(axis - 2)} ┤${grid[r].map(paint).join('')}`.trimEnd());
+  }
+  const per = Math.ceil(n / cols);
+  lines.push(`${' '.repeat(axis - 2)} └${'─'.repeat(Math.min(cols, Math.ceil(n / per)))}`);
+  lines.push(`  reports 1..${n}${per > 1 ? ` (max per bucket of ${per})` : ''}`);
+  for (let i = 0; i < series.length; i++) {
+    if (mapTo[i] !== i) continue;
+    const same = series.filter((_, j) => j !== i && mapTo[j] === i).map((s) => s.name);
+    const mark = useColor
+      ? `${COLORS[i % COLORS.length]}${MARKS[i % MARKS.length]}${RESET}`
+      : MARKS[i % MARKS.length];
+    lines.push(`  ${mark} ${[series[i].name, ...same].join(' = ')}`);
+  }
+  if (drawn.length > 1) lines.push(`  ${SHARED} several series at the same point`);
+  return lines.join('\n');
 }
 
 function bucketMax(values: readonly number[], width: number): number[] {

@@ -1,5 +1,5 @@
 // `ptlab verify` as data: the same workload in the simulator and on the host kernel, compared
-// report by report (VmPTE and RssAnon) and on the error that stopped the run.
+// report by report (VmPTE, RssAnon, RssFile, RssShmem) and on the error that stopped the run.
 
 import type { Workload } from '../workload/types.js';
 import { runWorkload } from '../workload/run.js';
@@ -12,10 +12,33 @@ import { hostLimits, runOnKernel } from './oracle.js';
 import { VERSION } from './version.js';
 import type { KernelRun } from './oracle.js';
 
-/** VmPTE and RssAnon in kB at one report. */
+/** VmPTE and RSS in kB at one report (RssFile and RssShmem count as 0 when absent). */
 export interface Counters {
   readonly vmpte_kb: number;
   readonly rss_anon_kb: number;
+  readonly rss_file_kb?: number;
+  readonly rss_shmem_kb?: number;
+}
+
+/** The counters compared, with absent file and shmem RSS as 0. */
+function pick(c: Counters): Required<Counters> {
+  return {
+    vmpte_kb: c.vmpte_kb,
+    rss_anon_kb: c.rss_anon_kb,
+    rss_file_kb: c.rss_file_kb ?? 0,
+    rss_shmem_kb: c.rss_shmem_kb ?? 0,
+  };
+}
+
+function sameCounters(a: Counters, b: Counters): boolean {
+  const x = pick(a);
+  const y = pick(b);
+  return (
+    x.vmpte_kb === y.vmpte_kb &&
+    x.rss_anon_kb === y.rss_anon_kb &&
+    x.rss_file_kb === y.rss_file_kb &&
+    x.rss_shmem_kb === y.rss_shmem_kb
+  );
 }
 
 /** The failing op of a run: its source line and errno name (or SIGSEGV). */
@@ -76,22 +99,15 @@ export function compareRuns(workload: Workload, sim: SimOutcome, kernel: KernelR
     const s = sim.reports[i];
     const k = kernel.reports[i];
     const head = s ?? k;
-    const pick = (c: Counters): Counters => ({ vmpte_kb: c.vmpte_kb, rss_anon_kb: c.rss_anon_kb });
     const simSide = s === undefined ? {} : { sim: pick(s) };
     const kernelSide = k === undefined ? {} : { kernel: pick(k) };
-    const equal =
-      s !== undefined &&
-      k !== undefined &&
-      s.line === k.line &&
-      s.vmpte_kb === k.vmpte_kb &&
-      s.rss_anon_kb === k.rss_anon_kb;
+    const equal = s !== undefined && k !== undefined && s.line === k.line && sameCounters(s, k);
     reports.push({ label: head.label, line: head.line, ...simSide, ...kernelSide, equal });
   }
   if (sim.final !== undefined && kernel.final !== undefined) {
-    const f = { vmpte_kb: sim.final.vmpte_kb, rss_anon_kb: sim.final.rss_anon_kb };
-    const equal =
-      f.vmpte_kb === kernel.final.vmpte_kb && f.rss_anon_kb === kernel.final.rss_anon_kb;
-    reports.push({ label: '(final)', line: 0, sim: f, kernel: kernel.final, equal });
+    const f = pick(sim.final);
+    const equal = sameCounters(f, kernel.final);
+    reports.push({ label: '(final)', line: 0, sim: f, kernel: pick(kernel.final), equal });
   }
   const se = simError(sim.error);
   const ke = kernel.error;
@@ -165,18 +181,19 @@ export function verifyDocument(result: VerifyResult): Record<string, unknown> {
   };
 }
 
-/** One line saying what was compared: the model (ptlab version, kernel, policy) and the host. */
-export function comparedLine(result: VerifyResult): string {
+/** Two lines saying what was compared: the model (ptlab version, kernel, policy) and the host. */
+export function comparedLines(result: VerifyResult): string[] {
   const m = result.model;
-  const model = m ? `kernel ${m.kernel}, policy ${m.policy}, ${m.arch}` : 'the model';
-  return (
-    `  compared: ptlab ${VERSION} model (${model}) with this host's kernel ${release()} ` +
-    `(THP ${result.thp}, ${result.runs ?? 1} run${result.runs === 1 ? '' : 's'})`
-  );
+  const model = m ? `kernel ${m.kernel}, policy ${m.policy}, ${m.arch}` : 'default options';
+  const runs = result.runs ?? 1;
+  return [
+    `  model: ptlab ${VERSION} (${model})`,
+    `  host:  Linux ${release()}, THP ${result.thp}, ${runs} run${runs === 1 ? '' : 's'}`,
+  ];
 }
 
 function side(c: Counters | undefined, key: keyof Counters): string {
-  return c === undefined ? '-' : String(c[key]);
+  return c === undefined ? '-' : String(c[key] ?? 0);
 }
 
 /** A plain-text table of a comparison, differing rows marked with `!`. */
@@ -189,8 +206,22 @@ export function formatVerify(result: VerifyResult): string {
       : !result.error.equal
         ? 'DIFFERS in the error'
         : 'kernel side not deterministic';
+  // RssFile and RssShmem columns only when some report has file or shmem pages.
+  const extra = (['rss_file_kb', 'rss_shmem_kb'] as const).filter((key) =>
+    result.reports.some((r) => (r.sim?.[key] ?? 0) !== 0 || (r.kernel?.[key] ?? 0) !== 0),
+  );
+  const titles = { rss_file_kb: 'RssFile', rss_shmem_kb: 'RssShmem' };
   const rows = [
-    ['', 'report', 'line', 'VmPTE sim', 'VmPTE kernel', 'RssAnon sim', 'RssAnon kernel'],
+    [
+      '',
+      'report',
+      'line',
+      'VmPTE sim',
+      'VmPTE kernel',
+      'RssAnon sim',
+      'RssAnon kernel',
+      ...extra.flatMap((key) => [`${titles[key]} sim`, `${titles[key]} kernel`]),
+    ],
   ];
   for (const r of result.reports) {
     rows.push([
@@ -201,6 +232,7 @@ export function formatVerify(result: VerifyResult): string {
       side(r.kernel, 'vmpte_kb'),
       side(r.sim, 'rss_anon_kb'),
       side(r.kernel, 'rss_anon_kb'),
+      ...extra.flatMap((key) => [side(r.sim, key), side(r.kernel, key)]),
     ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
@@ -210,7 +242,7 @@ export function formatVerify(result: VerifyResult): string {
   const err = (e: RunError | undefined): string => (e ? `${e.errno} at line ${e.line}` : 'none');
   const lines = [
     `verify ${result.file}: ${verdict}`,
-    comparedLine(result),
+    ...comparedLines(result),
     ...table.map((t) => `  ${t.trimEnd()}`),
     `  error: sim ${err(result.error.sim)}, kernel ${err(result.error.kernel)}${result.error.equal ? '' : '  !'}`,
   ];

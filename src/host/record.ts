@@ -51,6 +51,10 @@ export function recordCommand(command: readonly string[], options: RecordOptions
   try {
     const raw = join(dir, 'trace.txt');
     const metaFile = join(dir, 'meta.txt');
+    // Ctrl-C reaches the command (the terminal's process group): like perf record, ptlab then
+    // finishes the trace of what ran instead of dying with it.
+    const ignore = (): void => {};
+    process.on('SIGINT', ignore);
     const r = spawnSync(
       launcher.binary,
       [
@@ -69,6 +73,7 @@ export function recordCommand(command: readonly string[], options: RecordOptions
       ],
       { stdio: 'inherit' },
     );
+    process.off('SIGINT', ignore);
     if (r.error) throw new UsageError('host', `cannot run the recorder: ${r.error.message}`);
     let metaText: string;
     try {

@@ -1,11 +1,13 @@
 // A user program's memory accesses as the faults they cause: one access per stride step, in
-// address order, stopping with SIGSEGV at the first unmapped or forbidden address (pages before
+// address order, stopping with SIGSEGV at the first unmapped or forbidden address (SIGBUS beyond a mapped file's end) (pages before
 // it stay faulted, as in a real process).
 
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_READ, VM_WRITE } from './mm_types.js';
 import { handle_mm_fault_range, handle_mm_fault_strided } from './memory.js';
+import { file_fault_pages } from './filemap.js';
+import { first_guard, is_guard_page } from './guard.js';
 
 /** Whether `vma` allows the access (`access_error`). */
 function access_ok(vma: VmAreaStruct, write: boolean): boolean {
@@ -44,8 +46,16 @@ export function touch_range(
       const vma = mm.mmap.find_vma(p);
       if (!vma || vma.vm_start > p || !access_ok(vma, write)) return 'SIGSEGV';
       // Accesses k .. k + n - 1 fall inside this VMA.
-      const n = Math.min(count - k, Math.ceil((vma.vm_end - p) / step));
-      handle_mm_fault_strided(mm, vma, p, step, n, write);
+      let n = Math.min(count - k, Math.ceil((vma.vm_end - p) / step));
+      // A guard marker faults with SIGSEGV after the accesses before it.
+      const guard = first_guard_strided(mm, p, step, n);
+      if (guard >= 0) n = guard;
+      if (n === 0) return 'SIGSEGV';
+      if (vma.vm_file) {
+        const e = file_fault_pages(mm, vma, p, step, n, write);
+        if (e) return e;
+      } else handle_mm_fault_strided(mm, vma, p, step, n, write);
+      if (guard >= 0) return 'SIGSEGV';
       k += n;
     }
     return null;
@@ -68,9 +78,21 @@ function fault_run(mm: MmStruct, p0: number, p1: number, write: boolean): Errno 
   while (p < p1) {
     const vma = mm.mmap.find_vma(p);
     if (!vma || vma.vm_start > p || !access_ok(vma, write)) return 'SIGSEGV';
-    const e = Math.min(vma.vm_end, p1);
-    handle_mm_fault_range(mm, vma, p, e, write);
+    const guard = first_guard(mm, p, Math.min(vma.vm_end, p1));
+    const e = guard >= 0 ? guard : Math.min(vma.vm_end, p1);
+    if (e > p && vma.vm_file) {
+      const err = file_fault_pages(mm, vma, p, 1, e - p, write);
+      if (err) return err;
+    } else if (e > p) handle_mm_fault_range(mm, vma, p, e, write);
+    if (guard >= 0) return 'SIGSEGV';
     p = e;
   }
   return null;
+}
+
+/** Index of the first of `n` accesses `p`, `p + step`, … that hits a guard marker, or -1. */
+function first_guard_strided(mm: MmStruct, p: number, step: number, n: number): number {
+  if (mm.guardPages.size === 0) return -1;
+  for (let k = 0; k < n; k++) if (is_guard_page(mm, p + k * step)) return k;
+  return -1;
 }

@@ -160,6 +160,8 @@ export function validate_mm(mm: MmStruct): void {
   for (const key of Object.keys(stored) as (keyof Recount)[]) {
     assert(stored[key] === r[key], `counter ${key} differs from a recount`, { stored, recount: r });
   }
+  validate_file_pages(mm);
+  validate_guard_pages(mm);
   for (const [slot, folio] of mm.folios) {
     const addr = slot * mm.geometry.PMD_SIZE;
     const pmd = pmd_lookup(mm, addr);
@@ -181,5 +183,72 @@ export function validate_mm(mm: MmStruct): void {
     const name = mm.dirNames[k];
     if (name === 'pmd') assert(pool.live === r.nr_pmds, 'PMD pool leaks', { live: pool.live, r });
     if (name === 'pud') assert(pool.live === r.nr_puds, 'PUD pool leaks', { live: pool.live, r });
+  });
+}
+
+/** Guard markers: present, non-anon entries of a PTE table, inside a VMA, never file pages. */
+function validate_guard_pages(mm: MmStruct): void {
+  const g = mm.geometry;
+  for (const [slot, bits] of mm.guardPages) {
+    const addr = slot * g.PMD_SIZE;
+    const pmd = pmd_lookup(mm, addr);
+    const pte = pmd === 0 ? 0 : mm.dirs[mm.dirs.length - 1].get(pmd, slot % g.PTRS_PER_PMD);
+    const file = mm.filePages.get(slot);
+    for (let w = 0; w < bits.length; w++) {
+      if (bits[w] === 0) continue;
+      assert(pte > 0, 'guard marker without a PTE table', { slot, w });
+      const { words, base } = mm.ptes.presentWords(pte);
+      const planes = mm.ptes.planeWords(pte);
+      const zero = planes ? planes.words[planes.base + w] : 0;
+      assert((bits[w] & ~(words[base + w] & zero)) === 0, 'guard marker not a non-anon entry', {
+        slot,
+        w,
+      });
+      assert(!file || (file[w] & bits[w]) === 0, 'guard marker on a file page', { slot, w });
+    }
+  }
+}
+
+/**
+ * Entries mapping page-cache pages: present and marked zero-page in a PTE table, inside a file
+ * VMA, and adding up to RssFile and RssShmem.
+ */
+function validate_file_pages(mm: MmStruct): void {
+  const g = mm.geometry;
+  let file = 0;
+  let shmem = 0;
+  for (const [slot, bits] of mm.filePages) {
+    const addr = slot * g.PMD_SIZE;
+    const pmd = pmd_lookup(mm, addr);
+    const pte = pmd === 0 ? 0 : mm.dirs[mm.dirs.length - 1].get(pmd, slot % g.PTRS_PER_PMD);
+    for (let w = 0; w < bits.length; w++) {
+      for (let x = bits[w]; x !== 0; x &= x - 1) {
+        const i = w * 32 + (31 - Math.clz32(x & -x));
+        const page = addr + i;
+        const vma = mm.mmap.find_vma(page);
+        assert(vma && vma.vm_start <= page && vma.vm_file, 'file entry outside a file VMA', {
+          page,
+        });
+        assert(pte > 0, 'file entry without a PTE table', { page });
+        const { words, base } = mm.ptes.presentWords(pte);
+        const planes = mm.ptes.planeWords(pte);
+        const bit = 1 << (i & 31);
+        assert(
+          (words[base + w] & bit) !== 0 &&
+            planes !== null &&
+            (planes.words[planes.base + w] & bit) !== 0,
+          'file entry not present as a non-anon entry',
+          { page },
+        );
+        if (vma.vm_file.shmem) shmem++;
+        else file++;
+      }
+    }
+  }
+  assert(file === mm.rss_file && shmem === mm.rss_shmem, 'file RSS differs from a recount', {
+    file,
+    shmem,
+    rss_file: mm.rss_file,
+    rss_shmem: mm.rss_shmem,
   });
 }

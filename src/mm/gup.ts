@@ -8,6 +8,8 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_EXEC, VM_LOCKONFAULT, VM_READ, VM_SHARED, VM_WRITE } from './mm_types.js';
 import { handle_mm_fault_range } from './memory.js';
 import { folio_mark_dirty_range } from './folio.js';
+import { file_fault_pages } from './filemap.js';
+import { first_guard } from './guard.js';
 
 /** `vma_is_accessible`: any of read, write or exec. */
 function vma_is_accessible(vma: VmAreaStruct): boolean {
@@ -28,9 +30,17 @@ export function populate_vma_page_range(
   if (vma.vm_flags & VM_LOCKONFAULT) return null;
   if (!vma_is_accessible(vma)) return 'EFAULT';
   const write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
+  // A guard marker stops GUP with EFAULT after the pages before it.
+  const guard = first_guard(mm, start, end);
+  if (guard >= 0) end = guard;
+  if (vma.vm_file) {
+    // GUP turns a SIGBUS (beyond the file's end) into EFAULT.
+    if (file_fault_pages(mm, vma, start, 1, end - start, write)) return 'EFAULT';
+    return guard >= 0 ? 'EFAULT' : null;
+  }
   if (start < end) handle_mm_fault_range(mm, vma, start, end, write, /* gup = */ true);
   if (write) folio_mark_dirty_range(mm, start, end);
-  return null;
+  return guard >= 0 ? 'EFAULT' : null;
 }
 
 /**
@@ -72,9 +82,15 @@ export function madvise_populate(
     if (!vma || vma.vm_start > addr) return 'ENOMEM';
     const allowed = (vma.vm_flags & (write ? VM_WRITE : VM_READ)) !== 0;
     if (!allowed) return 'EINVAL';
-    const e = Math.min(end, vma.vm_end);
-    handle_mm_fault_range(mm, vma, addr, e, write, /* gup = */ true);
-    if (write) folio_mark_dirty_range(mm, addr, e);
+    const guard = first_guard(mm, addr, Math.min(end, vma.vm_end));
+    const e = guard >= 0 ? guard : Math.min(end, vma.vm_end);
+    if (vma.vm_file) {
+      if (file_fault_pages(mm, vma, addr, 1, e - addr, write)) return 'EFAULT';
+    } else if (e > addr) {
+      handle_mm_fault_range(mm, vma, addr, e, write, /* gup = */ true);
+      if (write) folio_mark_dirty_range(mm, addr, e);
+    }
+    if (guard >= 0) return 'EFAULT';
     addr = e;
   }
   return null;

@@ -1,6 +1,7 @@
 // Public API of the simulated mm.
 
-export type { FreePolicy, MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
+export type { FreePolicy, MmStruct, SimFile, VmAreaStruct, ZapDetails } from './mm_types.js';
+export { file_alloc, FAULT_AROUND_PAGES } from './filemap.js';
 export {
   AnonVma,
   VM_ACCOUNT,

@@ -14,6 +14,8 @@ import { reclaim_range } from './vmscan.js';
 import { folio_fully_covered, folio_in_range, split_folio } from './folio.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 import { madvise_populate } from './gup.js';
+import { madvise_remove } from './filemap.js';
+import { madvise_guard_install, madvise_guard_remove } from './guard.js';
 
 /** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
 export type Advice =
@@ -26,7 +28,10 @@ export type Advice =
   | 'hugepage'
   | 'nohugepage'
   | 'populate_read'
-  | 'populate_write';
+  | 'populate_write'
+  | 'remove'
+  | 'guard_install'
+  | 'guard_remove';
 
 /**
  * `do_madvise`: EINVAL for an unaligned start or an overflowing range, success for a zero
@@ -85,7 +90,8 @@ function madvise_vma_behavior(
       unmap_single_vma(mm, vma, start, end, { reclaim_pt: true });
       return { prev: vma };
     case 'free':
-      if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
+      // MADV_FREE is for anonymous private memory only.
+      if (vma.vm_flags & VM_LOCKED || vma.vm_file) return { errno: 'EINVAL', prev: vma };
       madvise_free_range(mm, start, end);
       return { prev: vma };
     case 'pageout':
@@ -93,6 +99,18 @@ function madvise_vma_behavior(
       if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
       reclaim_range(mm, start, end, advice);
       return { prev: vma };
+    case 'guard_install':
+    case 'guard_remove': {
+      const errno =
+        advice === 'guard_install'
+          ? madvise_guard_install(mm, vma, start, end)
+          : madvise_guard_remove(mm, start, end);
+      return errno ? { errno, prev: vma } : { prev: vma };
+    }
+    case 'remove': {
+      const errno = madvise_remove(mm, vma, start, end);
+      return errno ? { errno, prev: vma } : { prev: vma };
+    }
     case 'willneed':
     case 'populate_read':
     case 'populate_write':

@@ -35,12 +35,57 @@ export interface VmAreaStruct {
   vm_end: number;
   vm_flags: number;
   anon_vma: AnonVma | null;
+  /** The mapped file (shmem for anonymous shared maps); absent for anonymous private ones. */
+  vm_file?: SimFile;
+  /** Page offset in `vm_file` of `vm_start`; only file VMAs store it. */
+  vm_pgoff?: number;
+}
+
+/** A file as mappings see it: its size and which of its pages are in the page cache. */
+export interface SimFile {
+  readonly name: string;
+  /** Size in pages; an access at or beyond it is SIGBUS. */
+  readonly pages: number;
+  /** tmpfs/memfd/anonymous shared (RssShmem), else a regular file (RssFile). */
+  readonly shmem: boolean;
+  /** The pages in the page cache. */
+  readonly cache: PageSet;
+}
+
+/** A set of page offsets as a sparse bitmap (chunks of 32 Ki pages allocated on first use). */
+export class PageSet {
+  private readonly chunks = new Map<number, Uint32Array>();
+
+  has(off: number): boolean {
+    const c = this.chunks.get(Math.floor(off / 32768));
+    const i = off % 32768;
+    return c !== undefined && ((c[i >>> 5] >>> (i & 31)) & 1) !== 0;
+  }
+
+  add(off: number): void {
+    const key = Math.floor(off / 32768);
+    let c = this.chunks.get(key);
+    if (!c) {
+      c = new Uint32Array(1024);
+      this.chunks.set(key, c);
+    }
+    const i = off % 32768;
+    c[i >>> 5] = (c[i >>> 5] | (1 << (i & 31))) >>> 0;
+  }
+
+  delete(off: number): void {
+    const c = this.chunks.get(Math.floor(off / 32768));
+    const i = off % 32768;
+    if (c) c[i >>> 5] = (c[i >>> 5] & ~(1 << (i & 31))) >>> 0;
+  }
 }
 
 /** Per-call zap options (include/linux/mm.h `struct zap_details`). */
 export interface ZapDetails {
   /** Set only by MADV_DONTNEED[_LOCKED] (RECL-2): try to free emptied PTE tables. */
   readonly reclaim_pt: boolean;
+  /** ZAP_FLAG_DROP_MARKER: guard markers go too (munmap, exit); other zaps keep them. */
+  readonly drop_markers?: boolean;
 }
 
 /**
@@ -72,6 +117,20 @@ export interface MmStruct {
   nr_puds: number;
   /** MM_ANONPAGES in pages. */
   rss_anon: number;
+  /** MM_FILEPAGES in pages. */
+  rss_file: number;
+  /** MM_SHMEMPAGES in pages. */
+  rss_shmem: number;
+  /**
+   * Per PMD slot number, a bitmap of the entries mapping a page-cache page (they are present and
+   * marked zero-page in the PTE planes, so no anon code counts them). invariant: a subset of them.
+   */
+  readonly filePages: Map<number, Uint32Array>;
+  /**
+   * Per PMD slot number, a bitmap of the entries holding a guard marker (MADV_GUARD_INSTALL):
+   * present and marked zero-page in the PTE planes, so they keep their table and count no RSS.
+   */
+  readonly guardPages: Map<number, Uint32Array>;
   /** VMAs in address order. */
   readonly mmap: VmaTree;
   /** Top of the hint-less mmap area, in pages. */

@@ -5,7 +5,17 @@
 import { pagesRoundUp, ULONG_MAX } from '../arch/index.js';
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { VM_ACCOUNT, VM_EXEC, VM_LOCKED, VM_NORESERVE, VM_READ, VM_WRITE } from './mm_types.js';
+import type { SimFile } from './mm_types.js';
+import {
+  VM_ACCOUNT,
+  VM_EXEC,
+  VM_LOCKED,
+  VM_NORESERVE,
+  VM_READ,
+  VM_SHARED,
+  VM_WRITE,
+} from './mm_types.js';
+import { file_alloc } from './filemap.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
 import { free_pgtables } from './free_pgtables.js';
@@ -38,6 +48,11 @@ export interface MmapFlags {
   readonly locked?: boolean;
   /** MAP_POPULATE: the new range is faulted in (errors ignored). */
   readonly populate?: boolean;
+  /** MAP_SHARED; without `file` an anonymous shared mapping (a shmem file of its own). */
+  readonly shared?: boolean;
+  /** The file mapped, from page offset `pgoff` (default 0). */
+  readonly file?: SimFile;
+  readonly pgoff?: number;
   /** MAP_NORESERVE: VM_NORESERVE, no commit charge, so no VM_ACCOUNT (issue #7 e). */
   readonly noreserve?: boolean;
 }
@@ -101,16 +116,19 @@ export function do_mmap(
       do_vmi_align_munmap(mm, start, start + pages);
     }
   } else {
-    const found = get_unmapped_area(mm, pages);
+    // Files and shared maps go through the file's (shmem's) get_unmapped_area: no THP alignment.
+    const found =
+      flags.file || flags.shared ? unmapped_area_topdown(mm, pages) : get_unmapped_area(mm, pages);
     if (found === undefined) return { errno: 'ENOMEM' };
     start = found;
   }
   let vm_flags = calc_vm_prot_bits(prot) | mm.def_flags;
   if (flags.locked) vm_flags |= VM_LOCKED;
+  if (flags.shared) vm_flags |= VM_SHARED;
   if (flags.noreserve) vm_flags |= VM_NORESERVE;
   // accountable_mapping: private writable mappings without MAP_NORESERVE are charged (and so
   // carry VM_ACCOUNT); heuristic overcommit may refuse the charge.
-  if ((vm_flags & (VM_WRITE | VM_NORESERVE)) === VM_WRITE) {
+  if ((vm_flags & (VM_WRITE | VM_NORESERVE | VM_SHARED)) === VM_WRITE) {
     if (!vm_enough_memory(mm, pages)) return { errno: 'ENOMEM' };
     vm_flags |= VM_ACCOUNT;
   }
@@ -120,6 +138,12 @@ export function do_mmap(
     vm_flags,
     anon_vma: null,
   };
+  // shmem_zero_setup: an anonymous shared mapping is a shmem file of its own size.
+  const file = flags.file ?? (flags.shared ? file_alloc('dev/zero', pages, true) : undefined);
+  if (file) {
+    vma.vm_file = file;
+    vma.vm_pgoff = flags.file ? (flags.pgoff ?? 0) : 0;
+  }
   mm.mmap.insert(vma);
   vma_merge(mm.mmap, vma, { left: true, right: true });
   return { addr: start };

@@ -11,7 +11,12 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
  * Anonymous VMAs without mremap have `vm_pgoff == vm_start`, so the offsets always line up.
  */
 function anon_vma_compatible(a: VmAreaStruct, b: VmAreaStruct): boolean {
-  return a.vm_end === b.vm_start && ((a.vm_flags ^ b.vm_flags) & ~VM_ACCESS_FLAGS) === 0;
+  const sameFile =
+    a.vm_file === b.vm_file &&
+    (!a.vm_file || (a.vm_pgoff ?? 0) + (a.vm_end - a.vm_start) === b.vm_pgoff);
+  return (
+    a.vm_end === b.vm_start && ((a.vm_flags ^ b.vm_flags) & ~VM_ACCESS_FLAGS) === 0 && sameFile
+  );
 }
 
 /**

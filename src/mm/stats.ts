@@ -13,6 +13,10 @@ export interface MmCounters {
   readonly empty_pte_tables: number;
   /** RssAnon in kB. */
   readonly rss_anon_kb: number;
+  /** RssFile in kB. */
+  readonly rss_file_kb: number;
+  /** RssShmem in kB. */
+  readonly rss_shmem_kb: number;
 }
 
 /** Reads the report counters of `mm`. */
@@ -23,5 +27,7 @@ export function mmCounters(mm: MmStruct): MmCounters {
     tables: { pte: mm.nr_ptes, pmd: mm.nr_pmds, pud: mm.nr_puds },
     empty_pte_tables: mm.ptes.empty,
     rss_anon_kb: (mm.rss_anon * mm.geometry.PAGE_SIZE) / 1024,
+    rss_file_kb: (mm.rss_file * mm.geometry.PAGE_SIZE) / 1024,
+    rss_shmem_kb: (mm.rss_shmem * mm.geometry.PAGE_SIZE) / 1024,
   };
 }

@@ -87,9 +87,19 @@ export function split_vma(tree: VmaTree, vma: VmAreaStruct, addr: number): VmAre
     vm_flags: vma.vm_flags,
     anon_vma: vma.anon_vma,
   };
+  if (vma.vm_file) {
+    upper.vm_file = vma.vm_file;
+    upper.vm_pgoff = (vma.vm_pgoff ?? 0) + (addr - vma.vm_start);
+  }
   vma.vm_end = addr;
   tree.insert(upper);
   return upper;
+}
+
+/** `is_mergeable_vma`'s file rule: the same file (or none), and `b` continues `a` in it. */
+function same_file_range(a: VmAreaStruct, b: VmAreaStruct): boolean {
+  if (a.vm_file !== b.vm_file) return false;
+  return !a.vm_file || (a.vm_pgoff ?? 0) + (a.vm_end - a.vm_start) === b.vm_pgoff;
 }
 
 /**
@@ -109,7 +119,8 @@ export function vma_merge(
     prev &&
     prev.vm_end === vma.vm_start &&
     prev.vm_flags === vma.vm_flags &&
-    is_mergeable_anon_vma(prev.anon_vma, vma.anon_vma)
+    is_mergeable_anon_vma(prev.anon_vma, vma.anon_vma) &&
+    same_file_range(prev, vma)
   ) {
     prev.vm_end = vma.vm_end;
     prev.anon_vma = prev.anon_vma ?? vma.anon_vma;
@@ -122,7 +133,8 @@ export function vma_merge(
     next &&
     next.vm_start === target.vm_end &&
     next.vm_flags === target.vm_flags &&
-    is_mergeable_anon_vma(target.anon_vma, next.anon_vma)
+    is_mergeable_anon_vma(target.anon_vma, next.anon_vma) &&
+    same_file_range(target, next)
   ) {
     target.vm_end = next.vm_end;
     target.anon_vma = target.anon_vma ?? next.anon_vma;

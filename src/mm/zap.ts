@@ -19,6 +19,7 @@ import type { MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
 import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
 import { mm_dec_nr_ptes, mm_sub_nr_ptes } from './pgtable.js';
 import { folio_remove_pages } from './folio.js';
+import { zap_file_rss } from './filemap.js';
 
 /**
  * Calls `fn(pmd, idx, addr, next)` for every non-none PMD entry over [addr, end), walking the
@@ -116,7 +117,12 @@ export function zap_pte_range(
   let cleared = 0;
   let zero = 0;
   const wEnd = (hi + 31) >>> 5;
-  if (lo === 0 && hi === ptes.entries) {
+  // Guard markers stay unless the zap drops them (munmap, exit).
+  const keep =
+    mm.guardPages.size !== 0 && !details?.drop_markers
+      ? mm.guardPages.get(Math.floor(addr / PMD_SIZE))
+      : undefined;
+  if (lo === 0 && hi === ptes.entries && keep === undefined) {
     // The whole table: everything present goes, no need to look at the bitmap word by word.
     cleared = ptes.count(pte);
     words.fill(0, base, base + ptes.words);
@@ -130,8 +136,9 @@ export function zap_pte_range(
       if (old === 0) continue;
       const from = lo - w * 32;
       const to = hi - w * 32;
-      const mask =
+      let mask =
         from <= 0 && to >= 32 ? 0xffffffff : wordMask(from < 0 ? 0 : from, to > 32 ? 32 : to);
+      if (keep !== undefined) mask = (mask & ~keep[w]) >>> 0;
       const hit = old & mask;
       if (hit === 0) continue;
       cleared += popcount32(hit);
@@ -325,6 +332,28 @@ function zap_inline_pte(
   }
 }
 
+/** Forgets the guard markers of [start, end) (pages); the zap that follows clears the entries. */
+export function guard_forget(mm: MmStruct, start: number, end: number): void {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
+    const bits = mm.guardPages.get(slot);
+    if (!bits) continue;
+    const lo = Math.max(start - slot * PMD_SIZE, 0);
+    const hi = Math.min(end - slot * PMD_SIZE, PMD_SIZE);
+    let left = 0;
+    for (let w = 0; w < bits.length; w++) {
+      const from = Math.max(lo - w * 32, 0);
+      const to = Math.min(hi - w * 32, 32);
+      if (from < to) bits[w] = (bits[w] & ~wordMask(from, to)) >>> 0;
+      left |= bits[w];
+    }
+    if (left === 0) mm.guardPages.delete(slot);
+  }
+}
+
+/** The details of `unmap_vmas`: no table reclaim, guard markers dropped. */
+const UNMAP_DETAILS: ZapDetails = { reclaim_pt: false, drop_markers: true };
+
 /** `unmap_single_vma`: zaps [start, end) clipped to the VMA. */
 export function unmap_single_vma(
   mm: MmStruct,
@@ -336,6 +365,8 @@ export function unmap_single_vma(
   const s = Math.max(start, vma.vm_start);
   const e = Math.min(end, vma.vm_end);
   if (s >= e) return;
+  if (vma.vm_file) zap_file_rss(mm, vma, s, e);
+  if (details?.drop_markers && mm.guardPages.size !== 0) guard_forget(mm, s, e);
   unmap_page_range(mm, s, e, details);
 }
 
@@ -346,5 +377,5 @@ export function unmap_vmas(
   start: number,
   end: number,
 ): void {
-  for (const vma of vmas) unmap_single_vma(mm, vma, start, end, null);
+  for (const vma of vmas) unmap_single_vma(mm, vma, start, end, UNMAP_DETAILS);
 }

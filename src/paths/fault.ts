@@ -20,8 +20,7 @@ export interface FaultOptions {
  * vma_start_write) holds it or it is detached. Returns false when the caller must fall back to
  * mmap_lock.
  */
-export function* lock_vma_under_rcu(w: World, cpu: Cpu): Gen<boolean> {
-  const vma = w.mm.vma;
+export function* lock_vma_under_rcu(w: World, cpu: Cpu, vma = w.mm.vma): Gen<boolean> {
   yield* w.rcu.rcu_read_lock(cpu, 'lock_vma_under_rcu: rcu_read_lock');
   yield step('lock_vma_under_rcu: mas_walk');
   let locked = false;
@@ -44,14 +43,15 @@ export function* do_user_addr_fault(
   o: FaultOptions = {},
 ): Gen<FaultResult | 'SIGSEGV'> {
   const mm = w.mm;
-  if ((o.per_vma_lock ?? true) && (yield* lock_vma_under_rcu(w, cpu))) {
+  const vma = mm.vmaOf(pmd);
+  if ((o.per_vma_lock ?? true) && (yield* lock_vma_under_rcu(w, cpu, vma))) {
     const r = yield* do_anonymous_page(w, cpu, pmd, i, folio);
-    yield* mm.vma.vm_lock.up_read(cpu, 'vma_end_read');
+    yield* vma.vm_lock.up_read(cpu, 'vma_end_read');
     return r;
   }
   yield* mm.mmap_lock.down_read(cpu, 'lock_mm_and_find_vma: mmap_read_lock');
   yield step('lock_mm_and_find_vma: find_vma');
-  if (mm.vma.detached) {
+  if (vma.detached) {
     yield* mm.mmap_lock.up_read(cpu, 'do_user_addr_fault: mmap_read_unlock');
     return 'SIGSEGV';
   }

@@ -17,7 +17,14 @@ export {
   type TableLife,
 } from './world/page-alloc.js';
 export { MmStruct, PmdSlot, VmAreaStruct, mm_dec_nr_ptes, mm_inc_nr_ptes } from './world/mm.js';
-export { resolveKernelConfig, type KernelConfig } from './world/config.js';
+export {
+  MUTATIONS,
+  guarded,
+  resolveKernelConfig,
+  type KernelConfig,
+  type Mutation,
+} from './world/config.js';
+export { Shared } from './world/shared.js';
 export { newKernelStats, type KernelStats } from './world/stats.js';
 export {
   World,
@@ -90,6 +97,7 @@ export { measureCost, type CostReport, type MetricSpread } from './cost.js';
 export {
   defineScenario,
   programName,
+  type BuildOptions,
   type ExpectedVerdict,
   type Scenario,
   type VariantSpec,

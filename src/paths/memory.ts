@@ -19,6 +19,7 @@ import type { Cpu } from './world/cpu.js';
 import { mm_dec_nr_ptes, mm_inc_nr_ptes, type PmdSlot } from './world/mm.js';
 import type { PteTable } from './world/page-alloc.js';
 import type { Gen } from './world/step.js';
+import { guarded } from './world/config.js';
 import type { World } from './world/world.js';
 
 /**
@@ -26,7 +27,8 @@ import type { World } from './world/world.js';
  * Returns true when it did; the caller then must not free it.
  */
 export function* pmd_install(w: World, cpu: Cpu, pmd: PmdSlot, table: PteTable): Gen<boolean> {
-  yield* w.mm.pml.spin_lock(cpu, 'pmd_install: pmd_lock');
+  const locked = guarded(w.config, 'pmd_install_lock');
+  if (locked) yield* w.mm.pml.spin_lock(cpu, 'pmd_install: pmd_lock');
   const val = yield* pmdp_get_lockless(w, cpu, pmd, 'pmd_install: pmd_none');
   let installed = false;
   if (val === 0) {
@@ -34,7 +36,7 @@ export function* pmd_install(w: World, cpu: Cpu, pmd: PmdSlot, table: PteTable):
     yield* pmd_populate(w, cpu, pmd, table, 'pmd_install: pmd_populate');
     installed = true;
   }
-  yield* w.mm.pml.spin_unlock(cpu, 'pmd_install: spin_unlock(pml)');
+  if (locked) yield* w.mm.pml.spin_unlock(cpu, 'pmd_install: spin_unlock(pml)');
   return installed;
 }
 
@@ -87,6 +89,8 @@ export function* do_anonymous_page(
 export interface ZapDetails {
   /** Set by MADV_DONTNEED: try to free the PTE table once it is empty. */
   readonly reclaim_pt: boolean;
+  /** Drop the PTE lock after this many entries (need_resched); default the config's. */
+  readonly resched_after?: number;
 }
 
 /**
@@ -106,7 +110,7 @@ export function* zap_pte_range(
   let direct = true;
   let start = 0;
   const n = w.alloc.ptrs_per_pte;
-  const resched = w.config.zap_resched_after;
+  const resched = details?.resched_after ?? w.config.zap_resched_after;
   for (;;) {
     const m = yield* pte_offset_map_lock(w, cpu, pmd);
     if (!m) return;

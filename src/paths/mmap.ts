@@ -7,6 +7,7 @@ import { free_pte_range, zap_pte_range } from './memory.js';
 import { tlb_finish_mmu, tlb_gather_mmu } from './mmu_gather.js';
 import type { Cpu } from './world/cpu.js';
 import { step, type Gen } from './world/step.js';
+import { guarded } from './world/config.js';
 import type { World } from './world/world.js';
 
 /** do_vmi_munmap() of the one VMA: afterwards no slot holds a table. */
@@ -15,10 +16,11 @@ export function* do_vmi_munmap(w: World, cpu: Cpu): Gen {
   yield* mm.mmap_lock.down_write(cpu, 'do_vmi_munmap: mmap_write_lock');
   // vma_start_write waits for per-VMA readers; the VMA stays write-locked until the mmap_lock
   // write section ends (vma_end_write_all in mmap_write_downgrade).
-  yield* mm.vma.vm_lock.down_write(cpu, 'vms_gather_munmap_vmas: vma_start_write');
+  const locked = guarded(w.config, 'vma_start_write');
+  if (locked) yield* mm.vma.vm_lock.down_write(cpu, 'vms_gather_munmap_vmas: vma_start_write');
   yield step('vms_gather_munmap_vmas: vma_mark_detached');
   mm.vma.detached = true;
-  yield* mm.vma.vm_lock.up_write(cpu, 'mmap_write_downgrade: vma_end_write_all');
+  if (locked) yield* mm.vma.vm_lock.up_write(cpu, 'mmap_write_downgrade: vma_end_write_all');
   yield* mm.mmap_lock.downgrade_write(cpu, 'do_vmi_align_munmap: mmap_write_downgrade');
   const tlb = tlb_gather_mmu();
   for (const pmd of mm.pmds) yield* zap_pte_range(w, cpu, tlb, pmd, null);

@@ -7,6 +7,7 @@ import { smp_call_function_wait } from './world/irq.js';
 import type { PteTable } from './world/page-alloc.js';
 import { RcuHead } from './world/rcu.js';
 import type { Gen } from './world/step.js';
+import { guarded } from './world/config.js';
 import type { World } from './world/world.js';
 
 /** struct mmu_gather, reduced to the table batch, the page list and the pending-flush flag. */
@@ -32,7 +33,8 @@ export function tlb_gather_mmu(): MmuGather {
 export function* tlb_flush_mmu_tlbonly(w: World, cpu: Cpu, tlb: MmuGather): Gen {
   if (!tlb.freed_tables) return;
   if (w.config.tlb_flush_ipi) {
-    yield* smp_call_function_wait(cpu, w.cpus, w.stats, 'flush_tlb_mm_range');
+    const wait = guarded(w.config, 'ipi_wait');
+    yield* smp_call_function_wait(cpu, w.cpus, w.stats, 'flush_tlb_mm_range', wait);
   }
   tlb.freed_tables = false;
 }
@@ -44,7 +46,8 @@ export function* __tlb_remove_table(w: World, cpu: Cpu, table: PteTable): Gen {
 
 /** tlb_remove_table_sync_one(): IPIs every CPU and waits; only IRQs-off walkers are waited for. */
 export function* tlb_remove_table_sync_one(w: World, cpu: Cpu): Gen {
-  yield* smp_call_function_wait(cpu, w.cpus, w.stats, 'tlb_remove_table_sync_one');
+  const wait = guarded(w.config, 'ipi_wait');
+  yield* smp_call_function_wait(cpu, w.cpus, w.stats, 'tlb_remove_table_sync_one', wait);
 }
 
 /**
@@ -53,6 +56,10 @@ export function* tlb_remove_table_sync_one(w: World, cpu: Cpu): Gen {
  * immediate free, which does not wait for rcu_read_lock() walkers.
  */
 export function* tlb_remove_table_one(w: World, cpu: Cpu, table: PteTable): Gen {
+  if (!guarded(w.config, 'rcu_table_free')) {
+    yield* __tlb_remove_table(w, cpu, table);
+    return;
+  }
   if (w.config.pt_reclaim) {
     yield* w.rcu.call_rcu(
       cpu,
@@ -101,6 +108,10 @@ export function* tlb_table_flush(w: World, cpu: Cpu, tlb: MmuGather): Gen {
   if (batch === null) return;
   tlb.batch = null;
   yield* tlb_flush_mmu_tlbonly(w, cpu, tlb);
+  if (!guarded(w.config, 'rcu_table_free')) {
+    for (const t of batch) yield* __tlb_remove_table(w, cpu, t);
+    return;
+  }
   yield* w.rcu.call_rcu(
     cpu,
     new RcuHead('mmu_table_batch'),

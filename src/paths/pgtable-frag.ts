@@ -6,6 +6,7 @@ import { violate } from '../check/program.js';
 import type { Cpu } from './world/cpu.js';
 import type { PtDesc, PteTable } from './world/page-alloc.js';
 import type { RcuCallback } from './world/rcu.js';
+import { guarded } from './world/config.js';
 import { step, type Gen } from './world/step.js';
 import type { World } from './world/world.js';
 
@@ -138,7 +139,7 @@ export function* pte_free_defer_ppc(w: World, cpu: Cpu, table: PteTable): Gen {
     case 'merged':
       yield step('pte_free_defer: folio_set_active');
       w.alloc.checkPage(cpu, page, 'folio_set_active');
-      page.active = true;
+      page.active = guarded(w.config, 'ppc_defer_rcu');
       yield* pte_fragment_free(w, cpu, page);
       return;
   }

@@ -7,6 +7,7 @@ import type { Cpu } from './world/cpu.js';
 import type { PmdSlot } from './world/mm.js';
 import type { PteTable } from './world/page-alloc.js';
 import { step, type Gen } from './world/step.js';
+import { guarded } from './world/config.js';
 import type { World } from './world/world.js';
 
 /** A mapped PTE table and the PMD value it was reached through (pte_offset_map's result). */
@@ -108,10 +109,11 @@ export function* __pte_offset_map(
   pmd: PmdSlot,
   label = '__pte_offset_map',
 ): Gen<Mapped | null> {
-  yield* w.rcu.rcu_read_lock(cpu, `${label}: rcu_read_lock`);
+  const rcu = guarded(w.config, 'pte_offset_map_rcu');
+  if (rcu) yield* w.rcu.rcu_read_lock(cpu, `${label}: rcu_read_lock`);
   const pmdval = yield* pmdp_get_lockless(w, cpu, pmd, `${label}: pmdp_get_lockless`);
   if (pmdval === 0) {
-    yield* w.rcu.rcu_read_unlock(cpu, `${label}: rcu_read_unlock`);
+    if (rcu) yield* w.rcu.rcu_read_unlock(cpu, `${label}: rcu_read_unlock`);
     return null;
   }
   return { table: w.alloc.table(pmdval), pmdval };
@@ -129,7 +131,8 @@ export function pte_offset_map_rw_nolock(w: World, cpu: Cpu, pmd: PmdSlot): Gen<
 
 /** pte_unmap(): leaves the read-side section entered by the map. */
 export function* pte_unmap(w: World, cpu: Cpu, label = 'pte_unmap'): Gen {
-  yield* w.rcu.rcu_read_unlock(cpu, `${label}: rcu_read_unlock`);
+  if (guarded(w.config, 'pte_offset_map_rcu'))
+    yield* w.rcu.rcu_read_unlock(cpu, `${label}: rcu_read_unlock`);
 }
 
 /**
@@ -142,6 +145,7 @@ export function* pte_offset_map_lock(w: World, cpu: Cpu, pmd: PmdSlot): Gen<Mapp
     if (!m) return null;
     const ptl = m.table.page.ptl;
     yield* ptl.spin_lock(cpu, 'pte_offset_map_lock: spin_lock(ptl)');
+    if (!guarded(w.config, 'pte_offset_map_lock_recheck')) return m;
     const again = yield* pmdp_get_lockless(w, cpu, pmd, 'pte_offset_map_lock: pmd_same recheck');
     if (again === m.pmdval) return m;
     yield* ptl.spin_unlock(cpu, 'pte_offset_map_lock: spin_unlock(ptl), retry');

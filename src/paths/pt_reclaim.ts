@@ -9,6 +9,7 @@ import type { Cpu } from './world/cpu.js';
 import { mm_dec_nr_ptes, type PmdSlot } from './world/mm.js';
 import type { PteTable } from './world/page-alloc.js';
 import { step, type Gen } from './world/step.js';
+import { guarded } from './world/config.js';
 import type { World } from './world/world.js';
 
 /**
@@ -37,7 +38,9 @@ function assertEmptyAtUnlink(cpu: Cpu, table: PteTable, label: string): void {
  */
 export function* try_get_and_clear_pmd(w: World, cpu: Cpu, pmd: PmdSlot): Gen<number> {
   const pml = w.mm.pml;
-  if (!(yield* pml.spin_trylock(cpu, 'try_get_and_clear_pmd: spin_trylock(pml)'))) return 0;
+  const locked = guarded(w.config, 'pt_reclaim_fast_pmd_lock');
+  if (locked && !(yield* pml.spin_trylock(cpu, 'try_get_and_clear_pmd: spin_trylock(pml)')))
+    return 0;
   // The read and the clear happen under pml and ptl: no writer can come between them, and
   // lockless readers commute with the read, so one step models both.
   yield step('try_get_and_clear_pmd: pmdp_get_lockless + pmd_clear');
@@ -46,7 +49,7 @@ export function* try_get_and_clear_pmd(w: World, cpu: Cpu, pmd: PmdSlot): Gen<nu
   assertEmptyAtUnlink(cpu, table, 'try_get_and_clear_pmd');
   pmd.val = 0;
   table.life = 'unlinked';
-  yield* pml.spin_unlock(cpu, 'try_get_and_clear_pmd: spin_unlock(pml)');
+  if (locked) yield* pml.spin_unlock(cpu, 'try_get_and_clear_pmd: spin_unlock(pml)');
   return pmdval;
 }
 
@@ -62,28 +65,30 @@ export function* free_pte(w: World, cpu: Cpu, tlb: MmuGather, table: PteTable): 
  */
 export function* try_to_free_pte(w: World, cpu: Cpu, pmd: PmdSlot, tlb: MmuGather): Gen {
   const pml = w.mm.pml;
-  yield* pml.spin_lock(cpu, 'try_to_free_pte: pmd_lock');
+  const locked = guarded(w.config, 'pt_reclaim_slow_pmd_lock');
+  if (locked) yield* pml.spin_lock(cpu, 'try_to_free_pte: pmd_lock');
   const m = yield* pte_offset_map_rw_nolock(w, cpu, pmd);
   if (!m) {
-    yield* pml.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(pml)');
+    if (locked) yield* pml.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(pml)');
     return;
   }
   const ptl = m.table.page.ptl;
   yield* ptl.spin_lock(cpu, 'try_to_free_pte: spin_lock_nested(ptl)');
   let empty = true;
-  for (let i = 0; i < m.table.nr_entries && empty; i++) {
+  const rescan = guarded(w.config, 'pt_reclaim_rescan');
+  for (let i = 0; i < m.table.nr_entries && empty && rescan; i++) {
     empty = (yield* ptep_get(w, cpu, m.table, i, 'try_to_free_pte: pte_none scan')) === 0;
   }
   if (!empty) {
     yield* ptl.spin_unlock(cpu, 'try_to_free_pte: pte_unmap_unlock');
     yield* pte_unmap(w, cpu, 'try_to_free_pte');
-    yield* pml.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(pml)');
+    if (locked) yield* pml.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(pml)');
     return;
   }
   yield* pte_unmap(w, cpu, 'try_to_free_pte');
   assertEmptyAtUnlink(cpu, m.table, 'try_to_free_pte');
   yield* pmd_clear(w, cpu, pmd, 'try_to_free_pte: pmd_clear');
   yield* ptl.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(ptl)');
-  yield* pml.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(pml)');
+  if (locked) yield* pml.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(pml)');
   yield* free_pte(w, cpu, tlb, m.table);
 }

@@ -23,9 +23,11 @@ export const FINAL_LABEL = '(end)';
  * with the final state, so text output shows it as JSON does.
  */
 export function simTable(result: SimResult): TextTable {
+  const rows = [...result.reports, { ...result.final, label: FINAL_LABEL }];
+  if (result.reports.some((r) => r.iteration !== undefined)) return withIteration(rows);
   return {
     head: ['report', 'VmPTE kB', 'PTE', 'PMD', 'PUD', 'empty PTE', 'RssAnon kB'],
-    rows: [...result.reports, { ...result.final, label: FINAL_LABEL }].map((r) => [
+    rows: rows.map((r) => [
       r.label,
       kb(r.vmpte_kb),
       kb(r.tables.pte),
@@ -35,6 +37,24 @@ export function simTable(result: SimResult): TextTable {
       kb(r.rss_anon_kb),
     ]),
     numeric: [1, 2, 3, 4, 5, 6],
+  };
+}
+
+/** The report table with an `iter` column: the repeat iteration (from 0) of each report. */
+function withIteration(rows: readonly SimReport[]): TextTable {
+  return {
+    head: ['report', 'iter', 'VmPTE kB', 'PTE', 'PMD', 'PUD', 'empty PTE', 'RssAnon kB'],
+    rows: rows.map((r) => [
+      r.label,
+      r.iteration === undefined ? '' : String(r.iteration),
+      kb(r.vmpte_kb),
+      kb(r.tables.pte),
+      kb(r.tables.pmd),
+      kb(r.tables.pud),
+      kb(r.empty_pte_tables),
+      kb(r.rss_anon_kb),
+    ]),
+    numeric: [1, 2, 3, 4, 5, 6, 7],
   };
 }
 
@@ -52,7 +72,7 @@ export function compareTable(results: readonly SimResult[]): TextTable {
   if (!first) return { head: ['report'], rows: [], numeric: [] };
   const head = ['report', ...results.map((r) => `${columnName(r)} VmPTE kB`)];
   const rows = first.reports.map((rep, i) => [
-    rep.label,
+    rep.iteration === undefined ? rep.label : `${rep.label} #${rep.iteration}`,
     ...results.map((r) => {
       const other = r.reports[i];
       return other ? kb(other.vmpte_kb) : '-';
@@ -72,7 +92,7 @@ export function reportJson(r: SimReport): SimReportJson {
   return {
     label: r.label,
     line: r.line,
-    iteration: (r as { iteration?: number }).iteration ?? null,
+    iteration: r.iteration ?? null,
     vmpte_kb: r.vmpte_kb,
     pgtables_bytes: r.pgtables_bytes,
     tables: { pte: r.tables.pte, pmd: r.tables.pmd, pud: r.tables.pud },

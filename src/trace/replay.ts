@@ -54,6 +54,9 @@ interface MutableSample {
   model_kb: number;
   deviation_pct: number;
   exit: boolean;
+  /** pgtables_bytes at the marker, widened by the changes of syscalls in flight across it. */
+  lo: number;
+  hi: number;
 }
 
 /** Takes `bytes` as the sample's model value when it is closer to the measurement. */
@@ -221,9 +224,12 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         const parent = tidMm.get(r.tid);
         if (parent === undefined) break; // before the first exec: nothing to model yet
         if ((Number(big(r.clone_flags)) & CLONE_VM) !== 0) tidMm.set(r.child, parent);
+        else if (parent === null) tidMm.set(r.child, null);
         else {
-          note(notLowered, 'fork (a copy of the address space)');
-          tidMm.set(r.child, null);
+          const child = forkMm(parent, r.child, g, policy);
+          note(approximated, 'fork: tables copied for writable VMAs that have anon pages');
+          tidMm.set(r.child, child);
+          record(child, r.t);
         }
         break;
       }
@@ -264,7 +270,14 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
     kernel,
     policy: policy.name,
     events,
-    samples,
+    samples: samples.map((x): SampleResult => ({
+      t: x.t,
+      pid: x.pid,
+      measured_kb: x.measured_kb,
+      model_kb: x.model_kb,
+      deviation_pct: x.deviation_pct,
+      exit: x.exit,
+    })),
     max_deviation_pct: Math.max(0, ...all.map((p) => p.max)),
     final: {
       model_vmpte_kb: main?.model_kb ?? 0,
@@ -312,6 +325,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       model_kb: 0,
       deviation_pct: Infinity,
       exit: s.exit,
+      lo: st.histB[hi] ?? 0,
+      hi: st.histB[hi] ?? 0,
     };
     for (let i = Math.max(0, lo); i <= hi; i++) consider(res, st.histB[i] ?? 0);
     samples.push(res);
@@ -327,13 +342,15 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
   function settle(st: MmState, enter: number, before: number): void {
     const list = open.get(st);
     if (!list) return;
-    const after = st.mm.pgtables_bytes;
+    // Part of its change may be in the sample (other threads' events applied in between are
+    // independent of it): the state at the marker plus any part of this syscall's delta.
+    const delta = st.mm.pgtables_bytes - before;
     for (const x of list) {
       if (x.t < enter) continue;
-      const lo = Math.floor(Math.min(before, after) / 1024);
-      const hi = Math.floor(Math.max(before, after) / 1024);
-      const inside = Math.min(hi, Math.max(lo, x.measured_kb));
-      consider(x, inside * 1024);
+      x.lo += Math.min(0, delta);
+      x.hi += Math.max(0, delta);
+      const inside = Math.min(x.hi, Math.max(x.lo, x.measured_kb * 1024));
+      consider(x, inside);
     }
   }
 
@@ -490,6 +507,48 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
 
 function protOf(perms: string): number {
   return (perms[0] === 'r' ? 1 : 0) | (perms[1] === 'w' ? 2 : 0) | (perms[2] === 'x' ? 4 : 0);
+}
+
+/**
+ * The child's mm after fork (dup_mmap): every VMA, and copy_page_range for the VMAs that need it
+ * (vma_needs_copy: those with an anon_vma). The model maps files as anonymous memory, so a VMA is
+ * taken to have an anon_vma when it is writable and faulted; read-only file text is faulted anew.
+ * Every page of a copied PTE table is taken as present.
+ */
+function forkMm(
+  parent: MmState,
+  pid: number,
+  g: ArchGeometry,
+  policy: ReturnType<typeof getPolicy>,
+): MmState {
+  const mm = mm_alloc(g, policy, g.TASK_SIZE - 32768);
+  const copy: [number, number, boolean][] = [];
+  for (const v of parent.mm.mmap.vmas) {
+    const prot =
+      (v.vm_flags & VM_READ ? 1 : 0) |
+      (v.vm_flags & VM_WRITE ? 2 : 0) |
+      (v.vm_flags & VM_EXEC ? 4 : 0);
+    vm_mmap_pgoff(mm, BigInt(v.vm_start) * PAGE, BigInt(v.vm_end - v.vm_start) * PAGE, prot, {
+      fixed: true,
+    });
+    if (v.anon_vma !== null && (v.vm_flags & VM_WRITE) !== 0) {
+      walk_pmd_entries(parent.mm, v.vm_start, v.vm_end, (_pmd, _idx, lo, hi) => {
+        copy.push([lo, hi, true]);
+      });
+    }
+  }
+  for (const [lo, hi] of copy)
+    touch_range(mm, BigInt(lo) * PAGE, BigInt(hi - lo) * PAGE, PAGE, true);
+  return {
+    pid,
+    mm,
+    brk: parent.brk,
+    stackStart: parent.stackStart,
+    histT: [],
+    histB: [],
+    histBase: 0,
+    leaving: false,
+  };
 }
 
 /** A fresh mm holding the snapshot's mappings and present pages. */

@@ -8,7 +8,8 @@ export interface SourcePos {
 }
 
 /** Kernel errno names a workload error can carry, as the kernel would return them. */
-export type Errno = 'EINVAL' | 'ENOMEM' | 'EEXIST' | 'EACCES' | 'EPERM' | 'EFAULT' | 'SIGSEGV';
+export type Errno =
+  'EINVAL' | 'ENOMEM' | 'EEXIST' | 'EACCES' | 'EPERM' | 'EFAULT' | 'SIGSEGV' | 'SIGBUS';
 
 /** The kinds of user error; literal codes so callers and tests can match on them. */
 export type UsageErrorCode =

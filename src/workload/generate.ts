@@ -38,6 +38,10 @@ interface Mapping {
   readonly base: number;
   readonly pages: number;
   pieces: Piece[];
+  /** MAP_SHARED (of a file, or anonymous shared memory). */
+  readonly shared: boolean;
+  /** Backed by a `file` (shmem either way): MADV_FREE refuses it. */
+  readonly file: boolean;
 }
 
 const bytes = (pages: number): string => formatSize(BigInt(pages) * BigInt(PAGE));
@@ -50,6 +54,10 @@ class Generator {
   private reports = 0;
   /** mlockall MCL_FUTURE is in force: new maps are locked. */
   private lockFuture = false;
+  /** Absolute page ranges that may hold guard markers (accesses there would stop the run). */
+  private guards: [number, number][] = [];
+  /** Files created so far, with their size in pages. */
+  private readonly files: { readonly name: string; readonly pages: number }[] = [];
   /** Absolute page ranges ever mapped (kept after munmap so new maps stay deterministic). */
   private readonly used: [number, number][] = [];
 
@@ -121,6 +129,20 @@ class Generator {
     const name = `m${this.maps.length}`;
     const flags = this.rng.pick(['', '', '', '', '', ' populate', ' locked']);
     const locked = flags === ' locked' || this.lockFuture;
+    // Mostly anonymous private; else anonymous shared, or a file mapped private or shared.
+    const backing = this.rng.pick(['anon', 'anon', 'anon', 'anon', 'anon', 'shared', 'file']);
+    const shared = backing === 'shared' || (backing === 'file' && this.chance(0.5));
+    let fileOpt = '';
+    if (backing === 'file') {
+      const off = this.chance(0.5) ? 0 : this.between(1, 64);
+      let f = this.files.find((x) => x.pages >= off + pages);
+      if (f === undefined || this.chance(0.3)) {
+        f = { name: `f${this.files.length}`, pages: off + pages + this.between(0, 64) };
+        this.files.push(f);
+        this.emit(`file ${f.name} ${bytes(f.pages)}${this.chance(0.5) ? ' memfd' : ''}`);
+      }
+      fileOpt = ` file=${f.name}${off ? ` off=${bytes(off)}` : ''}`;
+    }
     if (over) {
       for (const m of this.maps) {
         const s = base - m.base;
@@ -129,11 +151,18 @@ class Generator {
         );
       }
     }
-    this.maps.push({ name, base, pages, pieces: [{ start: 0, end: pages, prot, locked }] });
+    this.maps.push({
+      name,
+      base,
+      pages,
+      pieces: [{ start: 0, end: pages, prot, locked }],
+      shared,
+      file: backing === 'file',
+    });
     this.used.push([base, base + pages]);
     this.emit(
       `map ${name} ${bytes(pages)} at=${bytes(base)}${prot === 'rw' ? '' : ` prot=${prot}`}` +
-        `${over ? ' fixed' : ''}${flags}`,
+        `${shared ? ' shared' : ''}${fileOpt}${over ? ' fixed' : ''}${flags}`,
     );
     return true;
   }
@@ -154,6 +183,8 @@ class Generator {
       // mlock of a PROT_NONE piece fails (ENOMEM) after locking: the run would stop there.
       if (p.prot === 'none') return;
       const onfault = this.chance(0.3);
+      // A guard marker fails the populate (ENOMEM).
+      if (!onfault && this.guarded(m, start, len)) return;
       this.emit(`mlock ${m.name} +${bytes(start)} ${bytes(len)}${onfault ? ' onfault' : ''}`);
       this.setAttrs(m, p, start, len, { locked: true });
     } else {
@@ -194,11 +225,18 @@ class Generator {
     return [m, p, start, this.between(1, p.end - start)];
   }
 
+  /** Whether [start, start + len) of `m` may hold a guard marker. */
+  guarded(m: Mapping, start: number, len: number): boolean {
+    const s = m.base + start;
+    return this.guards.some(([a, b]) => a < s + len && s < b);
+  }
+
   touch(): void {
     const write = this.chance(0.7);
     const r = this.range(write ? (p) => writable(p.prot) : (p) => readable(p.prot));
     if (r === undefined) return;
     const [m, , start, len] = r;
+    if (this.guarded(m, start, len)) return;
     const stride = this.rng.pick(['', '', ' stride=64K', ' stride=2M', ' stride=12K']);
     this.emit(`touch ${m.name} +${bytes(start)} ${bytes(len)}${stride}${write ? '' : ' read'}`);
   }
@@ -219,15 +257,40 @@ class Generator {
       'nohugepage',
       'populate_read',
       'populate_write',
+      'guard_install',
+      'guard_remove',
     ]);
     const pieces = m.pieces.filter((q) => q.start < start + len && q.end > start);
     // Locked pieces refuse plain DONTNEED and FREE (EINVAL); populate needs the access.
-    if ((advice === 'dontneed' || advice === 'free') && pieces.some((q) => q.locked)) {
+    // MADV_FREE is for anonymous private memory; shared writable memory can punch a hole.
+    if (advice === 'free' && (m.shared || m.file)) {
+      advice = m.shared && pieces.every((q) => writable(q.prot)) ? 'remove' : 'dontneed';
+    }
+    if (
+      (advice === 'dontneed' || advice === 'free' || advice === 'remove') &&
+      pieces.some((q) => q.locked)
+    ) {
       advice = 'dontneed_locked';
     }
     if (advice === 'populate_read' && pieces.some((q) => !readable(q.prot))) advice = 'willneed';
     if (advice === 'populate_write' && pieces.some((q) => !writable(q.prot))) advice = 'willneed';
     if (advice.startsWith('populate') && !contiguousOver(m, start, start + len)) advice = 'cold';
+    if (advice.startsWith('populate') && this.guarded(m, start, len)) advice = 'willneed';
+    if (advice === 'guard_install' && pieces.some((q) => q.locked)) advice = 'willneed';
+    if (advice === 'guard_install') this.guards.push([m.base + start, m.base + start + len]);
+    if (advice === 'guard_remove') {
+      const [a, b] = [m.base + start, m.base + start + len];
+      this.guards = this.guards.flatMap(([x, y]) =>
+        y <= a || x >= b
+          ? [[x, y]]
+          : (
+              [
+                [x, a],
+                [b, y],
+              ] as [number, number][]
+            ).filter(([u, v]) => u < v),
+      );
+    }
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
   }
 
@@ -254,7 +317,16 @@ class Generator {
   /** One op the kernel rejects; the run stops there. */
   bad(): void {
     const m = this.rng.pick(this.maps);
-    switch (this.rng.below(7)) {
+    switch (this.rng.below(8)) {
+      case 7: {
+        // SIGBUS: an access beyond the end of a mapped file.
+        const base = this.placement(2);
+        if (base === undefined) break;
+        this.emit(`file fbad 4K`);
+        this.emit(`map bad 8K at=${bytes(base)} file=fbad`);
+        this.emit(`touch bad +4K 4K read`);
+        break;
+      }
       case 5: // EINVAL: populate a write into a read-only mapping (or a hole: ENOMEM)
         this.emit(`mprotect ${m.name} +0 4K r`);
         this.emit(`madvise ${m.name} +0 4K populate_write`);

@@ -20,12 +20,16 @@ export const MADV_NUMBERS: Readonly<Record<Advice, number>> = {
   dontneed_locked: 24,
   populate_read: 22,
   populate_write: 23,
+  remove: 9,
+  guard_install: 102,
+  guard_remove: 103,
 };
 
 /** Extra `MAP_*` bits the oracle ORs into its mmap flags (include/uapi/asm-generic/mman*.h). */
 export const MAP_FIXED = 0x10;
 export const MAP_POPULATE = 0x8000;
 export const MAP_LOCKED = 0x2000;
+export const MAP_SHARED = 0x01;
 /** `MAP_NORESERVE`: no commit charge (VM_NORESERVE instead of VM_ACCOUNT). */
 export const MAP_NORESERVE = 0x4000;
 
@@ -60,6 +64,7 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
     if (map === undefined) throw new UsageError('unknown-name', `unknown mapping '${name}'`);
     return map.at;
   };
+  const files: string[] = [];
   workload.ops.forEach((op, index) => {
     let line: string;
     switch (op.kind) {
@@ -69,7 +74,7 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
           throw new UsageError(
             'host',
             `the kernel oracle needs an address for map '${op.name}' (add at=ADDR: without it the ` +
-              `kernel places it next to the oracle's own libraries and the result depends on ASLR, PLACE-1)`,
+              `kernel places it next to the oracle's own libraries and the result depends on ASLR)`,
             op.pos,
           );
         }
@@ -78,10 +83,17 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
           (op.fixed ? MAP_FIXED : 0) |
           (op.populate ? MAP_POPULATE : 0) |
           (op.locked ? MAP_LOCKED : 0) |
+          (op.shared ? MAP_SHARED : 0) |
           (op.noreserve ? MAP_NORESERVE : 0);
-        line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}${flags ? ` ${flags}` : ''}`;
+        // The file, by its index among the workload's `file` ops, and the byte offset into it.
+        const file = op.file === undefined ? '' : ` ${files.indexOf(op.file)} ${op.off}`;
+        line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}${flags || file ? ` ${flags}` : ''}${file}`;
         break;
       }
+      case 'file':
+        files.push(op.file);
+        line = `file ${files.length - 1} ${op.size} ${op.memfd ? 1 : 0}`;
+        break;
       case 'touch': {
         const addr = formatAddress(base(op.name) + op.offset);
         line = `touch ${addr} ${op.len} ${op.stride ?? PAGE_SIZE} ${op.write ? 'w' : 'r'}`;

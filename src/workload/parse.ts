@@ -21,6 +21,7 @@ export const OPERATIONS = [
   'munlock',
   'mlockall',
   'munlockall',
+  'file',
   'report',
   'pressure',
   'repeat',
@@ -42,6 +43,9 @@ export const ADVICES: readonly Advice[] = [
   'nohugepage',
   'populate_read',
   'populate_write',
+  'remove',
+  'guard_install',
+  'guard_remove',
 ];
 
 /** Flags of `mlockall`, by their `MCL_*` bit. */
@@ -52,7 +56,8 @@ export const MLOCKALL_FLAGS: Readonly<Record<string, number>> = {
 };
 
 const USAGE: Readonly<Record<string, string>> = {
-  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [fixed] [populate] [locked] [noreserve]',
+  file: 'file NAME SIZE [memfd]',
+  map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [shared] [file=F] [off=OFF] [fixed] [populate] [locked] [noreserve]',
   touch: 'touch NAME +OFF LEN [stride=SIZE] [read]',
   madvise: `madvise NAME +OFF LEN ADVICE`,
   munmap: 'munmap NAME +OFF LEN',
@@ -178,7 +183,10 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
     case 'map': {
       const name = r.name();
       const size = r.number('size', 'SIZE');
-      const opts = r.options(['at', 'prot'], ['fixed', 'populate', 'locked', 'noreserve']);
+      const opts = r.options(
+        ['at', 'prot', 'file', 'off'],
+        ['fixed', 'populate', 'locked', 'shared', 'noreserve'],
+      );
       const atTok = opts.get('at');
       const protTok = opts.get('prot');
       const at = atTok ? r.number('at', 'address', atTok) : undefined;
@@ -189,6 +197,20 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
       }
       const populate = opts.has('populate');
       const locked = opts.has('locked');
+      const shared = opts.has('shared');
+      const fileTok = opts.get('file');
+      const file = fileTok ? fileTok.text.slice('file='.length) : undefined;
+      if (file !== undefined && !NAME.test(file)) {
+        r.fail(
+          fileTok,
+          `bad file name '${file}' (expected a letter or _ then letters, digits, _ . -)`,
+        );
+      }
+      const offTok = opts.get('off');
+      const off = offTok ? r.number('off', 'offset', offTok) : 0n;
+      if (offTok && file === undefined) {
+        r.fail(offTok, `'off=' needs file=F (an offset into the mapped file)`);
+      }
       const noreserve = opts.has('noreserve');
       return {
         kind: 'map',
@@ -202,7 +224,16 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
         populate,
         locked,
         noreserve,
+        shared,
+        file,
+        off,
       };
+    }
+    case 'file': {
+      const file = r.name();
+      const size = r.number('size', 'SIZE');
+      const memfd = r.options([], ['memfd']).has('memfd');
+      return { kind: 'file', pos, argPos, file, size, memfd };
     }
     case 'touch': {
       const name = r.name();
@@ -311,6 +342,13 @@ function parseStatements(file: string, text: string): Stmt[] {
           pos,
         );
       }
+      if (op.kind === 'file' && open.length > 0) {
+        throw new UsageError(
+          'parse',
+          `file inside repeat (every iteration would create '${op.file}' again; create it before the repeat)`,
+          pos,
+        );
+      }
       body.push({ kind: 'op', op });
     }
   }
@@ -325,10 +363,32 @@ function parseStatements(file: string, text: string): Stmt[] {
   return top;
 }
 
-/** Checks that every name is mapped once, before it is used. */
+/** Checks that every name is mapped once, before it is used; the same for file names. */
 function checkNames(ops: readonly WorkloadOp[]): void {
   const mapped = new Map<string, MapOp>();
+  const files = new Map<string, WorkloadOp>();
   for (const op of ops) {
+    if (op.kind === 'file') {
+      const first = files.get(op.file);
+      if (first !== undefined) {
+        throw new UsageError(
+          'parse',
+          `duplicate file name '${op.file}' (first created at line ${first.pos.line}; use a new name)`,
+          op.argPos.name,
+        );
+      }
+      files.set(op.file, op);
+      continue;
+    }
+    if (op.kind === 'map' && op.file !== undefined && !files.has(op.file)) {
+      const known = [...files.keys()];
+      const list = known.length ? `created so far: ${known.join(', ')}` : 'no file is created yet';
+      throw new UsageError(
+        'unknown-name',
+        `unknown file '${op.file}' (${list}; create it first with 'file ${op.file} SIZE')${didYouMean(op.file, known)}`,
+        op.argPos.file,
+      );
+    }
     if (op.kind === 'map') {
       const first = mapped.get(op.name);
       if (first !== undefined) {

@@ -45,15 +45,16 @@ export function expandRepeats(stmts: readonly Stmt[]): WorkloadOp[] {
     );
   }
   const out: WorkloadOp[] = [];
-  const walk = (list: readonly Stmt[], base: bigint): void => {
+  const walk = (list: readonly Stmt[], base: bigint, iteration: number | undefined): void => {
     for (const s of list) {
       if (s.kind === 'op') {
-        out.push(shifted(s.op, base));
+        const op = shifted(s.op, base);
+        out.push(op.kind === 'report' && iteration !== undefined ? { ...op, iteration } : op);
         continue;
       }
-      for (let i = 0n; i < s.count; i++) walk(s.body, base + i * s.shift);
+      for (let i = 0n; i < s.count; i++) walk(s.body, base + i * s.shift, Number(i));
     }
   };
-  walk(stmts, 0n);
+  walk(stmts, 0n, undefined);
   return out;
 }

@@ -9,6 +9,7 @@ import {
   do_mlockall,
   do_mprotect,
   do_munlock,
+  file_alloc,
   do_munmap,
   mm_alloc,
   mmCounters,
@@ -17,7 +18,7 @@ import {
   validate_mm,
   vm_mmap_pgoff,
 } from '../mm/index.js';
-import type { MmStruct } from '../mm/index.js';
+import type { MmStruct, SimFile } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { Errno, SourcePos } from '../util/errors.js';
 import { UsageError } from '../util/errors.js';
@@ -50,7 +51,13 @@ export interface SimOptions {
    * paths (default false). Reports are identical either way; for tests and measurements.
    */
   readonly plainTables?: boolean;
-  /** Called now and then with (operations done, total). */
+  /**
+   * Record the peak of VmPTE and RssAnon over every operation in `SimResult.peak` (default
+   * false; costs a counter read per operation). `verify` uses it to refuse a workload the host
+   * cannot hold before running it on the kernel.
+   */
+  readonly trackPeak?: boolean;
+  /** Called every 1024 operations and before each one over 1 GiB, with (operations done, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -58,11 +65,15 @@ export interface SimOptions {
 export interface SimReport {
   readonly label: string;
   readonly line: number;
+  /** Iteration (from 0) of the innermost `repeat` block holding the report, if any. */
+  readonly iteration?: number;
   readonly pgtables_bytes: number;
   readonly vmpte_kb: number;
   readonly tables: { readonly pte: number; readonly pmd: number; readonly pud: number };
   readonly empty_pte_tables: number;
   readonly rss_anon_kb: number;
+  readonly rss_file_kb: number;
+  readonly rss_shmem_kb: number;
 }
 
 /** What a run produced: reports in order, the final counters, and the error that stopped it. */
@@ -74,7 +85,12 @@ export interface SimResult {
   /** Counters after the last operation run (label '(end)'). */
   readonly final: SimReport;
   readonly error?: UsageError;
+  /** Highest VmPTE and RssAnon after any operation, with `trackPeak`. */
+  readonly peak?: { readonly vmpte_kb: number; readonly rss_anon_kb: number };
 }
+
+/** Ops covering at least this many bytes get an `onProgress` call before they run (1 GiB). */
+const LARGE_OP_BYTES = 1n << 30n;
 
 /** Default top of the mmap area: TASK_SIZE minus the 128 MiB minimum stack gap, no ASLR. */
 export const DEFAULT_MMAP_GAP_BYTES = 128n * 1024n * 1024n;
@@ -88,6 +104,7 @@ const ERRNO_TEXT: Readonly<Record<Errno, string>> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted (below vm.mmap_min_addr; root is exempt)',
   EFAULT: 'bad address',
+  SIGBUS: 'bus error (an access at or beyond the end of the mapped file)',
   SIGSEGV: 'segmentation fault',
 };
 
@@ -133,6 +150,8 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
       tables: { pte: 0, pmd: 0, pud: 0 },
       empty_pte_tables: 0,
       rss_anon_kb: 0,
+      rss_file_kb: 0,
+      rss_shmem_kb: 0,
     };
     return { kernel, policy: policyName, arch: archName, reports: [], final: zero, error: e };
   }
@@ -141,11 +160,22 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
   const ops = workload.ops;
   let error: UsageError | undefined;
   let line = 0;
+  let peak = options.trackPeak ? { vmpte_kb: 0, rss_anon_kb: 0 } : undefined;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     line = op.pos.line;
+    // Before an op over a large range, so a progress display can say what is running.
+    if (options.onProgress && 'len' in op && op.len >= LARGE_OP_BYTES) {
+      options.onProgress(i, ops.length);
+    }
     error = run.step(op, reports);
     if (options.debug) validate_mm(mm);
+    if (peak) {
+      const c = mmCounters(mm);
+      if (c.vmpte_kb + c.rss_anon_kb > peak.vmpte_kb + peak.rss_anon_kb) {
+        peak = { vmpte_kb: c.vmpte_kb, rss_anon_kb: c.rss_anon_kb };
+      }
+    }
     if (error) break;
     if (options.onProgress && (i & 1023) === 1023) options.onProgress(i + 1, ops.length);
   }
@@ -158,6 +188,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     reports,
     final,
     ...(error ? { error } : {}),
+    ...(peak ? { peak } : {}),
   };
 }
 
@@ -168,14 +199,41 @@ function report(mm: MmStruct, label: string, line: number): SimReport {
 /** Per-run state: the mm and the start address each name was mapped at. */
 class Runner {
   private readonly starts = new Map<string, bigint>();
+  private readonly files = new Map<string, SimFile>();
 
   constructor(private readonly mm: MmStruct) {}
 
+  /** Runs one op; a refused one comes back as an error naming the address range it covered. */
   step(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
+    const e = this.stepInner(op, reports);
+    if (e === undefined || e.code !== 'errno') return e;
+    const range = this.rangeOf(op);
+    return range === undefined
+      ? e
+      : new UsageError(e.code, `${e.message} (the op covers ${range})`, e.where, e.errno);
+  }
+
+  /** `0xSTART-0xEND` of the bytes an op covers, when it names them. */
+  private rangeOf(op: WorkloadOp): string | undefined {
+    const hex = (n: bigint): string => `0x${n.toString(16)}`;
+    if (op.kind === 'map')
+      return op.at === undefined ? undefined : `${hex(op.at)}-${hex(op.at + op.size)}`;
+    if (!('offset' in op) || !('len' in op)) return undefined;
+    const base = this.starts.get(op.name);
+    if (base === undefined) return undefined;
+    const start = base + op.offset;
+    return `${hex(start)}-${hex(start + op.len)}`;
+  }
+
+  private stepInner(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
     const mm = this.mm;
     switch (op.kind) {
       case 'report':
-        reports.push(report(mm, op.label, op.pos.line));
+        reports.push(
+          op.iteration === undefined
+            ? report(mm, op.label, op.pos.line)
+            : { ...report(mm, op.label, op.pos.line), iteration: op.iteration },
+        );
         return undefined;
       case 'pressure':
         shrink_lazyfree(mm);
@@ -188,10 +246,22 @@ class Runner {
             op.argPos.name ?? op.pos,
           );
         }
+        const page = BigInt(mm.geometry.PAGE_SIZE);
+        // The mmap syscall checks the offset's alignment before anything else.
+        if (op.off % page !== 0n) {
+          return errnoError(
+            'EINVAL',
+            `map '${op.name}' failed: off= is not page-aligned`,
+            op.argPos.off ?? op.pos,
+          );
+        }
+        const file = op.file === undefined ? undefined : this.files.get(op.file);
         const r = vm_mmap_pgoff(mm, op.at, op.size, PROT_BITS[op.prot], {
           fixed: op.fixed,
           populate: op.populate,
           locked: op.locked,
+          shared: op.shared,
+          ...(file ? { file, pgoff: Number(op.off / page) } : {}),
           noreserve: op.noreserve,
         });
         if ('errno' in r) {
@@ -199,6 +269,20 @@ class Runner {
           return errnoError(r.errno, `map '${op.name}' failed`, where ?? op.pos);
         }
         this.starts.set(op.name, BigInt(r.addr) * BigInt(mm.geometry.PAGE_SIZE));
+        return undefined;
+      }
+      case 'file': {
+        const page = BigInt(mm.geometry.PAGE_SIZE);
+        const pages = Number((op.size + page - 1n) / page);
+        // ftruncate takes a signed off_t.
+        if (op.size >= 1n << 63n) {
+          return errnoError(
+            'EINVAL',
+            `file '${op.file}' failed: size beyond 2^63 - 1`,
+            op.argPos.size ?? op.pos,
+          );
+        }
+        this.files.set(op.file, file_alloc(op.file, pages, /* shmem = */ true));
         return undefined;
       }
       case 'mlockall': {

@@ -18,7 +18,7 @@ interface OpBase {
   readonly argPos: Readonly<Record<string, SourcePos>>;
 }
 
-/** `map NAME SIZE [at=ADDR] [prot=P] [noreserve]`: an anonymous private mapping. */
+/** `map NAME SIZE [at=ADDR] [prot=P] [shared] [file=F] [off=OFF] [noreserve] …`: an mmap. */
 export interface MapOp extends OpBase {
   readonly kind: 'map';
   readonly name: string;
@@ -34,6 +34,20 @@ export interface MapOp extends OpBase {
   readonly locked: boolean;
   /** MAP_NORESERVE: not charged against the commit limit, so no VM_ACCOUNT. */
   readonly noreserve: boolean;
+  /** `shared`: MAP_SHARED (of `file`, or anonymous shared memory without it). */
+  readonly shared: boolean;
+  /** `file=F`: the name of a `file` op; undefined for anonymous memory. */
+  readonly file: string | undefined;
+  /** `off=OFF`: byte offset in `file` (default 0). */
+  readonly off: bigint;
+}
+
+/** `file NAME SIZE [memfd]`: a fresh file of SIZE bytes on tmpfs (or a memfd), page cache empty. */
+export interface FileOp extends OpBase {
+  readonly kind: 'file';
+  readonly file: string;
+  readonly size: bigint;
+  readonly memfd: boolean;
 }
 
 /** `touch NAME +OFF LEN [stride=S] [read]`: one access per stride step. */
@@ -106,10 +120,13 @@ export interface PressureOp extends OpBase {
 export interface ReportOp extends OpBase {
   readonly kind: 'report';
   readonly label: string;
+  /** Iteration (from 0) of the innermost `repeat` block the report was expanded from. */
+  readonly iteration?: number;
 }
 
 /** One line of a workload. */
 export type WorkloadOp =
+  | FileOp
   | MapOp
   | TouchOp
   | MadviseOp

@@ -249,3 +249,111 @@ describe('ptlab: text contract', () => {
     expect(never.stdout).not.toContain('\x1b[');
   });
 });
+
+describe('ptlab: long runs and what they say', () => {
+  it('refuses a verify whose kernel run would exceed the memory limit, before running it', () => {
+    const file = join(dir, 'one-tib.ptw');
+    writeFileSync(file, 'map a 1T at=1G\ntouch a +0 1T stride=2M\nreport r\n');
+    const r = ptlab(['verify', '--max-memory', '1G', file]);
+    expect(r.stderr).toMatch(
+      /a kernel run would need 4,101 MiB at its peak \(page tables 2,053 MiB \+ anonymous memory 2,048 MiB, as the model predicts\), more than the limit of 1,024 MiB/,
+    );
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.status).toBe(2);
+  });
+
+  it('shows progress by address space covered and the line running, on a terminal', () => {
+    const hasScript = spawnSync('script', ['--version']).status === 0;
+    if (!hasScript) return void console.warn('skipped: needs script(1) from util-linux for a TTY');
+    const file = join(dir, 'sparse-64t.ptw');
+    writeFileSync(
+      file,
+      'map a 64T at=1G\ntouch a +0 64T stride=2M\nreport r\nmadvise a +0 32T dontneed\nreport s\n',
+    );
+    const r = shell(`script -qec "$PTLAB sim ${file}" /dev/null`);
+    expect(r.stdout).toMatch(/sim \[[^\]]*\] \d+% \| line 2 \|/);
+    expect(r.stdout).toMatch(/sim \[[^\]]*\] \d+% \| line 4 \|/);
+    expect(r.stdout).toMatch(/│ s +│ +67,371,524 │/);
+  });
+
+  it('says what verify compared: ptlab and model version, host kernel', () => {
+    const r = ptlab(['verify', 'test/fidelity/corpus/free-7-munmap-middle.ptw', '--runs', '1']);
+    if (r.status === 2 && /cannot run on the kernel here/.test(r.stderr)) {
+      return void console.warn(`skipped: ${r.stderr.trim()}`);
+    }
+    expect(r.stdout).toMatch(
+      /^ {2}model: ptlab \d+\.\d+\.\d+ \(kernel 6\.18, policy pt_reclaim, x86_64\)$/m,
+    );
+    expect(r.stdout).toMatch(/^ {2}host: {2}Linux \S+, THP \w+ \w+, 1 run$/m);
+    const j = ptlab([
+      'verify',
+      'test/fidelity/corpus/free-7-munmap-middle.ptw',
+      '--runs',
+      '1',
+      '-f',
+      'json',
+    ]);
+    expectSchema('verify', JSON.parse(j.stdout));
+  });
+
+  it('gives each report inside repeat its iteration, in JSON and text', () => {
+    const file = join(dir, 'iter.ptw');
+    writeFileSync(
+      file,
+      'map a 4M at=1G\nreport start\nrepeat 3 shift=4K\n  touch a +0 4K\n  report r\nend\n',
+    );
+    const j = JSON.parse(ptlab(['sim', '-f', 'json', file]).stdout) as {
+      results: { reports: { label: string; iteration: number | null }[] }[];
+    };
+    expect(j.results[0].reports.map((x) => [x.label, x.iteration])).toEqual([
+      ['start', null],
+      ['r', 0],
+      ['r', 1],
+      ['r', 2],
+    ]);
+    expect(ptlab(['sim', file]).stdout).toMatch(/│ r +│ +2 │ +12 │/);
+  });
+
+  it('names the address range of a refused operation', () => {
+    const file = join(dir, 'enomem.ptw');
+    writeFileSync(file, 'map a 4M at=1G\nmadvise a +8M 4K dontneed\n');
+    const r = ptlab(['sim', file]);
+    expect(r.stderr).toMatch(/:2:\d+: ENOMEM: .*\(the op covers 0x40800000-0x40801000\)/);
+    expect(r.status).toBe(2);
+  });
+
+  it('keeps internal rule tags (ACC-7, PLACE-1) out of what users read', () => {
+    const outputs = [
+      ptlab(['demo']).stdout,
+      ptlab(['check', '--list']).stdout,
+      ...['sim', 'verify', 'check', 'limits', 'demo'].map((c) => ptlab([c, '--help']).stdout),
+    ];
+    for (const o of outputs) expect(o).not.toMatch(/\b[A-Z]{2,7}-\d+(\.\d+)?\b/);
+  });
+
+  it('draws every series of --chart, overlaps marked, with a log scale option', () => {
+    const r = ptlab(['sim', '--compare', '--chart', 'examples/003-allocator-churn/workload.ptw']);
+    const chart = r.stdout.slice(r.stdout.indexOf('VmPTE kB per report'));
+    expect(chart).toMatch(/ \* 6\.13 \(none\)/);
+    expect(chart).toMatch(/ o 6\.18 \(pt_reclaim\)/);
+    expect(chart).toMatch(/ \+ refcount/);
+    const plot = chart.split('\n').filter((l) => l.includes('┤'));
+    for (const mark of ['*', 'o', '+', '#']) expect(plot.join('\n')).toContain(mark);
+    const log = ptlab([
+      'sim',
+      '--compare',
+      '--chart',
+      '--log',
+      'examples/003-allocator-churn/workload.ptw',
+    ]);
+    expect(log.stdout).toContain('VmPTE kB per report (log scale)');
+    expect(ptlab(['sim', '--log', TWO]).status).toBe(2);
+  });
+
+  it('fits the check failure report (verdict, swimlane) in 100 columns', () => {
+    const r = ptlab(['check', 'pt_reclaim_vs_walkers', '-V', 'table_free=semi_rcu']);
+    const lines = r.stdout.split('\n').filter((l) => !l.startsWith('replay: '));
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
+    expect(r.stdout).toMatch(/^\s+\|\s+<== use-after-free/m);
+  });
+});

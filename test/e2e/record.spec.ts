@@ -3,7 +3,7 @@
 // Needs root (tracefs), a C compiler, and the programs; the CI installs them from Debian.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,16 @@ function recordUnavailable(): string | undefined {
   const host = hostUnavailable();
   if (host) return host;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root (tracefs)';
+  // ptlab record mounts tracefs itself when it is missing; if even root cannot (a container
+  // without CAP_SYS_ADMIN), say so instead of failing.
+  if (!existsSync('/sys/kernel/tracing/instances')) {
+    const m = spawnSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing'], {
+      encoding: 'utf8',
+    });
+    if (!existsSync('/sys/kernel/tracing/instances')) {
+      return `no tracefs at /sys/kernel/tracing and mounting it failed (${m.stderr.trim() || m.status})`;
+    }
+  }
   return undefined;
 }
 
@@ -50,6 +60,7 @@ interface Replay {
   max_deviation_pct: number;
   final: { model_vmpte_kb: number; measured_vmpte_kb: number };
   not_lowered: Record<string, number>;
+  processes: { pid: number; final: { model_vmpte_kb: number; measured_vmpte_kb: number } | null }[];
   policy: string;
   kernel: string;
 }
@@ -74,6 +85,15 @@ const PY = `x = [bytearray(1 << 16) for i in range(3000)]
 del x[::2]
 y = [bytes(200) for i in range(100000)]
 print("done")`;
+const FORK = `import os, time
+x = [bytearray(1 << 16) for i in range(1000)]
+pid = os.fork()
+if pid == 0:
+    y = [bytearray(1 << 14) for i in range(2000)]
+    time.sleep(0.2)
+    os._exit(0)
+os.waitpid(pid, 0)
+del x`;
 const NODE = `const a = []; for (let i = 0; i < 300; i++) a.push(Buffer.alloc(1 << 18, 1));
 a.length = 0; const m = new Map(); for (let i = 0; i < 200000; i++) m.set(i, { i });`;
 
@@ -86,6 +106,12 @@ describe.skipIf(why !== undefined)(
         recordAndReplay('python', ['/usr/bin/python3', '-c', PY]);
       },
     );
+
+    it.skipIf(!existsSync('/usr/bin/python3'))('python3 that forks: the child replays too', () => {
+      const j = recordAndReplay('fork', ['/usr/bin/python3', '-c', FORK]);
+      expect(j.processes.length).toBe(2);
+      for (const p of j.processes) expect(p.final?.model_vmpte_kb).toBe(p.final?.measured_vmpte_kb);
+    });
 
     it('node (7+ threads): every sample within 1%, exact at exit', () => {
       recordAndReplay('node', [process.execPath, '-e', NODE]);
@@ -183,6 +209,24 @@ describe.skipIf(why !== undefined)(
       },
       60_000,
     );
+
+    it('finishes the trace when Ctrl-C stops the command (SIGINT to the process group)', async () => {
+      ensureBuilt();
+      const file = join(dir, 'int.trace');
+      const rec = spawn(
+        process.execPath,
+        [join(REPO_ROOT, 'dist/cli/main.js'), 'record', '-o', file, '--', 'sleep', '30'],
+        { stdio: 'ignore', detached: true },
+      );
+      const done = new Promise<number | null>((r) => rec.on('exit', r));
+      await new Promise((r) => setTimeout(r, 1500));
+      process.kill(-(rec.pid ?? 0), 'SIGINT');
+      expect(await done).toBe(0);
+      const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0] ?? '') as {
+        exit_status: number;
+      };
+      expect(header.exit_status).toBe(130);
+    }, 30_000);
 
     it('records a failing command and still exits 0 with its trace', () => {
       const file = join(dir, 'false.trace');

@@ -27,7 +27,7 @@ describe.skipIf(!availability.ok)('ptw-oracle', () => {
       ['one', 4, 12, 4],
       ['two', 6, 16, 12],
     ]);
-    expect(run.final).toEqual({ vmpte_kb: 16, rss_anon_kb: 12 });
+    expect(run.final).toEqual({ vmpte_kb: 16, rss_anon_kb: 12, rss_file_kb: 0, rss_shmem_kb: 0 });
     expect(run.error).toBeUndefined();
   });
 

@@ -72,8 +72,6 @@ describe.skipIf(!oracle.ok)('simulator vs host kernel', () => {
 
   describe('corpus (one file per spec rule)', () => {
     it.each(corpus.map((c, i) => [c.name, c, i] as const))('%s', (_, c, i) => check(c, i));
-
-    it.skip('MADV-5 guard pages: not expressible in the .ptw format yet (issue #7)', () => {});
   });
 
   describe(`generated workloads (seeds 1..${SEEDS}${generated.length < SEEDS ? ', those without pressure' : ''})`, () => {

@@ -38,7 +38,8 @@ export async function startTarget(
   env: NodeJS.ProcessEnv = process.env,
   timeoutMs = 20_000,
 ): Promise<Target> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+  // stdin stays open (a pipe): targets that wait for it to close keep running until killed.
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
   const firstLine = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${cmd} did not get ready`)), timeoutMs);

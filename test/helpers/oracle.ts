@@ -36,6 +36,9 @@ export function kernelCanRun(workload: Workload): boolean {
 export interface Expected {
   readonly vmpte_kb: number;
   readonly rss_anon_kb: number;
+  /** RssFile and RssShmem, checked only when the annotation gives `file=N` / `shmem=N`. */
+  readonly rss_file_kb?: number;
+  readonly rss_shmem_kb?: number;
 }
 
 /** What a corpus file's comments say the kernel shows (spec [V6.18] values). */
@@ -60,10 +63,18 @@ const CORPUS = fileURLToPath(new URL('../fidelity/corpus/', import.meta.url));
 
 function counters(text: string): Expected | undefined {
   const m = /vmpte=(\d+)\s+rss=(\d+)/.exec(text);
-  return m ? { vmpte_kb: Number(m[1]), rss_anon_kb: Number(m[2]) } : undefined;
+  if (!m) return undefined;
+  const file = /\bfile=(\d+)/.exec(text);
+  const shmem = /\bshmem=(\d+)/.exec(text);
+  return {
+    vmpte_kb: Number(m[1]),
+    rss_anon_kb: Number(m[2]),
+    ...(file ? { rss_file_kb: Number(file[1]) } : {}),
+    ...(shmem ? { rss_shmem_kb: Number(shmem[1]) } : {}),
+  };
 }
 
-/** Reads `# expect vmpte=N rss=N`, `# expect-error ERRNO` and `# expect-final ...` comments. */
+/** Reads `# expect vmpte=N rss=N [file=N] [shmem=N]`, `# expect-error ERRNO` and `# expect-final ...`. */
 export function parseExpectations(text: string): Expectations {
   const reports = new Map<number, Expected>();
   let error: Expectations['error'];

@@ -18,6 +18,14 @@ describe('pt_reclaim_vs_walkers', () => {
     expect(result.verdict).toBe('pass');
   });
 
+  it('finds the walker using a freed table on an arch whose __pte_free_tlb frees at once (table_free=page)', () => {
+    const { result, asExpected } = checkScenario(scenario, { table_free: 'page' });
+    expect(asExpected).toBe(true);
+    const fail = result as CheckFail;
+    expect(fail.violation.kind).toBe('use-after-free');
+    expect(fail.trace[fail.failedStep ?? -1].threadName).toBe('walker');
+  });
+
   it('finds the semi-RCU use-after-free and replays it from its token', () => {
     const { program, result, asExpected } = checkScenario(scenario, { table_free: 'semi_rcu' });
     expect(asExpected).toBe(true);

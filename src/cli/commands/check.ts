@@ -29,6 +29,8 @@ import { SCHEMA_VERSION } from '../../report/json.js';
 import { chromeTrace } from '../../report/trace.js';
 import { UsageError } from '../../util/errors.js';
 import { err, ioReason, out, outJson } from '../io.js';
+import { fitLine } from '../render.js';
+import { outputWidth } from '../terminal.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
 
 interface CheckFlags {
@@ -172,6 +174,7 @@ Examples:
         const texts = results.map((r) =>
           formatCheckResult(r.result, {
             replayCommand: r.replay,
+            width: outputWidth(),
             ...(r.expected !== undefined ? { expected: r.expected } : {}),
             ...(r.shrink !== undefined ? { shrink: r.shrink } : {}),
           }),
@@ -388,9 +391,8 @@ function runOne(
           onProgress: (p) => {
             const secs = (p.elapsedMs ?? 0) / 1000;
             const rate = secs > 0 ? Math.round(p.executions / secs) : 0;
-            process.stderr.write(
-              `\r${name}: ${p.executions.toLocaleString('en-US')} executions, ${rate.toLocaleString('en-US')}/s, depth ${p.depth}   `,
-            );
+            const tail = `: ${p.executions.toLocaleString('en-US')} executions, ${rate.toLocaleString('en-US')}/s, depth ${p.depth}`;
+            process.stderr.write(`\r${fitLine(name, tail)}\x1b[K`);
           },
         }
       : {}),

@@ -51,8 +51,8 @@ export function explain(results: readonly SimResult[]): string {
   if (dOld === dNew) {
     lines.push(
       `Both differ by the same ${fmt(dOld)} kB: the real process's own page tables (binary, heap,`,
-      'libraries, stack: 32-48 kB on x86-64, spec ACC-7), which the simulated mm does not have.',
-      'What remains with PT_RECLAIM is the PMD and PUD tables (never reclaimed, RECL-4).',
+      'libraries, stack: 32-48 kB on x86-64), which the simulated mm does not have.',
+      'What remains with PT_RECLAIM is the PMD and PUD tables, which it never reclaims.',
     );
   } else {
     lines.push(

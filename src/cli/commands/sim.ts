@@ -34,6 +34,7 @@ interface SimFlags {
   compare?: boolean;
   debug?: boolean;
   chart?: boolean;
+  log?: boolean;
   mmapBase?: string;
   mmapMinAddr?: string;
   overcommitLimit?: string;
@@ -66,6 +67,7 @@ export function registerSim(program: Command): void {
       'heuristic overcommit: an accounted map or mprotect larger than this (RAM + swap) fails with ENOMEM (default: no limit)',
     )
     .option('--chart', 'plot VmPTE over the reports (text format)')
+    .option('--log', '--chart: log scale, so small series stay visible beside large ones')
     .option('--debug', 'check the model invariants (validate_mm) after every operation')
     .addHelpText(
       'after',
@@ -114,7 +116,7 @@ Examples:
           name: columnName(r),
           values: r.reports.map((x) => x.vmpte_kb),
         }));
-        out(renderChart(series, 'VmPTE kB per report'));
+        out(renderChart(series, 'VmPTE kB per report', { log: Boolean(flags.log) }));
       }
       const failed = results.find((r) => r.error);
       if (failed?.error) {
@@ -134,6 +136,9 @@ function refuseConflicts(flags: SimFlags, format: Format): void {
       'option',
       `--compare runs 6.13, 6.18 and refcount itself: do not combine it with --${flags.kernel !== undefined ? 'kernel' : 'policy'}`,
     );
+  }
+  if (flags.log && !flags.chart) {
+    throw new UsageError('option', '--log sets the scale of --chart: give --chart too');
   }
   if (flags.chart && format !== 'text') {
     throw new UsageError(
@@ -173,13 +178,32 @@ const MMAP_MIN_ADDR = 0x10000n;
 
 /** Runs one simulation with a progress bar on long workloads. */
 export function simulate(workload: Workload, options: SimOptions): SimResult {
-  const bar = progressBar('sim', workload.ops.length);
+  const ops = workload.ops;
+  // Progress counts bytes of address space the ops cover (at least a page each), not lines: one
+  // touch over 64 TiB is most of the work of a five-line workload.
+  const work = new Float64Array(ops.length + 1);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const bytes = 'len' in op ? Number(op.len) : op.kind === 'map' ? Number(op.size) : 0;
+    work[i + 1] = work[i] + Math.max(4096, bytes);
+  }
+  const total = work[ops.length];
+  const bar = progressBar('sim', total, {
+    minTotal: ops.length >= 2000 ? 0 : LONG_RUN_BYTES,
+    unit: (done) => `line ${ops[Math.min(done, ops.length - 1)]?.pos.line ?? 0}`,
+  });
   try {
-    return runWorkload(workload, { ...options, onProgress: (d, t) => bar.update(d, t) });
+    return runWorkload(workload, {
+      ...options,
+      onProgress: (done) => bar.update(work[done], done),
+    });
   } finally {
     bar.stop();
   }
 }
+
+/** Workloads covering less address space than this (or fewer ops than 2000) show no bar. */
+const LONG_RUN_BYTES = 2 ** 40;
 
 function printResults(
   file: string,

@@ -3,7 +3,7 @@
 import { runCheck, type CheckOptions, type CheckResult } from '../../check/index.js';
 import type { Program } from '../../check/program.js';
 import { resolveVariants } from './index.js';
-import type { ExpectedVerdict, Scenario, VariantValues } from './scenario.js';
+import type { BuildOptions, ExpectedVerdict, Scenario, VariantValues } from './scenario.js';
 
 /** A scenario run: the program checked, its variant values, the result and the expectation. */
 export interface ScenarioCheck {
@@ -31,9 +31,10 @@ export function checkScenario(
   scenario: Scenario,
   given: Readonly<Record<string, string>> = {},
   options?: CheckOptions,
+  build?: BuildOptions,
 ): ScenarioCheck {
   const values = resolveVariants(scenario, given);
-  const program = scenario.build(values);
+  const program = scenario.build(values, build);
   const result = runCheck(program, options);
   const expected = scenario.expected?.(values);
   return {

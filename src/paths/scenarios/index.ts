@@ -4,17 +4,23 @@ import { UsageError } from '../../util/errors.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
 import { ppcPteFreeDefer } from './ppc_pte_free_defer.js';
 import { ptReclaimNonempty } from './pt_reclaim_nonempty.js';
+import { ptReclaimTwoFreers } from './pt_reclaim_two_freers.js';
 import { ptReclaimVsWalkers } from './pt_reclaim_vs_walkers.js';
+import { pteAllocRace } from './pte_alloc_race.js';
 import { pteRefRevive } from './pte_ref_revive.js';
+import { retractVsFault } from './retract_vs_fault.js';
 import type { Scenario, VariantValues } from './scenario.js';
 import { zapRace } from './zap_race.js';
 
 const BUILT_IN: readonly Scenario[] = [
   ptReclaimVsWalkers,
   ptReclaimNonempty,
+  ptReclaimTwoFreers,
   munmapVsGupFast,
   ppcPteFreeDefer,
   pteRefRevive,
+  retractVsFault,
+  pteAllocRace,
   zapRace,
 ];
 

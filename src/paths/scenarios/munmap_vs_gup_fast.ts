@@ -6,7 +6,13 @@ import { do_user_addr_fault } from '../fault.js';
 import { gup_fast } from '../gup.js';
 import { do_vmi_munmap } from '../mmap.js';
 import { World } from '../world/world.js';
-import { defineScenario, programName, type Scenario, type VariantValues } from './scenario.js';
+import {
+  defineScenario,
+  programName,
+  type BuildOptions,
+  type Scenario,
+  type VariantValues,
+} from './scenario.js';
 
 /** munmap under mmap_lock against GUP-fast and a fault. */
 export const munmapVsGupFast: Scenario = defineScenario({
@@ -46,10 +52,11 @@ export const munmapVsGupFast: Scenario = defineScenario({
           verdict: 'pass',
           why: 'the flush IPI or the grace period cannot complete while GUP-fast has IRQs off',
         },
-  build: (v: VariantValues): Program => ({
+  build: (v: VariantValues, o?: BuildOptions): Program => ({
     name: programName(munmapVsGupFast, v),
     create: () => {
       const w = new World({
+        mutations: o?.mutations,
         ptrs_per_pte: 2,
         config: {
           mmu_gather_rcu_table_free: v.table_free === 'rcu',

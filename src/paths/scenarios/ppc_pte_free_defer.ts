@@ -5,7 +5,13 @@ import type { Program } from '../../check/program.js';
 import { retract_page_tables } from '../khugepaged.js';
 import { pteOffsetMapReader } from '../pte-walker.js';
 import { World } from '../world/world.js';
-import { defineScenario, programName, type Scenario, type VariantValues } from './scenario.js';
+import {
+  defineScenario,
+  programName,
+  type BuildOptions,
+  type Scenario,
+  type VariantValues,
+} from './scenario.js';
 
 /** Two fragments of one page deferred by retract_page_tables against an RCU walker. */
 export const ppcPteFreeDefer: Scenario = defineScenario({
@@ -46,11 +52,12 @@ export const ppcPteFreeDefer: Scenario = defineScenario({
           verdict: 'pass',
           why: 'the page is freed once, after a grace period that began after both fragments were unlinked',
         },
-  build: (v: VariantValues): Program => ({
+  build: (v: VariantValues, o?: BuildOptions): Program => ({
     name: programName(ppcPteFreeDefer, v),
     create: () => {
       const n = Number(v.fragments);
       const w = new World({
+        mutations: o?.mutations,
         ptrs_per_pte: 1,
         pmd_slots: n,
         config: {

@@ -6,7 +6,13 @@ import type { Program } from '../../check/program.js';
 import { do_anonymous_page } from '../memory.js';
 import { madvise_dontneed_single_vma } from '../madvise.js';
 import { World } from '../world/world.js';
-import { defineScenario, programName, type Scenario, type VariantValues } from './scenario.js';
+import {
+  defineScenario,
+  programName,
+  type BuildOptions,
+  type Scenario,
+  type VariantValues,
+} from './scenario.js';
 
 /** MADV_DONTNEED that reschedules mid-slot against a refilling fault. */
 export const ptReclaimNonempty: Scenario = defineScenario({
@@ -35,10 +41,11 @@ export const ptReclaimNonempty: Scenario = defineScenario({
           verdict: 'pass',
           why: 'after a dropped lock the slow path rescans under both locks and keeps a refilled table',
         },
-  build: (v: VariantValues): Program => ({
+  build: (v: VariantValues, o?: BuildOptions): Program => ({
     name: programName(ptReclaimNonempty, v),
     create: () => {
       const w = new World({
+        mutations: o?.mutations,
         ptrs_per_pte: 2,
         config: { zap_resched_after: 1, pt_reclaim_direct_fix: v.fix === 'fixed' },
       });

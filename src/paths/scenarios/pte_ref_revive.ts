@@ -4,7 +4,13 @@
 import type { Program } from '../../check/program.js';
 import { do_anonymous_page_pte_ref, madvise_dontneed_pte_ref, pte_ref_walker } from '../pte_ref.js';
 import { World } from '../world/world.js';
-import { defineScenario, programName, type Scenario, type VariantValues } from './scenario.js';
+import {
+  defineScenario,
+  programName,
+  type BuildOptions,
+  type Scenario,
+  type VariantValues,
+} from './scenario.js';
 
 /** Reference-counted PTE tables: reclaim at zero against a walker and a fault. */
 export const pteRefRevive: Scenario = defineScenario({
@@ -34,10 +40,11 @@ export const pteRefRevive: Scenario = defineScenario({
           verdict: 'pass',
           why: 'zero is final: no reference can be taken once the count reached it, so a zero count means no user',
         },
-  build: (v: VariantValues): Program => ({
+  build: (v: VariantValues, o?: BuildOptions): Program => ({
     name: programName(pteRefRevive, v),
     create: () => {
       const w = new World({
+        mutations: o?.mutations,
         ptrs_per_pte: 2,
         config: { pte_refcount: true, pte_ref_get: v.refcount === 'naive' ? 'naive' : 'tryget' },
       });

@@ -3,6 +3,7 @@
 // Built-in scenarios and users' modules share this shape (issue #2 §4).
 
 import type { Program, ViolationKind } from '../../check/program.js';
+import type { Mutation } from '../world/config.js';
 
 /** One variant axis of a scenario, e.g. `table_free` with values `rcu` and `semi_rcu`. */
 export interface VariantSpec {
@@ -24,14 +25,23 @@ export interface ExpectedVerdict {
   readonly why: string;
 }
 
+/** How to build a scenario's program beyond its variant values. */
+export interface BuildOptions {
+  /** Protocol guards to remove from the paths (mutation testing, issue #6 §2). Default none. */
+  readonly mutations?: readonly Mutation[] | undefined;
+}
+
 /** A checker scenario (built-in or from a user's module). */
 export interface Scenario {
   /** snake_case, after the race, e.g. `munmap_vs_gup_fast`. */
   readonly name: string;
   readonly description: string;
   readonly variants: Readonly<Record<string, VariantSpec>>;
-  /** The program for a full set of variant values (see resolveVariants). */
-  build(values: VariantValues): Program;
+  /**
+   * The program for a full set of variant values (see resolveVariants). Built-in scenarios pass
+   * `options.mutations` to their World.
+   */
+  build(values: VariantValues, options?: BuildOptions): Program;
   /** The verdict expected for a full set of variant values, when the author states one. */
   expected?(values: VariantValues): ExpectedVerdict;
 }

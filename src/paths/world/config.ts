@@ -1,5 +1,29 @@
 // Kernel build and version choices the modelled paths branch on; scenario variants set them.
 
+/**
+ * Protocol guards of the path library that a mutation switch can remove (issue #6 §2): each names
+ * one check, lock or wait the kernel relies on. A guard whose removal no scenario notices means a
+ * scenario is missing. docs/check-scenarios.md lists which scenario catches each.
+ */
+export const MUTATIONS = {
+  pte_offset_map_rcu: 'pte_offset_map takes no rcu_read_lock around the walk',
+  pte_offset_map_lock_recheck: 'pte_offset_map_lock does not recheck pmd_same under the PTE lock',
+  ipi_wait: 'an IPI broadcast with wait returns before IRQs-off CPUs took it',
+  rcu_table_free: 'mmu_gather frees tables at once instead of after a grace period',
+  rcu_gp_readers: 'a grace period ends without waiting for pre-existing readers',
+  pt_reclaim_fast_pmd_lock: 'the PT_RECLAIM fast path clears the PMD without the PMD lock',
+  pt_reclaim_slow_pmd_lock: 'the PT_RECLAIM slow path rescans and clears without the PMD lock',
+  pt_reclaim_rescan: 'the PT_RECLAIM slow path frees without rescanning for non-none entries',
+  retract_pte_lock: "khugepaged's retract_page_tables clears the PMD without the PTE lock",
+  gup_fast_recheck: 'GUP-fast keeps its pin without re-checking the PMD and PTE',
+  ppc_defer_rcu: 'powerpc pte_free_defer frees the page at once instead of by RCU',
+  pmd_install_lock: 'pmd_install checks and populates the PMD without the PMD lock',
+  vma_start_write: 'munmap detaches the VMA without write-locking it (per-VMA readers go on)',
+} as const;
+
+/** The name of a removable guard. */
+export type Mutation = keyof typeof MUTATIONS;
+
 /** Kernel behaviour switches; `resolveKernelConfig` holds the defaults (6.18 x86-64). */
 export interface KernelConfig {
   /**
@@ -41,6 +65,13 @@ export interface KernelConfig {
   readonly pte_ref_get: 'tryget' | 'naive';
   /** The 2022 RFC's per-table reference count (pte_ref) is in use. Default false. */
   readonly pte_refcount: boolean;
+  /** Guards removed (mutation testing of the path library). Default none. */
+  readonly mutations: readonly Mutation[];
+}
+
+/** True unless mutation `m` removed this guard. */
+export function guarded(config: KernelConfig, m: Mutation): boolean {
+  return !config.mutations.includes(m);
 }
 
 /** Fills in the defaults of {@link KernelConfig}. */
@@ -56,6 +87,7 @@ export function resolveKernelConfig(o: Partial<KernelConfig> = {}): KernelConfig
     ppc_defer: 'merged',
     pte_ref_get: 'tryget',
     pte_refcount: false,
+    mutations: [],
     ...o,
   } satisfies KernelConfig;
 }

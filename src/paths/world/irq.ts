@@ -33,6 +33,8 @@ export function* smp_call_function_wait(
   cpus: readonly Cpu[],
   stats: KernelStats,
   label: string,
+  /** False removes the wait (mutation `ipi_wait`). */
+  wait = true,
 ): Gen {
   yield step(`${label}: send IPI`);
   if (cpu.irqs_disabled)
@@ -40,7 +42,7 @@ export function* smp_call_function_wait(
   stats.ipi_broadcasts++;
   const blocked = cpus.filter((c) => c !== cpu && c.irqs_disabled);
   const seqs = blocked.map((c) => c.irq_enable_seq);
-  if (blocked.length > 0) {
+  if (wait && blocked.length > 0) {
     yield step(`${label}: wait for IPI handlers`, () =>
       blocked.every((c, i) => c.irq_enable_seq !== seqs[i]),
     );

@@ -170,9 +170,12 @@ export class PageAllocator {
    * page on that frame becomes `reused`). Inside a step it reads and writes the free lists.
    */
   newPage(frags = 1): PtDesc {
+    // Every allocation writes the allocator's state (the free list, or the next fresh frame and
+    // the page and table numbering), so two allocations are ordered: which one gets which frame
+    // and name depends on their order.
     const free = this.buddy.get();
     const pfn = free.length > 0 ? free[free.length - 1] : this.nextFrame++;
-    if (free.length > 0) this.buddy.set(free.slice(0, -1));
+    this.buddy.set(free.length > 0 ? free.slice(0, -1) : free);
     const old = this.byFrame.get(pfn);
     if (old) old.state = 'reused';
     const name = `pg${this.pages.length + 1}`;

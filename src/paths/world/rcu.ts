@@ -53,6 +53,8 @@ export class Rcu {
   constructor(
     private readonly cpus: readonly Cpu[],
     private readonly stats: KernelStats,
+    /** False ends grace periods without waiting for readers (mutation `rcu_gp_readers`). */
+    private readonly waitForReaders = true,
   ) {}
 
   /**
@@ -117,7 +119,7 @@ export class Rcu {
       const readers = others.filter((c) => c.inReadSide());
       const seqs = readers.map((c) => c.quiescent_seq);
       this.stats.grace_periods++;
-      if (readers.length > 0) {
+      if (this.waitForReaders && readers.length > 0) {
         yield step('rcu_gp_fqs: wait for pre-existing readers', () =>
           readers.every((c, i) => c.quiescent_seq !== seqs[i]),
         );

@@ -16,9 +16,15 @@ export class RwSemaphore {
    */
   private readonly readSlots: Shared<number>[] = [];
   private readonly slotOf = new Map<Cpu, Shared<number>>();
+  /**
+   * The set of read slots: a writer reads it, creating a slot writes it, so the first read
+   * acquisition of a CPU is ordered against a writer that summed the slots without it.
+   */
+  private readonly slotSet: Shared<number>;
 
   constructor(readonly obj: string) {
     this.writerWord = new Shared<Cpu | null>(obj, null);
+    this.slotSet = new Shared(`${obj}.slots`, 0);
   }
 
   /** The CPU holding it for write, or null. */
@@ -28,6 +34,7 @@ export class RwSemaphore {
 
   /** Read holds over all CPUs. */
   get readers(): number {
+    this.slotSet.get();
     let n = 0;
     for (const s of this.readSlots) n += s.get();
     return n;
@@ -46,6 +53,7 @@ export class RwSemaphore {
       s = new Shared(`${this.obj}.read(${cpu.name})`, 0);
       this.slotOf.set(cpu, s);
       this.readSlots.push(s);
+      this.slotSet.set(this.readSlots.length);
     }
     return s;
   }

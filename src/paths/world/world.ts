@@ -6,7 +6,7 @@
 
 import type { ProgramInstance, ThreadSpec, Violation } from '../../check/program.js';
 import { violate } from '../../check/program.js';
-import { resolveKernelConfig, type KernelConfig } from './config.js';
+import { guarded, resolveKernelConfig, type KernelConfig, type Mutation } from './config.js';
 import { Cpu } from './cpu.js';
 import { MmStruct, type PmdSlot } from './mm.js';
 import { PageAllocator, type PteTable } from './page-alloc.js';
@@ -24,6 +24,8 @@ export interface WorldOptions {
   readonly vma_slots?: readonly number[];
   /** Kernel version and build choices (see {@link KernelConfig} for defaults). */
   readonly config?: Partial<KernelConfig>;
+  /** Guards to remove, added to `config.mutations` (mutation testing). Default none. */
+  readonly mutations?: readonly Mutation[] | undefined;
 }
 
 /** A ProgramInstance that also reports its cost counters. */
@@ -49,8 +51,9 @@ export class World {
   private readonly checks: (() => Violation | undefined)[] = [];
 
   constructor(options: WorldOptions = {}) {
-    this.rcu = new Rcu(this.cpus, this.stats);
-    this.config = resolveKernelConfig(options.config);
+    const base = resolveKernelConfig(options.config);
+    this.config = { ...base, mutations: [...base.mutations, ...(options.mutations ?? [])] };
+    this.rcu = new Rcu(this.cpus, this.stats, guarded(this.config, 'rcu_gp_readers'));
     this.alloc = new PageAllocator(this.stats, options.ptrs_per_pte ?? 2);
     const slots = options.pmd_slots ?? 1;
     this.mm = new MmStruct(slots, options.vma_slots ?? [slots]);

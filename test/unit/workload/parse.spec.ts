@@ -96,6 +96,9 @@ describe('parseWorkload', () => {
       [
         'map a 4M at=1G fixed populate locked',
         'map b 2M',
+        'file f 8M memfd',
+        'map c 2M shared',
+        'map d 4M file=f off=1M shared',
         'madvise a +0 2M populate_write',
         'mlock a +4K 8K onfault',
         'munlock a +0 4M',
@@ -106,11 +109,15 @@ describe('parseWorkload', () => {
     );
     expect(w.ops[0]).toMatchObject({ fixed: true, populate: true, locked: true, at: GiB });
     expect(w.ops[1]).toMatchObject({ fixed: false, populate: false, locked: false });
-    expect(w.ops[2]).toMatchObject({ kind: 'madvise', advice: 'populate_write' });
-    expect(w.ops[3]).toMatchObject({ kind: 'mlock', offset: 4096n, len: 8192n, onfault: true });
-    expect(w.ops[4]).toMatchObject({ kind: 'munlock', offset: 0n, len: 4n * MiB });
-    expect(w.ops[5]).toMatchObject({ kind: 'mlockall', flags: 7 });
-    expect(w.ops[6]).toMatchObject({ kind: 'mlockall', flags: 0 });
+    expect(w.ops[1]).toMatchObject({ shared: false, file: undefined, off: 0n });
+    expect(w.ops[2]).toMatchObject({ kind: 'file', file: 'f', size: 8n * MiB, memfd: true });
+    expect(w.ops[3]).toMatchObject({ shared: true, file: undefined });
+    expect(w.ops[4]).toMatchObject({ shared: true, file: 'f', off: MiB });
+    expect(w.ops[5]).toMatchObject({ kind: 'madvise', advice: 'populate_write' });
+    expect(w.ops[6]).toMatchObject({ kind: 'mlock', offset: 4096n, len: 8192n, onfault: true });
+    expect(w.ops[7]).toMatchObject({ kind: 'munlock', offset: 0n, len: 4n * MiB });
+    expect(w.ops[8]).toMatchObject({ kind: 'mlockall', flags: 7 });
+    expect(w.ops[9]).toMatchObject({ kind: 'mlockall', flags: 0 });
   });
 
   it('records 1-based line and column of the keyword and of every argument', () => {
@@ -194,6 +201,14 @@ describe('parseWorkload', () => {
     ['map a 1\n  repeat 2 shift=1M\ntouch a +0 1', 2, 3, 'parse', 'unterminated repeat'],
     ['end', 1, 1, 'parse', `'end' without 'repeat'`],
     ['map a 2M fixed', 1, 10, 'parse', `'fixed' needs at=ADDR`],
+    ['map a 2M file=g', 1, 10, 'unknown-name', `unknown file 'g' (no file is created yet`],
+    ['file f 4K\nmap a 2M file=g', 2, 10, 'unknown-name', `(created so far: f; create it first`],
+    ['file f 4K\nfile f 8K', 2, 6, 'parse', `duplicate file name 'f' (first created at line 1`],
+    ['map a 2M off=4K', 1, 10, 'parse', `'off=' needs file=F`],
+    ['map a 2M file=1x', 1, 10, 'parse', `bad file name '1x'`],
+    ['file f', 1, 7, 'parse', 'missing SIZE (usage: file NAME SIZE [memfd])'],
+    ['file f 4K tmpfs', 1, 11, 'parse', `unexpected argument 'tmpfs' (expected memfd`],
+    ['repeat 2\nfile f 4K\nend', 2, 1, 'parse', 'file inside repeat'],
     ['map a 2M at=1G populate populate', 1, 25, 'parse', `duplicate option 'populate'`],
     ['map a 2M\nmlock a +0 2M now', 2, 15, 'parse', `unexpected argument 'now' (expected onfault`],
     ['map a 2M\nmunlock a +0', 2, 13, 'parse', 'missing LEN (usage: munlock NAME +OFF LEN)'],

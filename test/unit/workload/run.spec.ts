@@ -18,6 +18,8 @@ describe('runWorkload', () => {
         tables: { pte: 1, pmd: 1, pud: 1 },
         empty_pte_tables: 0,
         rss_anon_kb: 2048,
+        rss_file_kb: 0,
+        rss_shmem_kb: 0,
       },
     ]);
     expect(r.final.label).toBe('(end)');

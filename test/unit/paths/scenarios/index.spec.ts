@@ -61,7 +61,7 @@ describe('listScenarios', () => {
 
   it('enumerates the cross product of variant values, defaults first', () => {
     const combos = variantCombinations(getScenario('pt_reclaim_vs_walkers'));
-    expect(combos).toHaveLength(4);
+    expect(combos).toHaveLength(6);
     expect(combos[0]).toEqual({ table_free: 'rcu', batch: 'nomem' });
   });
 });

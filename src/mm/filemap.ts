@@ -1,0 +1,260 @@
+// Shared and file-backed mappings: the page cache of a file (shmem: anonymous shared, memfd, a file
+// on tmpfs), read faults with fault-around, shared write faults, COW of private file pages, the
+// RssShmem/RssFile counters, and MADV_REMOVE. A PTE mapping a page-cache page is stored as a
+// present entry of the zero-page plane (never counted as anon) plus a bit in `mm.filePages`.
+// Mirrors do_read_fault / do_cow_fault / do_shared_fault (mm/memory.c), filemap_map_pages
+// (mm/filemap.c) and shmem_fault / shmem_fallocate (mm/shmem.c) (see docs/kernel-version.md).
+
+import type { Errno } from '../util/errors.js';
+import type { MmStruct, SimFile, VmAreaStruct } from './mm_types.js';
+import { PageSet, VM_LOCKED, VM_SHARED, VM_WRITE } from './mm_types.js';
+import { pmd_alloc, pmd_install } from './pgtable.js';
+import { anon_vma_prepare } from './rmap.js';
+
+/** `fault_around_bytes` (64 KiB) in pages: a read fault maps cached pages around it. */
+export const FAULT_AROUND_PAGES = 16;
+
+/** Creates a file of `pages` pages with an empty page cache (`shmem` for tmpfs and memfd). */
+export function file_alloc(name: string, pages: number, shmem: boolean): SimFile {
+  return { name, pages, shmem, cache: new PageSet() };
+}
+
+/** The page offset in its file of page `p` of file VMA `vma`. */
+function pgoff_of(vma: VmAreaStruct, p: number): number {
+  return (vma.vm_pgoff ?? 0) + (p - vma.vm_start);
+}
+
+/** The bitmap of file-mapped entries of the PMD slot of page `p` (created on demand). */
+function fileBits(mm: MmStruct, p: number, create: boolean): Uint32Array | undefined {
+  const slot = Math.floor(p / mm.geometry.PMD_SIZE);
+  let bits = mm.filePages.get(slot);
+  if (!bits && create) {
+    bits = new Uint32Array(mm.ptes.words);
+    mm.filePages.set(slot, bits);
+  }
+  return bits;
+}
+
+/** Adds `n` to the RSS counter of `file`'s kind (RssShmem or RssFile). */
+function add_file_rss(mm: MmStruct, file: SimFile, n: number): void {
+  if (file.shmem) mm.rss_shmem += n;
+  else mm.rss_file += n;
+}
+
+/** The PTE table holding page `p`, allocating the tables on the way (`pte_alloc`). */
+function pte_of(mm: MmStruct, p: number): number {
+  const g = mm.geometry;
+  const pmd = pmd_alloc(mm, p);
+  const idx = Math.floor(p / g.PMD_SIZE) % g.PTRS_PER_PMD;
+  const entry = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
+  return entry > 0 ? entry : pmd_install(mm, pmd, idx);
+}
+
+/** What the entry of page `p` maps: 0 none, 1 anon page, 2 zero page, 3 page-cache page. */
+function entry_kind(mm: MmStruct, pte: number, p: number): number {
+  const i = p % mm.geometry.PMD_SIZE;
+  const { words, base } = mm.ptes.presentWords(pte);
+  if (((words[base + (i >>> 5)] >>> (i & 31)) & 1) === 0) return 0;
+  const bits = fileBits(mm, p, false);
+  if (bits && ((bits[i >>> 5] >>> (i & 31)) & 1) !== 0) return 3;
+  const planes = mm.ptes.planeWords(pte);
+  if (planes && ((planes.words[planes.base + (i >>> 5)] >>> (i & 31)) & 1) !== 0) return 2;
+  return 1;
+}
+
+/** Maps page `p` to its page-cache page (a none entry becomes present, file-kind). */
+function map_file_page(mm: MmStruct, vma: VmAreaStruct, pte: number, p: number): void {
+  const i = p % mm.geometry.PMD_SIZE;
+  const bit = 1 << (i & 31);
+  const { words, base } = mm.ptes.presentWords(pte);
+  words[base + (i >>> 5)] = (words[base + (i >>> 5)] | bit) >>> 0;
+  mm.ptes.addCount(pte, 1);
+  const planes = mm.ptes.ensurePlanes(pte);
+  planes.words[planes.base + (i >>> 5)] = (planes.words[planes.base + (i >>> 5)] | bit) >>> 0;
+  const bits = fileBits(mm, p, true) as Uint32Array;
+  bits[i >>> 5] = (bits[i >>> 5] | bit) >>> 0;
+  add_file_rss(mm, vma.vm_file as SimFile, 1);
+}
+
+/** Turns the page-cache entry of page `p` into a private anon copy (`wp_page_copy`). */
+function cow_file_page(mm: MmStruct, vma: VmAreaStruct, pte: number, p: number): void {
+  const i = p % mm.geometry.PMD_SIZE;
+  const bit = 1 << (i & 31);
+  const planes = mm.ptes.ensurePlanes(pte);
+  planes.words[planes.base + (i >>> 5)] = (planes.words[planes.base + (i >>> 5)] & ~bit) >>> 0;
+  const bits = fileBits(mm, p, true) as Uint32Array;
+  bits[i >>> 5] = (bits[i >>> 5] & ~bit) >>> 0;
+  add_file_rss(mm, vma.vm_file as SimFile, -1);
+  mm.rss_anon++;
+}
+
+/** Maps a fresh anon page at none entry `p` (`do_cow_fault`: a private write never seen before). */
+function map_anon_page(mm: MmStruct, pte: number, p: number): void {
+  const i = p % mm.geometry.PMD_SIZE;
+  const { words, base } = mm.ptes.presentWords(pte);
+  words[base + (i >>> 5)] = (words[base + (i >>> 5)] | (1 << (i & 31))) >>> 0;
+  mm.ptes.addCount(pte, 1);
+  mm.rss_anon++;
+}
+
+/**
+ * `do_fault_around` + `filemap_map_pages` for a read fault at `p`: every cached page of the
+ * 16-page-aligned window around `p` (clipped to the VMA, the PMD slot and the file's end) whose
+ * entry is none gets mapped.
+ */
+function do_fault_around(mm: MmStruct, vma: VmAreaStruct, p: number): void {
+  const file = vma.vm_file as SimFile;
+  const PTRS = mm.geometry.PTRS_PER_PTE;
+  const pte_off = p % mm.geometry.PMD_SIZE;
+  const vma_off = p - vma.vm_start;
+  const from = Math.max(
+    pte_off - (pte_off % FAULT_AROUND_PAGES),
+    pte_off - Math.min(pte_off, vma_off),
+  );
+  const to = Math.min(from + FAULT_AROUND_PAGES, PTRS, pte_off + (vma.vm_end - p));
+  let pte = 0;
+  for (let i = from; i < to; i++) {
+    const q = p - pte_off + i;
+    const off = pgoff_of(vma, q);
+    if (off >= file.pages || !file.cache.has(off)) continue;
+    // The table is installed with the first page mapped (`filemap_map_pmd`), not before.
+    pte ||= pte_of(mm, p);
+    if (entry_kind(mm, pte, q) === 0) map_file_page(mm, vma, pte, q);
+  }
+}
+
+/**
+ * One access to page `p` of file VMA `vma` (`do_read_fault`, `do_cow_fault`, `do_shared_fault`,
+ * or a write-protect fault on a mapped page). A page at or beyond the file's end is SIGBUS.
+ */
+export function do_file_fault(
+  mm: MmStruct,
+  vma: VmAreaStruct,
+  p: number,
+  write: boolean,
+): Errno | null {
+  const file = vma.vm_file as SimFile;
+  const off = pgoff_of(vma, p);
+  // The upper tables come first (ALLOC-1); the PTE table only with a page to map. A read fault
+  // maps the cached pages around first, so a SIGBUS may still leave some mapped.
+  const pmd = pmd_alloc(mm, p);
+  const idx = Math.floor(p / mm.geometry.PMD_SIZE) % mm.geometry.PTRS_PER_PMD;
+  const existing = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
+  const before = existing > 0 ? entry_kind(mm, existing, p) : 0;
+  if (!write) {
+    if (before !== 0) return null;
+    do_fault_around(mm, vma, p);
+    if (off >= file.pages) return 'SIGBUS';
+    const pte = pte_of(mm, p);
+    if (entry_kind(mm, pte, p) !== 0) return null;
+    file.cache.add(off);
+    map_file_page(mm, vma, pte, p);
+    return null;
+  }
+  if (off >= file.pages) return 'SIGBUS';
+  const pte = pte_of(mm, p);
+  const kind = entry_kind(mm, pte, p);
+  if (vma.vm_flags & VM_SHARED) {
+    if (kind !== 0) return null;
+    file.cache.add(off);
+    map_file_page(mm, vma, pte, p);
+    return null;
+  }
+  if (kind === 1) return null;
+  anon_vma_prepare(mm, vma);
+  // The page cache page is read in (or, for shmem, allocated) before it is copied.
+  file.cache.add(off);
+  if (kind === 3) cow_file_page(mm, vma, pte, p);
+  else map_anon_page(mm, pte, p);
+  return null;
+}
+
+/** Accesses `count` pages `first`, `first + step`, … of file VMA `vma`; stops at SIGBUS. */
+export function file_fault_pages(
+  mm: MmStruct,
+  vma: VmAreaStruct,
+  first: number,
+  step: number,
+  count: number,
+  write: boolean,
+): Errno | null {
+  for (let k = 0, p = first; k < count; k++, p += step) {
+    const e = do_file_fault(mm, vma, p, write);
+    if (e) return e;
+  }
+  return null;
+}
+
+/**
+ * Before a zap of [start, end) of file VMA `vma`: the page-cache entries there go, so their RSS
+ * goes with them (the zap itself clears the entries as zero-page ones).
+ */
+export function zap_file_rss(mm: MmStruct, vma: VmAreaStruct, start: number, end: number): void {
+  const file = vma.vm_file as SimFile;
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
+    const bits = mm.filePages.get(slot);
+    if (!bits) continue;
+    const lo = Math.max(start - slot * PMD_SIZE, 0);
+    const hi = Math.min(end - slot * PMD_SIZE, PMD_SIZE);
+    let n = 0;
+    let left = 0;
+    for (let w = 0; w < bits.length; w++) {
+      const from = Math.max(lo - w * 32, 0);
+      const to = Math.min(hi - w * 32, 32);
+      if (from < to) {
+        const mask = to - from === 32 ? 0xffffffff : ((1 << (to - from)) - 1) << from;
+        const hit = bits[w] & mask;
+        for (let x = hit; x !== 0; x &= x - 1) n++;
+        bits[w] = (bits[w] & ~mask) >>> 0;
+      }
+      left |= bits[w];
+    }
+    add_file_rss(mm, file, -n);
+    if (left === 0) mm.filePages.delete(slot);
+  }
+}
+
+/**
+ * `madvise_remove` on [start, end) of `vma` (MADV_REMOVE: punch a hole in the file). EINVAL on a
+ * locked or anonymous VMA, EACCES unless shared and writable. The hole's pages leave the page
+ * cache and every mapping of them in the mm (private COW copies stay); tables stay
+ * (`unmap_mapping_range` zaps without reclaim_pt).
+ */
+export function madvise_remove(
+  mm: MmStruct,
+  vma: VmAreaStruct,
+  start: number,
+  end: number,
+): Errno | null {
+  if (vma.vm_flags & VM_LOCKED) return 'EINVAL';
+  const file = vma.vm_file;
+  if (!file) return 'EINVAL';
+  if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return 'EACCES';
+  const lo = pgoff_of(vma, start);
+  const hi = Math.min(pgoff_of(vma, end), file.pages);
+  for (let off = lo; off < hi; off++) file.cache.delete(off);
+  for (const v of mm.mmap.vmas) {
+    if (v.vm_file !== file) continue;
+    const vlo = Math.max(v.vm_start, v.vm_start + (lo - (v.vm_pgoff ?? 0)));
+    const vhi = Math.min(v.vm_end, v.vm_start + (hi - (v.vm_pgoff ?? 0)));
+    for (let p = vlo; p < vhi; p++) unmap_file_page(mm, v, p);
+  }
+  return null;
+}
+
+/** Clears the entry of page `p` if it maps a page-cache page (an anon COW copy stays). */
+function unmap_file_page(mm: MmStruct, vma: VmAreaStruct, p: number): void {
+  const bits = fileBits(mm, p, false);
+  const i = p % mm.geometry.PMD_SIZE;
+  const bit = 1 << (i & 31);
+  if (!bits || (bits[i >>> 5] & bit) === 0) return;
+  const pte = pte_of(mm, p);
+  const { words, base } = mm.ptes.presentWords(pte);
+  words[base + (i >>> 5)] = (words[base + (i >>> 5)] & ~bit) >>> 0;
+  mm.ptes.addCount(pte, -1);
+  const planes = mm.ptes.ensurePlanes(pte);
+  planes.words[planes.base + (i >>> 5)] = (planes.words[planes.base + (i >>> 5)] & ~bit) >>> 0;
+  bits[i >>> 5] = (bits[i >>> 5] & ~bit) >>> 0;
+  add_file_rss(mm, vma.vm_file as SimFile, -1);
+}

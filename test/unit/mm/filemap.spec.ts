@@ -1,0 +1,103 @@
+// Tests of shared and file mappings in the model (mm/filemap.ts): page cache, fault-around, COW,
+// the RssFile/RssShmem counters, MADV_REMOVE and SIGBUS.
+
+import { describe, expect, it } from 'vitest';
+import { X86_64 } from '../../../src/arch/index.js';
+import {
+  do_madvise,
+  do_munmap,
+  file_alloc,
+  mm_alloc,
+  mmCounters,
+  touch_range,
+  validate_mm,
+  vm_mmap_pgoff,
+} from '../../../src/mm/index.js';
+import { ptReclaimPolicy } from '../../../src/policy/index.js';
+
+const KiB = 1024n;
+const MiB = 1n << 20n;
+const GiB = 1n << 30n;
+const RW = 3;
+
+function fresh() {
+  return mm_alloc(X86_64, ptReclaimPolicy, 2 ** 35);
+}
+
+describe('do_file_fault', () => {
+  it('maps the cached pages of the 16-page window on a read fault, one page on a write', () => {
+    const mm = fresh();
+    vm_mmap_pgoff(mm, GiB, 2n * MiB, RW, { shared: true });
+    expect(touch_range(mm, GiB, 8n * KiB, 4096n, false)).toBeNull();
+    expect(touch_range(mm, GiB + 64n * KiB, 4n * KiB, 4096n, true)).toBeNull();
+    expect(mmCounters(mm)).toMatchObject({ rss_shmem_kb: 12, rss_anon_kb: 0, vmpte_kb: 12 });
+    expect(do_madvise(mm, GiB, 2n * MiB, 'dontneed')).toBeNull();
+    expect(mmCounters(mm)).toMatchObject({ rss_shmem_kb: 0, vmpte_kb: 8 });
+    // Pages 0 and 1 are still cached: a read of page 5 maps them and itself (window 0..15).
+    touch_range(mm, GiB + 20n * KiB, 4n * KiB, 4096n, false);
+    expect(mmCounters(mm).rss_shmem_kb).toBe(12);
+    validate_mm(mm);
+  });
+
+  it('copies a mapped page-cache page on a private write and counts it as anon', () => {
+    const mm = fresh();
+    const f = file_alloc('f', 512, true);
+    vm_mmap_pgoff(mm, GiB, 2n * MiB, RW, { file: f });
+    touch_range(mm, GiB, 4n * KiB, 4096n, false);
+    expect(mmCounters(mm)).toMatchObject({ rss_shmem_kb: 4, rss_anon_kb: 0 });
+    touch_range(mm, GiB, 4n * KiB, 4096n, true);
+    expect(mmCounters(mm)).toMatchObject({ rss_shmem_kb: 0, rss_anon_kb: 4 });
+    validate_mm(mm);
+  });
+
+  it('is SIGBUS at or beyond the end of the file, with the upper tables already there', () => {
+    const mm = fresh();
+    vm_mmap_pgoff(mm, GiB, 8n * KiB, RW, { file: file_alloc('f', 1, true) });
+    expect(touch_range(mm, GiB + 4n * KiB, 4n * KiB, 4096n, false)).toBe('SIGBUS');
+    expect(mmCounters(mm).tables).toEqual({ pte: 0, pmd: 1, pud: 1 });
+  });
+});
+
+describe('madvise_remove', () => {
+  it('drops the hole from the cache and from every mapping of it, keeping private copies', () => {
+    const mm = fresh();
+    const f = file_alloc('f', 512, true);
+    vm_mmap_pgoff(mm, GiB, 2n * MiB, RW, { file: f, shared: true });
+    vm_mmap_pgoff(mm, 2n * GiB, 2n * MiB, RW, { file: f });
+    touch_range(mm, GiB, 2n * MiB, 4096n, true);
+    touch_range(mm, 2n * GiB, 64n * KiB, 4096n, false);
+    touch_range(mm, 2n * GiB + MiB, 4n * KiB, 4096n, true);
+    expect(mmCounters(mm)).toMatchObject({ rss_shmem_kb: 2048 + 64, rss_anon_kb: 4 });
+    expect(do_madvise(mm, GiB, 2n * MiB, 'remove')).toBeNull();
+    expect(mmCounters(mm)).toMatchObject({ rss_shmem_kb: 0, rss_anon_kb: 4, vmpte_kb: 20 });
+    expect(do_madvise(mm, 2n * GiB, 2n * MiB, 'remove')).toBe('EACCES');
+    validate_mm(mm);
+  });
+
+  it('is EINVAL on anonymous private memory, where MADV_FREE works; FREE is EINVAL on files', () => {
+    const mm = fresh();
+    vm_mmap_pgoff(mm, GiB, 2n * MiB, RW);
+    vm_mmap_pgoff(mm, 2n * GiB, 2n * MiB, RW, { shared: true });
+    expect(do_madvise(mm, GiB, 2n * MiB, 'remove')).toBe('EINVAL');
+    expect(do_madvise(mm, 2n * GiB, 2n * MiB, 'free')).toBe('EINVAL');
+  });
+});
+
+describe('file VMAs', () => {
+  it('merge only when the file offsets continue, and munmap drops their RSS', () => {
+    const mm = fresh();
+    const f = file_alloc('f', 1024, true);
+    vm_mmap_pgoff(mm, GiB, 1n * MiB, RW, { file: f, shared: true });
+    vm_mmap_pgoff(mm, GiB + MiB, 1n * MiB, RW, { file: f, shared: true, pgoff: 256 });
+    vm_mmap_pgoff(mm, GiB + 2n * MiB, 1n * MiB, RW, { file: f, shared: true, pgoff: 0 });
+    expect(mm.mmap.vmas.map((v) => [v.vm_end - v.vm_start, v.vm_pgoff])).toEqual([
+      [512, 0],
+      [256, 0],
+    ]);
+    touch_range(mm, GiB, 3n * MiB, 4096n, true);
+    expect(mmCounters(mm).rss_shmem_kb).toBe(3072);
+    expect(do_munmap(mm, GiB, 3n * MiB)).toBeNull();
+    expect(mmCounters(mm)).toMatchObject({ rss_shmem_kb: 0, vmpte_kb: 0 });
+    validate_mm(mm);
+  });
+});
