@@ -5,6 +5,7 @@
 // Set ZAP_RACE_LONG=1 to include faulters=3 (GenMC gave no verdict after 11 minutes).
 
 import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 
 const GENMC = {
   '2/1/1': { executions: 81, seconds: 0.09 },
