@@ -121,14 +121,17 @@ describe('ptlab: inputs', () => {
   });
 
   it('reads the workload from stdin for -', () => {
-    const r = ptlab(['sim', '--format', 'json', '-'], readFileSync(join(REPO_ROOT, TWO), 'utf8'));
+    const r = ptlab(
+      ['sim', '--image', 'none', '--format', 'json', '-'],
+      readFileSync(join(REPO_ROOT, TWO), 'utf8'),
+    );
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout) as { results: { reports: { vmpte_kb: number }[] }[] };
     expect(doc.results[0].reports.map((x) => x.vmpte_kb)).toEqual([16, 12, 0]);
   });
 
   it('accepts a UTF-8 byte-order mark', () => {
-    const r = ptlab(['sim', 'test/e2e/fixtures/bom.ptw']);
+    const r = ptlab(['sim', '--image', 'none', 'test/e2e/fixtures/bom.ptw']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/│ touched\s+│\s+16 │/);
   });
@@ -222,7 +225,7 @@ describe('ptlab: JSON contract', () => {
 
 describe('ptlab: text contract', () => {
   it('shows the final state in text mode', () => {
-    const r = ptlab(['sim', TWO]);
+    const r = ptlab(['sim', '--image', 'none', TWO]);
     expect(r.stdout).toMatch(/│ \(end\)\s+│\s+0 │/);
   });
 
