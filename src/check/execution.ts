@@ -83,11 +83,18 @@ export class Execution implements ExecutionView {
   private readonly fpStart: number[];
   /** Names of the objects the instance registered (registerObject), by id. */
   private objects: ObjectNames = [];
+  /** The previous thread of the same symmetry class, or -1 (see ThreadSpec.symmetry). */
+  private readonly symPred: Int32Array;
+  /** Threads that took a step or finished: a thread of a class may start once its predecessor has. */
+  private begun = 0;
+  /** Threads held back by symmetry: their class predecessor has not begun. */
+  private symHeld = 0;
 
   private constructor(
     readonly instance: ProgramInstance,
     private readonly declared: DeclaredObjects,
     private readonly buffers: FootprintBuffers,
+    symmetry: boolean,
   ) {
     const threads = instance.threads;
     if (threads.length === 0 || threads.length > MAX_THREADS) {
@@ -105,13 +112,30 @@ export class Execution implements ExecutionView {
     this.guards = buffers.guards;
     this.fpStart = buffers.starts;
     this.live = threads.length;
+    this.symPred = new Int32Array(threads.length).fill(-1);
+    if (symmetry) {
+      const last = new Map<string, number>();
+      threads.forEach((th, t) => {
+        if (th.symmetry === undefined) return;
+        const prev = last.get(th.symmetry);
+        if (prev !== undefined) {
+          this.symPred[t] = prev;
+          this.symHeld |= 1 << t;
+        }
+        last.set(th.symmetry, t);
+      });
+    }
   }
 
-  /** Creates a fresh instance of `program` and runs each thread up to its first step. */
+  /**
+   * Creates a fresh instance of `program` and runs each thread up to its first step.
+   * @param symmetry honour the threads' symmetry classes (default true).
+   */
   static start(
     program: Program,
     declared = new DeclaredObjects(),
     buffers = new FootprintBuffers(),
+    symmetry = true,
   ): Execution {
     let instance: ProgramInstance;
     const objects: ObjectNames = [];
@@ -122,11 +146,12 @@ export class Execution implements ExecutionView {
         { threads: [{ name: 'create', body: emptyBody() }] },
         declared,
         buffers,
+        false,
       );
       ex.violation = toViolation(err, 'create()', 'program.create()');
       return ex;
     }
-    const ex = new Execution(instance, declared, buffers);
+    const ex = new Execution(instance, declared, buffers, symmetry);
     ex.objects = objects;
     for (let t = 0; t < ex.threadCount && ex.violation === undefined; t++) {
       ex.fp.clear();
@@ -151,6 +176,20 @@ export class Execution implements ExecutionView {
     return this.fp;
   }
 
+  symmetryPredecessor(t: number): number {
+    return this.symPred[t];
+  }
+
+  /** Marks `t` as begun and releases the next thread of its class. */
+  private begin(t: number): void {
+    if ((this.begun & (1 << t)) !== 0) return;
+    this.begun |= 1 << t;
+    if (this.symHeld === 0) return;
+    for (let u = t + 1; u < this.threadCount; u++) {
+      if (this.symPred[u] === t) this.symHeld &= ~(1 << u);
+    }
+  }
+
   guardReads(t: number): Footprint {
     return this.guards[t];
   }
@@ -165,7 +204,7 @@ export class Execution implements ExecutionView {
       const s = this.next[t];
       const g = this.guards[t];
       g.clear();
-      if (s === null) continue;
+      if (s === null || (this.symHeld & (1 << t)) !== 0) continue;
       if (s.obj !== undefined) g.addKey(this.declared.key(s.obj), false);
       const guard = s.enabled;
       if (guard === undefined) {
@@ -191,7 +230,7 @@ export class Execution implements ExecutionView {
     let mask = 0;
     for (let t = 0; t < this.threadCount; t++) {
       const s = this.next[t];
-      if (s === null) continue;
+      if (s === null || (this.symHeld & (1 << t)) !== 0) continue;
       try {
         if (s.enabled === undefined || collectAccesses(this.objects, null, s.enabled))
           mask |= 1 << t;
@@ -214,6 +253,7 @@ export class Execution implements ExecutionView {
     this.steps.push(s);
     this.depth++;
     this.current = t;
+    this.begin(t);
     const fp = this.fp;
     fp.clear();
     let declared = -1;
@@ -373,6 +413,7 @@ export class Execution implements ExecutionView {
       if (r.done === true) {
         this.next[t] = null;
         this.live--;
+        this.begin(t);
       } else {
         const s = r.value as unknown;
         if (!isStep(s)) {

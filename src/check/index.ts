@@ -22,6 +22,13 @@ export {
 } from './access.js';
 export { runCheck } from './runner.js';
 export {
+  failureSize,
+  shrinkFailure,
+  type FailureSize,
+  type ShrinkOptions,
+  type ShrinkResult,
+} from './shrink.js';
+export {
   resolveCheckOptions,
   type CheckOptions,
   type CheckProgress,

@@ -37,6 +37,11 @@ export interface CheckOptions {
    * when `maxPreemptions` is set, since the bound would make the pruning unsound.
    */
   readonly dpor?: boolean;
+  /**
+   * Honour the threads' symmetry classes (ThreadSpec.symmetry): of interchangeable threads, one
+   * starts only after the one before it started. Default true.
+   */
+  readonly symmetry?: boolean;
   /** dfs: explore only schedules with at most this many preemptions. Default: unbounded. */
   readonly maxPreemptions?: number;
   /**
@@ -69,8 +74,11 @@ export interface CheckOptions {
    * the whole exploration, and `onFailure` sees every failing execution. Default false.
    */
   readonly keepGoing?: boolean;
-  /** Called with each failing execution when `keepGoing` is set. Default: none. */
-  readonly onFailure?: (failure: CheckFail) => void;
+  /**
+   * Called with each failing execution when `keepGoing` is set; returning true stops the
+   * exploration there (the result is then that failure). Default: none.
+   */
+  readonly onFailure?: (failure: CheckFail) => unknown;
   /**
    * Called after every execution that was not abandoned as redundant, with its trace and
    * footprints (slow: for tests that compare explorations, and tools). Default: none.
@@ -84,6 +92,7 @@ export interface CheckOptions {
 export interface ResolvedCheckOptions {
   readonly strategy: StrategyName;
   readonly dpor: boolean;
+  readonly symmetry: boolean;
   readonly maxPreemptions: number | undefined;
   readonly iterativeBounding: boolean;
   readonly maxIterations: number;
@@ -97,7 +106,7 @@ export interface ResolvedCheckOptions {
   readonly onProgress: ((progress: CheckProgress) => void) | undefined;
   readonly progressInterval: number;
   readonly keepGoing: boolean;
-  readonly onFailure: ((failure: CheckFail) => void) | undefined;
+  readonly onFailure: ((failure: CheckFail) => unknown) | undefined;
   readonly onExecution: ((execution: ExecutionRecord) => void) | undefined;
   readonly scheduler: Scheduler | undefined;
 }
@@ -127,6 +136,7 @@ export function resolveCheckOptions(o: CheckOptions = {}): ResolvedCheckOptions 
   const resolved = {
     strategy,
     dpor: (o.dpor ?? true) && maxPreemptions === undefined,
+    symmetry: o.symmetry ?? true,
     maxPreemptions,
     iterativeBounding: o.iterativeBounding ?? true,
     maxIterations: o.maxIterations ?? (strategy === 'dfs' ? 1_000_000 : 10_000),

@@ -43,6 +43,13 @@ export interface ThreadSpec {
   /** Shown as a column title in traces, e.g. `madvise`, `gup_fast`. */
   readonly name: string;
   readonly body: ThreadBody;
+  /**
+   * Symmetry class. Threads with the same key must be interchangeable: the same code, and a state
+   * in which exchanging them (everything they own, their ids) maps every execution to an execution
+   * (two identical walkers, say). The checker then lets a thread start only after the previous
+   * thread of its class started, which cuts up to k! orders of k such threads. Default: none.
+   */
+  readonly symmetry?: string;
 }
 
 /** One fresh instance of the program: new shared state and new thread generators. */

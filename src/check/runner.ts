@@ -69,7 +69,7 @@ class Run {
       if (fail !== undefined) {
         if (!opts.keepGoing) return fail;
         this.firstFail ??= fail;
-        opts.onFailure?.(fail);
+        if (opts.onFailure?.(fail) === true) return { ...fail, stats: stats() };
       }
       if (
         opts.onProgress !== undefined &&
@@ -94,7 +94,7 @@ class Run {
 
   /** Runs one execution to its end; returns the failure when it found one. */
   private execute(scheduler: Scheduler, stats: () => CheckStats): CheckFail | undefined {
-    const ex = Execution.start(this.program, this.declared, this.buffers);
+    const ex = Execution.start(this.program, this.declared, this.buffers, this.opts.symmetry);
     const maxSteps = this.opts.maxSteps;
     let violation: Violation | undefined;
     let enabled = 0;

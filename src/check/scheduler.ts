@@ -19,6 +19,11 @@ export interface ExecutionView {
   footprint(): Footprint;
   /** What thread `t`'s guard read when the enabled threads were last computed. */
   guardReads(t: number): Footprint;
+  /**
+   * The thread `t` waits for under symmetry reduction (its class predecessor, whose first step
+   * happens before `t`'s), or -1. Optional so that hand-written views need not give it.
+   */
+  symmetryPredecessor?(t: number): number;
 }
 
 /**

@@ -2,8 +2,8 @@
 // every verdict (absent parts are null or empty arrays), snake_case keys, inside the document
 // of docs/schemas/check.schema.json.
 
-import type { CheckResult } from '../check/index.js';
-import type { VariantValues } from '../paths/index.js';
+import type { CheckResult, FailureSize, ShrinkResult } from '../check/index.js';
+import { meetsExpectation, type ExpectedVerdict, type VariantValues } from '../paths/index.js';
 import { SCHEMA_VERSION } from './json.js';
 
 /** @deprecated use SCHEMA_VERSION from report/json.ts; kept for callers of the first shape. */
@@ -18,6 +18,13 @@ export interface CheckStepJson {
   readonly obj: string;
   readonly access: string;
   readonly blocked: boolean | null;
+}
+
+/** Size of a failing execution in JSON. */
+export interface FailureSizeJson {
+  readonly threads: number;
+  readonly steps: number;
+  readonly preemptions: number;
 }
 
 /** One checked program (one variant combination) in JSON. */
@@ -39,6 +46,21 @@ export interface CheckJson {
   readonly failed_step: number | null;
   readonly pending: readonly CheckStepJson[];
   readonly state: string | null;
+  /** The verdict the scenario expects for these variants, or null when it states none. */
+  readonly expected: {
+    readonly verdict: 'pass' | 'fail';
+    readonly kinds: readonly string[] | null;
+    readonly why: string;
+  } | null;
+  /** Whether the result meets `expected` (null without an expectation). */
+  readonly as_expected: boolean | null;
+  /** How the failure was shrunk (trace, schedule and replay command are the shrunk ones). */
+  readonly shrink: {
+    readonly original: FailureSizeJson;
+    readonly shrunk: FailureSizeJson;
+    readonly original_schedule: string;
+    readonly executions: number;
+  } | null;
   readonly stats: {
     readonly executions: number;
     readonly redundant: number;
@@ -54,8 +76,20 @@ export interface CheckJson {
 /** Turns a result into its JSON object, ready for `JSON.stringify`. */
 export function checkResultJson(
   result: CheckResult,
-  options: { readonly replayCommand?: string; readonly variants?: VariantValues } = {},
+  options: {
+    readonly replayCommand?: string;
+    readonly variants?: VariantValues;
+    readonly expected?: ExpectedVerdict;
+    readonly shrink?: ShrinkResult;
+  } = {},
 ): CheckJson {
+  const size = (f: FailureSize): FailureSizeJson => ({
+    threads: f.threads,
+    steps: f.steps,
+    preemptions: f.preemptions,
+  });
+  const e = options.expected;
+  const sh = options.shrink;
   const s = result.stats;
   const fail = result.verdict === 'fail' ? result : undefined;
   return {
@@ -98,6 +132,16 @@ export function checkResultJson(
         }))
       : [],
     state: fail?.state ?? null,
+    expected: e ? { verdict: e.verdict, kinds: e.kinds ? [...e.kinds] : null, why: e.why } : null,
+    as_expected: e ? meetsExpectation(result, e) : null,
+    shrink: sh
+      ? {
+          original: size(sh.original),
+          shrunk: size(sh.shrunk),
+          original_schedule: sh.originalSchedule,
+          executions: sh.executions,
+        }
+      : null,
     stats: {
       executions: s.executions,
       redundant: s.redundant,
@@ -111,10 +155,27 @@ export function checkResultJson(
   };
 }
 
-/** The `ptlab check --format json` document: `results` holds one entry per variant combination. */
+/**
+ * The `ptlab check --format json` document: `results` holds one entry per variant combination;
+ * `all_as_expected` is false when some result is not as its scenario expects (null when none
+ * states an expectation).
+ */
 export function checkDocument(
   target: string,
   results: readonly CheckJson[],
-): { schema_version: number; command: 'check'; target: string; results: CheckJson[] } {
-  return { schema_version: SCHEMA_VERSION, command: 'check', target, results: [...results] };
+): {
+  schema_version: number;
+  command: 'check';
+  target: string;
+  all_as_expected: boolean | null;
+  results: CheckJson[];
+} {
+  const judged = results.filter((r) => r.as_expected !== null);
+  return {
+    schema_version: SCHEMA_VERSION,
+    command: 'check',
+    target,
+    all_as_expected: judged.length === 0 ? null : judged.every((r) => r.as_expected === true),
+    results: [...results],
+  };
 }

@@ -1,7 +1,8 @@
 // Plain-text report of a model-checking result: a verdict line and, for a failure, the
 // interleaving as a swimlane (one column per thread), the violation, the state, the replay line.
 
-import type { CheckFail, CheckResult, CheckStats } from '../check/index.js';
+import type { CheckFail, CheckResult, CheckStats, ShrinkResult } from '../check/index.js';
+import { meetsExpectation, type ExpectedVerdict } from '../paths/index.js';
 
 /** Options of {@link formatCheckResult}. */
 export interface CheckPrintOptions {
@@ -12,11 +13,12 @@ export interface CheckPrintOptions {
    * longest entry up to this, longer labels are cut. Default 36.
    */
   readonly columnWidth?: number;
-  /**
-   * Widest a swimlane line may be (default: no limit): the widest columns are narrowed first (to
-   * 8 at least), and the `<==` note of the failing step moves to its own line when it does not fit.
-   */
+  /** Widest a swimlane row may be (see {@link SwimlaneOptions}). Default 100. */
   readonly width?: number;
+  /** How the failure was shrunk, printed under the swimlane. */
+  readonly shrink?: ShrinkResult;
+  /** The verdict the scenario expects, printed with whether the result meets it. */
+  readonly expected?: ExpectedVerdict;
 }
 
 /**
@@ -24,22 +26,49 @@ export interface CheckPrintOptions {
  * failure, the swimlane, the violation with its details and the state dump.
  */
 export function formatCheckResult(result: CheckResult, options: CheckPrintOptions = {}): string {
-  const lines = [wrapParts(verdictLine(result), options.width ?? Infinity)];
+  const lines = [verdictLine(result)];
   if (result.verdict === 'fail') {
     lines.push(
       '',
-      ...swimlane(result, options.columnWidth ?? 36, options.width),
-      '',
-      ...violationLines(result),
+      ...swimlane(result, {
+        ...(options.columnWidth !== undefined ? { columnWidth: options.columnWidth } : {}),
+        ...(options.width !== undefined ? { width: options.width } : {}),
+      }),
     );
+    if (options.shrink !== undefined) lines.push(shrinkLine(options.shrink));
+    lines.push('', ...violationLines(result));
     if (result.state !== undefined && result.state !== '') {
       lines.push('', 'state at the failure:', ...indent(result.state));
     }
   }
+  if (options.expected !== undefined) lines.push('', expectationLine(result, options.expected));
   if (options.replayCommand !== undefined && result.verdict === 'fail') {
     lines.push('', `replay: ${options.replayCommand}`);
   }
   return lines.join('\n');
+}
+
+/** `shrunk: 34 -> 19 steps, 4 -> 2 threads, 2 -> 1 preemptions (original schedule s1...)`. */
+export function shrinkLine(s: ShrinkResult): string {
+  const a = s.original;
+  const b = s.shrunk;
+  if (a.steps === b.steps && a.threads === b.threads && a.preemptions === b.preemptions) {
+    return `shrinking found nothing smaller (${plural(s.executions, 'execution')} tried)`;
+  }
+  return (
+    `shrunk: ${a.steps} -> ${b.steps} steps, ${a.threads} -> ${b.threads} threads, ` +
+    `${a.preemptions} -> ${b.preemptions} preemptions (${plural(s.executions, 'execution')} tried)`
+  );
+}
+
+/** `expected: FAIL use-after-free -- as expected` or `... -- NOT as expected`. */
+export function expectationLine(result: CheckResult, expected: ExpectedVerdict): string {
+  const want =
+    expected.verdict === 'fail'
+      ? `FAIL ${(expected.kinds ?? ['any violation']).join(' or ')}`
+      : 'PASS (exhaustive)';
+  const ok = meetsExpectation(result, expected);
+  return `expected: ${want}: ${ok ? 'as expected' : 'NOT as expected'} (${expected.why})`;
 }
 
 /** The one-line verdict, e.g. `PASS  sb  exhaustive, 3 executions (dfs+dpor)  0.01 s`. */
@@ -59,37 +88,69 @@ export function verdictLine(result: CheckResult): string {
   }
 }
 
+/** Layout of the swimlane. */
+export interface SwimlaneOptions {
+  /** Widest a column may be; longer labels are cut with `~`. Default 60. */
+  readonly columnWidth?: number;
+  /**
+   * Widest a row may be, in characters: columns are narrowed (the widest first) until the rows fit,
+   * but the column of the step that raised the violation keeps that step's label whole. Default 100.
+   */
+  readonly width?: number;
+}
+
 /**
  * The failing execution, one row per step: the step number on the left and the step's label in
  * its thread's column; `>>` marks the step that raised the violation, and a last `next` row shows
- * what each unfinished thread was about to do (blocked ones say so).
+ * what each unfinished thread was about to do (blocked ones say so). Threads that took no step are
+ * left out (named on a last line), except the blocked threads of a deadlock.
  */
-export function swimlane(fail: CheckFail, columnWidth = 36, width = Infinity): string[] {
-  const n = fail.threads.length;
-  const head = fail.threads.map((t, i) => `T${i} ${t}`);
+export function swimlane(fail: CheckFail, options: number | SwimlaneOptions = {}): string[] {
+  const o = typeof options === 'number' ? { columnWidth: options, width: Infinity } : options;
+  const columnWidth = Math.max(o.columnWidth ?? 60, 8);
+  const width = o.width ?? 100;
+  const deadlock = fail.failedStep === null && fail.pending.length > 0;
+  const stepped = new Set(fail.trace.map((s) => s.thread));
+  const shown = fail.threads
+    .map((_, t) => t)
+    .filter((t) => stepped.has(t) || (deadlock && fail.pending.some((p) => p.thread === t)));
+  const col = new Map(shown.map((t, i) => [t, i]));
+  const n = shown.length;
+  const head = shown.map((t) => `T${t} ${fail.threads[t]}`);
   const pending = new Array<string>(n).fill('');
-  for (const p of fail.pending)
-    pending[p.thread] = `${p.blocked ? 'blocked: ' : 'next: '}${p.label}`;
+  for (const p of fail.pending) {
+    const c = col.get(p.thread);
+    if (c !== undefined) pending[c] = `${p.blocked ? 'blocked: ' : 'next: '}${p.label}`;
+  }
   // Each column fits its longest entry, within [8, columnWidth].
-  const widths = head.map((h, t) => Math.max(h.length, pending[t].length));
-  for (const s of fail.trace) widths[s.thread] = Math.max(widths[s.thread], s.label.length);
-  for (let t = 0; t < n; t++)
-    widths[t] = Math.min(Math.max(widths[t], 8), Math.max(columnWidth, 8));
+  const widths = head.map((h, c) => Math.max(h.length, pending[c].length));
+  for (const s of fail.trace) {
+    const c = col.get(s.thread) ?? 0;
+    widths[c] = Math.max(widths[c], s.label.length);
+  }
+  for (let c = 0; c < n; c++) widths[c] = Math.min(Math.max(widths[c], 8), columnWidth);
   const num = Math.max(7, String(fail.trace.length).length + 3);
-  const total = (): number => num + widths.reduce((a, b) => a + b + 3, 0);
+  const decisive = fail.failedStep !== null ? fail.trace[fail.failedStep] : undefined;
+  const floor = widths.map(() => 8);
+  if (decisive !== undefined) {
+    const c = col.get(decisive.thread) ?? 0;
+    const room = width - num - 3 * n - 8 * (n - 1);
+    floor[c] = Math.min(Math.max(decisive.label.length, 8), Math.max(room, 8));
+    widths[c] = Math.max(widths[c], floor[c]);
+  }
+  const total = (): number => num + widths.reduce((a, w) => a + w + 3, 0);
   while (total() > width) {
-    let widest = 0;
-    for (let t = 1; t < n; t++) if (widths[t] > widths[widest]) widest = t;
-    if (widths[widest] <= 8) break;
+    let widest = -1;
+    for (let c = 0; c < n; c++) {
+      if (widths[c] > floor[c] && (widest < 0 || widths[c] > widths[widest])) widest = c;
+    }
+    if (widest < 0) break;
     widths[widest]--;
   }
   const row = (left: string, cells: readonly string[], note = '', mark = false): string => {
     const l = mark ? `>>${left.padStart(num - 2)}` : left.padStart(num);
-    const body = `${l} | ${cells.map((c, t) => fit(c, widths[t])).join(' | ')}`.trimEnd();
-    if (note !== '' && body.length + note.length > width) {
-      return `${body}\n${' '.repeat(num)} |${note}`;
-    }
-    return `${body}${note}`;
+    const text = `${l} | ${cells.map((c, i) => fit(c, widths[i])).join(' | ')}`;
+    return (text.trimEnd().length + note.length <= width ? text + note : text).trimEnd();
   };
   const empty = (): string[] => new Array<string>(n).fill('');
   const out = [
@@ -98,18 +159,20 @@ export function swimlane(fail: CheckFail, columnWidth = 36, width = Infinity): s
   ];
   for (const s of fail.trace) {
     const cells = empty();
-    cells[s.thread] = s.label;
+    cells[col.get(s.thread) ?? 0] = s.label;
     const marked = s.index === fail.failedStep;
     out.push(
       row(String(s.index + 1), cells, marked ? `   <== ${fail.violation.kind}` : '', marked),
     );
   }
-  if (fail.pending.length > 0) {
+  if (pending.some((p) => p !== '')) {
     const mark = fail.failedStep === null;
     out.push(row('next', pending, mark ? `   <== ${fail.violation.kind}` : '', mark));
   } else if (fail.failedStep === null) {
     out.push(row('end', empty(), `   <== ${fail.violation.kind} (final check)`, true));
   }
+  const hidden = fail.threads.map((name, t) => `T${t} ${name}`).filter((_, t) => !col.has(t));
+  if (hidden.length > 0) out.push(`(took no step: ${hidden.join(', ')})`);
   return out;
 }
 
@@ -131,28 +194,6 @@ function violationLines(fail: CheckFail): string[] {
   }
   lines.push(`schedule: ${fail.schedule}`);
   return lines;
-}
-
-/**
- * Wraps a line made of parts separated by two spaces onto lines of at most `width` characters,
- * continuation lines indented under the program name.
- */
-function wrapParts(line: string, width: number): string {
-  if (line.length <= width) return line;
-  const verdict = /^\S+ +/.exec(line)?.[0] ?? '';
-  const parts = line.slice(verdict.length).split(/ {2,}/);
-  parts[0] = `${verdict}${parts[0]}`;
-  const out: string[] = [];
-  let cur = '';
-  for (const p of parts) {
-    const next = cur === '' ? p : `${cur}  ${p}`;
-    if (cur !== '' && next.length > width) {
-      out.push(cur);
-      cur = `         ${p}`;
-    } else cur = next;
-  }
-  out.push(cur);
-  return out.join('\n');
 }
 
 function how(s: CheckStats): string {

@@ -16,6 +16,13 @@ export interface GenerateOptions {
   readonly badOpRate?: number;
   /** Probability of a `report` after an op (default 0.7). */
   readonly reportRate?: number;
+  /**
+   * `harsh` (issue #7 section 3) adds what the default mix rarely reaches: THP with lazy-free
+   * (hugepage advice right after a map, MADV_FREE, whole-slot writes, `pressure`),
+   * pageout/cold/willneed, dontneed_locked, maps straddling 1 GiB and 512 GiB boundaries,
+   * `noreserve`, overcommit ENOMEM and more errors. Default `default`.
+   */
+  readonly mix?: 'default' | 'harsh';
 }
 
 const PAGE = 4096;
@@ -65,6 +72,7 @@ class Generator {
     readonly rng: Prng,
     readonly badOpRate: number,
     readonly reportRate: number,
+    readonly harsh = false,
   ) {}
 
   chance(p: number): boolean {
@@ -80,7 +88,16 @@ class Generator {
   }
 
   sizePages(): number {
+    if (this.harsh && this.chance(0.2)) return this.rng.pick([4096, 5120, 8192]);
     return this.rng.pick([1, 2, 16, 128, 256, 511, 512, 513, 768, 1024, 1536, 2048, 3072]);
+  }
+
+  /** A start that makes `pages` straddle a 1 GiB (PUD entry) or 512 GiB (PGD entry) boundary. */
+  straddle(pages: number): number {
+    const boundary = this.chance(0.3) ? 512 * GIB_PAGES : this.between(2, 6) * GIB_PAGES;
+    const below = Math.max(1, Math.min(pages - 1, this.between(1, pages)));
+    const start = boundary - below;
+    return this.chance(0.5) ? start - (start % SLOT_PAGES) : start;
   }
 
   prot(): Prot {
@@ -93,7 +110,9 @@ class Generator {
       let start: number;
       const near = this.maps.length > 0 ? this.rng.pick(this.maps) : undefined;
       const mode = near === undefined ? 0 : this.rng.below(4);
-      if (mode === 0) {
+      if (this.harsh && this.chance(0.25)) {
+        start = this.straddle(pages);
+      } else if (mode === 0) {
         // Whole GiB 1..6, or 513 GiB (its own PUD table), at a slot or page offset inside the GiB.
         const gib = this.chance(0.1) ? 513 : this.between(1, 6);
         const slot = this.between(0, 15);
@@ -127,8 +146,9 @@ class Generator {
     if (base === undefined) return false;
     const prot = this.prot();
     const name = `m${this.maps.length}`;
-    const flags = this.rng.pick(['', '', '', '', '', ' populate', ' locked']);
-    const locked = flags === ' locked' || this.lockFuture;
+    let flags = this.rng.pick(['', '', '', '', '', ' populate', ' locked']);
+    if (this.harsh && this.chance(0.3)) flags += ' noreserve';
+    const locked = flags.includes(' locked') || this.lockFuture;
     // Mostly anonymous private; else anonymous shared, or a file mapped private or shared.
     const backing = this.rng.pick(['anon', 'anon', 'anon', 'anon', 'anon', 'shared', 'file']);
     const shared = backing === 'shared' || (backing === 'file' && this.chance(0.5));
@@ -164,6 +184,8 @@ class Generator {
       `map ${name} ${bytes(pages)} at=${bytes(base)}${prot === 'rw' ? '' : ` prot=${prot}`}` +
         `${shared ? ' shared' : ''}${fileOpt}${over ? ' fixed' : ''}${flags}`,
     );
+    // THP from the start: hugepage advice before the first touch.
+    if (this.harsh && this.chance(0.4)) this.emit(`madvise ${name} +0 ${bytes(pages)} hugepage`);
     return true;
   }
 
@@ -390,14 +412,21 @@ function cut(p: Piece, start: number, end: number): Piece[] {
 export function generateWorkload(seed: number, options: GenerateOptions = {}): string {
   const minOps = options.minOps ?? 10;
   const maxOps = Math.max(minOps, options.maxOps ?? 40);
-  const g = new Generator(new Prng(seed), options.badOpRate ?? 0.015, options.reportRate ?? 0.7);
-  g.emit(`# generateWorkload(seed ${seed})`);
+  const harsh = options.mix === 'harsh';
+  const g = new Generator(
+    new Prng(seed),
+    options.badOpRate ?? (harsh ? 0.04 : 0.015),
+    options.reportRate ?? 0.7,
+    harsh,
+  );
+  g.emit(`# generateWorkload(seed ${seed}${harsh ? ', harsh' : ''})`);
   const target = g.between(minOps, maxOps);
   let ops = 0;
   while (ops < target) {
     const before = g.lines.length;
     const roll = g.rng.nextFloat();
-    if (g.maps.length === 0 || roll < 0.15) g.map();
+    if (harsh && g.maps.length > 0 && g.chance(0.06)) g.emit('pressure');
+    else if (g.maps.length === 0 || roll < 0.15) g.map();
     else if (ops >= minOps - 1 && g.chance(g.badOpRate)) {
       g.bad();
       g.emit('report after-error');

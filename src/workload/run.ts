@@ -23,6 +23,7 @@ import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { Errno, SourcePos } from '../util/errors.js';
 import { UsageError } from '../util/errors.js';
 import type { Prot, Workload, WorkloadOp } from './types.js';
+import { getImage, loadImage, type ImageName } from './image.js';
 
 /** Options of {@link runWorkload}; every field is optional. */
 export interface SimOptions {
@@ -34,6 +35,12 @@ export interface SimOptions {
   readonly arch?: string;
   /** Top of the hint-less mmap area in bytes (default 0x7ffff7fff000: TASK_SIZE - 128 MiB). */
   readonly mmapBase?: bigint;
+  /**
+   * The process image the workload starts in (issue #7 h): `dynamic`, the mappings of a
+   * dynamically linked program at `main` (its mmap base too, unless `mmapBase` is given), or
+   * `none`, an empty address space (default; what the kernel oracle's deltas correspond to).
+   */
+  readonly image?: ImageName;
   /**
    * `vm.mmap_min_addr` in bytes (default 65536; 0 for a process with CAP_SYS_RAWIO, e.g. root):
    * maps below it fail with EPERM.
@@ -132,7 +139,15 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     const policy = options.policy ? getPolicy(options.policy) : behaviour.policy;
     policyName = policy.name;
     const page = BigInt(g.PAGE_SIZE);
-    const base = options.mmapBase ?? BigInt(g.TASK_SIZE) * page - DEFAULT_MMAP_GAP_BYTES;
+    const image = getImage(options.image ?? 'none');
+    if (image.mappings.length > 0 && g.name !== 'x86_64') {
+      throw new UsageError('option', `the '${image.name}' process image is for x86_64 only`);
+    }
+    const base =
+      options.mmapBase ??
+      (image.mappings.length > 0
+        ? image.mmapBase
+        : BigInt(g.TASK_SIZE) * page - DEFAULT_MMAP_GAP_BYTES);
     mm = mm_alloc(g, policy, Number(base / page), {
       plainTables: options.plainTables ?? false,
       ...(options.mmapMinAddr !== undefined ? { mmap_min_addr: options.mmapMinAddr } : {}),
@@ -140,6 +155,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
         ? { overcommit_pages: Number(options.overcommitLimit / page) }
         : {}),
     });
+    loadImage(mm, image);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     const zero: SimReport = {

@@ -62,7 +62,34 @@ describe('ptlab check', () => {
       ['tryget', 'pass'],
       ['naive', 'fail'],
     ]);
+    // The naive variant fails as its scenario expects: every variant is as expected.
+    expect((doc as unknown as { all_as_expected: boolean }).all_as_expected).toBe(true);
+    expect(r.status).toBe(0);
+  });
+
+  it('exits 1 with --all-variants when a variant is not as expected (bounded where pass is expected)', () => {
+    const r = ptlab(['check', 'pte_ref_revive', '--all-variants', '--max-iterations', '3']);
+    expect(r.stdout).toMatch(
+      /refcount=tryget\s+pass\s+bounded \(maxIterations\)\s+NOT AS EXPECTED/,
+    );
+    expect(r.stdout).toMatch(/variants NOT as expected/);
     expect(r.status).toBe(1);
+  });
+
+  it('prints a shrunk failure that fits 100 columns and replays from its own token', () => {
+    const args = ['check', 'pt_reclaim_vs_walkers', '--variant', 'table_free=semi_rcu'];
+    const r = ptlab(args);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/shrunk: \d+ -> \d+ steps, [3-5] -> 2 threads/);
+    const lane = r.stdout.split('\n').filter((l) => /^(>>)? *(\d+|step|next) \|/.test(l));
+    expect(lane.length).toBeGreaterThan(5);
+    for (const l of lane) expect(l.length).toBeLessThanOrEqual(100);
+    expect(lane.find((l) => l.startsWith('>>'))).toContain('pte_offset_map walker: ptep_get');
+    const token = /--replay (s1\.\S+)/.exec(r.stdout)?.[1] ?? '';
+    const again = ptlab([...args, '--replay', token]);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toContain('use-after-free');
+    expect(ptlab([...args, '--no-shrink']).stdout).not.toContain('shrunk:');
   });
 
   it.each([

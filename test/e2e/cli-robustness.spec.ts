@@ -121,14 +121,17 @@ describe('ptlab: inputs', () => {
   });
 
   it('reads the workload from stdin for -', () => {
-    const r = ptlab(['sim', '--format', 'json', '-'], readFileSync(join(REPO_ROOT, TWO), 'utf8'));
+    const r = ptlab(
+      ['sim', '--image', 'none', '--format', 'json', '-'],
+      readFileSync(join(REPO_ROOT, TWO), 'utf8'),
+    );
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout) as { results: { reports: { vmpte_kb: number }[] }[] };
     expect(doc.results[0].reports.map((x) => x.vmpte_kb)).toEqual([16, 12, 0]);
   });
 
   it('accepts a UTF-8 byte-order mark', () => {
-    const r = ptlab(['sim', 'test/e2e/fixtures/bom.ptw']);
+    const r = ptlab(['sim', '--image', 'none', 'test/e2e/fixtures/bom.ptw']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/│ touched\s+│\s+16 │/);
   });
@@ -222,7 +225,7 @@ describe('ptlab: JSON contract', () => {
 
 describe('ptlab: text contract', () => {
   it('shows the final state in text mode', () => {
-    const r = ptlab(['sim', TWO]);
+    const r = ptlab(['sim', '--image', 'none', TWO]);
     expect(r.stdout).toMatch(/│ \(end\)\s+│\s+0 │/);
   });
 
@@ -270,7 +273,7 @@ describe('ptlab: long runs and what they say', () => {
       file,
       'map a 64T at=1G\ntouch a +0 64T stride=2M\nreport r\nmadvise a +0 32T dontneed\nreport s\n',
     );
-    const r = shell(`script -qec "$PTLAB sim ${file}" /dev/null`);
+    const r = shell(`script -qec "$PTLAB sim --image none ${file}" /dev/null`);
     expect(r.stdout).toMatch(/sim \[[^\]]*\] \d+% \| line 2 \|/);
     expect(r.stdout).toMatch(/sim \[[^\]]*\] \d+% \| line 4 \|/);
     expect(r.stdout).toMatch(/│ s +│ +67,371,524 │/);
@@ -311,7 +314,7 @@ describe('ptlab: long runs and what they say', () => {
       ['r', 1],
       ['r', 2],
     ]);
-    expect(ptlab(['sim', file]).stdout).toMatch(/│ r +│ +2 │ +12 │/);
+    expect(ptlab(['sim', '--image', 'none', file]).stdout).toMatch(/│ r +│ +2 │ +12 │/);
   });
 
   it('names the address range of a refused operation', () => {

@@ -5,7 +5,7 @@ import { expectSchema } from '../helpers/schema.js';
 
 describe('ptlab sim', () => {
   it('prints one table row per report with VmPTE and table counts', () => {
-    const r = ptlab(['sim', 'test/e2e/fixtures/two-slots.ptw']);
+    const r = ptlab(['sim', '--image', 'none', 'test/e2e/fixtures/two-slots.ptw']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/kernel 6\.18, policy pt_reclaim, arch x86_64/);
@@ -17,6 +17,8 @@ describe('ptlab sim', () => {
   it('keeps the reclaimed table on 6.13, which has no PT_RECLAIM', () => {
     const r = ptlab([
       'sim',
+      '--image',
+      'none',
       '--kernel',
       '6.13',
       '--format',
@@ -38,7 +40,15 @@ describe('ptlab sim', () => {
   });
 
   it('puts the policies side by side with --compare --format json', () => {
-    const r = ptlab(['sim', '--compare', '--format', 'json', 'test/e2e/fixtures/two-slots.ptw']);
+    const r = ptlab([
+      'sim',
+      '--image',
+      'none',
+      '--compare',
+      '--format',
+      'json',
+      'test/e2e/fixtures/two-slots.ptw',
+    ]);
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout) as {
       results: { policy: string; reports: { vmpte_kb: number }[] }[];

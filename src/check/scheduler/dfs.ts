@@ -78,7 +78,9 @@ export class DfsScheduler implements Scheduler {
   nextTask(view: ExecutionView, enabled: number): number | null {
     const path = this.path;
     const pos = this.pos;
-    if (pos === 0 && this.races !== null) this.races.reset(view.threadCount);
+    if (pos === 0 && this.races !== null) {
+      this.races.reset(view.threadCount, view.symmetryPredecessor?.bind(view));
+    }
     if (pos < path.len) {
       const t = path.chosen[pos];
       if ((enabled & (1 << t)) === 0 || enabled !== path.enabled[pos]) {

@@ -31,9 +31,21 @@ export class RaceAnalysis {
   /** Events already reversed against the current step (a step may race one event on two objects). */
   private readonly raced: number[] = [];
   private readonly objs: number[] = [];
+  /** Event of each thread's first step, or -1; and each thread's symmetry predecessor, or -1. */
+  private firstEvent = new Int32Array(4);
+  private symPred = new Int32Array(4);
 
-  /** Starts a new execution of a program with `threads` threads. */
-  reset(threads: number): void {
+  /**
+   * Starts a new execution of a program with `threads` threads; `symPred(t)` is the thread whose
+   * first step must precede `t`'s (symmetry reduction: that order is a happens-before edge).
+   */
+  reset(threads: number, symPred?: (t: number) => number): void {
+    if (threads !== this.firstEvent.length) {
+      this.firstEvent = new Int32Array(threads);
+      this.symPred = new Int32Array(threads);
+    }
+    this.firstEvent.fill(-1);
+    for (let t = 0; t < threads; t++) this.symPred[t] = symPred?.(t) ?? -1;
     if (threads !== this.threads) {
       this.threads = threads;
       this.threadClock = new Int32Array(threads * threads);
@@ -74,6 +86,11 @@ export class RaceAnalysis {
       const lw = this.lastWrite[o];
       if (lw >= 0) this.join(clock, lw);
       if ((fp.entries[i] & 1) === 1) for (const r of this.reads[o]) this.join(clock, r);
+    }
+    if (localIdx === 0) {
+      const q = this.symPred[p];
+      if (q >= 0 && this.firstEvent[q] >= 0) this.join(clock, this.firstEvent[q]);
+      this.firstEvent[p] = k;
     }
     clock[p] = localIdx + 1;
 

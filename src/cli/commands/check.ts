@@ -6,6 +6,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   runCheck,
+  shrinkFailure,
+  type ShrinkResult,
+  type Program,
   type CheckOptions,
   type CheckResult,
   type StrategyName,
@@ -13,6 +16,8 @@ import {
 import {
   getScenario,
   listScenarios,
+  meetsExpectation,
+  type ExpectedVerdict,
   programName,
   resolveVariants,
   type Scenario,
@@ -32,6 +37,8 @@ interface CheckFlags {
   variant: string[];
   strategy: string;
   dpor: boolean;
+  symmetry: boolean;
+  shrink: boolean;
   maxPreemptions?: string;
   maxIterations?: string;
   maxSteps?: string;
@@ -61,6 +68,8 @@ export function registerCheck(program: Command): void {
     .option('--all-variants', 'check every combination of variant values')
     .option('-s, --strategy <name>', 'dfs (exhaustive, DPOR), random or pct', 'dfs')
     .option('--no-dpor', 'dfs without partial-order reduction (plain DFS with sleep sets off)')
+    .option('--no-symmetry', 'do not reduce by symmetry classes of identical threads')
+    .option('--no-shrink', 'print the failure as found, without searching for a smaller one')
     .option(
       '--max-preemptions <n>',
       'dfs: explore schedules with at most n preemptions, fewest first',
@@ -82,6 +91,11 @@ export function registerCheck(program: Command): void {
       'after',
       `
 Exit status: 0 no violation (pass or bounded), 1 a violation was found, 2 bad input.
+With --all-variants: 0 when every variant ends as its scenario expects (an expected failure
+counts; a bounded run where a pass was expected does not), else 1.
+
+A failure is shrunk before it is printed (fewest threads, then steps and preemptions) and
+printed with its own replay token; --no-shrink prints it as found.
 
 Examples:
   ptlab check --list
@@ -123,38 +137,50 @@ Examples:
           '--replay replays one execution: do not combine it with --all-variants',
         );
       }
-      const results: { values: VariantValues; result: CheckResult; replay: string }[] = [];
+      const results: VariantRun[] = [];
       for (const values of combos) {
-        const result = runOne(
+        const { program, result: found } = runOne(
           scenario,
           values,
           options,
           flags.progress,
           userModule ? target : undefined,
         );
+        let result = found;
+        let shrink: ShrinkResult | undefined;
+        if (found.verdict === 'fail' && flags.shrink && flags.replay === undefined) {
+          shrink = shrinkFailure(program, found, { symmetry: flags.symmetry });
+          result = shrink.fail;
+        }
         const replay = replayCommand(target, values, result);
-        results.push({ values, result, replay });
+        const expected = scenario.expected?.(values);
+        results.push({ values, result, replay, expected, shrink });
       }
       if (format === 'json') {
         outJson(
           checkDocument(
             target,
             results.map((r) =>
-              checkResultJson(r.result, { replayCommand: r.replay, variants: r.values }),
+              checkResultJson(r.result, {
+                replayCommand: r.replay,
+                variants: r.values,
+                ...(r.expected !== undefined ? { expected: r.expected } : {}),
+                ...(r.shrink !== undefined ? { shrink: r.shrink } : {}),
+              }),
             ),
           ),
         );
       } else {
-        out(
-          results
-            .map((r) =>
-              formatCheckResult(r.result, {
-                replayCommand: r.replay,
-                width: outputWidth(),
-              }),
-            )
-            .join('\n\n'),
+        const texts = results.map((r) =>
+          formatCheckResult(r.result, {
+            replayCommand: r.replay,
+            width: outputWidth(),
+            ...(r.expected !== undefined ? { expected: r.expected } : {}),
+            ...(r.shrink !== undefined ? { shrink: r.shrink } : {}),
+          }),
         );
+        if (results.length > 1) texts.push(expectationTable(results));
+        out(texts.join('\n\n'));
       }
       const failed = results.find((r) => r.result.verdict === 'fail');
       if (traceOut !== undefined) {
@@ -169,8 +195,65 @@ Examples:
           err('no failure: no trace written');
         }
       }
-      if (failed) process.exitCode = 1;
+      // With --all-variants the question is whether every variant ends as its scenario expects
+      // (a failure that is expected is success); a single run answers whether a violation exists.
+      if (flags.allVariants) {
+        if (results.some((r) => !asExpected(r))) process.exitCode = 1;
+      } else if (failed) process.exitCode = 1;
     });
+}
+
+interface VariantRun {
+  readonly values: VariantValues;
+  readonly result: CheckResult;
+  readonly replay: string;
+  readonly expected: ExpectedVerdict | undefined;
+  readonly shrink: ShrinkResult | undefined;
+}
+
+/** A variant without a stated expectation is as expected unless it found a violation. */
+function asExpected(r: VariantRun): boolean {
+  return r.expected !== undefined
+    ? meetsExpectation(r.result, r.expected)
+    : r.result.verdict !== 'fail';
+}
+
+/** Expected against found, one line per variant combination. */
+function expectationTable(results: readonly VariantRun[]): string {
+  const rows = results.map((r) => {
+    const variant =
+      Object.entries(r.values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',') || '(no variants)';
+    const expected =
+      r.expected === undefined
+        ? '-'
+        : r.expected.verdict === 'pass'
+          ? 'pass'
+          : `fail ${(r.expected.kinds ?? []).join('|')}`.trim();
+    const found =
+      r.result.verdict === 'fail'
+        ? `fail ${r.result.violation.kind}`
+        : r.result.verdict === 'bounded'
+          ? `bounded (${r.result.limits.join(', ')})`
+          : 'pass';
+    return [variant, expected, found, asExpected(r) ? 'ok' : 'NOT AS EXPECTED'];
+  });
+  const head = ['variant', 'expected', 'found', ''];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(w[i]))
+      .join('  ')
+      .trimEnd();
+  const bad = results.filter((r) => !asExpected(r)).length;
+  return [
+    line(head),
+    ...rows.map(line),
+    bad === 0
+      ? `all ${results.length} variants as expected`
+      : `${bad} of ${results.length} variants NOT as expected`,
+  ].join('\n');
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -267,6 +350,7 @@ function checkOptions(flags: CheckFlags): CheckOptions {
   return {
     strategy: flags.replay !== undefined ? 'replay' : (flags.strategy as StrategyName),
     dpor: flags.dpor,
+    symmetry: flags.symmetry,
     seed,
     now: () => performance.now(),
     ...(maxIterations !== undefined ? { maxIterations } : {}),
@@ -284,7 +368,7 @@ function runOne(
   options: CheckOptions,
   progress: boolean,
   modulePath?: string,
-): CheckResult {
+): { program: Program; result: CheckResult } {
   let program: ReturnType<Scenario['build']>;
   try {
     program = scenario.build(values);
@@ -315,7 +399,7 @@ function runOne(
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
   if (modulePath !== undefined) refuseCodeError(result, modulePath);
-  return result;
+  return { program, result };
 }
 
 /** JavaScript errors that mean the code itself is wrong (a typo, a wrong call), not the protocol. */

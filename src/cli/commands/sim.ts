@@ -18,6 +18,7 @@ import { readUserFile, out, err, outJson, outLines } from '../io.js';
 import { errorDocument, usageErrorJson } from '../../report/json.js';
 import { progressBar, renderChart, tableLines } from '../render.js';
 import { parseFormat, parseAddress, parseSize, type Format } from '../options.js';
+import { IMAGE_NAMES, type ImageName } from '../../workload/image.js';
 
 /** The policies `--compare` puts side by side: before PT_RECLAIM, with it, and the 2022 RFC. */
 export const COMPARE_SET: readonly SimOptions[] = [
@@ -37,6 +38,7 @@ interface SimFlags {
   log?: boolean;
   mmapBase?: string;
   mmapMinAddr?: string;
+  image: string;
   overcommitLimit?: string;
 }
 
@@ -58,6 +60,11 @@ export function registerSim(program: Command): void {
     .option('-f, --format <format>', 'output: text, json or ndjson', 'text')
     .option('-c, --compare', 'run 6.13, 6.18 and the refcount design side by side')
     .option('--mmap-base <addr>', 'top of the mmap area for maps without at= (e.g. 0x7f0000000000)')
+    .option(
+      '--image <name>',
+      'process image the workload starts in: dynamic (a dynamically linked program at main, 40 kB of tables) or none (an empty address space)',
+      'dynamic',
+    )
     .option(
       '--mmap-min-addr <bytes>',
       'vm.mmap_min_addr: maps below it fail with EPERM (default 65536; 0 for root, which is exempt)',
@@ -89,6 +96,7 @@ Examples:
         ...(flags.arch ? { arch: flags.arch } : {}),
         ...(flags.debug ? { debug: true } : {}),
         ...(mmapBase !== undefined ? { mmapBase } : {}),
+        image: parseImage(flags.image),
         ...(flags.mmapMinAddr
           ? { mmapMinAddr: parseAddress(flags.mmapMinAddr, '--mmap-min-addr') }
           : {}),
@@ -175,6 +183,16 @@ function parseMmapBase(value: string, arch: string | undefined): bigint {
 
 /** The default vm.mmap_min_addr (64 KiB): nothing can be mapped below it. */
 const MMAP_MIN_ADDR = 0x10000n;
+
+/** Validates `--image`. */
+function parseImage(value: string): ImageName {
+  const found = IMAGE_NAMES.find((n) => n === value);
+  if (found) return found;
+  throw new UsageError(
+    'option',
+    `--image: unknown process image '${value}' (expected ${IMAGE_NAMES.join(' or ')})`,
+  );
+}
 
 /** Runs one simulation with a progress bar on long workloads. */
 export function simulate(workload: Workload, options: SimOptions): SimResult {

@@ -10,6 +10,7 @@ import { pteAllocRace } from './pte_alloc_race.js';
 import { pteRefRevive } from './pte_ref_revive.js';
 import { retractVsFault } from './retract_vs_fault.js';
 import type { Scenario, VariantValues } from './scenario.js';
+import { zapRace } from './zap_race.js';
 
 const BUILT_IN: readonly Scenario[] = [
   ptReclaimVsWalkers,
@@ -20,6 +21,7 @@ const BUILT_IN: readonly Scenario[] = [
   pteRefRevive,
   retractVsFault,
   pteAllocRace,
+  zapRace,
 ];
 
 /** The built-in scenarios, in documentation order. */

@@ -1,0 +1,36 @@
+// Per-metric agreement of random workloads: how many agree on VmPTE, on RssAnon and on the error,
+// so the fidelity suite and the on-demand sweep print exact/total counts per metric.
+
+import type { VerifyResult } from '../../src/cli/verify.js';
+
+/** Exact/total per metric over a set of workloads, and the names of those that disagree. */
+export class FidelityTally {
+  total = 0;
+  vmpte = 0;
+  rss = 0;
+  errors = 0;
+  exact = 0;
+  readonly failed: string[] = [];
+
+  /** Counts one compared workload. */
+  add(name: string, result: VerifyResult): void {
+    this.total++;
+    const rows = result.reports;
+    const same = (key: 'vmpte_kb' | 'rss_anon_kb'): boolean =>
+      rows.every(
+        (r) => r.sim !== undefined && r.kernel !== undefined && r.sim[key] === r.kernel[key],
+      );
+    if (same('vmpte_kb')) this.vmpte++;
+    if (same('rss_anon_kb')) this.rss++;
+    if (result.error.equal) this.errors++;
+    if (result.exact) this.exact++;
+    else this.failed.push(name);
+  }
+
+  /** One line: `label: exact E/T (VmPTE v/T, RssAnon r/T, errors e/T)`. */
+  line(label: string): string {
+    const t = this.total;
+    const failed = this.failed.length ? `; disagree: ${this.failed.slice(0, 20).join(', ')}` : '';
+    return `${label}: ${this.exact}/${t} exact (VmPTE ${this.vmpte}/${t}, RssAnon ${this.rss}/${t}, errors ${this.errors}/${t})${failed}`;
+  }
+}
