@@ -26,7 +26,8 @@ export interface CheckPrintOptions {
  * failure, the swimlane, the violation with its details and the state dump.
  */
 export function formatCheckResult(result: CheckResult, options: CheckPrintOptions = {}): string {
-  const lines = [verdictLine(result)];
+  const width = options.width ?? 100;
+  const lines = wrapLine(verdictLine(result), width);
   if (result.verdict === 'fail') {
     lines.push(
       '',
@@ -41,11 +42,32 @@ export function formatCheckResult(result: CheckResult, options: CheckPrintOption
       lines.push('', 'state at the failure:', ...indent(result.state));
     }
   }
-  if (options.expected !== undefined) lines.push('', expectationLine(result, options.expected));
+  if (options.expected !== undefined) {
+    lines.push('', ...wrapLine(expectationLine(result, options.expected), width));
+  }
   if (options.replayCommand !== undefined && result.verdict === 'fail') {
     lines.push('', `replay: ${options.replayCommand}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Breaks a line at spaces so that no piece is wider than `width`; continuation lines are indented
+ * by 9 columns, under the text after the verdict word. A single word wider than that stays whole.
+ */
+export function wrapLine(text: string, width: number): string[] {
+  const pad = ' '.repeat(9);
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    let cut = rest.lastIndexOf(' ', width);
+    if (cut <= pad.length) cut = rest.indexOf(' ', width);
+    if (cut < 0) break;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = pad + rest.slice(cut).trimStart();
+  }
+  out.push(rest);
+  return out;
 }
 
 /** `shrunk: 34 -> 19 steps, 4 -> 2 threads, 2 -> 1 preemptions (original schedule s1...)`. */

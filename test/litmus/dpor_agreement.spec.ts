@@ -19,6 +19,14 @@ const HEAVY = new Set(['pt_reclaim_two_freers[second=madvise,faults=1]']);
 const heavy = process.env.PTLAB_HEAVY === '1';
 
 /**
+ * zap_race's knobs multiply into 96 variants, most far beyond CI (2/3/2 is minutes): CI checks the
+ * default entry count with at most three faulting and walking threads in all.
+ */
+function zapRaceInBudget(v: Readonly<Record<string, string>>): boolean {
+  return v.entries === '2' && Number(v.faulters) + Number(v.walkers) <= 3;
+}
+
+/**
  * Known gap (issue #6, open): with a fault under munmap's locks, DPOR reaches every end state and
  * violation site bounded DFS reaches but misses 7 of its Mazurkiewicz traces, so some step still
  * touches state it does not report (or the reduction mishandles it). Asserted as it stands, so a
@@ -31,7 +39,9 @@ const TRACE_GAP: Readonly<Record<string, number>> = {
 
 const cases = listScenarios()
   .flatMap((s) => variantCombinations(s).map((v) => ({ name: programName(s, v), s, v })))
-  .filter((c) => heavy || !HEAVY.has(c.name));
+  .filter(
+    (c) => heavy || (!HEAVY.has(c.name) && (c.s.name !== 'zap_race' || zapRaceInBudget(c.v))),
+  );
 
 /** Plain DFS budget per variant: bound 2, cut at this many executions (a prefix of DFS's order). */
 const DFS_EXECUTIONS = 2_500;
