@@ -117,13 +117,17 @@ describe.skipIf(why !== undefined)(
       recordAndReplay('node', [process.execPath, '-e', NODE]);
     });
 
-    it('a churn program under glibc malloc: within 1%, exact at exit', () => {
+    // A sample races the syscalls around it (a long MADV_DONTNEED can straddle it, docs/trace-format.md),
+    // so a churn recording is occasionally off by one table at one sample: each try is a fresh
+    // recording, and a model that is wrong fails all three.
+    it('a churn program under glibc malloc: within 1%, exact at exit', { retry: 2 }, () => {
       recordAndReplay('churn-glibc', [churnBinary(), '20']);
     });
 
     for (const [alloc, lib] of Object.entries(ALLOCATORS)) {
       it.skipIf(!existsSync(lib))(
         `the churn program under ${alloc}: within 1%, exact at exit${existsSync(lib) ? '' : ` (skipped: no ${lib}; apt-get install lib${alloc})`}`,
+        { retry: 2 },
         () => {
           recordAndReplay(`churn-${alloc}`, ['env', `LD_PRELOAD=${lib}`, churnBinary(), '20']);
         },

@@ -233,9 +233,21 @@ export const zapRace: Scenario = defineScenario({
     'pte_offset_map_lock with the pmd_same recheck; walkers read the last entry as GUP-fast does. ' +
     'Same steps as the C model, for comparing speed with GenMC (bench/zap-race-vs-genmc.bench.ts).',
   variants: {
-    entries: { values: ['2', '3', '4'], default: '2', doc: 'NENT: entries per PTE table.' },
-    faulters: { values: COUNTS, default: '1', doc: 'NF: faulting threads.' },
-    walkers: { values: COUNTS, default: '1', doc: 'NW: GUP-fast-style walker threads.' },
+    entries: {
+      values: ['2', '3', '4'],
+      default: '2',
+      doc: "NENT: entries per PTE table (the GenMC model's table size).",
+    },
+    faulters: {
+      values: COUNTS,
+      default: '1',
+      doc: 'NF: faulting threads, each filling an entry of the table.',
+    },
+    walkers: {
+      values: COUNTS,
+      default: '1',
+      doc: 'NW: GUP-fast-style lockless walker threads reading the table.',
+    },
     fix: {
       values: ['fixed', 'buggy'],
       default: 'fixed',
