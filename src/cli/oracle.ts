@@ -2,11 +2,8 @@
 // hash) and runs resolved workloads on the host kernel, reading VmPTE and RssAnon per report.
 
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { packagePath } from '../host/package-path.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { nativeHelper, type NativeHelper } from '../host/native.js';
 import { UsageError } from '../util/errors.js';
 import type { Workload } from '../workload/types.js';
 import { lowerBatch } from '../workload/lower.js';
@@ -47,31 +44,10 @@ export interface KernelRunOptions {
   readonly runs?: number;
 }
 
-const SOURCE = packagePath('native', 'ptw-oracle.c');
-const PROJECT = dirname(dirname(SOURCE));
+let built: NativeHelper | undefined;
 
-let built: { ok: true; binary: string } | { ok: false; reason: string } | undefined;
-
-function findCompiler(): string | undefined {
-  const candidates = [process.env.CC, 'cc', 'gcc', 'clang'].filter((c): c is string => !!c);
-  for (const cc of candidates) {
-    try {
-      execFileSync(cc, ['--version'], { stdio: 'ignore' });
-      return cc;
-    } catch {
-      // not installed: try the next one
-    }
-  }
-  return undefined;
-}
-
-function cacheDir(): string {
-  const modules = join(PROJECT, 'node_modules');
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  return existsSync(modules) ? join(modules, '.cache', 'ptlab') : join(tmpdir(), `ptlab-${uid}`);
-}
-
-function build(): { ok: true; binary: string } | { ok: false; reason: string } {
+/** The oracle, once the host is known to show VmPTE and RssAnon. */
+function build(): NativeHelper {
   if (process.platform !== 'linux') return { ok: false, reason: `not Linux (${process.platform})` };
   let status: string;
   try {
@@ -82,28 +58,10 @@ function build(): { ok: true; binary: string } | { ok: false; reason: string } {
   if (!/^VmPTE:/m.test(status) || !/^RssAnon:/m.test(status)) {
     return { ok: false, reason: '/proc/self/status has no VmPTE or RssAnon line' };
   }
-  if (!existsSync(SOURCE)) return { ok: false, reason: `missing ${SOURCE}` };
-  const cc = findCompiler();
-  if (cc === undefined) return { ok: false, reason: 'no C compiler (tried $CC, cc, gcc, clang)' };
-  const source = readFileSync(SOURCE);
-  const hash = createHash('sha256').update(source).update(cc).digest('hex').slice(0, 16);
-  const dir = cacheDir();
-  const binary = join(dir, `ptw-oracle-${hash}`);
-  if (existsSync(binary)) return { ok: true, binary };
-  try {
-    mkdirSync(dir, { recursive: true });
-    // Built under a unique name then renamed, so parallel test workers never run a partial file.
-    const partial = `${binary}.${process.pid}.tmp`;
-    execFileSync(cc, ['-O2', '-fPIE', '-pie', '-o', partial, SOURCE], { stdio: 'pipe' });
-    renameSync(partial, binary);
-  } catch (e) {
-    const detail = e instanceof Error ? e.message.split('\n').slice(0, 3).join(' ') : String(e);
-    return { ok: false, reason: `${cc} could not build ${SOURCE}: ${detail}` };
-  }
-  return { ok: true, binary };
+  return nativeHelper('ptw-oracle');
 }
 
-function helper(): { ok: true; binary: string } | { ok: false; reason: string } {
+function helper(): NativeHelper {
   built ??= build();
   return built;
 }
