@@ -46,10 +46,10 @@ class Memory {
   private readonly ids = new Map<string, number>();
   readonly vals = new Map<string, number>();
   constructor(names: readonly string[]) {
-    for (const n of names) this.add(n);
+    for (const n of names) this.create(n);
   }
   /** A new cell, registered with the running execution (from inside a step for `alloc`). */
-  add(n: string): void {
+  create(n: string): void {
     this.ids.set(n, registerObject(n));
     this.vals.set(n, 0);
   }
@@ -94,7 +94,7 @@ export function buildReportedProgram(threads: ROp[][]): Program {
               case 'alloc': {
                 yield { label: 'alloc' };
                 const n = `t${me}.o${allocs++}`;
-                mem.add(n);
+                mem.create(n);
                 made.push(n);
                 mem.set(n, me + 1);
                 mem.set('p', made.length);
