@@ -40,6 +40,7 @@ export {
 } from './mlock.js';
 export { __mm_populate, madvise_populate } from './gup.js';
 export { do_mprotect } from './mprotect.js';
+export { do_mremap, type MremapFlags } from './mremap.js';
 export { do_madvise, type Advice } from './madvise.js';
 export { shrink_lazyfree } from './vmscan.js';
 export { reclaim_pt_is_enabled, try_to_free_pte } from './pt_reclaim.js';
