@@ -5,7 +5,9 @@ export { file_alloc, FAULT_AROUND_PAGES } from './filemap.js';
 export {
   AnonVma,
   VM_ACCOUNT,
+  VM_DONTCOPY,
   VM_EXEC,
+  VM_WIPEONFORK,
   VM_HUGEPAGE,
   VM_LOCKED,
   VM_LOCKONFAULT,
@@ -41,6 +43,7 @@ export {
 export { __mm_populate, madvise_populate } from './gup.js';
 export { do_mprotect } from './mprotect.js';
 export { do_mremap, type MremapFlags } from './mremap.js';
+export { dup_mm } from './fork.js';
 export { do_madvise, type Advice } from './madvise.js';
 export { shrink_lazyfree } from './vmscan.js';
 export { reclaim_pt_is_enabled, try_to_free_pte } from './pt_reclaim.js';

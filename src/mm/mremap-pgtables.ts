@@ -171,7 +171,12 @@ function move_ptes(
       if (si === di) {
         let f = mm.folios.get(newSlot);
         if (!f) {
-          f = { member: new Uint32Array(ptes.words), written: new Uint32Array(ptes.words) };
+          const words = ptes.words;
+          f = {
+            member: new Uint32Array(words),
+            written: new Uint32Array(words),
+            share: folio.share,
+          };
           mm.folios.set(newSlot, f);
         }
         setBit(f.member, 0, di, true);

@@ -2,6 +2,7 @@
 // Rendering (box drawing, colours) is the CLI's job; this module only shapes the data.
 
 import type { SimReport, SimResult } from '../workload/run.js';
+import { MAIN_PROCESS } from '../workload/types.js';
 import { SCHEMA_VERSION, usageErrorJson, type ErrorJson } from './json.js';
 import { groupDigits } from '../util/format.js';
 
@@ -23,7 +24,7 @@ export const FINAL_LABEL = '(end)';
  * with the final state, so text output shows it as JSON does.
  */
 export function simTable(result: SimResult): TextTable {
-  const rows = [...result.reports, { ...result.final, label: FINAL_LABEL }];
+  const rows = [...result.reports.map(withProcess), { ...result.final, label: FINAL_LABEL }];
   if (result.reports.some((r) => r.iteration !== undefined)) return withIteration(rows);
   return {
     head: ['report', 'VmPTE kB', 'PTE', 'PMD', 'PUD', 'empty PTE', 'RssAnon kB'],
@@ -38,6 +39,11 @@ export function simTable(result: SimResult): TextTable {
     ]),
     numeric: [1, 2, 3, 4, 5, 6],
   };
+}
+
+/** A report of a process other than main is labelled `@NAME LABEL` in text. */
+function withProcess(r: SimReport): SimReport {
+  return r.process === MAIN_PROCESS ? r : { ...r, label: `@${r.process} ${r.label}` };
 }
 
 /** The report table with an `iter` column: the repeat iteration (from 0) of each report. */
@@ -91,6 +97,7 @@ export function columnName(r: SimResult): string {
 export function reportJson(r: SimReport): SimReportJson {
   return {
     label: r.label,
+    process: r.process,
     line: r.line,
     iteration: r.iteration ?? null,
     vmpte_kb: r.vmpte_kb,
@@ -104,6 +111,8 @@ export function reportJson(r: SimReport): SimReportJson {
 /** One report in JSON (docs/schemas/sim.schema.json `$defs.report`). */
 export interface SimReportJson {
   readonly label: string;
+  /** The process reported: `main` (the workload's own) or a `fork` child's name. */
+  readonly process: string;
   readonly line: number;
   /** Iteration of the innermost `repeat` block the report is in (from 0), null outside one. */
   readonly iteration: number | null;

@@ -12,6 +12,8 @@ import {
   do_munlock,
   file_alloc,
   do_munmap,
+  dup_mm,
+  exit_mmap,
   mm_alloc,
   mmCounters,
   shrink_lazyfree,
@@ -24,6 +26,7 @@ import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { Errno, SourcePos } from '../util/errors.js';
 import { UsageError } from '../util/errors.js';
 import type { MremapOp, Prot, Workload, WorkloadOp } from './types.js';
+import { MAIN_PROCESS } from './types.js';
 import { getImage, loadImage, type ImageName } from './image.js';
 
 /** Options of {@link runWorkload}; every field is optional. */
@@ -72,6 +75,8 @@ export interface SimOptions {
 /** The counters at one report. */
 export interface SimReport {
   readonly label: string;
+  /** The process whose counters these are (`main` unless the report was `@NAME report`). */
+  readonly process: string;
   readonly line: number;
   /** Iteration (from 0) of the innermost `repeat` block holding the report, if any. */
   readonly iteration?: number;
@@ -161,6 +166,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     if (!(e instanceof UsageError)) throw e;
     const zero: SimReport = {
       label: '(end)',
+      process: MAIN_PROCESS,
       line: 0,
       pgtables_bytes: 0,
       vmpte_kb: 0,
@@ -186,7 +192,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
       options.onProgress(i, ops.length);
     }
     error = run.step(op, reports);
-    if (options.debug) validate_mm(mm);
+    if (options.debug) for (const m of run.procs.values()) validate_mm(m);
     if (peak) {
       const c = mmCounters(mm);
       if (c.vmpte_kb + c.rss_anon_kb > peak.vmpte_kb + peak.rss_anon_kb) {
@@ -197,7 +203,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     if (options.onProgress && (i & 1023) === 1023) options.onProgress(i + 1, ops.length);
   }
   options.onProgress?.(ops.length, ops.length);
-  const final = report(mm, '(end)', line);
+  const final = report(mm, '(end)', line, MAIN_PROCESS);
   return {
     kernel,
     policy: policyName,
@@ -209,16 +215,23 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
   };
 }
 
-function report(mm: MmStruct, label: string, line: number): SimReport {
-  return { label, line, ...mmCounters(mm) };
+function report(mm: MmStruct, label: string, line: number, process: string): SimReport {
+  return { label, process, line, ...mmCounters(mm) };
 }
 
-/** Per-run state: the mm and the start address each name was mapped at. */
+/**
+ * Per-run state: the live processes (their mms by name, `main` first), the start address each
+ * mapping name was mapped at (one table for every process: a child inherits its parent's
+ * addresses), and the files.
+ */
 class Runner {
   private readonly starts = new Map<string, bigint>();
   private readonly files = new Map<string, SimFile>();
+  readonly procs = new Map<string, MmStruct>();
 
-  constructor(private readonly mm: MmStruct) {}
+  constructor(main: MmStruct) {
+    this.procs.set(MAIN_PROCESS, main);
+  }
 
   /** Runs one op; a refused one comes back as an error naming the address range it covered. */
   step(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
@@ -243,17 +256,27 @@ class Runner {
   }
 
   private stepInner(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
-    const mm = this.mm;
+    const proc = op.proc ?? MAIN_PROCESS;
+    // The parser checked that the process is live.
+    const mm = this.procs.get(proc) as MmStruct;
     switch (op.kind) {
       case 'report':
         reports.push(
           op.iteration === undefined
-            ? report(mm, op.label, op.pos.line)
-            : { ...report(mm, op.label, op.pos.line), iteration: op.iteration },
+            ? report(mm, op.label, op.pos.line, proc)
+            : { ...report(mm, op.label, op.pos.line, proc), iteration: op.iteration },
         );
         return undefined;
       case 'pressure':
-        shrink_lazyfree(mm);
+        // The memory cgroup holds every process: reclaim sees them all.
+        for (const m of this.procs.values()) shrink_lazyfree(m);
+        return undefined;
+      case 'fork':
+        this.procs.set(op.child, dup_mm(mm));
+        return undefined;
+      case 'exit':
+        exit_mmap(this.procs.get(op.child) as MmStruct);
+        this.procs.delete(op.child);
         return undefined;
       case 'map': {
         if (this.starts.has(op.name)) {
@@ -363,7 +386,7 @@ class Runner {
           : undefined;
       }
       case 'mremap':
-        return this.mremap(op, start, at);
+        return this.mremap(mm, op, start, at);
       case 'madvise': {
         const e = do_madvise(mm, start, op.len, op.advice);
         return e
@@ -378,8 +401,7 @@ class Runner {
   }
 
   /** `mremap`; `as=NEW` names the address it returned. */
-  private mremap(op: MremapOp, start: bigint, at: SourcePos): UsageError | undefined {
-    const mm = this.mm;
+  private mremap(mm: MmStruct, op: MremapOp, start: bigint, at: SourcePos): UsageError | undefined {
     if (op.as !== undefined && this.starts.has(op.as)) {
       return new UsageError('parse', `duplicate mapping name '${op.as}' (use a new name)`, op.pos);
     }
