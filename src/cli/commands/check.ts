@@ -32,6 +32,7 @@ import { err, ioReason, out, outJson } from '../io.js';
 import { fitLine } from '../render.js';
 import { outputWidth } from '../terminal.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
+import { resolvePtlabFromAnywhere } from '../scenario-loader.js';
 
 interface CheckFlags {
   variant: string[];
@@ -456,6 +457,7 @@ function isModulePath(target: string): boolean {
 async function loadScenario(target: string): Promise<Scenario> {
   if (!isModulePath(target)) return getScenario(target);
   let mod: Record<string, unknown>;
+  resolvePtlabFromAnywhere();
   try {
     mod = (await import(pathToFileURL(resolve(target)).href)) as Record<string, unknown>;
   } catch (e) {
