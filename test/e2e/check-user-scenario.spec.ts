@@ -52,7 +52,7 @@ export const scenario = defineScenario({
 
 function check(file: string, ...args: string[]) {
   ensureBuilt();
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.NODE_EXTRA_CA_CERTS;
   return spawnSync(process.execPath, [PTLAB_MAIN, 'check', file, ...args], {
     cwd: dir,
