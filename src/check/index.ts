@@ -57,3 +57,4 @@ export {
   createScheduler,
   type DfsOptions,
 } from './scheduler/index.js';
+export { estimateRun, type EstimateOptions, type RunEstimate } from './estimate.js';
