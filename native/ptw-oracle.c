@@ -721,6 +721,14 @@ static void lock_own(void)
 		(void)mlock((void *)own_lo[i], own_hi[i] - own_lo[i]);
 }
 
+/* munlock of the helper's own mappings. */
+static void unlock_own(void)
+{
+	int i;
+	for (i = 0; i < nown; i++)
+		(void)munlock((void *)own_lo[i], own_hi[i] - own_lo[i]);
+}
+
 /* ---- processes ---- */
 
 /* Per process K: the run's process writes op indices to cmd[K], K answers on ack[K]. */
@@ -784,11 +792,23 @@ static void __attribute__((noreturn)) proc_loop(const struct workload *w, int k)
 static void __attribute__((noreturn)) proc_start(const struct workload *w, int k)
 {
 	int64_t msg[5];
+	uint32_t i;
 	status_fd = open("/proc/self/status", O_RDONLY);
 	if (status_fd < 0)
 		_exit(8);
 	prefault_stack();
 	warm_up(status_fd, 0);
+	/*
+	 * mlockall(MCL_CURRENT) in a forked process would populate its copy of the helper's own
+	 * mappings: populate them now (mlock, munlock; fork does not inherit the run's locks).
+	 */
+	for (i = 0; i < w->nops; i++) {
+		if (ops[w->op0 + i].kind == OP_MLOCKALL) {
+			lock_own();
+			unlock_own();
+			break;
+		}
+	}
 	read_status(status_fd, &msg[1], &msg[2]);
 	msg[0] = (int64_t)syscall(SYS_getpid);
 	msg[3] = status_file;

@@ -21,6 +21,7 @@ export function dup_mm(parent: MmStruct): MmStruct {
     plainTables: !parent.inlineTables,
     mmap_min_addr: parent.mmap_min_addr,
     overcommit_pages: parent.overcommit_pages,
+    family: parent.family,
   });
   for (const vma of parent.mmap.vmas) {
     if (vma.vm_flags & VM_DONTCOPY) continue;

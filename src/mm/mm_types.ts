@@ -172,6 +172,11 @@ export interface MmStruct {
   readonly folios: Map<number, LargeFolio>;
   /** Whether hot paths may keep one-page PTE tables inline in their PMD entry (pgtable-pool.ts). */
   readonly inlineTables: boolean;
+  /**
+   * The live mms of this mm's fork family (itself included): the processes that can share page
+   * cache and COW pages with it. Fork adds the child, exit removes the mm.
+   */
+  readonly family: Set<MmStruct>;
 }
 
 /** PMD entry markers for huge PMDs (negative, so positive values stay PTE-table ids). */

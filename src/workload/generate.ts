@@ -75,6 +75,8 @@ class Generator {
   private readonly procs = new Map<string, ProcState>();
   /** Whether a fork happened: from then on pages may be COW-shared between processes. */
   forked = false;
+  /** Whether a `free` followed a fork (then no more `pressure`). */
+  freedAfterFork = false;
   private forks = 0;
   private nextMap = 0;
   private reports = 0;
@@ -355,6 +357,7 @@ class Generator {
     // Sometimes the whole mapping, across the VMAs that mprotect or advice split it into.
     if (this.chance(0.2) && contiguous(m)) [start, len] = [0, m.pages];
     let advice = this.rng.pick([
+      ...(this.forkMix ? ['cold'] : []),
       'dontneed',
       'dontneed',
       'dontneed',
@@ -372,9 +375,9 @@ class Generator {
     if (advice === 'free' && (m.shared || m.file)) {
       advice = m.shared && pieces.every((q) => writable(q.prot)) ? 'remove' : 'dontneed';
     }
-    // After a fork pages may be COW-shared: lazy-free and hole punching of shared pages are not
-    // modelled across processes (docs/fidelity.md); the generator leaves them out.
-    if (this.forked && (advice === 'free' || advice === 'remove')) advice = 'dontneed';
+    // After a fork pages may be COW-shared: reclaim of a shared page one process made lazy-free
+    // is not modelled (docs/sim-model.md, Not modelled): no `pressure` after such a `free`.
+    if (this.forked && advice === 'free') this.freedAfterFork = true;
     if (
       (advice === 'dontneed' || advice === 'free' || advice === 'remove') &&
       pieces.some((q) => q.locked)
@@ -633,10 +636,12 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     else if (roll < 0.82) g.munmap();
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
-    else if (roll < 0.96) {
-      // mlockall in a child would populate the oracle's own mappings there (docs/fidelity.md).
-      if (g.proc === 'main') g.mlockall();
-    } else if (!g.forked) g.emit('pressure');
+    else if (roll < 0.96) g.mlockall();
+    else if (!g.freedAfterFork) {
+      // pressure takes no @process.
+      g.switchTo('main');
+      g.emit('pressure');
+    }
     if (g.lines.length > before) {
       ops++;
       g.maybeReport();
