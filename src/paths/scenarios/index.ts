@@ -5,6 +5,7 @@ import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
 import { ppcPteFreeDefer } from './ppc_pte_free_defer.js';
 import { ptReclaimNonempty } from './pt_reclaim_nonempty.js';
+import { ptReclaimNonsplit } from './pt_reclaim_nonsplit.js';
 import { ptReclaimTwoFreers } from './pt_reclaim_two_freers.js';
 import { ptReclaimVsWalkers } from './pt_reclaim_vs_walkers.js';
 import { pteAllocRace } from './pte_alloc_race.js';
@@ -19,6 +20,7 @@ const BUILT_IN: readonly Scenario[] = [
   ptReclaimTwoFreers,
   munmapVsGupFast,
   gupFastVsCollapse,
+  ptReclaimNonsplit,
   ppcPteFreeDefer,
   pteRefRevive,
   retractVsFault,
