@@ -11,6 +11,7 @@ import { ptReclaimVsWalkers } from './pt_reclaim_vs_walkers.js';
 import { pteAllocRace } from './pte_alloc_race.js';
 import { pteRefRevive } from './pte_ref_revive.js';
 import { retractVsFault } from './retract_vs_fault.js';
+import { rmapVsTableFree } from './rmap_vs_table_free.js';
 import type { Scenario, VariantValues } from './scenario.js';
 import { zapRace } from './zap_race.js';
 
@@ -21,6 +22,7 @@ const BUILT_IN: readonly Scenario[] = [
   munmapVsGupFast,
   gupFastVsCollapse,
   ptReclaimNonsplit,
+  rmapVsTableFree,
   ppcPteFreeDefer,
   pteRefRevive,
   retractVsFault,
