@@ -68,6 +68,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
+#include <linux/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,6 +78,9 @@
 #endif
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
 #endif
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 1
@@ -98,7 +103,9 @@ enum kind {
 	OP_PRESSURE,
 	OP_FORK,
 	OP_EXIT,
-	OP_REPORT
+	OP_REPORT,
+	OP_MREMAP,
+	OP_BRK
 };
 
 struct op {
@@ -106,6 +113,7 @@ struct op {
 	uint64_t addr, len, arg; /* arg: PROT, ADVICE, STRIDE, ONFAULT or MCL_* flags */
 	uint64_t flags;          /* map: extra MAP_* flags */
 	uint64_t fidx, off;      /* map: file index + 1 (0: anonymous) and byte offset */
+	uint64_t new_addr, expect; /* mremap: new_address argument, the address it must return */
 	int write;
 	int proc;                /* the process that runs it (0: the run's own) */
 	const char *label;
@@ -359,6 +367,16 @@ static void parse_input(char *text, size_t size)
 			if (!next_num(&cursor, &o->arg) || !next_num(&cursor, &o->len) ||
 			    !next_num(&cursor, &o->flags) || o->arg >= MAX_FILES)
 				bad_input(lineno, "usage: file INDEX SIZE MEMFD");
+		} else if (!strcmp(kw, "brk")) {
+			o->kind = OP_BRK;
+			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len))
+				bad_input(lineno, "usage: brk START_BRK|0 BRK");
+		} else if (!strcmp(kw, "mremap")) {
+			o->kind = OP_MREMAP;
+			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len) ||
+			    !next_num(&cursor, &o->arg) || !next_num(&cursor, &o->flags) ||
+			    !next_num(&cursor, &o->new_addr) || !next_num(&cursor, &o->expect))
+				bad_input(lineno, "usage: mremap ADDR OLDLEN NEWLEN FLAGS NEWADDR EXPECT");
 		} else if (!strcmp(kw, "mlockall")) {
 			o->kind = OP_MLOCKALL;
 			if (!next_num(&cursor, &o->arg))
@@ -550,6 +568,10 @@ static int refuse_overlaps(const struct workload *w)
 			return 1;
 		}
 		hit = overlaps_own(o->addr, o->len, &lo, &hi);
+		if (o->kind == OP_BRK)
+			hit = overlaps_own(o->len > 4096 ? o->len - 4096 : o->len, 4096, &lo, &hi);
+		if (!hit && o->kind == OP_MREMAP)
+			hit = overlaps_own(o->expect, o->arg > o->len ? o->arg : o->len, &lo, &hi);
 		if (hit) {
 			char *p = put_str(line_buf, "refuse ");
 			p = put_int(p, i);
@@ -611,6 +633,7 @@ static void warm_up(int status_fd, int reclaim)
 	(void)mprotect(scratch, 4096, PROT_NONE);
 	(void)mlock2(scratch, 4096, MLOCK_ONFAULT);
 	(void)munlock(scratch, 4096);
+	(void)mremap(scratch, 4096, 4096, 0);
 	fault_signal = 0;
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		(void)*(volatile char *)scratch;
@@ -628,6 +651,56 @@ static void warm_up(int status_fd, int reclaim)
 	errno = EINVAL;
 	(void)errno_name(errno);
 	out("", 0);
+}
+
+/* ---- the heap: start_brk moved to the workload's place (PR_SET_MM_MAP needs no capability) ---- */
+
+static struct prctl_mm_map heap_map;
+static unsigned int map_size;
+
+/* Fields 26-28 and 45-51 of /proc/self/stat, read without malloc before the baseline. */
+static void read_mm_map(void)
+{
+	static char buf[2048];
+	uint64_t v[53] = {0};
+	int fd = open("/proc/self/stat", O_RDONLY), field = 3;
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	char *q;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	q = strrchr(buf, ')');
+	for (q = q ? q + 2 : buf; *q && field < 53; field++) {
+		while (*q == ' ')
+			q++;
+		if (*q >= '0' && *q <= '9')
+			v[field] = strtoull(q, &q, 10);
+		while (*q && *q != ' ')
+			q++;
+	}
+	heap_map.start_code = v[26];
+	heap_map.end_code = v[27];
+	heap_map.start_stack = v[28];
+	heap_map.start_data = v[45];
+	heap_map.end_data = v[46];
+	heap_map.arg_start = v[48];
+	heap_map.arg_end = v[49];
+	heap_map.env_start = v[50];
+	heap_map.env_end = v[51];
+	heap_map.exe_fd = (uint32_t)-1;
+}
+
+/* brk: START (when not 0) becomes start_brk and the break first, as exec would place the heap. */
+static int run_brk(const struct op *o)
+{
+	if (o->addr) {
+		heap_map.start_brk = heap_map.brk = o->addr;
+		if (prctl(PR_SET_MM, PR_SET_MM_MAP, &heap_map, sizeof(heap_map), 0))
+			return errno;
+	}
+	return (uint64_t)syscall(SYS_brk, o->len) == o->len ? 0 : ENOMEM;
 }
 
 static int run_op(const struct op *o)
@@ -684,6 +757,15 @@ static int run_op(const struct op *o)
 	case OP_PRESSURE:
 		memcg_reclaim();
 		return 0;
+	case OP_BRK:
+		return run_brk(o);
+	case OP_MREMAP: {
+		void *p = mremap((void *)o->addr, o->len, o->arg, (int)o->flags, (void *)o->new_addr);
+		if (p == MAP_FAILED)
+			return errno;
+		/* Placed by the kernel next to the oracle's own mappings: not comparable. */
+		return (uint64_t)p == o->expect ? 0 : -1;
+	}
 	case OP_REPORT:
 	case OP_FORK:
 	case OP_EXIT:
@@ -933,6 +1015,12 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 	for (i = 0; i < w->nops; i++) {
 		has_pressure |= ops[w->op0 + i].kind == OP_PRESSURE;
 		has_mlockall |= ops[w->op0 + i].kind == OP_MLOCKALL;
+		if (ops[w->op0 + i].kind == OP_BRK && heap_map.exe_fd == 0) {
+			/* Runs the wrappers once; moving the break to where it is creates nothing. */
+			read_mm_map();
+			(void)syscall(SYS_brk, syscall(SYS_brk, 0));
+			(void)prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, &map_size, 0, 0);
+		}
 	}
 	if (has_pressure || has_mlockall) {
 		(void)mlockall(MCL_CURRENT);
@@ -953,7 +1041,8 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 			p = put_str(line_buf, "error ");
 			p = put_int(p, i);
 			p = put_str(p, " ");
-			p = put_str(p, rc == -SIGSEGV ? "SIGSEGV" : rc == -SIGBUS ? "SIGBUS" : errno_name(rc));
+			p = put_str(p, rc == -SIGSEGV ? "SIGSEGV" : rc == -SIGBUS ? "SIGBUS" :
+				       rc == -1 ? "MOVED" : errno_name(rc));
 			emit(p);
 			break;
 		}

@@ -11,6 +11,8 @@ export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
+/** A stack: a fault just below it extends it down (MAP_GROWSDOWN, the main stack). */
+export const VM_GROWSDOWN = 0x100;
 export const VM_LOCKED = 0x2000;
 /** MADV_DONTFORK: the VMA is not copied into a child at fork. */
 export const VM_DONTCOPY = 0x20000;
@@ -39,7 +41,7 @@ export class AnonVma {
   constructor(readonly forked = false) {}
 }
 
-/** One VMA. Addresses are page numbers; `vm_pgoff` always equals `vm_start` (anon, no mremap). */
+/** One VMA. Addresses are page numbers; see `vma_pgoff` for the offset of anonymous VMAs. */
 export interface VmAreaStruct {
   vm_start: number;
   vm_end: number;
@@ -47,7 +49,10 @@ export interface VmAreaStruct {
   anon_vma: AnonVma | null;
   /** The mapped file (shmem for anonymous shared maps); absent for anonymous private ones. */
   vm_file?: SimFile;
-  /** Page offset in `vm_file` of `vm_start`; only file VMAs store it. */
+  /**
+   * Page offset in `vm_file` of `vm_start`; file VMAs store it, anonymous ones only after an
+   * mremap moved them (else it is `vm_start`).
+   */
   vm_pgoff?: number;
 }
 

@@ -54,12 +54,17 @@ interface Mapping {
   readonly name: string;
   /** Absolute start, in pages. */
   readonly base: number;
-  readonly pages: number;
+  /** Pages from `base` the name may address (an mremap grows it in place). */
+  pages: number;
   pieces: Piece[];
   /** MAP_SHARED (of a file, or anonymous shared memory). */
   readonly shared: boolean;
   /** Backed by a `file` (shmem either way): MADV_FREE refuses it. */
   readonly file: boolean;
+  /** MAP_GROWSDOWN: touches below it grow it (the room below is kept free). */
+  readonly growsdown?: boolean;
+  /** Advised hugepage at some point: its large folios must not move to another slot offset. */
+  thp?: boolean;
 }
 
 const bytes = (pages: number): string => formatSize(BigInt(pages) * BigInt(PAGE));
@@ -269,8 +274,10 @@ class Generator {
         `${shared ? ' shared' : ''}${fileOpt}${over ? ' fixed' : ''}${flags}`,
     );
     // THP from the start: hugepage advice before the first touch.
-    if ((this.harsh || this.forkMix) && this.chance(0.4))
+    if ((this.harsh || this.forkMix) && this.chance(0.4)) {
       this.emit(`madvise ${name} +0 ${bytes(pages)} hugepage`);
+      (this.maps[this.maps.length - 1] as Mapping).thp = true;
+    }
     return true;
   }
 
@@ -402,6 +409,7 @@ class Generator {
             ).filter(([u, v]) => u < v),
       );
     }
+    if (advice === 'hugepage') m.thp = true;
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
   }
 
@@ -425,10 +433,184 @@ class Generator {
     this.setAttrs(m, p, start, len, { prot });
   }
 
+  /**
+   * An mremap (issue #7): a shrink, a growth in place into free space, or a move to a free place
+   * (MREMAP_FIXED; sometimes mutually PMD-aligned with the source so whole tables move, sometimes
+   * growing, shrinking, across several VMAs, or with MREMAP_DONTUNMAP). A moved range gets a new
+   * name; the source pieces go unless DONTUNMAP keeps them (unlocked and empty).
+   */
+  mremap(): void {
+    const r = this.range();
+    if (r === undefined) return;
+    const [m, p] = r;
+    let [, , start, len] = r;
+    let kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap']);
+    // Pages DONTUNMAP leaves in a VMA it unlocks stay mlocked (not modelled): not on locked memory.
+    if (kind === 'dontunmap' && (this.lockFuture || m.pieces.some((q) => q.locked))) kind = 'move';
+    if (kind === 'shrink') {
+      if (len < 2) return;
+      const keep = this.between(1, len - 1);
+      this.emit(`mremap ${m.name} +${bytes(start)} ${bytes(len)} ${bytes(keep)}`);
+      m.pieces = m.pieces.flatMap((q) => (q === p ? cut(q, start + keep, start + len) : [q]));
+      return;
+    }
+    if (kind === 'grow') {
+      // In place only: the range ends the mapping and the space after it was never used.
+      const delta = this.rng.pick([1, 16, 511, 512, 1024]);
+      const end = m.base + p.end;
+      if (p.end !== m.pages || !this.free(end, delta)) return;
+      this.emit(
+        `mremap ${m.name} +${bytes(start)} ${bytes(p.end - start)} ${bytes(p.end - start + delta)}`,
+      );
+      m.pieces = m.pieces.map((q) => (q === p ? { ...q, end: q.end + delta } : q));
+      m.pages += delta;
+      this.used.push([end, end + delta]);
+      return;
+    }
+    // A move of the whole mapping across its VMAs, when nothing of it was unmapped.
+    const whole = kind === 'move' && !m.thp && this.chance(0.2) && contiguous(m);
+    if (whole) [start, len] = [0, m.pages];
+    if (m.thp) {
+      // Whole PMD slots only: a large folio split between two places is not modelled.
+      const from = Math.ceil((m.base + start) / SLOT_PAGES) * SLOT_PAGES;
+      const to = Math.floor((m.base + start + len) / SLOT_PAGES) * SLOT_PAGES;
+      if (to <= from) return;
+      [start, len] = [from - m.base, to - from];
+    }
+    const newLen =
+      kind === 'move' && !whole && this.chance(0.3)
+        ? this.rng.pick([len + 1, len + 512, Math.max(1, len - 1)])
+        : len;
+    let dest = this.placement(Math.max(newLen, len) + SLOT_PAGES);
+    if (dest === undefined) return;
+    // Mutually aligned with the source half the time (whole tables move), else anywhere; always
+    // for THP memory (a large folio moved to another offset in its slot is not modelled).
+    if (m.thp || this.chance(0.5))
+      dest += (((m.base + start) % SLOT_PAGES) - (dest % SLOT_PAGES) + SLOT_PAGES) % SLOT_PAGES;
+    if (!this.free(dest, newLen)) return;
+    const name = `m${this.nextMap++}`;
+    const flags = kind === 'dontunmap' ? ' dontunmap' : '';
+    this.emit(
+      `mremap ${m.name} +${bytes(start)} ${bytes(len)} ${bytes(newLen)} maymove fixed${flags} at=${bytes(dest)} as=${name}`,
+    );
+    const moved = m.pieces
+      .filter((q) => q.end > start && q.start < start + Math.min(len, newLen))
+      .map((q) => ({
+        ...q,
+        start: Math.max(q.start, start) - start,
+        end: Math.min(q.end, start + Math.min(len, newLen)) - start,
+      }));
+    if (newLen > len && moved.length > 0) {
+      const last = moved[moved.length - 1];
+      moved.push({ ...last, start: len, end: newLen });
+    }
+    if (kind === 'dontunmap') {
+      for (const q of m.pieces) q.locked = false;
+    } else {
+      m.pieces = m.pieces.flatMap((q) =>
+        q.end > start && q.start < start + len ? cut(q, start, start + len) : [q],
+      );
+    }
+    if (this.guarded(m, start, len)) this.guards.push([dest, dest + newLen]);
+    this.maps.push({
+      name,
+      base: dest,
+      pages: newLen,
+      pieces: moved,
+      shared: m.shared,
+      file: m.file,
+      ...(m.thp ? { thp: true } : {}),
+    });
+    this.used.push([dest, dest + newLen]);
+  }
+
+  /** The heap once a `brk` placed it: its break in bytes from its start, and its reserved pages. */
+  private heap: { brk: number; reserve: number } | undefined;
+
+  /**
+   * brk and stack growth (issue #7): the first `brk` places the heap (at=) in a reserved free
+   * range, later ones set, grow or shrink the break (sometimes not page-aligned); or a `growsdown`
+   * map with free room below it, or a touch below such a map (within the room, into the guard gap
+   * of what lies below, or beyond RLIMIT_STACK).
+   */
+  brkOrStack(): void {
+    const stacks = this.maps.filter((m) => m.growsdown);
+    const roll = stacks.length > 0 && this.chance(0.6) ? 0 : this.chance(0.4) ? 1 : 2;
+    if (roll === 0) {
+      const st = this.rng.pick(stacks);
+      const depth = this.rng.pick([1, 16, 255, 256, 300, 512, 599, 700, 2100]);
+      const len = Math.min(depth, this.rng.pick([1, 4, 16]));
+      const read = this.chance(0.3) ? ' read' : '';
+      this.emit(`touch ${st.name} -${bytes(depth)} ${bytes(len)}${read}`);
+      return;
+    }
+    if (roll === 1) {
+      const pages = this.rng.pick([16, 32, 128]);
+      const room = 600;
+      const start = this.placement(pages + room);
+      if (start === undefined) return;
+      const name = `m${this.nextMap++}`;
+      this.emit(`map ${name} ${bytes(pages)} at=${bytes(start + room)} growsdown`);
+      this.maps.push({
+        name,
+        base: start + room,
+        pages,
+        pieces: [{ start: 0, end: pages, prot: 'rw', locked: this.lockFuture }],
+        shared: false,
+        file: false,
+        growsdown: true,
+      });
+      this.used.push([start, start + room + pages]);
+      return;
+    }
+    // brk in main only: a forked child's heap is its parent's, which the model does not carry.
+    if (this.proc !== 'main') return;
+    const pageBytes = (n: number): number => Math.ceil(n / PAGE);
+    if (!this.heap) {
+      const reserve = 3072;
+      const start = this.placement(reserve);
+      if (start === undefined) return;
+      const brk = this.rng.pick([0, 1, 100, 512]) * PAGE + (this.chance(0.3) ? 100 : 0);
+      this.heap = { brk, reserve };
+      this.used.push([start, start + reserve]);
+      this.emit(`brk ${brk} at=${bytes(start)}`);
+      const end = pageBytes(brk);
+      this.maps.push({
+        name: 'heap',
+        base: start,
+        pages: reserve,
+        pieces: end > 0 ? [{ start: 0, end, prot: 'rw', locked: this.lockFuture }] : [],
+        shared: false,
+        file: false,
+      });
+      return;
+    }
+    const heap = this.heap;
+    const m = this.maps.find((x) => x.name === 'heap') as Mapping;
+    const delta = this.rng.pick([1, 3, 16, 511, 512, 1024]) * PAGE + (this.chance(0.3) ? 100 : 0);
+    const mode = this.rng.pick(['grow', 'grow', 'shrink', 'set']);
+    const want = mode === 'grow' ? heap.brk + delta : mode === 'shrink' ? heap.brk - delta : delta;
+    if (want < 0 || pageBytes(want) > heap.reserve - 300) return;
+    this.emit(mode === 'set' ? `brk ${want}` : `brk ${mode === 'grow' ? '+' : '-'}${delta}`);
+    const [from, to] = [pageBytes(heap.brk), pageBytes(want)];
+    if (to > from) {
+      m.pieces.push({ start: from, end: to, prot: 'rw', locked: this.lockFuture });
+    } else if (to < from) {
+      m.pieces = m.pieces.flatMap((q) => (q.end > to ? cut(q, to, from) : [q]));
+    }
+    heap.brk = want;
+  }
+
   /** One op the kernel rejects; the run stops there. */
   bad(): void {
     const m = this.rng.pick(this.maps);
-    switch (this.rng.below(8)) {
+    switch (this.rng.below(10)) {
+      case 8: // EINVAL: MREMAP_FIXED without MREMAP_MAYMOVE
+        this.emit(`mremap ${m.name} +0 4K 4K fixed at=${bytes(m.base + 300 * SLOT_PAGES)}`);
+        break;
+      case 9: // ENOMEM: growing in place into a neighbour (or EFAULT across VMAs), or nothing
+        this.emit(`mremap ${m.name} +0 ${bytes(m.pages)} ${bytes(m.pages + 300 * SLOT_PAGES)}`);
+        break;
       case 7: {
         // SIGBUS: an access beyond the end of a mapped file (files are created by main).
         const base = this.placement(2);
@@ -543,7 +725,9 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
       g.bad();
       g.emit('report after-error');
       break;
-    } else if (roll < 0.5) g.touch();
+    } else if (g.chance(0.07)) g.mremap();
+    else if (g.chance(0.08)) g.brkOrStack();
+    else if (roll < 0.5) g.touch();
     else if (roll < 0.72) g.madvise();
     else if (roll < 0.82) g.munmap();
     else if (roll < 0.9) g.mprotect();

@@ -3,7 +3,7 @@
 
 import { UsageError } from '../util/errors.js';
 import type { SourcePos } from '../util/errors.js';
-import type { Advice, MapOp, Prot, Workload, WorkloadOp } from './types.js';
+import type { Advice, BrkOp, MremapOp, Prot, Workload, WorkloadOp } from './types.js';
 import { MAIN_PROCESS } from './types.js';
 import { didYouMean, lexLines, posOf } from './lex.js';
 import type { Line, Token } from './lex.js';
@@ -22,6 +22,8 @@ export const OPERATIONS = [
   'munlock',
   'mlockall',
   'munlockall',
+  'mremap',
+  'brk',
   'file',
   'report',
   'pressure',
@@ -73,6 +75,8 @@ const USAGE: Readonly<Record<string, string>> = {
   munlock: 'munlock NAME +OFF LEN',
   mlockall: 'mlockall [current] [future] [onfault]',
   munlockall: 'munlockall',
+  brk: 'brk SIZE|+SIZE|-SIZE [at=ADDR]',
+  mremap: 'mremap NAME +OFF OLDLEN NEWLEN [maymove] [fixed] [dontunmap] [at=ADDR] [as=NEW]',
   report: 'report LABEL',
   pressure: 'pressure',
   fork: 'fork NAME',
@@ -140,13 +144,15 @@ class LineReader {
 
   offset(): bigint {
     const token = this.positional('offset', '+OFF');
-    if (!token.text.startsWith('+')) {
+    // -OFF reaches below the start: a stack (map … growsdown) grows there.
+    if (!token.text.startsWith('+') && !token.text.startsWith('-')) {
       this.fail(
         token,
-        `bad offset '${token.text}' (expected +OFF from the mapping start, e.g. +0 or +2M)`,
+        `bad offset '${token.text}' (expected +OFF from the mapping start, e.g. +0 or +2M, or -OFF below it)`,
       );
     }
-    return this.number('offset', 'offset', { text: token.text.slice(1), col: token.col });
+    const n = this.number('offset', 'offset', { text: token.text.slice(1), col: token.col });
+    return token.text.startsWith('-') ? -n : n;
   }
 
   word<T extends string>(key: string, what: string, allowed: readonly T[], token?: Token): T {
@@ -194,7 +200,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
       const size = r.number('size', 'SIZE');
       const opts = r.options(
         ['at', 'prot', 'file', 'off'],
-        ['fixed', 'populate', 'locked', 'shared', 'noreserve'],
+        ['fixed', 'populate', 'locked', 'shared', 'noreserve', 'growsdown'],
       );
       const atTok = opts.get('at');
       const protTok = opts.get('prot');
@@ -221,6 +227,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
         r.fail(offTok, `'off=' needs file=F (an offset into the mapped file)`);
       }
       const noreserve = opts.has('noreserve');
+      const growsdown = opts.has('growsdown');
       return {
         kind: 'map',
         pos,
@@ -233,6 +240,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
         populate,
         locked,
         noreserve,
+        growsdown,
         shared,
         file,
         off,
@@ -309,6 +317,10 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
     case 'pressure':
       r.options([]);
       return { kind: 'pressure', pos, argPos };
+    case 'mremap':
+      return parseMremap(r, pos);
+    case 'brk':
+      return parseBrk(r, pos);
     case 'fork':
     case 'exit': {
       const child = r.name();
@@ -323,6 +335,56 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
         pos,
       );
   }
+}
+
+/** `mremap NAME +OFF OLDLEN NEWLEN [maymove] [fixed] [dontunmap] [at=ADDR] [as=NEW]`. */
+function parseMremap(r: LineReader, pos: SourcePos): MremapOp {
+  const name = r.name();
+  const offset = r.offset();
+  const oldLen = r.number('oldLen', 'OLDLEN');
+  const newLen = r.number('newLen', 'NEWLEN');
+  const opts = r.options(['at', 'as'], ['maymove', 'fixed', 'dontunmap']);
+  const atTok = opts.get('at');
+  const at = atTok ? r.number('at', 'address', atTok) : undefined;
+  const fixed = opts.has('fixed');
+  if (fixed && at === undefined) {
+    r.fail(opts.get('fixed'), `'fixed' needs at=ADDR (MREMAP_FIXED moves exactly there)`);
+  }
+  const asTok = opts.get('as');
+  const as = asTok ? asTok.text.slice('as='.length) : undefined;
+  if (as !== undefined && !NAME.test(as)) {
+    r.fail(asTok, `bad mapping name '${as}' (expected a letter or _ then letters, digits, _ . -)`);
+  }
+  return {
+    kind: 'mremap',
+    pos,
+    argPos: r.argPos,
+    name,
+    offset,
+    oldLen,
+    newLen,
+    maymove: opts.has('maymove'),
+    fixed,
+    dontunmap: opts.has('dontunmap'),
+    at,
+    as,
+  };
+}
+
+/** `brk SIZE|+SIZE|-SIZE [at=ADDR]`: the break set to start_brk + SIZE, or moved by ±SIZE. */
+function parseBrk(r: LineReader, pos: SourcePos): BrkOp {
+  const token = r.positional('size', 'SIZE');
+  const sign = token.text[0];
+  const rel = sign === '+' || sign === '-';
+  const size = r.number(
+    'size',
+    'SIZE',
+    rel ? { text: token.text.slice(1), col: token.col } : token,
+  );
+  const atTok = r.options(['at']).get('at');
+  const at = atTok ? r.number('at', 'address', atTok) : undefined;
+  const mode = sign === '+' ? 'grow' : sign === '-' ? 'shrink' : 'set';
+  return { kind: 'brk', pos, argPos: r.argPos, mode, size, at };
 }
 
 /** Why an op takes no `@process`. */
@@ -425,7 +487,7 @@ function parseStatements(file: string, text: string): Stmt[] {
 
 /** Checks that every name is mapped once, before it is used; the same for file names. */
 function checkNames(ops: readonly WorkloadOp[]): void {
-  const mapped = new Map<string, MapOp>();
+  const mapped = new Map<string, WorkloadOp>();
   const files = new Map<string, WorkloadOp>();
   for (const op of ops) {
     if (op.kind === 'file') {
@@ -468,7 +530,26 @@ function checkNames(ops: readonly WorkloadOp[]): void {
         op.argPos.name,
       );
     }
+    if (op.kind === 'mremap' && op.as !== undefined) defineResultName(op, mapped);
+    if (op.kind === 'brk' && !mapped.has(HEAP_NAME)) mapped.set(HEAP_NAME, op);
   }
+}
+
+/** The name a workload's first `brk` gives the heap (offsets from start_brk). */
+export const HEAP_NAME = 'heap';
+
+/** `mremap … as=NEW` maps NEW like a `map` would: once, before it is used. */
+function defineResultName(op: MremapOp, mapped: Map<string, WorkloadOp>): void {
+  const name = op.as as string;
+  const first = mapped.get(name);
+  if (first !== undefined) {
+    throw new UsageError(
+      'parse',
+      `duplicate mapping name '${name}' (first mapped at line ${first.pos.line}; use a new name)`,
+      op.argPos.as,
+    );
+  }
+  mapped.set(name, op);
 }
 
 /**

@@ -39,6 +39,8 @@ export interface MapOp extends OpBase {
   readonly locked: boolean;
   /** MAP_NORESERVE: not charged against the commit limit, so no VM_ACCOUNT. */
   readonly noreserve: boolean;
+  /** MAP_GROWSDOWN: a stack, grown by faults just below it. */
+  readonly growsdown: boolean;
   /** `shared`: MAP_SHARED (of `file`, or anonymous shared memory without it). */
   readonly shared: boolean;
   /** `file=F`: the name of a `file` op; undefined for anonymous memory. */
@@ -116,6 +118,33 @@ export interface MlockallOp extends OpBase {
   readonly flags: number;
 }
 
+/** `mremap NAME +OFF OLDLEN NEWLEN [maymove] [fixed] [dontunmap] [at=ADDR] [as=NEW]`. */
+export interface MremapOp extends OpBase {
+  readonly kind: 'mremap';
+  readonly name: string;
+  readonly offset: bigint;
+  readonly oldLen: bigint;
+  readonly newLen: bigint;
+  /** `MREMAP_MAYMOVE`, `MREMAP_FIXED`, `MREMAP_DONTUNMAP`. */
+  readonly maymove: boolean;
+  readonly fixed: boolean;
+  readonly dontunmap: boolean;
+  /** `new_address` (used with `fixed`, a hint with `dontunmap` alone); 0 when not given. */
+  readonly at: bigint | undefined;
+  /** `as=NEW`: a name for the result, with offsets from the address mremap returned. */
+  readonly as: string | undefined;
+}
+
+/** `brk SIZE|+SIZE|-SIZE [at=ADDR]`: moves the program break (the heap, named `heap`). */
+export interface BrkOp extends OpBase {
+  readonly kind: 'brk';
+  /** `set`: start_brk + size; `grow`/`shrink`: the current break ± size. */
+  readonly mode: 'set' | 'grow' | 'shrink';
+  readonly size: bigint;
+  /** start_brk (and the break) set there first, as exec would place the heap. */
+  readonly at: bigint | undefined;
+}
+
 /** `pressure`: memory reclaim discards every clean lazy-free (MADV_FREE'd) page. */
 export interface PressureOp extends OpBase {
   readonly kind: 'pressure';
@@ -152,6 +181,8 @@ export type WorkloadOp =
   | MlockOp
   | MunlockOp
   | MlockallOp
+  | MremapOp
+  | BrkOp
   | PressureOp
   | ForkOp
   | ExitOp

@@ -21,6 +21,23 @@ describe('ptlab check', () => {
     expect(r.stdout).toMatch(/--variant table_free=rcu\|semi_rcu/);
   });
 
+  it('removes a guard with --mutate, replays the mutant from its printed line, and lists the guards', () => {
+    const r = ptlab(['check', 'gup_fast_vs_collapse', '--mutate', 'gup_fast_recheck']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL .*lost-mapping/m);
+    const line = /^replay: ptlab (.*)$/m.exec(r.stdout)?.[1] ?? '';
+    expect(line).toContain('--mutate gup_fast_recheck');
+    const again = ptlab(line.split(' ').slice(0));
+    expect(again.status).toBe(1);
+    expect(again.stdout).toMatch(/lost-mapping found after 1 execution/);
+    const intact = ptlab(['check', 'gup_fast_vs_collapse']);
+    expect(intact.status).toBe(0);
+    const bad = ptlab(['check', 'gup_fast_vs_collapse', '--mutate', 'nope']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/no guard 'nope': guards are .*gup_fast_recheck/);
+    expect(ptlab(['check', '--help']).stdout).toMatch(/^ {2}retract_pte_lock {2,}/m);
+  });
+
   it('passes PT_RECLAIM with RCU table freeing exhaustively (exit 0)', () => {
     const r = ptlab(['check', 'pt_reclaim_vs_walkers', '--variant', 'table_free=rcu']);
     expect(r.stdout).toMatch(/^PASS/m);
@@ -50,6 +67,25 @@ describe('ptlab check', () => {
     expect(again.stdout).toMatch(/use-after-free/);
     const events = JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: unknown[] };
     expect(events.traceEvents.length).toBeGreaterThan(0);
+  });
+
+  it('estimates the run before it starts: on stderr with --estimate, in JSON, off with --no-estimate', () => {
+    const args = ['check', 'zap_race', '--variant', 'faulters=2', '--variant', 'walkers=2'];
+    const r = ptlab([...args, '--estimate', '--format', 'json']);
+    expect(r.stderr).toMatch(
+      /^zap_race\[entries=2,faulters=2,walkers=2,fix=fixed\]: estimate: ~[\d,]+ executions, ~[\d.]+ s \(40 random probes/,
+    );
+    const doc = JSON.parse(r.stdout) as {
+      results: { estimate: { executions: number; probes: number } }[];
+    };
+    expectSchema('check', doc);
+    expect(doc.results[0].estimate.probes).toBe(40);
+    expect(doc.results[0].estimate.executions).toBeGreaterThan(0);
+    const off = ptlab([...args, '--no-estimate', '--format', 'json']);
+    expect(off.stderr).toBe('');
+    expect(
+      (JSON.parse(off.stdout) as { results: { estimate: null }[] }).results[0].estimate,
+    ).toBeNull();
   });
 
   it('prints JSON results for scripts', () => {

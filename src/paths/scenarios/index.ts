@@ -1,6 +1,7 @@
 // The registry of built-in checker scenarios and the variant resolution the CLI uses.
 
 import { UsageError } from '../../util/errors.js';
+import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
 import { ppcPteFreeDefer } from './ppc_pte_free_defer.js';
 import { ptReclaimNonempty } from './pt_reclaim_nonempty.js';
@@ -17,6 +18,7 @@ const BUILT_IN: readonly Scenario[] = [
   ptReclaimNonempty,
   ptReclaimTwoFreers,
   munmapVsGupFast,
+  gupFastVsCollapse,
   ppcPteFreeDefer,
   pteRefRevive,
   retractVsFault,

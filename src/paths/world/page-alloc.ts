@@ -4,7 +4,6 @@
 // or reused is a use-after-free.
 
 import { violate } from '../../check/program.js';
-import { assert } from '../../util/assert.js';
 import { Atomic } from './atomic.js';
 import type { Cpu } from './cpu.js';
 import { RcuHead } from './rcu.js';
@@ -82,7 +81,9 @@ export class PteTable {
   }
 
   set life(v: TableLife) {
-    assert(v !== 'freed' && v !== 'reused', `${this.name}: only the page allocator frees`);
+    if (v === 'freed' || v === 'reused') {
+      violate('assertion', `impossible state: ${this.name} marked ${v} outside the page allocator`);
+    }
     this.link.set(v);
   }
 
@@ -195,10 +196,21 @@ export class PageAllocator {
     return page;
   }
 
-  /** The table a non-none PMD value points to. */
+  /**
+   * The table a non-none PMD value points to. A value that points to no table (a THP leaf, or a
+   * number no allocation gave) means a path ran on state it cannot be in: a named `assertion`
+   * violation, never an internal error.
+   */
   table(pmdval: number): PteTable {
     const t = this.byId.get(pmdval);
-    assert(t, `no PTE table has PMD value ${pmdval}`);
+    if (t === undefined) {
+      const what =
+        pmdval < 0 ? `maps THP folio${-pmdval}` : pmdval === 0 ? 'is none' : 'points to no table';
+      violate(
+        'assertion',
+        `impossible state: a PTE-table walk on a PMD that ${what} (value ${pmdval})`,
+      );
+    }
     return t;
   }
 

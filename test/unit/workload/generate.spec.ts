@@ -50,12 +50,14 @@ describe('generateWorkload', () => {
     }
     expect([...kinds].sort()).toEqual(
       [
+        'brk',
         'file',
         'madvise',
         'map',
         'mlock',
         'mlockall',
         'mprotect',
+        'mremap',
         'munlock',
         'munmap',
         'pressure',
