@@ -857,7 +857,11 @@ static void __attribute__((noreturn)) proc_start(const struct workload *w, int k
 	status_fd = open("/proc/self/status", O_RDONLY);
 	if (status_fd < 0)
 		_exit(8);
-	prefault_stack();
+	/*
+	 * No prefault_stack() here: the probe and the real processes are cloned at different stack
+	 * depths, so a prefault from here would reach one page further down in some of them (as ASLR
+	 * aligns the stack) and fault it anew. They run inside the run's prefaulted stack, copied.
+	 */
 	warm_up(status_fd, 0);
 	/*
 	 * mlockall(MCL_CURRENT) in a forked process would populate its copy of the helper's own
