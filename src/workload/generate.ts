@@ -274,7 +274,7 @@ class Generator {
     // THP from the start: hugepage advice before the first touch.
     if ((this.harsh || this.forkMix) && this.chance(0.4)) {
       this.emit(`madvise ${name} +0 ${bytes(pages)} hugepage`);
-      (this.maps[this.maps.length - 1] as Mapping).thp = true;
+      this.maps[this.maps.length - 1].thp = true;
     }
     return true;
   }
