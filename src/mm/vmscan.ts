@@ -145,35 +145,60 @@ function discard_lazy(
 }
 
 /**
- * `deferred_split_scan`: splits every partially mapped large folio (some subpages unmapped),
- * mapping its never-written subpages to the zero page. Returns whether it split any. Underused
- * fully mapped THPs are not split: with `max_ptes_none` 511 (the default) `thp_underused` is off.
+ * `deferred_split_scan` over every process of a fork family: splits each partially mapped large
+ * folio (some subpage mapped by no process while others are, and no process maps it by PMD),
+ * in every process mapping it, mapping never-written subpages to the zero page. Returns whether
+ * it split any. Underused fully mapped THPs are not split: with `max_ptes_none` 511 (the
+ * default) `thp_underused` is off.
  */
-function deferred_split_scan(mm: MmStruct): boolean {
-  const g = mm.geometry;
-  const pmdPool = mm.dirs[mm.dirs.length - 1];
+function deferred_split_scan(mms: readonly MmStruct[]): boolean {
+  // Per folio (its `share` object): the union of the subpages the processes map through PTEs,
+  // whether one maps it by PMD, and where each process's PTE table of it is.
+  const folios = new Map<
+    object,
+    { mapped: Uint32Array; pmd: boolean; where: [MmStruct, number, number][] }
+  >();
+  for (const mm of mms) {
+    const g = mm.geometry;
+    const pmdPool = mm.dirs[mm.dirs.length - 1];
+    for (const [slot, f] of mm.folios) {
+      const addr = slot * g.PMD_SIZE;
+      const pmd = pmd_lookup(mm, addr);
+      const entry = pmd === 0 ? 0 : pmdPool.get(pmd, slot % g.PTRS_PER_PMD);
+      let info = folios.get(f.share);
+      if (!info) {
+        info = { mapped: new Uint32Array(f.member.length), pmd: false, where: [] };
+        folios.set(f.share, info);
+      }
+      if (entry < 0) info.pmd = true;
+      if (entry <= 0) continue;
+      for (let w = 0; w < f.member.length; w++)
+        info.mapped[w] = (info.mapped[w] | f.member[w]) >>> 0;
+      info.where.push([mm, addr, entry]);
+    }
+  }
   let split = false;
-  for (const [slot, f] of [...mm.folios]) {
-    if (f.member.every((m) => m === 0xffffffff)) continue;
-    const addr = slot * g.PMD_SIZE;
-    const pmd = pmd_lookup(mm, addr);
-    const entry = pmd === 0 ? 0 : pmdPool.get(pmd, slot % g.PTRS_PER_PMD);
-    if (entry <= 0) continue;
-    split_folio(mm, addr, entry);
+  for (const info of folios.values()) {
+    if (info.pmd || info.where.length === 0 || info.mapped.every((m) => m === 0xffffffff)) {
+      continue;
+    }
+    for (const [mm, addr, pte] of info.where) split_folio(mm, addr, pte);
     split = true;
   }
   return split;
 }
 
 /**
- * The `pressure` op: reclaim of the process's memory cgroup without swap. Every clean lazy-free
- * page is discarded, then the deferred-split shrinker splits partially mapped THPs, whose
- * lazy-free pages the next pass discards (issue #7 f).
+ * The `pressure` op: reclaim of the memory cgroup holding `procs` (one mm, or every process of
+ * the workload),
+ * without swap. Every clean lazy-free page is discarded, then the deferred-split shrinker splits
+ * partially mapped THPs, whose lazy-free pages the next pass discards (issue #7 f).
  */
-export function shrink_lazyfree(mm: MmStruct): void {
-  reclaim_unlocked(mm);
-  if (!deferred_split_scan(mm)) return;
-  reclaim_unlocked(mm);
+export function shrink_lazyfree(procs: MmStruct | readonly MmStruct[]): void {
+  const mms = 'geometry' in procs ? [procs] : procs;
+  for (const mm of mms) reclaim_unlocked(mm);
+  if (!deferred_split_scan(mms)) return;
+  for (const mm of mms) reclaim_unlocked(mm);
 }
 
 /** One reclaim pass over every VMA; pages of VM_LOCKED VMAs are unevictable, never seen. */
