@@ -50,7 +50,8 @@ export function* retract_page_tables(
   }
   const table = w.alloc.table(pmdval);
   const ptl = table.page.ptl;
-  const locked = guarded(w.config, 'retract_pte_lock');
+  // Non-split locks: the PTE lock is the PMD lock, already held (the kernel's `if (ptl != pml)`).
+  const locked = guarded(w.config, 'retract_pte_lock') && ptl !== pml;
   if (locked) yield* ptl.spin_lock(cpu, 'retract_page_tables: spin_lock_nested(ptl)');
   // With the PTE lock held, repeat the check that nothing was inserted meanwhile (the kernel
   // repeats its anon_vma and userfaultfd_wp() checks: a racing UFFDIO_COPY may have mapped ptes).

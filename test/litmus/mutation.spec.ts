@@ -103,6 +103,13 @@ export const CATCHES: readonly Catch[] = [
     at: 'gup_fast',
   },
   {
+    mutation: 'pt_reclaim_same_lock_check',
+    scenario: 'pt_reclaim_nonsplit',
+    variants: { path: 'slow', zap_fix: 'fixed' },
+    kind: 'deadlock',
+    at: 'end',
+  },
+  {
     mutation: 'vma_start_write',
     scenario: 'pt_reclaim_two_freers',
     variants: { second: 'munmap_per_vma', faults: '0' },

@@ -112,10 +112,12 @@ export class PtDesc {
     readonly name: string,
     readonly pfn: number,
     check: AccessCheck,
+    /** The lock to use as this page's PTE lock when split PTE locks are off (the PMD lock). */
+    shared_ptl: SpinLock | null = null,
   ) {
     this.life = new Shared<PageState>(`state(${name})`, 'live');
     this.flags = new Shared(`flags(${name})`, false);
-    this.ptl = new SpinLock(`ptl(${name})`, check);
+    this.ptl = shared_ptl ?? new SpinLock(`ptl(${name})`, check);
     this.pt_rcu_head = new RcuHead(name);
     this.pt_frag_refcount = new Atomic(`pt_frag_refcount(${name})`, 0, check);
   }
@@ -159,6 +161,8 @@ export class PageAllocator {
   private readonly buddy = new Shared<number[]>('buddy', []);
   private readonly byFrame = new Map<number, PtDesc>();
   private nextFrame = 1;
+  /** Without split PTE locks, every table's PTE lock is this one (the mm's PMD lock). */
+  shared_ptl: SpinLock | null = null;
 
   constructor(
     private readonly stats: KernelStats,
@@ -180,7 +184,12 @@ export class PageAllocator {
     const old = this.byFrame.get(pfn);
     if (old) old.state = 'reused';
     const name = `pg${this.pages.length + 1}`;
-    const page: PtDesc = new PtDesc(name, pfn, (cpu, label) => this.checkPage(cpu, page, label));
+    const page: PtDesc = new PtDesc(
+      name,
+      pfn,
+      (cpu, label) => this.checkPage(cpu, page, label),
+      this.shared_ptl,
+    );
     for (let f = 0; f < frags; f++) {
       const id = this.tables.length + 1;
       const tname = frags === 1 ? `tbl${id}` : `tbl${id}(${name}.f${f})`;

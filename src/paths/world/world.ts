@@ -68,6 +68,7 @@ export class World {
     this.alloc = new PageAllocator(this.stats, options.ptrs_per_pte ?? 2);
     const slots = options.pmd_slots ?? 1;
     this.mm = new MmStruct(slots, options.vma_slots ?? [slots]);
+    if (!this.config.split_pte_ptlocks) this.alloc.shared_ptl = this.mm.pml;
   }
 
   /** The PMD slot `i` (slot 0 by default). */
