@@ -166,12 +166,13 @@ export function folio_mark_dirty_range(mm: MmStruct, start: number, end: number)
 }
 
 /**
- * Whether folio `f` (slot `slot`) is mlocked: some mm of `mm`'s family maps it whole inside
- * VM_LOCKED VMAs (`mlock_vma_folio`).
+ * Whether folio `f` (slot `slot`) is mlocked: some mm of `mm`'s family maps every page of it
+ * inside VM_LOCKED VMAs (`mlock_vma_folio`; unmapping a page of it there munlocks it).
  */
 export function folio_mlocked(mm: MmStruct, slot: number, f: LargeFolio): boolean {
   for (const other of mm.family) {
-    if (other.folios.get(slot)?.share !== f.share) continue;
+    const mine = other.folios.get(slot);
+    if (mine?.share !== f.share || !mine.member.every((w) => w === 0xffffffff)) continue;
     const locked = lockedPages(other, slot);
     if (locked && locked.every((w) => w === 0xffffffff)) return true;
   }

@@ -81,6 +81,8 @@ class Generator {
   forked = false;
   /** Whether a `free` followed a fork (then no more `pressure`). */
   freedAfterFork = false;
+  /** Whether anything was ever mlocked (after a fork, no `pressure` then: docs/fidelity.md). */
+  lockedEver = false;
   private forks = 0;
   private nextMap = 0;
   private reports = 0;
@@ -157,6 +159,7 @@ class Generator {
   }
 
   emit(line: string): void {
+    if (/ locked( |$)|^(mlock|mlockall) /.test(line)) this.lockedEver = true;
     this.lines.push(this.proc === 'main' ? line : `@${this.proc} ${line}`);
   }
 
@@ -733,7 +736,7 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
     else if (roll < 0.96) g.mlockall();
-    else if (!g.freedAfterFork) {
+    else if (!g.freedAfterFork && !(g.forked && g.lockedEver)) {
       // pressure takes no @process.
       g.switchTo('main');
       g.emit('pressure');
