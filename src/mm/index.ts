@@ -41,6 +41,7 @@ export {
 export { __mm_populate, madvise_populate } from './gup.js';
 export { do_mprotect } from './mprotect.js';
 export { do_madvise, type Advice } from './madvise.js';
+export { collapse_file_vma } from './khugepaged.js';
 export { shrink_lazyfree } from './vmscan.js';
 export { reclaim_pt_is_enabled, try_to_free_pte } from './pt_reclaim.js';
 export { recount, validate_mm, type Recount } from './debug.js';

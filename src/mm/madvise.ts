@@ -16,6 +16,7 @@ import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 import { madvise_populate } from './gup.js';
 import { madvise_remove } from './filemap.js';
 import { madvise_guard_install, madvise_guard_remove } from './guard.js';
+import { madvise_collapse } from './khugepaged.js';
 
 /** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
 export type Advice =
@@ -31,7 +32,8 @@ export type Advice =
   | 'populate_write'
   | 'remove'
   | 'guard_install'
-  | 'guard_remove';
+  | 'guard_remove'
+  | 'collapse';
 
 /**
  * `do_madvise`: EINVAL for an unaligned start or an overflowing range, success for a zero
@@ -105,6 +107,10 @@ function madvise_vma_behavior(
         advice === 'guard_install'
           ? madvise_guard_install(mm, vma, start, end)
           : madvise_guard_remove(mm, start, end);
+      return errno ? { errno, prev: vma } : { prev: vma };
+    }
+    case 'collapse': {
+      const errno = madvise_collapse(mm, vma, start, end);
       return errno ? { errno, prev: vma } : { prev: vma };
     }
     case 'remove': {

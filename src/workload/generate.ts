@@ -336,6 +336,33 @@ class Generator {
     this.setAttrs(m, p, start, len, { prot });
   }
 
+  /**
+   * MADV_COLLAPSE (THP-5) of anonymous private memory, mostly over whole slots of one piece that a
+   * write at a 2 MiB stride gave a PTE table and an anon_vma first (an untouched slot, a guard or
+   * a VMA without anon_vma is EINVAL and would end the run); sometimes any range, for the errors.
+   */
+  collapse(): void {
+    const anon = (p: Piece): boolean => p.end - p.start >= SLOT_PAGES;
+    const r = this.range(anon);
+    if (r === undefined) return;
+    const [m, p] = r;
+    let [, , start, len] = r;
+    if (m.shared || m.file) return;
+    const firstSlot = Math.ceil((m.base + p.start) / SLOT_PAGES) * SLOT_PAGES - m.base;
+    const slots = Math.floor((p.end - firstSlot) / SLOT_PAGES);
+    if (slots > 0 && this.chance(0.85)) {
+      const k = this.between(0, slots - 1);
+      start = firstSlot + k * SLOT_PAGES;
+      len = this.between(1, Math.min(4, slots - k)) * SLOT_PAGES;
+      if (writable(p.prot) && !this.guarded(m, start, len) && this.chance(0.8)) {
+        this.emit(
+          `touch ${m.name} +${bytes(start + this.between(0, 511))} ${bytes(len - 511)} stride=2M`,
+        );
+      }
+    }
+    this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} collapse`);
+  }
+
   /** One op the kernel rejects; the run stops there. */
   bad(): void {
     const m = this.rng.pick(this.maps);
@@ -432,8 +459,10 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
       g.emit('report after-error');
       break;
     } else if (roll < 0.5) g.touch();
-    else if (roll < 0.72) g.madvise();
-    else if (roll < 0.82) g.munmap();
+    else if (roll < 0.72) {
+      if (g.chance(0.12)) g.collapse();
+      else g.madvise();
+    } else if (roll < 0.82) g.munmap();
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
     else if (roll < 0.96) g.mlockall();

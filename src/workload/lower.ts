@@ -23,6 +23,7 @@ export const MADV_NUMBERS: Readonly<Record<Advice, number>> = {
   remove: 9,
   guard_install: 102,
   guard_remove: 103,
+  collapse: 25,
 };
 
 /** Extra `MAP_*` bits the oracle ORs into its mmap flags (include/uapi/asm-generic/mman*.h). */

@@ -46,6 +46,7 @@ export const ADVICES: readonly Advice[] = [
   'remove',
   'guard_install',
   'guard_remove',
+  'collapse',
 ];
 
 /** Flags of `mlockall`, by their `MCL_*` bit. */

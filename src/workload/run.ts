@@ -4,6 +4,7 @@
 import { DEFAULT_ARCH, getArch } from '../arch/index.js';
 import type { ArchGeometry } from '../arch/index.js';
 import {
+  collapse_file_vma,
   do_madvise,
   do_mlock,
   do_mlockall,
@@ -241,6 +242,19 @@ class Runner {
     return `${hex(start)}-${hex(start + op.len)}`;
   }
 
+  /** MADV_COLLAPSE over a file or shared mapping is not modelled: refused before it runs. */
+  private collapseRefused(start: bigint, len: bigint, at: SourcePos): UsageError | undefined {
+    const page = BigInt(this.mm.geometry.PAGE_SIZE);
+    const first = Number(start / page);
+    const vma = collapse_file_vma(this.mm, first, first + Number((len + page - 1n) / page));
+    if (!vma) return undefined;
+    return new UsageError(
+      'unsupported',
+      `madvise collapse of a file or shared mapping is not modelled (the page cache's collapse_file path); collapse anonymous private memory only`,
+      at,
+    );
+  }
+
   private stepInner(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
     const mm = this.mm;
     switch (op.kind) {
@@ -362,6 +376,10 @@ class Runner {
           : undefined;
       }
       case 'madvise': {
+        if (op.advice === 'collapse') {
+          const refused = this.collapseRefused(start, op.len, at);
+          if (refused) return refused;
+        }
         const e = do_madvise(mm, start, op.len, op.advice);
         return e
           ? errnoError(
