@@ -1,6 +1,13 @@
 // Public API of the simulated mm.
 
-export type { FreePolicy, MmStruct, SimFile, VmAreaStruct, ZapDetails } from './mm_types.js';
+export type {
+  FreePolicy,
+  MmStruct,
+  SimFile,
+  ThpMode,
+  VmAreaStruct,
+  ZapDetails,
+} from './mm_types.js';
 export { file_alloc, FAULT_AROUND_PAGES } from './filemap.js';
 export {
   AnonVma,

@@ -1,5 +1,5 @@
 // MADV_COLLAPSE on anonymous private memory: a synchronous collapse of each PMD slot of the range
-// into a PMD-mapped THP, the old PTE table kept as the THP's deposit (THP-5, docs/sim-model.md).
+// into a PMD-mapped THP, the old PTE table kept as the THP's deposit (THP-4, docs/sim-model.md).
 // Mirrors madvise_collapse / hpage_collapse_scan_pmd / collapse_huge_page of mm/khugepaged.c
 // (see docs/kernel-version.md).
 
@@ -9,6 +9,7 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { PMD_HUGE_ANON, VM_NOHUGEPAGE } from './mm_types.js';
 import { pmd_lookup } from './pgtable.js';
 import { first_guard } from './guard.js';
+import { unwritten_bits } from './unwritten.js';
 
 /** Outcome of one slot (the kernel's `enum scan_result`, reduced to what the model reaches). */
 const enum Scan {
@@ -66,7 +67,7 @@ export function madvise_collapse(
   if (hstart > hend) return 'EINVAL';
   let failed = false;
   for (let addr = hstart; addr < hend; addr += PMD_SIZE) {
-    const r = hpage_collapse_scan_pmd(mm, vma, addr);
+    const r = hpage_collapse_scan_pmd(mm, addr);
     if (r === Scan.Abort) return 'EINVAL';
     if (r === Scan.PmdNull) failed = true;
   }
@@ -78,10 +79,10 @@ export function madvise_collapse(
  * is replaced by a fresh THP. None and zero-page entries become zero-filled subpages (+1 RSS
  * each, whatever `max_ptes_none` says: it binds khugepaged only), present pages are copied
  * (RSS unchanged), and the table, emptied, stays counted as the THP's deposit (VmPTE unchanged).
- * Differs from kernel: the kernel also refuses a read-only PTE table only for khugepaged; page
- * states that make it EAGAIN (an extra reference, a page off the LRU) do not exist in the model.
+ * Page states that make the kernel answer EAGAIN (an extra reference, a page off the LRU) or
+ * ENOMEM (no free 2 MiB block) do not exist in the model.
  */
-function hpage_collapse_scan_pmd(mm: MmStruct, vma: VmAreaStruct, addr: number): Scan {
+function hpage_collapse_scan_pmd(mm: MmStruct, addr: number): Scan {
   const g = mm.geometry;
   const pmd = pmd_lookup(mm, addr);
   if (pmd === 0) return Scan.PmdNull;
@@ -97,6 +98,7 @@ function hpage_collapse_scan_pmd(mm: MmStruct, vma: VmAreaStruct, addr: number):
   const planes = ptes.planeWords(pte);
   const slot = Math.floor(addr / g.PMD_SIZE);
   const old = mm.folios.get(slot);
+  const zero = unwritten_bits(mm, slot);
   const member = new Uint32Array(ptes.words).fill(0xffffffff);
   const written = new Uint32Array(ptes.words);
   let anon = 0;
@@ -104,10 +106,12 @@ function hpage_collapse_scan_pmd(mm: MmStruct, vma: VmAreaStruct, addr: number):
     const present = words[base + w];
     const page = (present & ~(planes ? planes.words[planes.base + w] : 0)) >>> 0;
     anon += popcount32(page);
-    // A subpage of the old large folio keeps its content: zero-filled unless it was written.
+    // Copied content: a subpage of the old large folio is zero-filled unless it was written, a
+    // small page unless GUP faulted it in and the program never wrote it.
     const folio = old ? old.member[w] : 0;
     const kept = old ? old.written[w] : 0;
-    written[w] = ((page & ~folio) | (page & folio & kept)) >>> 0;
+    const small = page & ~folio & ~(zero ? zero[w] : 0);
+    written[w] = (small | (page & folio & kept)) >>> 0;
     words[base + w] = 0;
     if (planes) {
       planes.words[planes.base + w] = 0;
@@ -119,5 +123,6 @@ function hpage_collapse_scan_pmd(mm: MmStruct, vma: VmAreaStruct, addr: number):
   pool.set(pmd, idx, PMD_HUGE_ANON);
   mm.rss_anon += ptes.entries - anon;
   mm.folios.set(slot, { member, written });
+  mm.unwritten.delete(slot);
   return Scan.Succeed;
 }

@@ -12,6 +12,7 @@ import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO, VM_LOCKED } from './mm_typ
 import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
 import { folio_fully_covered, folio_in_range, folio_remove_pages, split_folio } from './folio.js';
+import type { LargeFolio } from './folio.js';
 import { free_pte, walk_pmd_entries } from './zap.js';
 
 /** What a reclaim walk does: `pressure` only discards; the madvise advices also split folios. */
@@ -137,23 +138,34 @@ function discard_lazy(
 
 /**
  * `deferred_split_scan`: splits every partially mapped large folio (some subpages unmapped),
- * mapping its never-written subpages to the zero page. Returns whether it split any. Underused
- * fully mapped THPs are not split: with `max_ptes_none` 511 (the default) `thp_underused` is off.
+ * mapping its never-written subpages to the zero page. Returns whether it split any. A fully
+ * mapped THP is split too when more than `max_ptes_none` of its subpages are zero-filled
+ * (`thp_underused`, off at the default 511); a PMD-mapped one has its PMD split first.
  */
 function deferred_split_scan(mm: MmStruct): boolean {
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
   let split = false;
   for (const [slot, f] of [...mm.folios]) {
-    if (f.member.every((m) => m === 0xffffffff)) continue;
+    if (f.member.every((m) => m === 0xffffffff) && !thp_underused(mm, f)) continue;
     const addr = slot * g.PMD_SIZE;
     const pmd = pmd_lookup(mm, addr);
-    const entry = pmd === 0 ? 0 : pmdPool.get(pmd, slot % g.PTRS_PER_PMD);
+    const idx = slot % g.PTRS_PER_PMD;
+    let entry = pmd === 0 ? 0 : pmdPool.get(pmd, idx);
+    if (entry === PMD_HUGE_ANON) entry = __split_huge_pmd(mm, pmd, idx);
     if (entry <= 0) continue;
     split_folio(mm, addr, entry);
     split = true;
   }
   return split;
+}
+
+/** `thp_underused`: more than `max_ptes_none` subpages of the folio are zero-filled. */
+function thp_underused(mm: MmStruct, f: LargeFolio): boolean {
+  if (mm.max_ptes_none >= mm.geometry.PTRS_PER_PTE - 1) return false;
+  let zero = 0;
+  for (let w = 0; w < f.member.length; w++) zero += popcount32(f.member[w] & ~f.written[w]);
+  return zero > mm.max_ptes_none;
 }
 
 /**

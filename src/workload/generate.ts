@@ -337,7 +337,7 @@ class Generator {
   }
 
   /**
-   * MADV_COLLAPSE (THP-5) of anonymous private memory, mostly over whole slots of one piece that a
+   * MADV_COLLAPSE (THP-4) of anonymous private memory, mostly over whole slots of one piece that a
    * write at a 2 MiB stride gave a PTE table and an anon_vma first (an untouched slot, a guard or
    * a VMA without anon_vma is EINVAL and would end the run); sometimes any range, for the errors.
    */

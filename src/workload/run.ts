@@ -19,7 +19,7 @@ import {
   validate_mm,
   vm_mmap_pgoff,
 } from '../mm/index.js';
-import type { MmStruct, SimFile } from '../mm/index.js';
+import type { MmStruct, SimFile, ThpMode } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { Errno, SourcePos } from '../util/errors.js';
 import { UsageError } from '../util/errors.js';
@@ -52,6 +52,16 @@ export interface SimOptions {
    * or mprotect larger than this fails with ENOMEM. Default: no limit.
    */
   readonly overcommitLimit?: bigint;
+  /**
+   * THP mode, as `/sys/kernel/mm/transparent_hugepage/enabled` (default 'madvise', this host's):
+   * `always` lets every anonymous private VMA fault THPs, `never` none. MADV_COLLAPSE ignores it.
+   */
+  readonly thp?: ThpMode;
+  /**
+   * `khugepaged/max_ptes_none`, 0..511 (default 511): below 511 `pressure`'s deferred-split
+   * shrinker also splits THPs with more zero-filled subpages than this. MADV_COLLAPSE ignores it.
+   */
+  readonly maxPtesNone?: number;
   /** Run validate_mm() after every operation (default false). */
   readonly debug?: boolean;
   /**
@@ -149,7 +159,16 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
       (image.mappings.length > 0
         ? image.mmapBase
         : BigInt(g.TASK_SIZE) * page - DEFAULT_MMAP_GAP_BYTES);
+    const maxPtesNone = options.maxPtesNone ?? 511;
+    if (!Number.isInteger(maxPtesNone) || maxPtesNone < 0 || maxPtesNone > g.PTRS_PER_PTE - 1) {
+      throw new UsageError(
+        'option',
+        `max_ptes_none must be an integer from 0 to ${g.PTRS_PER_PTE - 1}, not ${maxPtesNone}`,
+      );
+    }
     mm = mm_alloc(g, policy, Number(base / page), {
+      thp_mode: options.thp ?? 'madvise',
+      max_ptes_none: maxPtesNone,
       plainTables: options.plainTables ?? false,
       ...(options.mmapMinAddr !== undefined ? { mmap_min_addr: options.mmapMinAddr } : {}),
       ...(options.overcommitLimit !== undefined
