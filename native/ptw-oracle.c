@@ -20,8 +20,11 @@
  *   pressure                      real reclaim of the run's own memory cgroup (v1
  *                                 memory.force_empty, v2 memory.reclaim): clean lazy-free pages
  *                                 are discarded, the deferred-split shrinker runs
+ *   fork K                        the op's process forks process K (K: 1, 2, ... in fork order)
+ *   exit K                        process K exits (its parent reaps it)
  *   report LABEL
  *   done                          ends the workload
+ * Any op line may start with `@K`: process K runs it (default 0, the run's own process, `main`).
  * Op lines before any `workload` line form one implicit workload `stdin`, run once.
  *
  * Output, one line each:
@@ -35,7 +38,16 @@
  *                                 `pressure` without a memory cgroup; not run
  *   final DVMPTE DRSS DFILE DSHMEM  after the last op, or after the failing op (the run stops)
  *   end ID RUN STATUS             the run ended (STATUS ok, or crash:SIGNAL)
- * INDEX is the 0-based op index inside its workload. Exit status: 0, or 2 on malformed input.
+ * INDEX is the 0-based op index inside its workload. A report of a forked process gives that
+ * process's deltas against a fork-time baseline (see child_base). Exit status: 0, or 2 on
+ * malformed input.
+ *
+ * Processes: a fork is a raw clone (no libc atfork work, so the child faults no new library
+ * page); every process is a child of the run's process (a fork made by a child uses CLONE_PARENT),
+ * which reaps it at `exit`. A forked process waits on a pipe of its own for op indices, runs each
+ * and answers on another; the run's process dispatches every op in order, so reports stay in
+ * order. The baseline of a forked process is measured once per run by a probe forked at the
+ * run's own baseline: the helper's own mappings are copied the same way then and later.
  *
  * Not perturbing the measurement: the whole input is parsed before the first fork; each run is a
  * fork that pre-faults its stack and buffers, warms every libc and kernel path it will use on a
@@ -55,6 +67,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +96,8 @@ enum kind {
 	OP_MLOCKALL,
 	OP_FILE,
 	OP_PRESSURE,
+	OP_FORK,
+	OP_EXIT,
 	OP_REPORT
 };
 
@@ -92,6 +107,7 @@ struct op {
 	uint64_t flags;          /* map: extra MAP_* flags */
 	uint64_t fidx, off;      /* map: file index + 1 (0: anonymous) and byte offset */
 	int write;
+	int proc;                /* the process that runs it (0: the run's own) */
 	const char *label;
 };
 
@@ -102,6 +118,7 @@ struct workload {
 };
 
 #define MAX_FILES 64
+#define MAX_PROCS 64
 
 static struct op *ops;
 static int files[MAX_FILES];
@@ -320,7 +337,17 @@ static void parse_input(char *text, size_t size)
 			cur->op0 = nops;
 		}
 		o = &ops[nops];
-		if (!strcmp(kw, "report")) {
+		if (kw[0] == '@') {
+			o->proc = atoi(kw + 1);
+			kw = next_word(&cursor);
+			if (!kw || o->proc < 1 || o->proc >= MAX_PROCS)
+				bad_input(lineno, "usage: @K OP ... (1 <= K < 64)");
+		}
+		if (!strcmp(kw, "fork") || !strcmp(kw, "exit")) {
+			o->kind = kw[0] == 'f' ? OP_FORK : OP_EXIT;
+			if (!next_num(&cursor, &o->arg) || o->arg < 1 || o->arg >= MAX_PROCS)
+				bad_input(lineno, "usage: fork K | exit K (1 <= K < 64)");
+		} else if (!strcmp(kw, "report")) {
 			o->kind = OP_REPORT;
 			o->label = next_word(&cursor);
 			if (!o->label)
@@ -509,7 +536,8 @@ static int refuse_overlaps(const struct workload *w)
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];
 		int hit = 0;
-		if (o->kind == OP_REPORT || o->kind == OP_MLOCKALL || o->kind == OP_FILE)
+		if (o->kind == OP_REPORT || o->kind == OP_MLOCKALL || o->kind == OP_FILE ||
+		    o->kind == OP_FORK || o->kind == OP_EXIT)
 			continue;
 		if (o->kind == OP_PRESSURE) {
 			if (memcg_kind[0] != 'n')
@@ -570,7 +598,7 @@ static void warm_up_files(char *scratch)
 }
 
 /* Executes every syscall and signal path once on a scratch PROT_NONE page: no table is created. */
-static void warm_up(int status_fd)
+static void warm_up(int status_fd, int reclaim)
 {
 	int64_t a, b;
 	char *scratch = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -590,7 +618,11 @@ static void warm_up(int status_fd)
 		*(volatile char *)scratch = 1;
 	munmap(scratch, 4096);
 	warm_up_files(scratch);
-	if (memcg_reclaim_fd >= 0)
+	/* The wrappers processes use: raw clone (through syscall), pipe I/O, waitpid. */
+	(void)syscall(SYS_getpid);
+	(void)!write(1, "", 0);
+	(void)waitpid(-1, NULL, WNOHANG);
+	if (reclaim && memcg_reclaim_fd >= 0)
 		memcg_reclaim();
 	read_status(status_fd, &a, &b);
 	errno = EINVAL;
@@ -653,6 +685,8 @@ static int run_op(const struct op *o)
 		memcg_reclaim();
 		return 0;
 	case OP_REPORT:
+	case OP_FORK:
+	case OP_EXIT:
 		return 0;
 	}
 	return 0;
@@ -666,23 +700,211 @@ static void lock_own(void)
 		(void)mlock((void *)own_lo[i], own_hi[i] - own_lo[i]);
 }
 
+/* ---- processes ---- */
+
+/* Per process K: the run's process writes op indices to cmd[K], K answers on ack[K]. */
+static int cmd_fd[MAX_PROCS][2], ack_fd[MAX_PROCS][2];
+static pid_t proc_pid[MAX_PROCS];
+static int nprocs;
+/* This process's /proc/self/status, its baseline, and a forked process's baseline. */
+static int status_fd = -1;
+static int64_t vmpte0, rss0, file0, shmem0;
+static int64_t child_base[4];
+
+static void put_report(int i)
+{
+	int64_t vmpte, rss;
+	char *p;
+	read_status(status_fd, &vmpte, &rss);
+	p = put_str(line_buf, "report ");
+	p = put_int(p, i);
+	p = put_str(p, " ");
+	p = put_int(p, vmpte - vmpte0);
+	p = put_str(p, " ");
+	p = put_int(p, rss - rss0);
+	p = put_str(p, " ");
+	p = put_int(p, vmpte);
+	p = put_str(p, " ");
+	p = put_int(p, rss);
+	p = put_str(p, " ");
+	p = put_int(p, status_file - file0);
+	p = put_str(p, " ");
+	p = put_int(p, status_shmem - shmem0);
+	emit(p);
+}
+
+static void full_read(int fd, void *buf, size_t n)
+{
+	char *b = buf;
+	while (n > 0) {
+		ssize_t r = read(fd, b, n);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			_exit(10);
+		}
+		b += r;
+		n -= (size_t)r;
+	}
+}
+
+static void full_write(int fd, const void *buf, size_t n)
+{
+	if (write(fd, buf, n) != (ssize_t)n)
+		_exit(11);
+}
+
+static void __attribute__((noreturn)) proc_loop(const struct workload *w, int k);
+
+/*
+ * A forked process: opens its own status, warms up (no reclaim: that would act on every
+ * process's pages), tells the run's process its pid and its counters, then serves ops.
+ */
+static void __attribute__((noreturn)) proc_start(const struct workload *w, int k)
+{
+	int64_t msg[5];
+	status_fd = open("/proc/self/status", O_RDONLY);
+	if (status_fd < 0)
+		_exit(8);
+	prefault_stack();
+	warm_up(status_fd, 0);
+	read_status(status_fd, &msg[1], &msg[2]);
+	msg[0] = (int64_t)syscall(SYS_getpid);
+	msg[3] = status_file;
+	msg[4] = status_shmem;
+	vmpte0 = child_base[0];
+	rss0 = child_base[1];
+	file0 = child_base[2];
+	shmem0 = child_base[3];
+	full_write(ack_fd[k][1], msg, sizeof(msg));
+	if (k == 0)
+		_exit(0);
+	proc_loop(w, k);
+}
+
+/* Forks process K from this one (a raw clone; CLONE_PARENT from a forked process). */
+static pid_t proc_fork(const struct workload *w, int k, int from_child)
+{
+	long pid = syscall(SYS_clone, (unsigned long)(SIGCHLD | (from_child ? CLONE_PARENT : 0)), 0,
+			   0, 0, 0);
+	if (pid == 0)
+		proc_start(w, k);
+	return (pid_t)pid;
+}
+
+/* Runs op I of the workload in this process; the return value is run_op's. */
+static int exec_op(const struct workload *w, uint32_t i, int self)
+{
+	const struct op *o = &ops[w->op0 + i];
+	if (o->kind == OP_REPORT) {
+		put_report((int)i);
+		return 0;
+	}
+	if (o->kind == OP_FORK)
+		return proc_fork(w, (int)o->arg, self != 0) < 0 ? errno : 0;
+	return run_op(o);
+}
+
+static void __attribute__((noreturn)) proc_loop(const struct workload *w, int k)
+{
+	for (;;) {
+		int32_t msg[2];
+		full_read(cmd_fd[k][0], msg, sizeof(int32_t));
+		if (msg[0] < 0)
+			_exit(0);
+		msg[1] = exec_op(w, (uint32_t)msg[0], k);
+		full_write(ack_fd[k][1], &msg[1], sizeof(int32_t));
+	}
+}
+
+/*
+ * The counters a forked process starts from, measured by a probe forked now (the run's baseline):
+ * its copy of the helper's own mappings; workload mappings are in 512 GiB slots of their own.
+ */
+static void measure_child_base(const struct workload *w)
+{
+	int64_t msg[5];
+	pid_t pid = proc_fork(w, 0, 0);
+	if (pid < 0)
+		_exit(7);
+	full_read(ack_fd[0][0], msg, sizeof(msg));
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	child_base[0] = msg[1];
+	child_base[1] = msg[2];
+	child_base[2] = msg[3];
+	child_base[3] = msg[4];
+}
+
+/* Runs op I in process K: here, or sent to K and waited for. */
+static int dispatch(const struct workload *w, uint32_t i)
+{
+	const struct op *o = &ops[w->op0 + i];
+	int32_t msg[2] = { (int32_t)i, 0 };
+	int rc;
+	if (o->kind == OP_EXIT) {
+		int k = (int)o->arg;
+		msg[0] = -1;
+		full_write(cmd_fd[k][1], msg, sizeof(int32_t));
+		while (waitpid(proc_pid[k], NULL, 0) < 0 && errno == EINTR)
+			;
+		proc_pid[k] = 0;
+		return 0;
+	}
+	if (o->proc == 0) {
+		rc = exec_op(w, i, 0);
+	} else {
+		full_write(cmd_fd[o->proc][1], msg, sizeof(int32_t));
+		full_read(ack_fd[o->proc][0], &msg[1], sizeof(int32_t));
+		rc = msg[1];
+	}
+	if (o->kind == OP_FORK && rc == 0) {
+		int64_t hello[5];
+		full_read(ack_fd[o->arg][0], hello, sizeof(hello));
+		proc_pid[o->arg] = (pid_t)hello[0];
+	}
+	return rc;
+}
+
+static void end_procs(void)
+{
+	int k;
+	for (k = 1; k < nprocs; k++) {
+		if (proc_pid[k] > 0) {
+			kill(proc_pid[k], SIGKILL);
+			while (waitpid(proc_pid[k], NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+	}
+}
+
 static void __attribute__((noreturn)) child_run(const struct workload *w)
 {
 	int has_pressure = 0, has_mlockall = 0;
-	int64_t vmpte0, rss0, vmpte, rss, file0, shmem0;
+	int64_t vmpte, rss;
 	uint32_t i;
 	char *p;
 	/* Opened in the child: /proc/self resolves at open time. */
-	int status_fd = open("/proc/self/status", O_RDONLY);
+	status_fd = open("/proc/self/status", O_RDONLY);
 	if (status_fd < 0)
 		_exit(8);
 	/* Charged to the run's own cgroup from the first page on, so `pressure` reclaims its pages. */
 	if (memcg_procs_fd >= 0 && write(memcg_procs_fd, "0", 1) != 1)
 		_exit(9);
+	nprocs = 1;
+	for (i = 0; i < w->nops; i++) {
+		const struct op *o = &ops[w->op0 + i];
+		if (o->kind == OP_FORK && (int)o->arg + 1 > nprocs)
+			nprocs = (int)o->arg + 1;
+	}
+	/* Pipes for the probe (0) and every process, made before anything is measured. */
+	for (i = 0; i < (uint32_t)nprocs && nprocs > 1; i++)
+		if (pipe(cmd_fd[i]) || pipe(ack_fd[i]))
+			_exit(12);
 	prefault_stack();
 	memset(status_buf, 0, sizeof(status_buf));
 	memset(line_buf, 0, sizeof(line_buf));
-	warm_up(status_fd);
+	warm_up(status_fd, 1);
 	/*
 	 * mlockall(MCL_CURRENT) populates every mapping: fault in the helper's own ones beforehand.
 	 * `pressure` would evict the helper's own file pages charged to its cgroup (RssFile drops):
@@ -697,13 +919,15 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 		if (!has_pressure)
 			(void)munlockall();
 	}
+	if (nprocs > 1)
+		measure_child_base(w);
 	read_status(status_fd, &vmpte0, &rss0);
 	file0 = status_file;
 	shmem0 = status_shmem;
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];
-		int rc = run_op(o);
-		if (has_pressure && o->kind == OP_MLOCKALL && o->arg == 0)
+		int rc = dispatch(w, i);
+		if (has_pressure && o->kind == OP_MLOCKALL && o->arg == 0 && o->proc == 0)
 			lock_own();
 		if (rc != 0) {
 			p = put_str(line_buf, "error ");
@@ -712,24 +936,6 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 			p = put_str(p, rc == -SIGSEGV ? "SIGSEGV" : rc == -SIGBUS ? "SIGBUS" : errno_name(rc));
 			emit(p);
 			break;
-		}
-		if (o->kind == OP_REPORT) {
-			read_status(status_fd, &vmpte, &rss);
-			p = put_str(line_buf, "report ");
-			p = put_int(p, i);
-			p = put_str(p, " ");
-			p = put_int(p, vmpte - vmpte0);
-			p = put_str(p, " ");
-			p = put_int(p, rss - rss0);
-			p = put_str(p, " ");
-			p = put_int(p, vmpte);
-			p = put_str(p, " ");
-			p = put_int(p, rss);
-			p = put_str(p, " ");
-			p = put_int(p, status_file - file0);
-			p = put_str(p, " ");
-			p = put_int(p, status_shmem - shmem0);
-			emit(p);
 		}
 	}
 	read_status(status_fd, &vmpte, &rss);
@@ -742,6 +948,7 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 	p = put_str(p, " ");
 	p = put_int(p, status_shmem - shmem0);
 	emit(p);
+	end_procs();
 	_exit(0);
 }
 

@@ -7,12 +7,15 @@ import { nativeHelper, type NativeHelper } from '../host/native.js';
 import type { ThpMode } from '../mm/index.js';
 import { UsageError } from '../util/errors.js';
 import type { Workload } from '../workload/types.js';
+import { MAIN_PROCESS } from '../workload/types.js';
 import { lowerBatch } from '../workload/lower.js';
 import type { LoweredWorkload, OracleJob } from '../workload/lower.js';
 
 /** One report as the kernel showed it: kB deltas against the oracle's baseline. */
 export interface KernelReport {
   readonly label: string;
+  /** The process that reported (`main`, or a fork child's name); absent means main. */
+  readonly process?: string;
   readonly line: number;
   readonly vmpte_kb: number;
   readonly rss_anon_kb: number;
@@ -274,6 +277,7 @@ function interpret(
       const label = op.kind === 'report' ? op.label : '?';
       reports.push({
         label,
+        process: op.proc ?? MAIN_PROCESS,
         line: op.pos.line,
         vmpte_kb: Number(f[2]),
         rss_anon_kb: Number(f[3]),

@@ -2,6 +2,7 @@
 // report by report (VmPTE, RssAnon, RssFile, RssShmem) and on the error that stopped the run.
 
 import type { Workload } from '../workload/types.js';
+import { MAIN_PROCESS } from '../workload/types.js';
 import { runWorkload } from '../workload/run.js';
 import type { SimOptions } from '../workload/run.js';
 import type { UsageError } from '../util/errors.js';
@@ -74,7 +75,11 @@ export interface VerifyResult {
 
 /** What verify needs from a simulator result (the contract of `runWorkload`). */
 export interface SimOutcome {
-  readonly reports: readonly (Counters & { readonly label: string; readonly line: number })[];
+  readonly reports: readonly (Counters & {
+    readonly label: string;
+    readonly line: number;
+    readonly process?: string;
+  })[];
   /** Counters after the last op run; compared when both sides have them. */
   readonly final?: Counters;
   readonly error?: UsageError;
@@ -101,8 +106,17 @@ export function compareRuns(workload: Workload, sim: SimOutcome, kernel: KernelR
     const head = s ?? k;
     const simSide = s === undefined ? {} : { sim: pick(s) };
     const kernelSide = k === undefined ? {} : { kernel: pick(k) };
-    const equal = s !== undefined && k !== undefined && s.line === k.line && sameCounters(s, k);
-    reports.push({ label: head.label, line: head.line, ...simSide, ...kernelSide, equal });
+    const proc = (r: { readonly process?: string } | undefined): string =>
+      r?.process ?? MAIN_PROCESS;
+    const equal =
+      s !== undefined &&
+      k !== undefined &&
+      s.line === k.line &&
+      proc(s) === proc(k) &&
+      sameCounters(s, k);
+    // A forked process's report is labelled `@NAME LABEL`.
+    const label = proc(head) === MAIN_PROCESS ? head.label : `@${proc(head)} ${head.label}`;
+    reports.push({ label, line: head.line, ...simSide, ...kernelSide, equal });
   }
   if (sim.final !== undefined && kernel.final !== undefined) {
     const f = pick(sim.final);

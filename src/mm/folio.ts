@@ -16,6 +16,12 @@ export interface LargeFolio {
   readonly member: Uint32Array;
   /** Subpages written since the folio was allocated (their content is not zero). */
   readonly written: Uint32Array;
+  /**
+   * How many mms map part of the folio, shared by their records of it: fork copies the mapping
+   * (`copy_huge_pmd`, `copy_present_ptes`), exit or unmapping drops it. More than one: the folio
+   * is COW-shared, a write copies instead of reusing it (`do_huge_pmd_wp_page`, `do_wp_page`).
+   */
+  readonly share: { mms: number };
 }
 
 /** Slot number (page number / PMD_SIZE) of a page. */
@@ -28,7 +34,7 @@ export function folio_alloc_thp(mm: MmStruct, addr: number, lo: number, hi: numb
   const words = mm.ptes.words;
   const member = new Uint32Array(words).fill(0xffffffff);
   const written = new Uint32Array(words);
-  mm.folios.set(slotOf(mm, addr), { member, written });
+  mm.folios.set(slotOf(mm, addr), { member, written, share: { mms: 1 } });
   folio_mark_written(mm, addr, lo, hi);
 }
 
@@ -53,7 +59,37 @@ export function folio_remove_pages(mm: MmStruct, addr: number, lo: number, hi: n
     if (w * 32 < hi && (w + 1) * 32 > lo) f.member[w] = (f.member[w] & ~mask) >>> 0;
     left |= f.member[w];
   }
-  if (left === 0) mm.folios.delete(slot);
+  if (left === 0) folio_drop(mm, slot);
+}
+
+/** The mm stops mapping the folio of PMD slot `slot` at all (its record goes). */
+export function folio_drop(mm: MmStruct, slot: number): void {
+  const f = mm.folios.get(slot);
+  if (!f) return;
+  f.share.mms--;
+  mm.folios.delete(slot);
+}
+
+/** Whether the large folio of the slot of `addr` is also mapped by another mm (after fork). */
+export function folio_shared(mm: MmStruct, addr: number): boolean {
+  const f = mm.folios.get(slotOf(mm, addr));
+  return f !== undefined && f.share.mms > 1;
+}
+
+/**
+ * A write fault over pages [lo, hi) of the slot of `addr` (pages [lo, end) faulted, `hi` <= `end`
+ * stored to). An exclusive folio is reused: its pages [lo, hi) are written. A COW-shared one is
+ * not: each faulted page gets a copy and leaves the folio in this mm (`wp_page_copy`).
+ */
+export function folio_write_fault(
+  mm: MmStruct,
+  addr: number,
+  lo: number,
+  hi: number,
+  end: number,
+): void {
+  if (folio_shared(mm, addr)) folio_remove_pages(mm, addr, lo, end);
+  else folio_mark_written(mm, addr, lo, hi);
 }
 
 /** Whether pages [lo, hi) of the slot of `addr` hold part of a large folio. */
@@ -83,7 +119,7 @@ export function split_folio(mm: MmStruct, addr: number, pte: number): void {
   const slot = slotOf(mm, addr);
   const f = mm.folios.get(slot);
   if (!f) return;
-  mm.folios.delete(slot);
+  folio_drop(mm, slot);
   const ptes = mm.ptes;
   const { words, base } = ptes.presentWords(pte);
   let planes = ptes.planeWords(pte);

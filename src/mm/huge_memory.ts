@@ -14,7 +14,7 @@ import {
 } from './mm_types.js';
 import { mm_dec_nr_ptes, mm_inc_nr_ptes } from './pgtable.js';
 import { anon_vma_prepare } from './rmap.js';
-import { folio_alloc_thp, folio_mark_written } from './folio.js';
+import { folio_alloc_thp, folio_drop, folio_mark_written, folio_shared } from './folio.js';
 
 /**
  * Whether a fault in anonymous private `vma` may allocate a PMD-order THP under the THP mode
@@ -61,7 +61,10 @@ export function do_huge_pmd_anonymous_page(
 
 /**
  * A write to a huge PMD: the huge zero page is replaced by a fresh THP (`do_huge_zero_wp_pmd`,
- * since 6.12), a lazy-free THP becomes dirty again.
+ * since 6.12), a lazy-free THP becomes dirty again. A THP another mm maps too (after fork) is not
+ * reused: the PMD is split (its deposit becomes the PTE table, VmPTE and RssAnon stay) and the
+ * id of that table is returned, for the caller to retry the fault through the PTEs
+ * (VM_FAULT_FALLBACK); otherwise 0.
  */
 export function do_huge_pmd_wp_page(
   mm: MmStruct,
@@ -69,9 +72,12 @@ export function do_huge_pmd_wp_page(
   pmd: number,
   idx: number,
   write: { readonly addr: number; readonly lo: number; readonly hi: number },
-): void {
+): number {
   const pool = mm.dirs[mm.dirs.length - 1];
   const entry = pool.get(pmd, idx);
+  if (entry !== PMD_HUGE_ZERO && folio_shared(mm, write.addr)) {
+    return __split_huge_pmd(mm, pmd, idx);
+  }
   if (entry === PMD_HUGE_ZERO) {
     anon_vma_prepare(mm, vma);
     mm.rss_anon += mm.geometry.PTRS_PER_PTE;
@@ -80,6 +86,7 @@ export function do_huge_pmd_wp_page(
     folio_mark_written(mm, write.addr, write.lo, write.hi);
   }
   pool.set(pmd, idx, PMD_HUGE_ANON);
+  return 0;
 }
 
 /**
@@ -114,7 +121,7 @@ export function zap_huge_pmd(mm: MmStruct, pmd: number, idx: number, addr: numbe
   const entry = pool.get(pmd, idx);
   if (entry !== PMD_HUGE_ZERO) mm.rss_anon -= mm.geometry.PTRS_PER_PTE;
   pool.set(pmd, idx, 0);
-  mm.folios.delete(Math.floor(addr / mm.geometry.PMD_SIZE));
+  folio_drop(mm, Math.floor(addr / mm.geometry.PMD_SIZE));
   mm_dec_nr_ptes(mm);
 }
 

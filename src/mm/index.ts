@@ -12,7 +12,9 @@ export { file_alloc, FAULT_AROUND_PAGES } from './filemap.js';
 export {
   AnonVma,
   VM_ACCOUNT,
+  VM_DONTCOPY,
   VM_EXEC,
+  VM_WIPEONFORK,
   VM_HUGEPAGE,
   VM_LOCKED,
   VM_LOCKONFAULT,
@@ -47,6 +49,7 @@ export {
 } from './mlock.js';
 export { __mm_populate, madvise_populate } from './gup.js';
 export { do_mprotect } from './mprotect.js';
+export { dup_mm } from './fork.js';
 export { do_madvise, type Advice } from './madvise.js';
 export { collapse_file_vma } from './khugepaged.js';
 export { shrink_lazyfree } from './vmscan.js';

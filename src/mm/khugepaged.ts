@@ -10,6 +10,7 @@ import { PMD_HUGE_ANON, VM_NOHUGEPAGE } from './mm_types.js';
 import { pmd_lookup } from './pgtable.js';
 import { first_guard } from './guard.js';
 import { unwritten_bits } from './unwritten.js';
+import { folio_drop } from './folio.js';
 
 /** Outcome of one slot (the kernel's `enum scan_result`, reduced to what the model reaches). */
 const enum Scan {
@@ -122,7 +123,9 @@ function hpage_collapse_scan_pmd(mm: MmStruct, addr: number): Scan {
   ptes.free(pte);
   pool.set(pmd, idx, PMD_HUGE_ANON);
   mm.rss_anon += ptes.entries - anon;
-  mm.folios.set(slot, { member, written });
+  // The old folio (possibly COW-shared with another mm) is no longer mapped here.
+  folio_drop(mm, slot);
+  mm.folios.set(slot, { member, written, share: { mms: 1 } });
   mm.unwritten.delete(slot);
   return Scan.Succeed;
 }

@@ -7,7 +7,14 @@ import { pagesRoundUp } from '../arch/index.js';
 import type { Errno } from '../util/errors.js';
 import { wordMask } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { PMD_HUGE_ZERO, VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE } from './mm_types.js';
+import {
+  PMD_HUGE_ZERO,
+  VM_DONTCOPY,
+  VM_HUGEPAGE,
+  VM_LOCKED,
+  VM_NOHUGEPAGE,
+  VM_WIPEONFORK,
+} from './mm_types.js';
 import { __split_huge_pmd, madvise_free_huge_pmd } from './huge_memory.js';
 import { vma_modify_flags } from './mprotect.js';
 import { reclaim_range } from './vmscan.js';
@@ -33,7 +40,11 @@ export type Advice =
   | 'remove'
   | 'guard_install'
   | 'guard_remove'
-  | 'collapse';
+  | 'collapse'
+  | 'dontfork'
+  | 'dofork'
+  | 'wipeonfork'
+  | 'keeponfork';
 
 /**
  * `do_madvise`: EINVAL for an unaligned start or an overflowing range, success for a zero
@@ -121,6 +132,18 @@ function madvise_vma_behavior(
     case 'populate_read':
     case 'populate_write':
       return { prev: vma };
+    case 'dontfork':
+    case 'dofork':
+    case 'wipeonfork':
+    case 'keeponfork': {
+      // MADV_WIPEONFORK is for private anonymous memory only (shared anon has a shmem file).
+      if (advice === 'wipeonfork' && vma.vm_file) return { errno: 'EINVAL', prev: vma };
+      const flag = advice === 'dontfork' || advice === 'dofork' ? VM_DONTCOPY : VM_WIPEONFORK;
+      const set = advice === 'dontfork' || advice === 'wipeonfork';
+      const newflags = set ? vma.vm_flags | flag : vma.vm_flags & ~flag;
+      if (newflags === vma.vm_flags) return { prev: vma };
+      return { prev: vma_modify_flags(mm, vma, start, end, newflags) };
+    }
     case 'hugepage':
     case 'nohugepage': {
       const set = advice === 'hugepage' ? VM_HUGEPAGE : VM_NOHUGEPAGE;

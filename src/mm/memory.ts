@@ -23,7 +23,7 @@ import {
 } from './huge_memory.js';
 import { mm_add_nr_ptes, pmd_alloc, pmd_install } from './pgtable.js';
 import { anon_vma_prepare } from './rmap.js';
-import { folio_mark_written } from './folio.js';
+import { folio_write_fault } from './folio.js';
 import { mark_unwritten_fault } from './unwritten.js';
 
 /**
@@ -52,12 +52,19 @@ export function handle_mm_fault_range(
     if (entry === 0 && thp_vma_suitable(mm, vma, haddr)) {
       do_huge_pmd_anonymous_page(mm, vma, pmd, idx, write ? range : null);
     } else if (entry < 0) {
-      if (write) do_huge_pmd_wp_page(mm, vma, pmd, idx, range);
+      // A COW-shared THP falls back to the PTEs once its PMD is split.
+      const pte = write ? do_huge_pmd_wp_page(mm, vma, pmd, idx, range) : 0;
+      if (pte !== 0) {
+        do_anonymous_range(mm, pte, range.lo, next - haddr, true);
+        folio_write_fault(mm, addr, range.lo, range.hi, next - haddr);
+      }
     } else {
       if (entry === 0) entry = pmd_install(mm, pmd, idx);
       if (gup && write) mark_unwritten_fault(mm, entry, addr, range.lo, next - haddr);
       do_anonymous_range(mm, entry, range.lo, next - haddr, write);
-      if (write && mm.folios.size !== 0) folio_mark_written(mm, addr, range.lo, range.hi);
+      if (write && mm.folios.size !== 0) {
+        folio_write_fault(mm, addr, range.lo, range.hi, next - haddr);
+      }
     }
     addr = next;
   }
@@ -250,5 +257,5 @@ function fault_one(
   } else {
     do_anonymous_range(mm, entry, bit, bit + 1, write);
   }
-  if (write && mm.folios.size !== 0) folio_mark_written(mm, p, bit, bit + 1);
+  if (write && mm.folios.size !== 0) folio_write_fault(mm, p, bit, bit + 1, bit + 1);
 }

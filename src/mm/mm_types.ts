@@ -12,6 +12,10 @@ export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
 export const VM_LOCKED = 0x2000;
+/** MADV_DONTFORK: the VMA is not copied into a child at fork. */
+export const VM_DONTCOPY = 0x20000;
+/** MADV_WIPEONFORK: the child's copy of the VMA starts empty (private anonymous only). */
+export const VM_WIPEONFORK = 0x2000000;
 /** With VM_LOCKED: lock pages as they fault, do not populate (mlock2 MLOCK_ONFAULT). */
 export const VM_LOCKONFAULT = 0x80000;
 /** The bits mlock and munlock change (VM_LOCKED_MASK). */
@@ -23,10 +27,16 @@ export const VM_NOHUGEPAGE = 0x40000000;
 /** Flags set by a protection change (mprotect's VM_ACCESS_FLAGS). */
 export const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
 
-/** Identity of an anon_vma; VMAs split from one VMA share the same object. */
+/**
+ * Identity of an anon_vma; VMAs split from one VMA share the same object. `forked`: made by
+ * `anon_vma_fork` for a child's VMA, whose anon_vma_chain then also links the parent's anon_vma
+ * (not singular): such a VMA lends its anon_vma to no neighbour and merges with an anon_vma-less
+ * one in neither direction (`vma_had_uncowed_parents`, `reusable_anon_vma`).
+ */
 export class AnonVma {
   private static next = 1;
   readonly id = AnonVma.next++;
+  constructor(readonly forked = false) {}
 }
 
 /** One VMA. Addresses are page numbers; `vm_pgoff` always equals `vm_start` (anon, no mremap). */

@@ -21,13 +21,18 @@ function anon_vma_compatible(a: VmAreaStruct, b: VmAreaStruct): boolean {
 
 /**
  * `find_mergeable_anon_vma`: the anon_vma of the next VMA, else of the previous one, when that
- * neighbour is compatible and its anon_vma is its own (no fork: always).
+ * neighbour is compatible and its anon_vma_chain is singular (`reusable_anon_vma`): not a VMA a
+ * fork cloned (AnonVma.forked).
  */
 function find_mergeable_anon_vma(mm: MmStruct, vma: VmAreaStruct): AnonVma | null {
   const next = mm.mmap.next(vma);
-  if (next?.anon_vma && anon_vma_compatible(vma, next)) return next.anon_vma;
+  if (next?.anon_vma && !next.anon_vma.forked && anon_vma_compatible(vma, next)) {
+    return next.anon_vma;
+  }
   const prev = mm.mmap.prev(vma);
-  if (prev?.anon_vma && anon_vma_compatible(prev, vma)) return prev.anon_vma;
+  if (prev?.anon_vma && !prev.anon_vma.forked && anon_vma_compatible(prev, vma)) {
+    return prev.anon_vma;
+  }
   return null;
 }
 

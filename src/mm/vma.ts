@@ -70,9 +70,14 @@ export class VmaTree {
   }
 }
 
-/** `is_mergeable_anon_vma` without fork: compatible unless both have different anon_vmas. */
+/**
+ * `is_mergeable_anon_vma`: the same anon_vma, or one side has none and the other's VMA was not
+ * cloned from a parent at fork (`vma_had_uncowed_parents`, see AnonVma.forked).
+ */
 export function is_mergeable_anon_vma(a: AnonVma | null, b: AnonVma | null): boolean {
-  return a === null || b === null || a === b;
+  if (a === null) return b === null || !b.forked;
+  if (b === null) return !a.forked;
+  return a === b;
 }
 
 /**

@@ -2,6 +2,7 @@
 // Rendering (box drawing, colours) is the CLI's job; this module only shapes the data.
 
 import type { SimReport, SimResult } from '../workload/run.js';
+import { MAIN_PROCESS } from '../workload/types.js';
 import { SCHEMA_VERSION, usageErrorJson, type ErrorJson } from './json.js';
 import { groupDigits } from '../util/format.js';
 
@@ -24,7 +25,7 @@ export const FINAL_LABEL = '(end)';
  * when some row has such pages (JSON always has them).
  */
 export function simTable(result: SimResult): TextTable {
-  const rows = [...result.reports, { ...result.final, label: FINAL_LABEL }];
+  const rows = [...result.reports.map(withProcess), { ...result.final, label: FINAL_LABEL }];
   const iter = result.reports.some((r) => r.iteration !== undefined);
   const file = rows.some((r) => r.rss_file_kb !== 0 || r.rss_shmem_kb !== 0);
   const head = [
@@ -53,6 +54,11 @@ export function simTable(result: SimResult): TextTable {
     ]),
     numeric: head.map((_, i) => i).filter((i) => i > 0),
   };
+}
+
+/** A report of a process other than main is labelled `@NAME LABEL` in text. */
+function withProcess(r: SimReport): SimReport {
+  return r.process === MAIN_PROCESS ? r : { ...r, label: `@${r.process} ${r.label}` };
 }
 
 /** A short title naming what was simulated. */
@@ -88,6 +94,7 @@ export function columnName(r: SimResult): string {
 export function reportJson(r: SimReport): SimReportJson {
   return {
     label: r.label,
+    process: r.process,
     line: r.line,
     iteration: r.iteration ?? null,
     vmpte_kb: r.vmpte_kb,
@@ -103,6 +110,8 @@ export function reportJson(r: SimReport): SimReportJson {
 /** One report in JSON (docs/schemas/sim.schema.json `$defs.report`). */
 export interface SimReportJson {
   readonly label: string;
+  /** The process reported: `main` (the workload's own) or a `fork` child's name. */
+  readonly process: string;
   readonly line: number;
   /** Iteration of the innermost `repeat` block the report is in (from 0), null outside one. */
   readonly iteration: number | null;

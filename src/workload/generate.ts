@@ -20,9 +20,11 @@ export interface GenerateOptions {
    * `harsh` (issue #7 section 3) adds what the default mix rarely reaches: THP with lazy-free
    * (hugepage advice right after a map, MADV_FREE, whole-slot writes, `pressure`),
    * pageout/cold/willneed, dontneed_locked, maps straddling 1 GiB and 512 GiB boundaries,
-   * `noreserve`, overcommit ENOMEM and more errors. Default `default`.
+   * `noreserve`, overcommit ENOMEM and more errors. `fork` (issue #7 section 2) adds processes:
+   * `fork` and `exit`, ops and reports addressed to children (`@NAME`), THP advice, and the fork
+   * advices (dontfork, dofork, wipeonfork, keeponfork). Default `default`.
    */
-  readonly mix?: 'default' | 'harsh';
+  readonly mix?: 'default' | 'harsh' | 'fork';
 }
 
 const PAGE = 4096;
@@ -37,6 +39,15 @@ interface Piece {
   prot: Prot;
   /** VM_LOCKED: plain MADV_DONTNEED and MADV_FREE would fail there. */
   locked: boolean;
+  /** MADV_DONTFORK: a child does not get this piece. */
+  dontfork?: boolean;
+}
+
+/** What the generator knows of one process: its mappings, mlockall state and guard ranges. */
+interface ProcState {
+  maps: Mapping[];
+  lockFuture: boolean;
+  guards: [number, number][];
 }
 
 interface Mapping {
@@ -57,7 +68,14 @@ const writable = (p: Prot): boolean => p === 'rw' || p === 'rwx';
 
 class Generator {
   readonly lines: string[] = [];
-  readonly maps: Mapping[] = [];
+  maps: Mapping[] = [];
+  /** The process ops are emitted for (`@NAME` unless main), and the others' saved states. */
+  proc = 'main';
+  private readonly procs = new Map<string, ProcState>();
+  /** Whether a fork happened: from then on pages may be COW-shared between processes. */
+  forked = false;
+  private forks = 0;
+  private nextMap = 0;
   private reports = 0;
   /** mlockall MCL_FUTURE is in force: new maps are locked. */
   private lockFuture = false;
@@ -73,6 +91,7 @@ class Generator {
     readonly badOpRate: number,
     readonly reportRate: number,
     readonly harsh = false,
+    readonly forkMix = false,
   ) {}
 
   chance(p: number): boolean {
@@ -131,7 +150,68 @@ class Generator {
   }
 
   emit(line: string): void {
-    this.lines.push(line);
+    this.lines.push(this.proc === 'main' ? line : `@${this.proc} ${line}`);
+  }
+
+  /** The live processes, main first. */
+  live(): string[] {
+    return ['main', ...[...this.procs.keys(), this.proc].filter((p) => p !== 'main')].filter(
+      (p, i, all) => all.indexOf(p) === i,
+    );
+  }
+
+  /** Makes `name` the process ops are emitted for. */
+  switchTo(name: string): void {
+    if (name === this.proc) return;
+    this.procs.set(this.proc, {
+      maps: this.maps,
+      lockFuture: this.lockFuture,
+      guards: this.guards,
+    });
+    const next = this.procs.get(name) as ProcState;
+    this.procs.delete(name);
+    this.maps = next.maps;
+    this.lockFuture = next.lockFuture;
+    this.guards = next.guards;
+    this.proc = name;
+  }
+
+  /**
+   * `fork` from the current process: the child gets its pieces minus MADV_DONTFORK ones, none
+   * locked (mlock and MCL_FUTURE are not inherited).
+   */
+  fork(): void {
+    const child = `c${++this.forks}`;
+    this.emit(`fork ${child}`);
+    this.forked = true;
+    const maps = this.maps.map((m) => ({
+      ...m,
+      pieces: m.pieces.filter((p) => !p.dontfork).map((p) => ({ ...p, locked: false })),
+    }));
+    this.procs.set(child, { maps, lockFuture: false, guards: [...this.guards] });
+  }
+
+  /** `exit` of a live child (emitted from main: exit takes no @process). */
+  exit(): void {
+    const children = this.live().filter((p) => p !== 'main');
+    if (children.length === 0) return;
+    const child = this.rng.pick(children);
+    this.switchTo('main');
+    this.procs.delete(child);
+    this.emit(`exit ${child}`);
+  }
+
+  /** Fork advice on a range: dontfork, dofork, wipeonfork (private anon only), keeponfork. */
+  forkAdvice(): void {
+    const r = this.range();
+    if (r === undefined) return;
+    const [m, p, start, len] = r;
+    let advice = this.rng.pick(['dontfork', 'dofork', 'wipeonfork', 'keeponfork']);
+    if (advice === 'wipeonfork' && (m.shared || m.file)) advice = 'keeponfork';
+    this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
+    if (advice === 'dontfork' || advice === 'dofork') {
+      this.setAttrs(m, p, start, len, { dontfork: advice === 'dontfork' });
+    }
   }
 
   maybeReport(): void {
@@ -145,12 +225,14 @@ class Generator {
     const base = over ? over[0].base + over[2] : this.placement(pages);
     if (base === undefined) return false;
     const prot = this.prot();
-    const name = `m${this.maps.length}`;
+    const name = `m${this.nextMap++}`;
     let flags = this.rng.pick(['', '', '', '', '', ' populate', ' locked']);
     if (this.harsh && this.chance(0.3)) flags += ' noreserve';
     const locked = flags.includes(' locked') || this.lockFuture;
     // Mostly anonymous private; else anonymous shared, or a file mapped private or shared.
-    const backing = this.rng.pick(['anon', 'anon', 'anon', 'anon', 'anon', 'shared', 'file']);
+    // A child has no descriptor of files created after its fork: children map anonymous memory.
+    const backings = ['anon', 'anon', 'anon', 'anon', 'anon', 'shared', 'file'];
+    const backing = this.rng.pick(this.proc === 'main' ? backings : backings.slice(0, 6));
     const shared = backing === 'shared' || (backing === 'file' && this.chance(0.5));
     let fileOpt = '';
     if (backing === 'file') {
@@ -185,7 +267,8 @@ class Generator {
         `${shared ? ' shared' : ''}${fileOpt}${over ? ' fixed' : ''}${flags}`,
     );
     // THP from the start: hugepage advice before the first touch.
-    if (this.harsh && this.chance(0.4)) this.emit(`madvise ${name} +0 ${bytes(pages)} hugepage`);
+    if ((this.harsh || this.forkMix) && this.chance(0.4))
+      this.emit(`madvise ${name} +0 ${bytes(pages)} hugepage`);
     return true;
   }
 
@@ -288,6 +371,9 @@ class Generator {
     if (advice === 'free' && (m.shared || m.file)) {
       advice = m.shared && pieces.every((q) => writable(q.prot)) ? 'remove' : 'dontneed';
     }
+    // After a fork pages may be COW-shared: lazy-free and hole punching of shared pages are not
+    // modelled across processes (docs/fidelity.md); the generator leaves them out.
+    if (this.forked && (advice === 'free' || advice === 'remove')) advice = 'dontneed';
     if (
       (advice === 'dontneed' || advice === 'free' || advice === 'remove') &&
       pieces.some((q) => q.locked)
@@ -368,9 +454,9 @@ class Generator {
     const m = this.rng.pick(this.maps);
     switch (this.rng.below(8)) {
       case 7: {
-        // SIGBUS: an access beyond the end of a mapped file.
+        // SIGBUS: an access beyond the end of a mapped file (files are created by main).
         const base = this.placement(2);
-        if (base === undefined) break;
+        if (base === undefined || this.proc !== 'main') break;
         this.emit(`file fbad 4K`);
         this.emit(`map bad 8K at=${bytes(base)} file=fbad`);
         this.emit(`touch bad +4K 4K read`);
@@ -440,17 +526,40 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
   const minOps = options.minOps ?? 10;
   const maxOps = Math.max(minOps, options.maxOps ?? 40);
   const harsh = options.mix === 'harsh';
+  const forkMix = options.mix === 'fork';
   const g = new Generator(
     new Prng(seed),
     options.badOpRate ?? (harsh ? 0.04 : 0.015),
     options.reportRate ?? 0.7,
     harsh,
+    forkMix,
   );
-  g.emit(`# generateWorkload(seed ${seed}${harsh ? ', harsh' : ''})`);
+  g.emit(`# generateWorkload(seed ${seed}${harsh ? ', harsh' : forkMix ? ', fork' : ''})`);
   const target = g.between(minOps, maxOps);
   let ops = 0;
   while (ops < target) {
     const before = g.lines.length;
+    if (forkMix) {
+      // Half the ops go to a live child; forks come from main or a child, exits from main.
+      const live = g.live();
+      g.switchTo(live.length > 1 && g.chance(0.5) ? g.rng.pick(live.slice(1)) : 'main');
+      if (g.maps.length > 0 && live.length < 4 && g.chance(0.08)) {
+        g.fork();
+        ops++;
+        g.maybeReport();
+        continue;
+      }
+      if (live.length > 1 && g.chance(0.03)) {
+        g.exit();
+        ops++;
+        continue;
+      }
+      if (g.maps.length > 0 && g.chance(0.05)) {
+        g.forkAdvice();
+        ops++;
+        continue;
+      }
+    }
     const roll = g.rng.nextFloat();
     if (harsh && g.maps.length > 0 && g.chance(0.06)) g.emit('pressure');
     else if (g.maps.length === 0 || roll < 0.15) g.map();
@@ -465,13 +574,17 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     } else if (roll < 0.82) g.munmap();
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
-    else if (roll < 0.96) g.mlockall();
-    else g.emit('pressure');
+    else if (roll < 0.96) {
+      // mlockall in a child would populate the oracle's own mappings there (docs/fidelity.md).
+      if (g.proc === 'main') g.mlockall();
+    } else if (!g.forked) g.emit('pressure');
     if (g.lines.length > before) {
       ops++;
       g.maybeReport();
     }
   }
+  g.switchTo('main');
   g.emit('report end');
+  for (const child of g.live().slice(1)) g.lines.push(`@${child} report end-${child}`);
   return `${g.lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
 
 import { UsageError } from '../util/errors.js';
 import type { Advice, MapOp, Prot, Workload } from './types.js';
+import { MAIN_PROCESS } from './types.js';
 import { formatAddress } from './numbers.js';
 
 /** `PROT_*` bit masks (include/uapi/asm-generic/mman-common.h). */
@@ -24,6 +25,10 @@ export const MADV_NUMBERS: Readonly<Record<Advice, number>> = {
   guard_install: 102,
   guard_remove: 103,
   collapse: 25,
+  dontfork: 10,
+  dofork: 11,
+  wipeonfork: 18,
+  keeponfork: 19,
 };
 
 /** Extra `MAP_*` bits the oracle ORs into its mmap flags (include/uapi/asm-generic/mman*.h). */
@@ -66,9 +71,18 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
     return map.at;
   };
   const files: string[] = [];
+  // Processes by the index the oracle knows them by: main is 0, each fork takes the next one.
+  const procs = new Map<string, number>([[MAIN_PROCESS, 0]]);
   workload.ops.forEach((op, index) => {
     let line: string;
     switch (op.kind) {
+      case 'fork':
+        procs.set(op.child, procs.size);
+        line = `fork ${procs.size - 1}`;
+        break;
+      case 'exit':
+        line = `exit ${procs.get(op.child) ?? -1}`;
+        break;
       case 'map': {
         const at = op.at;
         if (at === undefined) {
@@ -128,7 +142,8 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
         line = `report ${op.label}`;
         break;
     }
-    lines.push(line);
+    const proc = procs.get(op.proc ?? MAIN_PROCESS) ?? 0;
+    lines.push(proc === 0 ? line : `@${proc} ${line}`);
     sourceOp.push(index);
   });
   return { lines, sourceOp };

@@ -4,6 +4,7 @@
 import { UsageError } from '../util/errors.js';
 import type { SourcePos } from '../util/errors.js';
 import type { Advice, MapOp, Prot, Workload, WorkloadOp } from './types.js';
+import { MAIN_PROCESS } from './types.js';
 import { didYouMean, lexLines, posOf } from './lex.js';
 import type { Line, Token } from './lex.js';
 import { parseNumber } from './numbers.js';
@@ -24,6 +25,8 @@ export const OPERATIONS = [
   'file',
   'report',
   'pressure',
+  'fork',
+  'exit',
   'repeat',
   'end',
 ] as const;
@@ -47,6 +50,10 @@ export const ADVICES: readonly Advice[] = [
   'guard_install',
   'guard_remove',
   'collapse',
+  'dontfork',
+  'dofork',
+  'wipeonfork',
+  'keeponfork',
 ];
 
 /** Flags of `mlockall`, by their `MCL_*` bit. */
@@ -69,6 +76,8 @@ const USAGE: Readonly<Record<string, string>> = {
   munlockall: 'munlockall',
   report: 'report LABEL',
   pressure: 'pressure',
+  fork: 'fork NAME',
+  exit: 'exit NAME',
   repeat: 'repeat COUNT [shift=SIZE]',
   end: 'end',
 };
@@ -301,6 +310,12 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
     case 'pressure':
       r.options([]);
       return { kind: 'pressure', pos, argPos };
+    case 'fork':
+    case 'exit': {
+      const child = r.name();
+      r.options([]);
+      return { kind: keyword.text, pos, argPos, child };
+    }
     default:
       throw new UsageError(
         'parse',
@@ -311,14 +326,51 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
   }
 }
 
+/** Why an op takes no `@process`. */
+const PROCESS_WIDE: Readonly<Record<string, string>> = {
+  file: 'files are created by main; children inherit the ones created before they were forked',
+  pressure: "reclaim runs over every process's memory at once",
+  exit: 'exit NAME ends process NAME',
+};
+
+/** A line without its leading `@NAME` token, and that name (undefined when absent). */
+function splitProcess(file: string, line: Line): { line: Line; proc: string | undefined } {
+  const first = line.tokens[0];
+  if (!first.text.startsWith('@')) return { line, proc: undefined };
+  const proc = first.text.slice(1);
+  const pos = posOf(file, line.line, first.col);
+  if (!NAME.test(proc)) {
+    throw new UsageError(
+      'parse',
+      `bad process name '${first.text}' (expected @ then a letter or _ then letters, digits, _ . -)`,
+      pos,
+    );
+  }
+  if (line.tokens.length < 2) {
+    throw new UsageError('parse', `missing operation after '${first.text}'`, pos);
+  }
+  return { line: { ...line, tokens: line.tokens.slice(1) }, proc };
+}
+
 /** Builds the statement tree: `repeat ... end` blocks nest, everything else is one op. */
 function parseStatements(file: string, text: string): Stmt[] {
   const top: Stmt[] = [];
   const open: { body: Stmt[]; pos: SourcePos }[] = [];
   let body = top;
-  for (const line of lexLines(text)) {
+  for (const full of lexLines(text)) {
+    const { line, proc } = splitProcess(file, full);
     const keyword = line.tokens[0];
     const pos = posOf(file, line.line, keyword.col);
+    if (
+      proc !== undefined &&
+      ['repeat', 'end', 'file', 'pressure', 'exit'].includes(keyword.text)
+    ) {
+      throw new UsageError(
+        'parse',
+        `'${keyword.text}' takes no @process (${PROCESS_WIDE[keyword.text] ?? 'it is not an op of one process'})`,
+        posOf(file, full.line, full.tokens[0].col),
+      );
+    }
     if (keyword.text === 'repeat') {
       const r = new LineReader(file, line, 'repeat');
       const countTok = r.positional('count', 'COUNT');
@@ -335,7 +387,15 @@ function parseStatements(file: string, text: string): Stmt[] {
       if (outer === undefined) throw new UsageError('parse', `'end' without 'repeat'`, pos);
       body = outer.body;
     } else {
-      const op = parseOp(file, line, keyword);
+      const parsed = parseOp(file, line, keyword);
+      const op = proc === undefined ? parsed : { ...parsed, proc };
+      if ((op.kind === 'fork' || op.kind === 'exit') && open.length > 0) {
+        throw new UsageError(
+          'parse',
+          `${op.kind} inside repeat (every iteration would ${op.kind} '${op.child}' again)`,
+          pos,
+        );
+      }
       if (op.kind === 'map' && open.length > 0) {
         throw new UsageError(
           'parse',
@@ -421,5 +481,59 @@ function checkNames(ops: readonly WorkloadOp[]): void {
 export function parseWorkload(text: string, file: string): Workload {
   const ops = expandRepeats(parseStatements(file, text));
   checkNames(ops);
+  checkProcesses(ops);
   return { file, ops };
+}
+
+/**
+ * Checks the processes: an `@NAME` op runs in a live process (forked, not exited), `fork` names a
+ * new one, `exit` a live one other than main, and a process maps only files it has a descriptor
+ * of (created by main before the process, or its first ancestor below main, was forked).
+ */
+function checkProcesses(ops: readonly WorkloadOp[]): void {
+  const files = new Map<string, Set<string>>([[MAIN_PROCESS, new Set()]]);
+  const ended = new Set<string>();
+  const where = (op: WorkloadOp): SourcePos => op.argPos.child ?? op.pos;
+  for (const op of ops) {
+    const proc = op.proc ?? MAIN_PROCESS;
+    const mine = files.get(proc);
+    if (mine === undefined) {
+      const live = [...files.keys()];
+      throw new UsageError(
+        'unknown-name',
+        `unknown process '@${proc}' (${ended.has(proc) ? 'it has exited' : `live processes: ${live.join(', ')}`})${didYouMean(proc, live)}`,
+        op.pos,
+      );
+    }
+    if (op.kind === 'file') mine.add(op.file);
+    else if (op.kind === 'map' && op.file !== undefined && !mine.has(op.file)) {
+      throw new UsageError(
+        'parse',
+        `process '${proc}' has no descriptor of file '${op.file}' (it was created after '${proc}' was forked)`,
+        op.argPos.file,
+      );
+    } else if (op.kind === 'fork') {
+      if (files.has(op.child) || ended.has(op.child)) {
+        throw new UsageError(
+          'parse',
+          `duplicate process name '${op.child}' (every fork needs a new name; main is the parent)`,
+          where(op),
+        );
+      }
+      files.set(op.child, new Set(mine));
+    } else if (op.kind === 'exit') {
+      if (op.child === MAIN_PROCESS) {
+        throw new UsageError('parse', `main cannot exit (it runs the workload)`, where(op));
+      }
+      if (!files.delete(op.child)) {
+        const live = [...files.keys()].filter((n) => n !== MAIN_PROCESS);
+        throw new UsageError(
+          'unknown-name',
+          `unknown process '${op.child}' (${ended.has(op.child) ? 'it has exited already' : live.length ? `live children: ${live.join(', ')}` : 'no child is live'})`,
+          where(op),
+        );
+      }
+      ended.add(op.child);
+    }
+  }
 }

@@ -12,6 +12,8 @@ import {
   do_munlock,
   file_alloc,
   do_munmap,
+  dup_mm,
+  exit_mmap,
   mm_alloc,
   mmCounters,
   shrink_lazyfree,
@@ -24,6 +26,7 @@ import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { Errno, SourcePos } from '../util/errors.js';
 import { UsageError } from '../util/errors.js';
 import type { Prot, Workload, WorkloadOp } from './types.js';
+import { MAIN_PROCESS } from './types.js';
 import { getImage, loadImage, type ImageName } from './image.js';
 
 /** Options of {@link runWorkload}; every field is optional. */
@@ -82,6 +85,8 @@ export interface SimOptions {
 /** The counters at one report. */
 export interface SimReport {
   readonly label: string;
+  /** The process whose counters these are (`main` unless the report was `@NAME report`). */
+  readonly process: string;
   readonly line: number;
   /** Iteration (from 0) of the innermost `repeat` block holding the report, if any. */
   readonly iteration?: number;
@@ -180,6 +185,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     if (!(e instanceof UsageError)) throw e;
     const zero: SimReport = {
       label: '(end)',
+      process: MAIN_PROCESS,
       line: 0,
       pgtables_bytes: 0,
       vmpte_kb: 0,
@@ -205,7 +211,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
       options.onProgress(i, ops.length);
     }
     error = run.step(op, reports);
-    if (options.debug) validate_mm(mm);
+    if (options.debug) for (const m of run.procs.values()) validate_mm(m);
     if (peak) {
       const c = mmCounters(mm);
       if (c.vmpte_kb + c.rss_anon_kb > peak.vmpte_kb + peak.rss_anon_kb) {
@@ -216,7 +222,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     if (options.onProgress && (i & 1023) === 1023) options.onProgress(i + 1, ops.length);
   }
   options.onProgress?.(ops.length, ops.length);
-  const final = report(mm, '(end)', line);
+  const final = report(mm, '(end)', line, MAIN_PROCESS);
   return {
     kernel,
     policy: policyName,
@@ -228,16 +234,23 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
   };
 }
 
-function report(mm: MmStruct, label: string, line: number): SimReport {
-  return { label, line, ...mmCounters(mm) };
+function report(mm: MmStruct, label: string, line: number, process: string): SimReport {
+  return { label, process, line, ...mmCounters(mm) };
 }
 
-/** Per-run state: the mm and the start address each name was mapped at. */
+/**
+ * Per-run state: the live processes (their mms by name, `main` first), the start address each
+ * mapping name was mapped at (one table for every process: a child inherits its parent's
+ * addresses), and the files.
+ */
 class Runner {
   private readonly starts = new Map<string, bigint>();
   private readonly files = new Map<string, SimFile>();
+  readonly procs = new Map<string, MmStruct>();
 
-  constructor(private readonly mm: MmStruct) {}
+  constructor(main: MmStruct) {
+    this.procs.set(MAIN_PROCESS, main);
+  }
 
   /** Runs one op; a refused one comes back as an error naming the address range it covered. */
   step(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
@@ -262,10 +275,15 @@ class Runner {
   }
 
   /** MADV_COLLAPSE over a file or shared mapping is not modelled: refused before it runs. */
-  private collapseRefused(start: bigint, len: bigint, at: SourcePos): UsageError | undefined {
-    const page = BigInt(this.mm.geometry.PAGE_SIZE);
+  private collapseRefused(
+    mm: MmStruct,
+    start: bigint,
+    len: bigint,
+    at: SourcePos,
+  ): UsageError | undefined {
+    const page = BigInt(mm.geometry.PAGE_SIZE);
     const first = Number(start / page);
-    const vma = collapse_file_vma(this.mm, first, first + Number((len + page - 1n) / page));
+    const vma = collapse_file_vma(mm, first, first + Number((len + page - 1n) / page));
     if (!vma) return undefined;
     return new UsageError(
       'unsupported',
@@ -275,17 +293,27 @@ class Runner {
   }
 
   private stepInner(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
-    const mm = this.mm;
+    const proc = op.proc ?? MAIN_PROCESS;
+    // The parser checked that the process is live.
+    const mm = this.procs.get(proc) as MmStruct;
     switch (op.kind) {
       case 'report':
         reports.push(
           op.iteration === undefined
-            ? report(mm, op.label, op.pos.line)
-            : { ...report(mm, op.label, op.pos.line), iteration: op.iteration },
+            ? report(mm, op.label, op.pos.line, proc)
+            : { ...report(mm, op.label, op.pos.line, proc), iteration: op.iteration },
         );
         return undefined;
       case 'pressure':
-        shrink_lazyfree(mm);
+        // The memory cgroup holds every process: reclaim sees them all.
+        for (const m of this.procs.values()) shrink_lazyfree(m);
+        return undefined;
+      case 'fork':
+        this.procs.set(op.child, dup_mm(mm));
+        return undefined;
+      case 'exit':
+        exit_mmap(this.procs.get(op.child) as MmStruct);
+        this.procs.delete(op.child);
         return undefined;
       case 'map': {
         if (this.starts.has(op.name)) {
@@ -396,7 +424,7 @@ class Runner {
       }
       case 'madvise': {
         if (op.advice === 'collapse') {
-          const refused = this.collapseRefused(start, op.len, at);
+          const refused = this.collapseRefused(mm, start, op.len, at);
           if (refused) return refused;
         }
         const e = do_madvise(mm, start, op.len, op.advice);

@@ -16,7 +16,12 @@ interface OpBase {
   readonly pos: SourcePos;
   /** Position of each named argument token, for errors that concern one argument. */
   readonly argPos: Readonly<Record<string, SourcePos>>;
+  /** `@NAME` before the keyword: the process that runs the op (undefined: `main`, the parent). */
+  readonly proc?: string;
 }
+
+/** The process a workload file runs in, and the one ops without `@NAME` address. */
+export const MAIN_PROCESS = 'main';
 
 /** `map NAME SIZE [at=ADDR] [prot=P] [shared] [file=F] [off=OFF] [noreserve] …`: an mmap. */
 export interface MapOp extends OpBase {
@@ -116,6 +121,18 @@ export interface PressureOp extends OpBase {
   readonly kind: 'pressure';
 }
 
+/** `fork NAME`: the addressed process forks; the child is called NAME. */
+export interface ForkOp extends OpBase {
+  readonly kind: 'fork';
+  readonly child: string;
+}
+
+/** `exit NAME`: process NAME (not `main`) exits; its whole mm is torn down (exit_mmap). */
+export interface ExitOp extends OpBase {
+  readonly kind: 'exit';
+  readonly child: string;
+}
+
 /** `report LABEL`: emit the counters now. */
 export interface ReportOp extends OpBase {
   readonly kind: 'report';
@@ -136,6 +153,8 @@ export type WorkloadOp =
   | MunlockOp
   | MlockallOp
   | PressureOp
+  | ForkOp
+  | ExitOp
   | ReportOp;
 
 /** A parsed workload: its source name and its operations in order. */

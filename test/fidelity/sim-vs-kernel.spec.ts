@@ -25,6 +25,8 @@ import { FidelityTally } from '../helpers/fidelity-tally.js';
 const SEEDS = 200;
 /** Generated workloads of the harsh mix: seeds 1..HARSH_SEEDS. */
 const HARSH_SEEDS = 100;
+/** Generated workloads of the fork mix (issue #7 processes): seeds 1..FORK_SEEDS. */
+const FORK_SEEDS = 100;
 const RUNS = 3;
 
 interface Case {
@@ -44,6 +46,11 @@ const allGenerated: Case[] = [
   ...Array.from({ length: HARSH_SEEDS }, (_, i) => {
     const text = generateWorkload(i + 1, { mix: 'harsh' });
     return { name: `harsh-${i + 1}`, text, workload: parseWorkload(text, `harsh-${i + 1}.ptw`) };
+  }),
+  // The fork mix: fork/exit, ops and reports in children, COW of THPs, the fork advices.
+  ...Array.from({ length: FORK_SEEDS }, (_, i) => {
+    const text = generateWorkload(i + 1, { mix: 'fork' });
+    return { name: `fork-${i + 1}`, text, workload: parseWorkload(text, `fork-${i + 1}.ptw`) };
   }),
 ];
 // Workloads with `pressure` need a memory cgroup on the kernel side; elsewhere they are skipped

@@ -17,7 +17,11 @@ const FIRST = Number(process.env.FIDELITY_FIRST_SEED ?? '1');
 /** Workloads per oracle process: keeps the helper's input and output small. */
 const BATCH = 250;
 
-function sweep(mix: 'default' | 'harsh', count: number): FidelityTally {
+type Mix = 'default' | 'harsh' | 'fork';
+/** FIDELITY_MIX=fork (comma-separated) runs only the named mixes. */
+const MIXES = (process.env.FIDELITY_MIX ?? 'default,harsh,fork').split(',') as Mix[];
+
+function sweep(mix: Mix, count: number): FidelityTally {
   const tally = new FidelityTally();
   const shown: string[] = [];
   for (let at = 0; at < count; at += BATCH) {
@@ -48,10 +52,10 @@ function sweep(mix: 'default' | 'harsh', count: number): FidelityTally {
 }
 
 describe.skipIf(!oracle.ok || N === 0)('fidelity sweep (FIDELITY_SWEEP)', () => {
-  it.each(['default', 'harsh'] as const)(
-    `%s mix, ${Math.ceil(N / 2)} seeds`,
+  it.each(MIXES)(
+    `%s mix, ${Math.ceil(N / MIXES.length)} seeds`,
     (mix) => {
-      const tally = sweep(mix, Math.ceil(N / 2));
+      const tally = sweep(mix, Math.ceil(N / MIXES.length));
       console.log(tally.line(`fidelity sweep ${mix} (seeds ${FIRST}..)`));
       if (PRESSURE_SKIP) console.log(`workloads with pressure ${PRESSURE_SKIP}`);
       expect(tally.failed).toEqual([]);

@@ -12,6 +12,7 @@ describe('runWorkload', () => {
     expect(r.reports).toEqual([
       {
         label: 't',
+        process: 'main',
         line: 3,
         pgtables_bytes: 12288,
         vmpte_kb: 12,
