@@ -4,13 +4,38 @@
 // and a world object calls `reportAccess` from inside its getters and setters, so a path cannot
 // touch shared state without the engine seeing it.
 
-/** How an access touches its object: reads commute with reads, everything else conflicts. */
-export type AccessKind = 'read' | 'write';
+/**
+ * How an access touches its object: reads commute with reads, adds with adds (a counter update
+ * whose result the step does not use: two increments give the same state in either order, but a
+ * read of the counter tells them apart), writes with nothing.
+ */
+export type AccessKind = 'read' | 'add' | 'write';
+
+/** Kind bits of a footprint entry: a step that both reads and adds an object wrote it (READ|ADD). */
+export const READ = 1;
+export const ADD = 2;
+export const WRITE = 3;
+
+/** The kind bits of an access kind. */
+export function kindBits(kind: AccessKind): number {
+  return kind === 'read' ? READ : kind === 'add' ? ADD : WRITE;
+}
+
+/** The access kind of kind bits. */
+export function kindName(bits: number): AccessKind {
+  return bits === READ ? 'read' : bits === ADD ? 'add' : 'write';
+}
+
+/** True when accesses of kind bits `a` and `b` to one object do not commute. */
+export function kindsConflict(a: number, b: number): boolean {
+  return (a | b) === WRITE;
+}
 
 /**
- * The accesses of one step (or one guard evaluation): each object once, as a write if any of its
- * accesses wrote. Entries are `key * 2 + (write ? 1 : 0)`; keys are `obj * 2` for program objects
- * and `k * 2 + 1` for the k-th object named by a declared step (see {@link Footprint.addNamed}).
+ * The accesses of one step (or one guard evaluation): each object once, with the union of the
+ * kinds of its accesses (a read and an add make a write). Entries are `key * 4 + kind bits`
+ * ({@link READ}, {@link ADD}, {@link WRITE}); keys are `obj * 2` for program objects and
+ * `k * 2 + 1` for the k-th object named by a declared step.
  */
 export class Footprint {
   entries = new Int32Array(8);
@@ -21,16 +46,16 @@ export class Footprint {
   }
 
   /** Adds an access of program object `obj` (a non-negative integer chosen by the program). */
-  add(obj: number, write: boolean): void {
-    this.addKey(obj * 2, write);
+  add(obj: number, bits: number): void {
+    this.addKey(obj * 2, bits);
   }
 
-  /** Adds an access under an internal key (program object or declared name). */
-  addKey(key: number, write: boolean): void {
+  /** Adds an access (kind bits) under an internal key (program object or declared name). */
+  addKey(key: number, bits: number): void {
     const e = this.entries;
     for (let i = 0; i < this.size; i++) {
-      if (e[i] >>> 1 === key) {
-        if (write) e[i] |= 1;
+      if (e[i] >>> 2 === key) {
+        e[i] |= bits;
         return;
       }
     }
@@ -39,13 +64,13 @@ export class Footprint {
       grown.set(e);
       this.entries = grown;
     }
-    this.entries[this.size++] = key * 2 + (write ? 1 : 0);
+    this.entries[this.size++] = key * 4 + bits;
   }
 
   /** Adds every access of `other`. */
   addAll(other: Footprint): void {
     for (let i = 0; i < other.size; i++) {
-      this.addKey(other.entries[i] >>> 1, (other.entries[i] & 1) === 1);
+      this.addKey(other.entries[i] >>> 2, other.entries[i] & 3);
     }
   }
 
@@ -55,12 +80,12 @@ export class Footprint {
   }
 }
 
-/** True when two footprints (entry lists) touch a common object and one of the two writes it. */
+/** True when two footprints (entry lists) touch a common object with kinds that do not commute. */
 export function conflicts(a: Int32Array, aLen: number, b: Int32Array, bLen: number): boolean {
   for (let i = 0; i < aLen; i++) {
-    const ka = a[i] >>> 1;
+    const ka = a[i] >>> 2;
     for (let j = 0; j < bLen; j++) {
-      if (b[j] >>> 1 === ka && ((a[i] | b[j]) & 1) === 1) return true;
+      if (b[j] >>> 2 === ka && ((a[i] | b[j]) & 3) === WRITE) return true;
     }
   }
   return false;
@@ -99,7 +124,7 @@ export function registerObject(name: string): number {
  */
 export function reportAccess(obj: number, kind: AccessKind): void {
   const into = scope.current;
-  if (into !== null) into.add(obj, kind === 'write');
+  if (into !== null) into.add(obj, kind === 'read' ? READ : kind === 'add' ? ADD : WRITE);
 }
 
 /**

@@ -3,13 +3,16 @@
 
 import { UsageError } from '../util/errors.js';
 import {
+  ADD,
   Footprint,
+  READ,
+  WRITE,
   collectAccesses,
+  kindName,
   setAccessScope,
-  type AccessKind,
   type ObjectNames,
 } from './access.js';
-import type { ProgramInstance, Program, Step, ThreadBody, Violation } from './program.js';
+import type { Access, ProgramInstance, Program, Step, ThreadBody, Violation } from './program.js';
 import type { PendingStep, TraceAccess, TraceStep } from './result.js';
 import { MAX_THREADS, type ExecutionView } from './scheduler.js';
 
@@ -159,7 +162,7 @@ export class Execution implements ExecutionView {
         ex.violation = {
           kind: 'assertion',
           message:
-            `thread ${ex.names[t]} touched ${ex.objectName(ex.fp.entries[0] >>> 1)} before its ` +
+            `thread ${ex.names[t]} touched ${ex.objectName(ex.fp.entries[0] >>> 2)} before its ` +
             'first step: code before the first yield runs outside any step and must be thread-local',
           details: { thread: ex.names[t] },
         };
@@ -205,12 +208,12 @@ export class Execution implements ExecutionView {
       const g = this.guards[t];
       g.clear();
       if (s === null || (this.symHeld & (1 << t)) !== 0) continue;
-      if (s.obj !== undefined) g.addKey(this.declared.key(s.obj), false);
       const guard = s.enabled;
       if (guard === undefined) {
         mask |= 1 << t;
         continue;
       }
+      if (s.obj !== undefined) g.addKey(this.declared.key(s.obj), READ);
       try {
         setAccessScope(this.objects, g);
         const on = guard();
@@ -259,7 +262,7 @@ export class Execution implements ExecutionView {
     let declared = -1;
     if (s.obj !== undefined) {
       declared = this.declared.key(s.obj);
-      fp.addKey(declared, s.access !== 'read');
+      fp.addKey(declared, declaredBits(s.access));
     }
     const guard = this.guards[t];
     fp.addAll(guard);
@@ -277,12 +280,14 @@ export class Execution implements ExecutionView {
    */
   private checkDeclared(t: number, s: Step, declared: number, guardEnd: number): void {
     const fp = this.fp;
-    const declaredWrite = s.access !== 'read';
+    // A guarded step's guard reads its declared object (see enabledMask).
+    const bits = declaredBits(s.access) | (s.enabled !== undefined ? READ : 0);
     for (let i = 0; i < fp.size; i++) {
-      const key = fp.entries[i] >>> 1;
-      const write = (fp.entries[i] & 1) === 1;
-      if (key === declared ? write && !declaredWrite : i >= guardEnd) {
-        this.outside(t, s, key, write ? 'wrote' : 'read');
+      const key = fp.entries[i] >>> 2;
+      const kind = fp.entries[i] & 3;
+      if (key === declared ? (kind | bits) !== bits : i >= guardEnd) {
+        const what = kind === READ ? 'read' : kind === ADD ? 'added to' : 'wrote';
+        this.outside(t, s, key, what);
         return;
       }
     }
@@ -338,10 +343,11 @@ export class Execution implements ExecutionView {
     const out: TraceAccess[] = [];
     for (let i = this.fpStart[k]; i < this.fpStart[k + 1]; i++) {
       const e = this.buffers.data[i];
-      const access: AccessKind = (e & 1) === 1 ? 'write' : 'read';
-      out.push({ obj: this.objectName(e >>> 1), access });
+      out.push({ obj: this.objectName(e >>> 2), access: kindName(e & 3) });
     }
-    return out.sort((a, b) => (a.access === b.access ? 0 : a.access === 'write' ? -1 : 1));
+    const rank = (a: TraceAccess): number =>
+      a.access === 'write' ? 0 : a.access === 'add' ? 1 : 2;
+    return out.sort((a, b) => rank(a) - rank(b));
   }
 
   /** Runs the program's final check (all threads finished); false when it reports a violation. */
@@ -396,7 +402,7 @@ export class Execution implements ExecutionView {
         thread: t,
         threadName: this.names[t],
         label: s.label,
-        obj: s.obj ?? (g.size > 0 ? this.objectName(g.entries[0] >>> 1) : ''),
+        obj: s.obj ?? (g.size > 0 ? this.objectName(g.entries[0] >>> 2) : ''),
         access: s.access ?? 'read',
         blocked: (enabled & (1 << t)) === 0,
       });
@@ -461,7 +467,19 @@ function isViolationSignal(err: unknown): err is { violation: Violation } {
 
 function* emptyBody(): ThreadBody {}
 
-const ACCESSES: ReadonlySet<unknown> = new Set(['read', 'write', 'rmw', 'acquire', 'release']);
+const ACCESSES: ReadonlySet<unknown> = new Set([
+  'read',
+  'write',
+  'rmw',
+  'add',
+  'acquire',
+  'release',
+]);
+
+/** Kind bits of a declared access: only `read` and `add` commute with anything. */
+function declaredBits(access: Access | undefined): number {
+  return access === 'read' ? READ : access === 'add' ? ADD : WRITE;
+}
 
 function isStep(s: unknown): s is Step {
   if (typeof s !== 'object' || s === null) return false;
@@ -486,7 +504,7 @@ function badStep(thread: string, depth: number, value: unknown): Violation {
     message:
       `thread ${thread} yielded ${shown.length > 120 ? `${shown.slice(0, 120)}...` : shown} ` +
       `after step ${depth}: a thread must yield a Step { label: string, obj?: string, access?: ` +
-      `'read' | 'write' | 'rmw' | 'acquire' | 'release', enabled?: () => boolean } (obj and ` +
+      `'read' | 'write' | 'rmw' | 'add' | 'acquire' | 'release', enabled?: () => boolean } (obj and ` +
       'access together)',
     details: { thread },
   };

@@ -3,12 +3,13 @@
 
 /**
  * How a declared step touches its object. Two steps of different threads are dependent (their
- * order can matter) when they touch the same object and at least one of them is not a `read`.
+ * order can matter) when they touch the same object, unless both are `read`s or both are `add`s.
  */
 export type Access =
   | 'read' // a load, or a check that only observes
   | 'write' // a store
   | 'rmw' // an atomic read-modify-write (cmpxchg, atomic_dec_and_test, ...)
+  | 'add' // a commutative update whose result the step does not use (atomic_inc, atomic_sub)
   | 'acquire' // takes a lock or semaphore (blocking: give `enabled`)
   | 'release'; // releases it
 

@@ -24,8 +24,8 @@ export interface Outcomes {
 /**
  * The canonical form of an execution's Mazurkiewicz trace: each thread's sequence of step labels,
  * then for every object the order of its accesses, with each run of reads between two writes
- * unordered (sorted). Two executions have the same form exactly when they order every pair of
- * conflicting steps alike.
+ * unordered (sorted), and likewise each run of adds (adds commute with adds, not with reads). Two
+ * executions have the same form exactly when they order every pair of conflicting steps alike.
  */
 export function canonicalTrace(trace: readonly TraceStep[]): string {
   const local = new Map<number, number>();
@@ -40,8 +40,16 @@ export function canonicalTrace(trace: readonly TraceStep[]): string {
     threads.set(s.threadName, labels);
     for (const a of s.accesses) {
       const seq = objects.get(a.obj) ?? [];
+      // Runs of reads, or of adds, commute within the run; a change of kind or a write ends one.
+      const kind = a.access === 'add' ? 'a' : 'r';
       if (a.access === 'write') seq.push(`w${ev}`, '|');
-      else seq.push(`r${ev}`);
+      else if (
+        seq.length > 0 &&
+        seq[seq.length - 1] !== '|' &&
+        !seq[seq.length - 1].startsWith(kind)
+      ) {
+        seq.push('|', `${kind}${ev}`);
+      } else seq.push(`${kind}${ev}`);
       objects.set(a.obj, seq);
     }
   }

@@ -127,7 +127,7 @@ export class DfsScheduler implements Scheduler {
       this.known[pos] |= 1 << t;
       races.record(t, fp, this.path);
     } else {
-      races.record(t, fp, null);
+      races.skip();
     }
   }
 

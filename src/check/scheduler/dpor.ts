@@ -2,7 +2,7 @@
 // reduction", POPL 2014, Algorithm 1): happens-before vector clocks over the steps of one execution,
 // the races of each new step, and the initials of the reversed sequence added to backtrack sets.
 
-import type { Footprint } from '../access.js';
+import { ADD, READ, WRITE, type Footprint } from '../access.js';
 import type { Path } from '../path.js';
 
 /**
@@ -17,20 +17,26 @@ export class RaceAnalysis {
   private readonly objIds = new Map<number, number>();
   private threads = 0;
   private count = 0;
+  /** Events whose per-object and per-thread state below is current (see {@link skip}). */
+  private built = 0;
   private tid = new Int32Array(256);
   private local = new Int32Array(256);
   private clocks = new Int32Array(256 * 4);
+  /** Footprint of each event as `dense object * 4 + kind bits`; event k's start at evStart[k]. */
+  private evStart = new Int32Array(257);
+  private evData = new Int32Array(1024);
   /** Clock of each thread's last event (row per thread). */
   private threadClock = new Int32Array(16);
   private lastWrite = new Int32Array(64).fill(-1);
+  /** Reads and adds of each object since its last write. */
   private reads: number[][] = [];
+  private adds: number[][] = [];
   private touched: number[] = [];
   private readonly scratch = { clock: new Int32Array(4), first: new Int32Array(4) };
-  /** Last write each blocked thread was already checked against, per object (dedupes virtual races). */
+  /** Newest conflicting event each blocked thread was already checked against, per object. */
   private checkedWrite: Map<number, number>[] = [];
   /** Events already reversed against the current step (a step may race one event on two objects). */
   private readonly raced: number[] = [];
-  private readonly objs: number[] = [];
   /** Event of each thread's first step, or -1; and each thread's symmetry predecessor, or -1. */
   private firstEvent = new Int32Array(4);
   private symPred = new Int32Array(4);
@@ -44,7 +50,6 @@ export class RaceAnalysis {
       this.firstEvent = new Int32Array(threads);
       this.symPred = new Int32Array(threads);
     }
-    this.firstEvent.fill(-1);
     for (let t = 0; t < threads; t++) this.symPred[t] = symPred?.(t) ?? -1;
     if (threads !== this.threads) {
       this.threads = threads;
@@ -53,16 +58,20 @@ export class RaceAnalysis {
       this.scratch.clock = new Int32Array(threads);
       this.scratch.first = new Int32Array(threads);
       this.checkedWrite = Array.from({ length: threads }, () => new Map<number, number>());
-    } else {
-      this.threadClock.fill(0);
+      this.built = -1;
     }
     for (const m of this.checkedWrite) m.clear();
-    for (const o of this.touched) {
-      this.lastWrite[o] = -1;
-      this.reads[o].length = 0;
-    }
-    this.touched.length = 0;
     this.count = 0;
+  }
+
+  /**
+   * Counts a replayed event: the same step, at the same position, with the same footprint as in
+   * the previous execution, so its stored clock is still right. No clock work is done for a
+   * replayed prefix; the per-object and per-thread state is rebuilt from the stored events once,
+   * at the first new event.
+   */
+  skip(): void {
+    this.count++;
   }
 
   /**
@@ -73,20 +82,31 @@ export class RaceAnalysis {
   record(p: number, fp: Footprint, path: Path | null): void {
     const T = this.threads;
     const k = this.count;
+    if (this.built !== k) this.rebuild(k);
     if (k === this.tid.length) this.grow();
     const clock = this.scratch.clock;
     const tc = this.threadClock;
     for (let t = 0, base = p * T; t < T; t++) clock[t] = tc[base + t];
     const localIdx = clock[p];
-    const objs = this.objs;
-    objs.length = 0;
+    let at = this.evStart[k];
+    if (at + fp.size > this.evData.length) {
+      const grown = new Int32Array(Math.max(at + fp.size, this.evData.length * 2));
+      grown.set(this.evData);
+      this.evData = grown;
+    }
+    const ev = this.evData;
     for (let i = 0; i < fp.size; i++) {
-      const o = this.obj(fp.entries[i] >>> 1);
-      objs.push(o);
+      const kind = fp.entries[i] & 3;
+      const o = this.obj(fp.entries[i] >>> 2);
+      ev[at + i] = o * 4 + kind;
       const lw = this.lastWrite[o];
       if (lw >= 0) this.join(clock, lw);
-      if ((fp.entries[i] & 1) === 1) for (const r of this.reads[o]) this.join(clock, r);
+      // An add or write follows the reads since the last write; a read or write, the adds.
+      if ((kind & ADD) !== 0) for (const r of this.reads[o]) this.join(clock, r);
+      if ((kind & READ) !== 0) for (const r of this.adds[o]) this.join(clock, r);
     }
+    at += fp.size;
+    this.evStart[k + 1] = at;
     if (localIdx === 0) {
       const q = this.symPred[p];
       if (q >= 0 && this.firstEvent[q] >= 0) this.join(clock, this.firstEvent[q]);
@@ -95,23 +115,23 @@ export class RaceAnalysis {
     clock[p] = localIdx + 1;
 
     if (path !== null) {
-      // The immediate conflicting predecessors not already ordered before p: a read races with
-      // the last write; a write with the reads since it, or with the write itself when none.
-      const before = this.threadClock;
-      const raced = this.raced;
-      raced.length = 0;
-      const race = (e: number): void => {
-        if (this.tid[e] === p || before[p * T + this.tid[e]] > this.local[e]) return;
-        if (raced.includes(e)) return;
-        raced.push(e);
-        this.reverse(e, k, p, clock, path);
-      };
-      for (let i = 0; i < fp.size; i++) {
-        const o = objs[i];
-        const reads = this.reads[o];
+      // The conflicting predecessors since the object's last write (the write itself when there
+      // are none), minus those already ordered before p.
+      this.raced.length = 0;
+      for (let i = this.evStart[k]; i < at; i++) {
+        const o = ev[i] >>> 2;
+        const kind = ev[i] & 3;
+        let any = false;
+        if ((kind & ADD) !== 0 && this.reads[o].length > 0) {
+          any = true;
+          for (const r of this.reads[o]) this.race(r, k, p, clock, path);
+        }
+        if ((kind & READ) !== 0 && this.adds[o].length > 0) {
+          any = true;
+          for (const r of this.adds[o]) this.race(r, k, p, clock, path);
+        }
         const lw = this.lastWrite[o];
-        if ((fp.entries[i] & 1) === 1 && reads.length > 0) for (const r of reads) race(r);
-        else if (lw >= 0) race(lw);
+        if (!any && lw >= 0) this.race(lw, k, p, clock, path);
       }
     }
 
@@ -122,40 +142,91 @@ export class RaceAnalysis {
       clocks[kb + t] = clock[t];
       tc[pb + t] = clock[t];
     }
-    for (let i = 0; i < fp.size; i++) {
-      const o = objs[i];
-      if ((fp.entries[i] & 1) === 1) {
-        this.lastWrite[o] = k;
-        this.reads[o].length = 0;
-      } else {
-        this.reads[o].push(k);
-      }
-    }
+    for (let i = this.evStart[k]; i < at; i++) this.apply(ev[i], k);
     this.count = k + 1;
+    this.built = k + 1;
+  }
+
+  /** A race of event `e` with the new event `k` of thread `p`, unless `e` is ordered before p. */
+  private race(e: number, k: number, p: number, clock: Int32Array, path: Path): void {
+    if (this.tid[e] === p || this.threadClock[p * this.threads + this.tid[e]] > this.local[e]) {
+      return;
+    }
+    if (this.raced.includes(e)) return;
+    this.raced.push(e);
+    this.reverse(e, k, p, clock, path);
+  }
+
+  /** Updates the per-object state with event `k`'s access `entry` (dense object * 4 + kind). */
+  private apply(entry: number, k: number): void {
+    const o = entry >>> 2;
+    const kind = entry & 3;
+    if (this.lastWrite[o] === -1 && this.reads[o].length === 0 && this.adds[o].length === 0) {
+      this.touched.push(o);
+    }
+    if (kind === WRITE) {
+      this.lastWrite[o] = k;
+      this.reads[o].length = 0;
+      this.adds[o].length = 0;
+    } else if (kind === READ) {
+      this.reads[o].push(k);
+    } else {
+      this.adds[o].push(k);
+    }
+  }
+
+  /** Rebuilds the per-object and per-thread state from the stored events before `k`. */
+  private rebuild(k: number): void {
+    for (const o of this.touched) {
+      this.lastWrite[o] = -1;
+      this.reads[o].length = 0;
+      this.adds[o].length = 0;
+    }
+    this.touched.length = 0;
+    const T = this.threads;
+    this.threadClock.fill(0);
+    this.firstEvent.fill(-1);
+    if (k === 0) this.evStart[0] = 0;
+    for (let j = 0; j < k; j++) {
+      const p = this.tid[j];
+      for (let t = 0, jb = j * T, pb = p * T; t < T; t++)
+        this.threadClock[pb + t] = this.clocks[jb + t];
+      if (this.firstEvent[p] < 0) this.firstEvent[p] = j;
+      for (let i = this.evStart[j]; i < this.evStart[j + 1]; i++) this.apply(this.evData[i], j);
+    }
+    this.built = k;
   }
 
   /**
    * A blocked thread `q` whose guard read `guard`: the guard is treated as a read event at the
-   * current state, racing with the last write to each object it read when that write is not
-   * already ordered before `q`. Reversing such a race lets `q` take its step before the write that
-   * blocked it.
+   * current state, racing with the adds since the last write to each object it read (or with that
+   * write when there are none) that are not already ordered before `q`. Reversing such a race lets
+   * `q` take its step before the access that blocked it.
    */
   recordBlocked(q: number, guard: Footprint, path: Path): void {
-    const T = this.threads;
+    if (this.built !== this.count) this.rebuild(this.count);
     for (let i = 0; i < guard.size; i++) {
-      const o = this.objIds.get(guard.entries[i] >>> 1);
+      const o = this.objIds.get(guard.entries[i] >>> 2);
       if (o === undefined) continue;
+      const adds = this.adds[o];
       const lw = this.lastWrite[o];
+      const newest = adds.length > 0 ? adds[adds.length - 1] : lw;
       const checked = this.checkedWrite[q];
-      if (lw < 0 || checked.get(o) === lw || this.tid[lw] === q) continue;
-      checked.set(o, lw);
-      if (this.threadClock[q * T + this.tid[lw]] > this.local[lw]) continue;
-      const clock = this.scratch.clock;
-      const tc = this.threadClock;
-      for (let t = 0, base = q * T; t < T; t++) clock[t] = tc[base + t];
-      this.join(clock, lw);
-      this.reverse(lw, this.count, q, clock, path);
+      if (newest < 0 || checked.get(o) === newest) continue;
+      checked.set(o, newest);
+      if (adds.length > 0) for (const e of adds) this.blockedRace(q, e, path);
+      else this.blockedRace(q, lw, path);
     }
+  }
+
+  private blockedRace(q: number, e: number, path: Path): void {
+    const T = this.threads;
+    if (this.tid[e] === q || this.threadClock[q * T + this.tid[e]] > this.local[e]) return;
+    const clock = this.scratch.clock;
+    const tc = this.threadClock;
+    for (let t = 0, base = q * T; t < T; t++) clock[t] = tc[base + t];
+    this.join(clock, e);
+    this.reverse(e, this.count, q, clock, path);
   }
 
   /**
@@ -217,9 +288,9 @@ export class RaceAnalysis {
         this.lastWrite = lw;
       }
       this.reads.push([]);
+      this.adds.push([]);
       this.lastWrite[o] = -1;
     }
-    if (this.lastWrite[o] === -1 && this.reads[o].length === 0) this.touched.push(o);
     return o;
   }
 
@@ -234,5 +305,8 @@ export class RaceAnalysis {
     const clocks = new Int32Array(n * this.threads);
     clocks.set(this.clocks);
     this.clocks = clocks;
+    const evStart = new Int32Array(n + 1);
+    evStart.set(this.evStart);
+    this.evStart = evStart;
   }
 }

@@ -24,7 +24,7 @@ export class Mem {
 }
 
 /** A plain load or store step. */
-export function access(obj: string, kind: 'read' | 'write' | 'rmw', label?: string): Step {
+export function access(obj: string, kind: 'read' | 'write' | 'rmw' | 'add', label?: string): Step {
   return { obj, access: kind, label: label ?? `${kind} ${obj}` };
 }
 

@@ -7,7 +7,7 @@ import { Mem, access, acquire, release } from './programs.js';
 
 /** One operation of a random thread. */
 export type Op =
-  | { readonly k: 'read' | 'write' | 'inc' | 'wait' | 'assert'; readonly v: 'x' | 'y' }
+  | { readonly k: 'read' | 'write' | 'inc' | 'add' | 'wait' | 'assert'; readonly v: 'x' | 'y' }
   | { readonly k: 'lock'; readonly l: 'a' | 'b' }
   | { readonly k: 'unlock' };
 
@@ -16,7 +16,14 @@ export type Op =
  * `asserts`, threads may also assert that a cell is not 2 (an `assertion` violation mid-step).
  */
 export function arbProgram(options: { asserts: boolean }): fc.Arbitrary<Op[][]> {
-  const kinds = ['read', 'write', 'inc', 'wait', ...(options.asserts ? ['assert' as const] : [])];
+  const kinds = [
+    'read',
+    'write',
+    'inc',
+    'add',
+    'wait',
+    ...(options.asserts ? ['assert' as const] : []),
+  ];
   return fc.array(
     fc.array(
       fc.oneof(
@@ -55,6 +62,11 @@ export function buildProgram(threads: Op[][], seen: Set<string>): Program {
                 break;
               case 'inc':
                 yield access(op.v, 'rmw');
+                mem.set(op.v, mem.get(op.v) + 1);
+                break;
+              case 'add':
+                // A commutative update: adds commute with adds, not with reads or writes.
+                yield access(op.v, 'add');
                 mem.set(op.v, mem.get(op.v) + 1);
                 break;
               case 'assert':

@@ -17,7 +17,7 @@ type Cell = (typeof CELLS)[number];
 
 /** One operation of a random thread. */
 export type ROp =
-  | { readonly k: 'read' | 'write' | 'inc' | 'wait'; readonly v: Cell }
+  | { readonly k: 'read' | 'write' | 'inc' | 'add' | 'wait'; readonly v: Cell }
   | { readonly k: 'copy' | 'assert_ne'; readonly v: Cell; readonly u: Cell }
   | { readonly k: 'lock'; readonly l: 'a' | 'b' }
   | { readonly k: 'unlock' };
@@ -28,7 +28,7 @@ export function arbReportedProgram(): fc.Arbitrary<ROp[][]> {
   return fc.array(
     fc.array(
       fc.oneof(
-        fc.record({ k: fc.constantFrom('read', 'write', 'inc', 'wait'), v: cell }),
+        fc.record({ k: fc.constantFrom('read', 'write', 'inc', 'add', 'wait'), v: cell }),
         fc.record({ k: fc.constantFrom('copy', 'assert_ne'), v: cell, u: cell }),
         fc.record({ k: fc.constant('lock'), l: fc.constantFrom('a', 'b') }),
         fc.record({ k: fc.constant('unlock') }),
@@ -56,6 +56,11 @@ class Memory {
   set(n: string, v: number): void {
     reportAccess(this.ids.get(n) ?? -1, 'write');
     this.vals.set(n, v);
+  }
+  /** A counter update whose result the step does not use (commutes with other adds). */
+  add(n: string, d: number): void {
+    reportAccess(this.ids.get(n) ?? -1, 'add');
+    this.vals.set(n, (this.vals.get(n) ?? 0) + d);
   }
   peek(n: string): number {
     return this.vals.get(n) ?? 0;
@@ -88,6 +93,10 @@ export function buildReportedProgram(threads: ROp[][]): Program {
               case 'inc':
                 yield { label: `inc ${op.v}` };
                 mem.set(op.v, mem.get(op.v) + 1);
+                break;
+              case 'add':
+                yield { label: `add ${op.v}` };
+                mem.add(op.v, me + 1);
                 break;
               case 'wait':
                 yield { label: `wait ${op.v}`, enabled: () => mem.get(op.v) !== 0 };
