@@ -77,6 +77,9 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 1
 #endif
@@ -98,7 +101,8 @@ enum kind {
 	OP_PRESSURE,
 	OP_FORK,
 	OP_EXIT,
-	OP_REPORT
+	OP_REPORT,
+	OP_MREMAP
 };
 
 struct op {
@@ -106,6 +110,7 @@ struct op {
 	uint64_t addr, len, arg; /* arg: PROT, ADVICE, STRIDE, ONFAULT or MCL_* flags */
 	uint64_t flags;          /* map: extra MAP_* flags */
 	uint64_t fidx, off;      /* map: file index + 1 (0: anonymous) and byte offset */
+	uint64_t new_addr, expect; /* mremap: new_address argument, the address it must return */
 	int write;
 	int proc;                /* the process that runs it (0: the run's own) */
 	const char *label;
@@ -359,6 +364,12 @@ static void parse_input(char *text, size_t size)
 			if (!next_num(&cursor, &o->arg) || !next_num(&cursor, &o->len) ||
 			    !next_num(&cursor, &o->flags) || o->arg >= MAX_FILES)
 				bad_input(lineno, "usage: file INDEX SIZE MEMFD");
+		} else if (!strcmp(kw, "mremap")) {
+			o->kind = OP_MREMAP;
+			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len) ||
+			    !next_num(&cursor, &o->arg) || !next_num(&cursor, &o->flags) ||
+			    !next_num(&cursor, &o->new_addr) || !next_num(&cursor, &o->expect))
+				bad_input(lineno, "usage: mremap ADDR OLDLEN NEWLEN FLAGS NEWADDR EXPECT");
 		} else if (!strcmp(kw, "mlockall")) {
 			o->kind = OP_MLOCKALL;
 			if (!next_num(&cursor, &o->arg))
@@ -550,6 +561,8 @@ static int refuse_overlaps(const struct workload *w)
 			return 1;
 		}
 		hit = overlaps_own(o->addr, o->len, &lo, &hi);
+		if (!hit && o->kind == OP_MREMAP)
+			hit = overlaps_own(o->expect, o->arg > o->len ? o->arg : o->len, &lo, &hi);
 		if (hit) {
 			char *p = put_str(line_buf, "refuse ");
 			p = put_int(p, i);
@@ -611,6 +624,7 @@ static void warm_up(int status_fd, int reclaim)
 	(void)mprotect(scratch, 4096, PROT_NONE);
 	(void)mlock2(scratch, 4096, MLOCK_ONFAULT);
 	(void)munlock(scratch, 4096);
+	(void)mremap(scratch, 4096, 4096, 0);
 	fault_signal = 0;
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		(void)*(volatile char *)scratch;
@@ -684,6 +698,13 @@ static int run_op(const struct op *o)
 	case OP_PRESSURE:
 		memcg_reclaim();
 		return 0;
+	case OP_MREMAP: {
+		void *p = mremap((void *)o->addr, o->len, o->arg, (int)o->flags, (void *)o->new_addr);
+		if (p == MAP_FAILED)
+			return errno;
+		/* Placed by the kernel next to the oracle's own mappings: not comparable. */
+		return (uint64_t)p == o->expect ? 0 : -1;
+	}
 	case OP_REPORT:
 	case OP_FORK:
 	case OP_EXIT:
@@ -698,6 +719,14 @@ static void lock_own(void)
 	int i;
 	for (i = 0; i < nown; i++)
 		(void)mlock((void *)own_lo[i], own_hi[i] - own_lo[i]);
+}
+
+/* munlock of the helper's own mappings. */
+static void unlock_own(void)
+{
+	int i;
+	for (i = 0; i < nown; i++)
+		(void)munlock((void *)own_lo[i], own_hi[i] - own_lo[i]);
 }
 
 /* ---- processes ---- */
@@ -763,11 +792,23 @@ static void __attribute__((noreturn)) proc_loop(const struct workload *w, int k)
 static void __attribute__((noreturn)) proc_start(const struct workload *w, int k)
 {
 	int64_t msg[5];
+	uint32_t i;
 	status_fd = open("/proc/self/status", O_RDONLY);
 	if (status_fd < 0)
 		_exit(8);
 	prefault_stack();
 	warm_up(status_fd, 0);
+	/*
+	 * mlockall(MCL_CURRENT) in a forked process would populate its copy of the helper's own
+	 * mappings: populate them now (mlock, munlock; fork does not inherit the run's locks).
+	 */
+	for (i = 0; i < w->nops; i++) {
+		if (ops[w->op0 + i].kind == OP_MLOCKALL) {
+			lock_own();
+			unlock_own();
+			break;
+		}
+	}
 	read_status(status_fd, &msg[1], &msg[2]);
 	msg[0] = (int64_t)syscall(SYS_getpid);
 	msg[3] = status_file;
@@ -933,7 +974,8 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 			p = put_str(line_buf, "error ");
 			p = put_int(p, i);
 			p = put_str(p, " ");
-			p = put_str(p, rc == -SIGSEGV ? "SIGSEGV" : rc == -SIGBUS ? "SIGBUS" : errno_name(rc));
+			p = put_str(p, rc == -SIGSEGV ? "SIGSEGV" : rc == -SIGBUS ? "SIGBUS" :
+				       rc == -1 ? "MOVED" : errno_name(rc));
 			emit(p);
 			break;
 		}

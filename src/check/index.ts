@@ -16,6 +16,7 @@ export {
   collectAccesses,
   conflicts,
   registerObject,
+  registeredNames,
   reportAccess,
   type AccessKind,
   type ObjectNames,

@@ -218,7 +218,8 @@ export function zap_file_rss(mm: MmStruct, vma: VmAreaStruct, start: number, end
 /**
  * `madvise_remove` on [start, end) of `vma` (MADV_REMOVE: punch a hole in the file). EINVAL on a
  * locked or anonymous VMA, EACCES unless shared and writable. The hole's pages leave the page
- * cache and every mapping of them in the mm (private COW copies stay); tables stay
+ * cache and every mapping of them in every process of the mm's fork family (private COW copies
+ * stay); tables stay
  * (`unmap_mapping_range` zaps without reclaim_pt).
  */
 export function madvise_remove(
@@ -234,11 +235,14 @@ export function madvise_remove(
   const lo = pgoff_of(vma, start);
   const hi = Math.min(pgoff_of(vma, end), file.pages);
   for (let off = lo; off < hi; off++) file.cache.delete(off);
-  for (const v of mm.mmap.vmas) {
-    if (v.vm_file !== file) continue;
-    const vlo = Math.max(v.vm_start, v.vm_start + (lo - (v.vm_pgoff ?? 0)));
-    const vhi = Math.min(v.vm_end, v.vm_start + (hi - (v.vm_pgoff ?? 0)));
-    for (let p = vlo; p < vhi; p++) unmap_file_page(mm, v, p);
+  // Every process mapping the file loses its page-cache entries there (unmap_mapping_range).
+  for (const m of mm.family) {
+    for (const v of m.mmap.vmas) {
+      if (v.vm_file !== file) continue;
+      const vlo = Math.max(v.vm_start, v.vm_start + (lo - (v.vm_pgoff ?? 0)));
+      const vhi = Math.min(v.vm_end, v.vm_start + (hi - (v.vm_pgoff ?? 0)));
+      for (let p = vlo; p < vhi; p++) unmap_file_page(m, v, p);
+    }
   }
   return null;
 }

@@ -23,6 +23,7 @@ export function dup_mm(parent: MmStruct): MmStruct {
     overcommit_pages: parent.overcommit_pages,
     thp_mode: parent.thp_mode,
     max_ptes_none: parent.max_ptes_none,
+    family: parent.family,
   });
   for (const vma of parent.mmap.vmas) {
     if (vma.vm_flags & VM_DONTCOPY) continue;

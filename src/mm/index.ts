@@ -49,6 +49,7 @@ export {
 } from './mlock.js';
 export { __mm_populate, madvise_populate } from './gup.js';
 export { do_mprotect } from './mprotect.js';
+export { do_mremap, type MremapFlags } from './mremap.js';
 export { dup_mm } from './fork.js';
 export { do_madvise, type Advice } from './madvise.js';
 export { collapse_file_vma } from './khugepaged.js';

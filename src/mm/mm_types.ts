@@ -39,7 +39,7 @@ export class AnonVma {
   constructor(readonly forked = false) {}
 }
 
-/** One VMA. Addresses are page numbers; `vm_pgoff` always equals `vm_start` (anon, no mremap). */
+/** One VMA. Addresses are page numbers; see `vma_pgoff` for the offset of anonymous VMAs. */
 export interface VmAreaStruct {
   vm_start: number;
   vm_end: number;
@@ -47,7 +47,10 @@ export interface VmAreaStruct {
   anon_vma: AnonVma | null;
   /** The mapped file (shmem for anonymous shared maps); absent for anonymous private ones. */
   vm_file?: SimFile;
-  /** Page offset in `vm_file` of `vm_start`; only file VMAs store it. */
+  /**
+   * Page offset in `vm_file` of `vm_start`; file VMAs store it, anonymous ones only after an
+   * mremap moved them (else it is `vm_start`).
+   */
   vm_pgoff?: number;
 }
 
@@ -187,6 +190,11 @@ export interface MmStruct {
   readonly folios: Map<number, LargeFolio>;
   /** Whether hot paths may keep one-page PTE tables inline in their PMD entry (pgtable-pool.ts). */
   readonly inlineTables: boolean;
+  /**
+   * The live mms of this mm's fork family (itself included): the processes that can share page
+   * cache and COW pages with it. Fork adds the child, exit removes the mm.
+   */
+  readonly family: Set<MmStruct>;
 }
 
 /** PMD entry markers for huge PMDs (negative, so positive values stay PTE-table ids). */

@@ -252,4 +252,5 @@ export function exit_mmap(mm: MmStruct): void {
   for (const v of vmas) mm.mmap.remove(v);
   unmap_vmas(mm, vmas, 0, Number.MAX_SAFE_INTEGER);
   free_pgtables(mm, vmas, g.FIRST_USER_ADDRESS, g.USER_PGTABLES_CEILING);
+  mm.family.delete(mm);
 }

@@ -32,6 +32,8 @@ export interface MmAllocOptions {
   readonly thp_mode?: ThpMode;
   /** `khugepaged/max_ptes_none`; default 511. See MmStruct. */
   readonly max_ptes_none?: number;
+  /** The fork family to join (fork passes the parent's); default a new one. */
+  readonly family?: Set<MmStruct>;
 }
 
 /** Creates an empty mm (`mm_init` + `pgd_alloc`): only the uncounted PGD exists (ACC-6). */
@@ -53,7 +55,7 @@ export function mm_alloc(
   const ptes = new PtePool(g.PTRS_PER_PTE);
   const dirs = names.map((n) => new DirPool(entries[n], n === 'pmd' ? ptes : null));
   const pgd = dirs[0].alloc();
-  return {
+  const mm: MmStruct = {
     geometry: g,
     policy,
     pgtables_bytes: g.baselinePgtablesBytes,
@@ -81,7 +83,10 @@ export function mm_alloc(
     ptes,
     folios: new Map(),
     inlineTables: !(options.plainTables ?? false),
+    family: options.family ?? new Set(),
   };
+  mm.family.add(mm);
+  return mm;
 }
 
 /** The usual `vm.mmap_min_addr` (64 KiB; this host has 4096, see `--mmap-min-addr`). */

@@ -4,16 +4,15 @@
 
 import { AnonVma, VM_ACCESS_FLAGS } from './mm_types.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import { same_file_range } from './vma.js';
 
 /**
  * `anon_vma_compatible(a, b)` for adjacent anonymous VMAs `a` (below) and `b`: they could share
  * an anon_vma because they differ at most in access bits (a later mprotect may merge them).
- * Anonymous VMAs without mremap have `vm_pgoff == vm_start`, so the offsets always line up.
+ * The offsets must line up (an mremap moves an anonymous VMA's `vm_pgoff` with it).
  */
 function anon_vma_compatible(a: VmAreaStruct, b: VmAreaStruct): boolean {
-  const sameFile =
-    a.vm_file === b.vm_file &&
-    (!a.vm_file || (a.vm_pgoff ?? 0) + (a.vm_end - a.vm_start) === b.vm_pgoff);
+  const sameFile = same_file_range(a, b);
   return (
     a.vm_end === b.vm_start && ((a.vm_flags ^ b.vm_flags) & ~VM_ACCESS_FLAGS) === 0 && sameFile
   );

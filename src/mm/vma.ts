@@ -92,19 +92,26 @@ export function split_vma(tree: VmaTree, vma: VmAreaStruct, addr: number): VmAre
     vm_flags: vma.vm_flags,
     anon_vma: vma.anon_vma,
   };
-  if (vma.vm_file) {
-    upper.vm_file = vma.vm_file;
-    upper.vm_pgoff = (vma.vm_pgoff ?? 0) + (addr - vma.vm_start);
-  }
+  if (vma.vm_file) upper.vm_file = vma.vm_file;
+  if (vma.vm_file || vma.vm_pgoff !== undefined)
+    upper.vm_pgoff = vma_pgoff(vma) + (addr - vma.vm_start);
   vma.vm_end = addr;
   tree.insert(upper);
   return upper;
 }
 
-/** `is_mergeable_vma`'s file rule: the same file (or none), and `b` continues `a` in it. */
-function same_file_range(a: VmAreaStruct, b: VmAreaStruct): boolean {
+/**
+ * `vm_pgoff` of a VMA: stored for file VMAs and for anonymous VMAs an mremap moved (they keep the
+ * offset of their old address); any other anonymous VMA has `vm_start` there.
+ */
+export function vma_pgoff(v: VmAreaStruct): number {
+  return v.vm_pgoff ?? (v.vm_file ? 0 : v.vm_start);
+}
+
+/** `is_mergeable_vma`'s offset rule: the same file (or none), and `b` continues `a` in it. */
+export function same_file_range(a: VmAreaStruct, b: VmAreaStruct): boolean {
   if (a.vm_file !== b.vm_file) return false;
-  return !a.vm_file || (a.vm_pgoff ?? 0) + (a.vm_end - a.vm_start) === b.vm_pgoff;
+  return vma_pgoff(a) + (a.vm_end - a.vm_start) === vma_pgoff(b);
 }
 
 /**

@@ -11,7 +11,13 @@ import type { MmStruct } from './mm_types.js';
 import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO, VM_LOCKED } from './mm_types.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
-import { folio_fully_covered, folio_in_range, folio_remove_pages, split_folio } from './folio.js';
+import {
+  folio_fully_covered,
+  folio_in_range,
+  folio_remove_pages,
+  folio_shared,
+  split_folio,
+} from './folio.js';
 import type { LargeFolio } from './folio.js';
 import { free_pte, walk_pmd_entries } from './zap.js';
 
@@ -35,6 +41,9 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
     const lo = addr - slot;
     const hi = next - slot;
     const full = next - addr === g.PMD_SIZE;
+    // MADV_COLD/PAGEOUT leave a large folio another process maps alone ("do not interfere with
+    // other mappings of this folio"), PMD-mapped or not.
+    if (mode !== 'pressure' && folio_shared(mm, addr)) return;
     if (entry < 0) {
       if (entry === PMD_HUGE_ZERO) return;
       if (full) {

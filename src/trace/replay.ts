@@ -13,6 +13,7 @@ import {
   do_mprotect,
   do_munlock,
   do_munmap,
+  dup_mm,
   mm_alloc,
   touch_range,
   vm_mmap_pgoff,
@@ -123,10 +124,14 @@ const ADVICE: Readonly<Record<number, Advice>> = {
   22: 'populate_read',
   23: 'populate_write',
   24: 'dontneed_locked',
+  10: 'dontfork',
+  11: 'dofork',
+  18: 'wipeonfork',
+  19: 'keeponfork',
 };
-/** madvise numbers that never change page tables: NORMAL, RANDOM, SEQUENTIAL, DONTFORK, DOFORK,
- * MERGEABLE, UNMERGEABLE, DONTDUMP, DODUMP, WIPEONFORK, KEEPONFORK (flags only). */
-const ADVICE_NO_TABLES = new Set([0, 1, 2, 10, 11, 12, 13, 16, 17, 18, 19]);
+/** madvise numbers that never change page tables: NORMAL, RANDOM, SEQUENTIAL, MERGEABLE,
+ * UNMERGEABLE, DONTDUMP, DODUMP (flags only; the fork advices are lowered: fork reads them). */
+const ADVICE_NO_TABLES = new Set([0, 1, 2, 12, 13, 16, 17]);
 /** The other madvise numbers, named for the not-lowered list. */
 const ADVICE_NAMES: Readonly<Record<number, string>> = {
   9: 'MADV_REMOVE',
@@ -226,8 +231,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         if ((Number(big(r.clone_flags)) & CLONE_VM) !== 0) tidMm.set(r.child, parent);
         else if (parent === null) tidMm.set(r.child, null);
         else {
-          const child = forkMm(parent, r.child, g, policy);
-          note(approximated, 'fork: tables copied for writable VMAs that have anon pages');
+          const child = forkMm(parent, r.child);
           tidMm.set(r.child, child);
           record(child, r.t);
         }
@@ -510,38 +514,13 @@ function protOf(perms: string): number {
 }
 
 /**
- * The child's mm after fork (dup_mmap): every VMA, and copy_page_range for the VMAs that need it
- * (vma_needs_copy: those with an anon_vma). The model maps files as anonymous memory, so a VMA is
- * taken to have an anon_vma when it is writable and faulted; read-only file text is faulted anew.
- * Every page of a copied PTE table is taken as present.
+ * The child's mm after fork: the simulator's own `dup_mm` (dup_mmap + copy_page_range as 6.18
+ * decides: the tables of the VMAs with an anon_vma, THPs with their deposit).
  */
-function forkMm(
-  parent: MmState,
-  pid: number,
-  g: ArchGeometry,
-  policy: ReturnType<typeof getPolicy>,
-): MmState {
-  const mm = mm_alloc(g, policy, g.TASK_SIZE - 32768);
-  const copy: [number, number, boolean][] = [];
-  for (const v of parent.mm.mmap.vmas) {
-    const prot =
-      (v.vm_flags & VM_READ ? 1 : 0) |
-      (v.vm_flags & VM_WRITE ? 2 : 0) |
-      (v.vm_flags & VM_EXEC ? 4 : 0);
-    vm_mmap_pgoff(mm, BigInt(v.vm_start) * PAGE, BigInt(v.vm_end - v.vm_start) * PAGE, prot, {
-      fixed: true,
-    });
-    if (v.anon_vma !== null && (v.vm_flags & VM_WRITE) !== 0) {
-      walk_pmd_entries(parent.mm, v.vm_start, v.vm_end, (_pmd, _idx, lo, hi) => {
-        copy.push([lo, hi, true]);
-      });
-    }
-  }
-  for (const [lo, hi] of copy)
-    touch_range(mm, BigInt(lo) * PAGE, BigInt(hi - lo) * PAGE, PAGE, true);
+function forkMm(parent: MmState, pid: number): MmState {
   return {
     pid,
-    mm,
+    mm: dup_mm(parent.mm),
     brk: parent.brk,
     stackStart: parent.stackStart,
     histT: [],

@@ -54,7 +54,8 @@ interface Mapping {
   readonly name: string;
   /** Absolute start, in pages. */
   readonly base: number;
-  readonly pages: number;
+  /** Pages from `base` the name may address (an mremap grows it in place). */
+  pages: number;
   pieces: Piece[];
   /** MAP_SHARED (of a file, or anonymous shared memory). */
   readonly shared: boolean;
@@ -354,6 +355,7 @@ class Generator {
     // Sometimes the whole mapping, across the VMAs that mprotect or advice split it into.
     if (this.chance(0.2) && contiguous(m)) [start, len] = [0, m.pages];
     let advice = this.rng.pick([
+      ...(this.forkMix ? ['cold'] : []),
       'dontneed',
       'dontneed',
       'dontneed',
@@ -371,9 +373,9 @@ class Generator {
     if (advice === 'free' && (m.shared || m.file)) {
       advice = m.shared && pieces.every((q) => writable(q.prot)) ? 'remove' : 'dontneed';
     }
-    // After a fork pages may be COW-shared: lazy-free and hole punching of shared pages are not
-    // modelled across processes (docs/fidelity.md); the generator leaves them out.
-    if (this.forked && (advice === 'free' || advice === 'remove')) advice = 'dontneed';
+    // After a fork pages may be COW-shared: lazy-free of shared pages is not modelled across
+    // processes (docs/sim-model.md, Not modelled); the generator leaves it out.
+    if (this.forked && advice === 'free') advice = 'dontneed';
     if (
       (advice === 'dontneed' || advice === 'free' || advice === 'remove') &&
       pieces.some((q) => q.locked)
@@ -449,10 +451,96 @@ class Generator {
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} collapse`);
   }
 
+  /**
+   * An mremap (issue #7): a shrink, a growth in place into free space, or a move to a free place
+   * (MREMAP_FIXED; sometimes mutually PMD-aligned with the source so whole tables move, sometimes
+   * growing, shrinking, across several VMAs, or with MREMAP_DONTUNMAP). A moved range gets a new
+   * name; the source pieces go unless DONTUNMAP keeps them (unlocked and empty).
+   */
+  mremap(): void {
+    const r = this.range();
+    if (r === undefined) return;
+    const [m, p] = r;
+    let [, , start, len] = r;
+    const kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap']);
+    if (kind === 'shrink') {
+      if (len < 2) return;
+      const keep = this.between(1, len - 1);
+      this.emit(`mremap ${m.name} +${bytes(start)} ${bytes(len)} ${bytes(keep)}`);
+      m.pieces = m.pieces.flatMap((q) => (q === p ? cut(q, start + keep, start + len) : [q]));
+      return;
+    }
+    if (kind === 'grow') {
+      // In place only: the range ends the mapping and the space after it was never used.
+      const delta = this.rng.pick([1, 16, 511, 512, 1024]);
+      const end = m.base + p.end;
+      if (p.end !== m.pages || !this.free(end, delta)) return;
+      this.emit(
+        `mremap ${m.name} +${bytes(start)} ${bytes(p.end - start)} ${bytes(p.end - start + delta)}`,
+      );
+      m.pieces = m.pieces.map((q) => (q === p ? { ...q, end: q.end + delta } : q));
+      m.pages += delta;
+      this.used.push([end, end + delta]);
+      return;
+    }
+    // A move of the whole mapping across its VMAs, when nothing of it was unmapped.
+    const whole = kind === 'move' && this.chance(0.2) && contiguous(m);
+    if (whole) [start, len] = [0, m.pages];
+    const newLen =
+      kind === 'move' && !whole && this.chance(0.3)
+        ? this.rng.pick([len + 1, len + 512, Math.max(1, len - 1)])
+        : len;
+    let dest = this.placement(Math.max(newLen, len) + SLOT_PAGES);
+    if (dest === undefined) return;
+    // Mutually aligned with the source half the time (whole tables move), else anywhere.
+    if (this.chance(0.5))
+      dest += (((m.base + start) % SLOT_PAGES) - (dest % SLOT_PAGES) + SLOT_PAGES) % SLOT_PAGES;
+    if (!this.free(dest, newLen)) return;
+    const name = `m${this.nextMap++}`;
+    const flags = kind === 'dontunmap' ? ' dontunmap' : '';
+    this.emit(
+      `mremap ${m.name} +${bytes(start)} ${bytes(len)} ${bytes(newLen)} maymove fixed${flags} at=${bytes(dest)} as=${name}`,
+    );
+    const moved = m.pieces
+      .filter((q) => q.end > start && q.start < start + Math.min(len, newLen))
+      .map((q) => ({
+        ...q,
+        start: Math.max(q.start, start) - start,
+        end: Math.min(q.end, start + Math.min(len, newLen)) - start,
+      }));
+    if (newLen > len && moved.length > 0) {
+      const last = moved[moved.length - 1];
+      moved.push({ ...last, start: len, end: newLen });
+    }
+    if (kind === 'dontunmap') {
+      for (const q of m.pieces) q.locked = false;
+    } else {
+      m.pieces = m.pieces.flatMap((q) =>
+        q.end > start && q.start < start + len ? cut(q, start, start + len) : [q],
+      );
+    }
+    if (this.guarded(m, start, len)) this.guards.push([dest, dest + newLen]);
+    this.maps.push({
+      name,
+      base: dest,
+      pages: newLen,
+      pieces: moved,
+      shared: m.shared,
+      file: m.file,
+    });
+    this.used.push([dest, dest + newLen]);
+  }
+
   /** One op the kernel rejects; the run stops there. */
   bad(): void {
     const m = this.rng.pick(this.maps);
-    switch (this.rng.below(8)) {
+    switch (this.rng.below(10)) {
+      case 8: // EINVAL: MREMAP_FIXED without MREMAP_MAYMOVE
+        this.emit(`mremap ${m.name} +0 4K 4K fixed at=${bytes(m.base + 300 * SLOT_PAGES)}`);
+        break;
+      case 9: // ENOMEM: growing in place into a neighbour (or EFAULT across VMAs), or nothing
+        this.emit(`mremap ${m.name} +0 ${bytes(m.pages)} ${bytes(m.pages + 300 * SLOT_PAGES)}`);
+        break;
       case 7: {
         // SIGBUS: an access beyond the end of a mapped file (files are created by main).
         const base = this.placement(2);
@@ -567,17 +655,16 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
       g.bad();
       g.emit('report after-error');
       break;
-    } else if (roll < 0.5) g.touch();
+    } else if (g.chance(0.07)) g.mremap();
+    else if (roll < 0.5) g.touch();
     else if (roll < 0.72) {
       if (g.chance(0.12)) g.collapse();
       else g.madvise();
     } else if (roll < 0.82) g.munmap();
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
-    else if (roll < 0.96) {
-      // mlockall in a child would populate the oracle's own mappings there (docs/fidelity.md).
-      if (g.proc === 'main') g.mlockall();
-    } else if (!g.forked) g.emit('pressure');
+    else if (roll < 0.96) g.mlockall();
+    else if (!g.forked) g.emit('pressure');
     if (g.lines.length > before) {
       ops++;
       g.maybeReport();

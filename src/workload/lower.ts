@@ -2,7 +2,7 @@
 // names become absolute addresses, offsets are added, prot and advice become kernel numbers.
 
 import { UsageError } from '../util/errors.js';
-import type { Advice, MapOp, Prot, Workload } from './types.js';
+import type { Advice, MremapOp, Prot, Workload } from './types.js';
 import { MAIN_PROCESS } from './types.js';
 import { formatAddress } from './numbers.js';
 
@@ -61,7 +61,7 @@ export interface OracleJob {
  * without `at=`: its placement would depend on the oracle's own address-space layout (PLACE-1).
  */
 export function lowerWorkload(workload: Workload): LoweredWorkload {
-  const maps = new Map<string, MapOp & { at: bigint }>();
+  const maps = new Map<string, { readonly at: bigint }>();
   const lines: string[] = [];
   const sourceOp: number[] = [];
   const base = (name: string): bigint => {
@@ -134,6 +134,13 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
       case 'mlockall':
         line = `mlockall ${op.flags}`;
         break;
+      case 'mremap': {
+        const from = base(op.name) + op.offset;
+        const to = mremapResult(op, from);
+        if (op.as !== undefined) maps.set(op.as, { at: to });
+        line = `mremap ${formatAddress(from)} ${op.oldLen} ${op.newLen} ${mremapFlags(op)} ${formatAddress(op.at ?? 0n)} ${formatAddress(to)}`;
+        break;
+      }
       case 'pressure':
         // Real reclaim of the run's own memory cgroup (docs/fidelity.md, `pressure`).
         line = 'pressure';
@@ -147,6 +154,20 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
     sourceOp.push(index);
   });
   return { lines, sourceOp };
+}
+
+/** `MREMAP_*` bits of an mremap op (include/uapi/linux/mman.h). */
+function mremapFlags(op: MremapOp): number {
+  return (op.maymove ? 1 : 0) | (op.fixed ? 2 : 0) | (op.dontunmap ? 4 : 0);
+}
+
+/**
+ * The address an mremap must return for the oracle to follow it: `at=` with MREMAP_FIXED or
+ * MREMAP_DONTUNMAP (a hint there), else the old one (a resize in place). A move the kernel places itself lands next to the oracle's own
+ * mappings, so the oracle reports it as `MOVED` instead of comparing counters.
+ */
+function mremapResult(op: MremapOp, from: bigint): bigint {
+  return (op.fixed || op.dontunmap) && op.at !== undefined ? op.at : from;
 }
 
 /** The oracle's input for several workloads, each run `runs` times in its own forked process. */

@@ -3,7 +3,7 @@
 
 import { UsageError } from '../util/errors.js';
 import type { SourcePos } from '../util/errors.js';
-import type { Advice, MapOp, Prot, Workload, WorkloadOp } from './types.js';
+import type { Advice, MremapOp, Prot, Workload, WorkloadOp } from './types.js';
 import { MAIN_PROCESS } from './types.js';
 import { didYouMean, lexLines, posOf } from './lex.js';
 import type { Line, Token } from './lex.js';
@@ -22,6 +22,7 @@ export const OPERATIONS = [
   'munlock',
   'mlockall',
   'munlockall',
+  'mremap',
   'file',
   'report',
   'pressure',
@@ -74,6 +75,7 @@ const USAGE: Readonly<Record<string, string>> = {
   munlock: 'munlock NAME +OFF LEN',
   mlockall: 'mlockall [current] [future] [onfault]',
   munlockall: 'munlockall',
+  mremap: 'mremap NAME +OFF OLDLEN NEWLEN [maymove] [fixed] [dontunmap] [at=ADDR] [as=NEW]',
   report: 'report LABEL',
   pressure: 'pressure',
   fork: 'fork NAME',
@@ -310,6 +312,8 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
     case 'pressure':
       r.options([]);
       return { kind: 'pressure', pos, argPos };
+    case 'mremap':
+      return parseMremap(r, pos);
     case 'fork':
     case 'exit': {
       const child = r.name();
@@ -324,6 +328,40 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
         pos,
       );
   }
+}
+
+/** `mremap NAME +OFF OLDLEN NEWLEN [maymove] [fixed] [dontunmap] [at=ADDR] [as=NEW]`. */
+function parseMremap(r: LineReader, pos: SourcePos): MremapOp {
+  const name = r.name();
+  const offset = r.offset();
+  const oldLen = r.number('oldLen', 'OLDLEN');
+  const newLen = r.number('newLen', 'NEWLEN');
+  const opts = r.options(['at', 'as'], ['maymove', 'fixed', 'dontunmap']);
+  const atTok = opts.get('at');
+  const at = atTok ? r.number('at', 'address', atTok) : undefined;
+  const fixed = opts.has('fixed');
+  if (fixed && at === undefined) {
+    r.fail(opts.get('fixed'), `'fixed' needs at=ADDR (MREMAP_FIXED moves exactly there)`);
+  }
+  const asTok = opts.get('as');
+  const as = asTok ? asTok.text.slice('as='.length) : undefined;
+  if (as !== undefined && !NAME.test(as)) {
+    r.fail(asTok, `bad mapping name '${as}' (expected a letter or _ then letters, digits, _ . -)`);
+  }
+  return {
+    kind: 'mremap',
+    pos,
+    argPos: r.argPos,
+    name,
+    offset,
+    oldLen,
+    newLen,
+    maymove: opts.has('maymove'),
+    fixed,
+    dontunmap: opts.has('dontunmap'),
+    at,
+    as,
+  };
 }
 
 /** Why an op takes no `@process`. */
@@ -426,7 +464,7 @@ function parseStatements(file: string, text: string): Stmt[] {
 
 /** Checks that every name is mapped once, before it is used; the same for file names. */
 function checkNames(ops: readonly WorkloadOp[]): void {
-  const mapped = new Map<string, MapOp>();
+  const mapped = new Map<string, WorkloadOp>();
   const files = new Map<string, WorkloadOp>();
   for (const op of ops) {
     if (op.kind === 'file') {
@@ -469,7 +507,22 @@ function checkNames(ops: readonly WorkloadOp[]): void {
         op.argPos.name,
       );
     }
+    if (op.kind === 'mremap' && op.as !== undefined) defineResultName(op, mapped);
   }
+}
+
+/** `mremap … as=NEW` maps NEW like a `map` would: once, before it is used. */
+function defineResultName(op: MremapOp, mapped: Map<string, WorkloadOp>): void {
+  const name = op.as as string;
+  const first = mapped.get(name);
+  if (first !== undefined) {
+    throw new UsageError(
+      'parse',
+      `duplicate mapping name '${name}' (first mapped at line ${first.pos.line}; use a new name)`,
+      op.argPos.as,
+    );
+  }
+  mapped.set(name, op);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   do_mlock,
   do_mlockall,
   do_mprotect,
+  do_mremap,
   do_munlock,
   file_alloc,
   do_munmap,
@@ -25,7 +26,7 @@ import type { MmStruct, SimFile, ThpMode } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { Errno, SourcePos } from '../util/errors.js';
 import { UsageError } from '../util/errors.js';
-import type { Prot, Workload, WorkloadOp } from './types.js';
+import type { MremapOp, Prot, Workload, WorkloadOp } from './types.js';
 import { MAIN_PROCESS } from './types.js';
 import { getImage, loadImage, type ImageName } from './image.js';
 
@@ -422,6 +423,8 @@ class Runner {
           ? errnoError(e, `munlock of '${op.name}' failed (unlocked up to the first hole)`, at)
           : undefined;
       }
+      case 'mremap':
+        return this.mremap(mm, op, start, at);
       case 'madvise': {
         if (op.advice === 'collapse') {
           const refused = this.collapseRefused(mm, start, op.len, at);
@@ -437,6 +440,18 @@ class Runner {
           : undefined;
       }
     }
+  }
+
+  /** `mremap`; `as=NEW` names the address it returned. */
+  private mremap(mm: MmStruct, op: MremapOp, start: bigint, at: SourcePos): UsageError | undefined {
+    if (op.as !== undefined && this.starts.has(op.as)) {
+      return new UsageError('parse', `duplicate mapping name '${op.as}' (use a new name)`, op.pos);
+    }
+    const flags = { maymove: op.maymove, fixed: op.fixed, dontunmap: op.dontunmap };
+    const r = do_mremap(mm, start, op.oldLen, op.newLen, flags, op.at ?? 0n);
+    if ('errno' in r) return errnoError(r.errno, `mremap of '${op.name}' failed`, at);
+    if (op.as !== undefined) this.starts.set(op.as, BigInt(r.addr) * BigInt(mm.geometry.PAGE_SIZE));
+    return undefined;
   }
 }
 

@@ -116,6 +116,23 @@ export interface MlockallOp extends OpBase {
   readonly flags: number;
 }
 
+/** `mremap NAME +OFF OLDLEN NEWLEN [maymove] [fixed] [dontunmap] [at=ADDR] [as=NEW]`. */
+export interface MremapOp extends OpBase {
+  readonly kind: 'mremap';
+  readonly name: string;
+  readonly offset: bigint;
+  readonly oldLen: bigint;
+  readonly newLen: bigint;
+  /** `MREMAP_MAYMOVE`, `MREMAP_FIXED`, `MREMAP_DONTUNMAP`. */
+  readonly maymove: boolean;
+  readonly fixed: boolean;
+  readonly dontunmap: boolean;
+  /** `new_address` (used with `fixed`, a hint with `dontunmap` alone); 0 when not given. */
+  readonly at: bigint | undefined;
+  /** `as=NEW`: a name for the result, with offsets from the address mremap returned. */
+  readonly as: string | undefined;
+}
+
 /** `pressure`: memory reclaim discards every clean lazy-free (MADV_FREE'd) page. */
 export interface PressureOp extends OpBase {
   readonly kind: 'pressure';
@@ -152,6 +169,7 @@ export type WorkloadOp =
   | MlockOp
   | MunlockOp
   | MlockallOp
+  | MremapOp
   | PressureOp
   | ForkOp
   | ExitOp

@@ -1,6 +1,7 @@
-// The on-demand fidelity sweep (issue #7 section 3): N seeds of the default and of the harsh
-// random mix on the host kernel and in the simulator, exact/total per metric. Skipped unless
-// FIDELITY_SWEEP=N is set: `npm run fidelity:sweep` runs 2,000 (1,000 of each mix, ~1-3 min).
+// The on-demand fidelity sweep (issue #7 section 3): N seeds split over the default, harsh and
+// fork random mixes on the host kernel and in the simulator, exact/total per metric. Skipped
+// unless FIDELITY_SWEEP=N is set: `npm run fidelity:sweep` runs 2,000 (667 of each mix, ~1 min);
+// FIDELITY_MIX=fork runs one mix only.
 
 import { describe, expect, it } from 'vitest';
 import { runOnKernelBatch } from '../../src/cli/oracle.js';

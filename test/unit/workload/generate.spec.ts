@@ -56,6 +56,7 @@ describe('generateWorkload', () => {
         'mlock',
         'mlockall',
         'mprotect',
+        'mremap',
         'munlock',
         'munmap',
         'pressure',
