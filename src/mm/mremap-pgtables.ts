@@ -190,7 +190,7 @@ function move_ptes(
         setBit(f.member, 0, di, true);
         setBit(f.written, 0, di, written);
       } else if (!written) {
-        // A never-written subpage become a small page still holds zeros (unwritten.ts).
+        // A never-written subpage that became a small page still holds zeros (unwritten.ts).
         setBit(slotBits(mm, mm.unwritten, newSlot), 0, di, true);
       }
     }
