@@ -534,7 +534,10 @@ class Generator {
   /** One op the kernel rejects; the run stops there. */
   bad(): void {
     const m = this.rng.pick(this.maps);
-    switch (this.rng.below(10)) {
+    switch (this.rng.below(this.harsh ? 11 : 10)) {
+      case 10: // ENOMEM: an accounted map larger than RAM + swap (heuristic overcommit)
+        this.emit(`map huge 16T at=16T`);
+        break;
       case 8: // EINVAL: MREMAP_FIXED without MREMAP_MAYMOVE
         this.emit(`mremap ${m.name} +0 4K 4K fixed at=${bytes(m.base + 300 * SLOT_PAGES)}`);
         break;
