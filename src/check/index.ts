@@ -58,3 +58,4 @@ export {
   createScheduler,
   type DfsOptions,
 } from './scheduler/index.js';
+export { estimateRun, type EstimateOptions, type RunEstimate } from './estimate.js';

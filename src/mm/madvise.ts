@@ -18,7 +18,7 @@ import {
 import { __split_huge_pmd, madvise_free_huge_pmd } from './huge_memory.js';
 import { vma_modify_flags } from './mprotect.js';
 import { reclaim_range } from './vmscan.js';
-import { folio_fully_covered, folio_in_range, split_folio } from './folio.js';
+import { folio_fully_covered, folio_in_range, folio_shared, split_folio } from './folio.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 import { madvise_populate } from './gup.js';
 import { madvise_remove } from './filemap.js';
@@ -169,6 +169,10 @@ export function madvise_free_range(mm: MmStruct, start: number, end: number): vo
     // The huge zero page is left alone, whole or in part (madvise_free_huge_pmd skips it and
     // the PTE walk cannot split it): a later write still allocates a whole THP (issue #7 b).
     if (entry === PMD_HUGE_ZERO) return;
+    // A THP another process maps is skipped ("we couldn't discard the folio unless they all do
+    // MADV_FREE"): neither marked nor split, PMD-mapped or not.
+    const shared = folio_shared(mm, addr);
+    if (entry < 0 && shared) return;
     if (entry < 0) {
       if (next - addr === g.PMD_SIZE) {
         madvise_free_huge_pmd(mm, pmd, idx);
@@ -183,13 +187,16 @@ export function madvise_free_range(mm: MmStruct, start: number, end: number): vo
     const lo = addr - slot;
     const hi = next - slot;
     // A large folio the range does not cover whole is split first (madvise_free_pte_range).
-    if (folio_in_range(mm, addr, lo, hi) && !folio_fully_covered(mm, addr, lo, hi)) {
+    if (!shared && folio_in_range(mm, addr, lo, hi) && !folio_fully_covered(mm, addr, lo, hi)) {
       split_folio(mm, addr, pte);
     }
+    const skip = shared ? (mm.folios.get(slot / g.PMD_SIZE)?.member ?? null) : null;
     let planes = ptes.planeWords(pte);
     for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
       const present =
-        words[base + w] & wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+        words[base + w] &
+        wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32)) &
+        ~(skip ? skip[w] : 0);
       if (present === 0) continue;
       planes ??= ptes.ensurePlanes(pte);
       const zero = planes.words[planes.base + w];

@@ -18,7 +18,6 @@ import {
   folio_shared,
   split_folio,
 } from './folio.js';
-import type { LargeFolio } from './folio.js';
 import { free_pte, walk_pmd_entries } from './zap.js';
 
 /** What a reclaim walk does: `pressure` only discards; the madvise advices also split folios. */
@@ -146,46 +145,91 @@ function discard_lazy(
 }
 
 /**
- * `deferred_split_scan`: splits every partially mapped large folio (some subpages unmapped),
- * mapping its never-written subpages to the zero page. Returns whether it split any. A fully
- * mapped THP is split too when more than `max_ptes_none` of its subpages are zero-filled
- * (`thp_underused`, off at the default 511); a PMD-mapped one has its PMD split first.
+ * `deferred_split_scan` over every process of a fork family: splits each partially mapped large
+ * folio (some subpage mapped by no process while others are, and no process maps it by PMD),
+ * in every process mapping it, mapping never-written subpages to the zero page. Returns whether
+ * it split any. A fully mapped THP is split too (PMDs first) when more than `max_ptes_none` of
+ * its subpages are zero-filled (`thp_underused`, off at the default 511).
  */
-function deferred_split_scan(mm: MmStruct): boolean {
-  const g = mm.geometry;
-  const pmdPool = mm.dirs[mm.dirs.length - 1];
+function deferred_split_scan(mms: readonly MmStruct[]): boolean {
+  // Per folio (its `share` object): the union of the subpages the processes map through PTEs,
+  // whether one maps it by PMD, and where each process's PTE table of it is.
+  const folios = new Map<
+    object,
+    {
+      mapped: Uint32Array;
+      written: Uint32Array;
+      pmd: boolean;
+      mm: MmStruct;
+      where: [MmStruct, number, number][];
+      huge: [MmStruct, number, number, number][];
+    }
+  >();
+  for (const mm of mms) {
+    const g = mm.geometry;
+    const pmdPool = mm.dirs[mm.dirs.length - 1];
+    for (const [slot, f] of mm.folios) {
+      const addr = slot * g.PMD_SIZE;
+      const pmd = pmd_lookup(mm, addr);
+      const entry = pmd === 0 ? 0 : pmdPool.get(pmd, slot % g.PTRS_PER_PMD);
+      let info = folios.get(f.share);
+      if (!info) {
+        const words = f.member.length;
+        info = {
+          mapped: new Uint32Array(words),
+          written: new Uint32Array(words),
+          pmd: false,
+          mm,
+          where: [],
+          huge: [],
+        };
+        folios.set(f.share, info);
+      }
+      for (let w = 0; w < f.member.length; w++) {
+        info.written[w] = (info.written[w] | (f.member[w] & f.written[w])) >>> 0;
+      }
+      if (entry < 0) info.pmd = true;
+      if (entry === PMD_HUGE_ANON) info.huge.push([mm, pmd, slot % g.PTRS_PER_PMD, addr]);
+      if (entry <= 0) continue;
+      for (let w = 0; w < f.member.length; w++)
+        info.mapped[w] = (info.mapped[w] | f.member[w]) >>> 0;
+      info.where.push([mm, addr, entry]);
+    }
+  }
   let split = false;
-  for (const [slot, f] of [...mm.folios]) {
-    if (f.member.every((m) => m === 0xffffffff) && !thp_underused(mm, f)) continue;
-    const addr = slot * g.PMD_SIZE;
-    const pmd = pmd_lookup(mm, addr);
-    const idx = slot % g.PTRS_PER_PMD;
-    let entry = pmd === 0 ? 0 : pmdPool.get(pmd, idx);
-    if (entry === PMD_HUGE_ANON) entry = __split_huge_pmd(mm, pmd, idx);
-    if (entry <= 0) continue;
-    split_folio(mm, addr, entry);
+  for (const info of folios.values()) {
+    const whole = info.pmd || info.mapped.every((m) => m === 0xffffffff);
+    if (info.where.length + info.huge.length === 0) continue;
+    if (whole && !thp_underused(info.mm, info.written)) continue;
+    for (const [mm, pmd, idx, addr] of info.huge) {
+      if (mm.dirs[mm.dirs.length - 1].get(pmd, idx) !== PMD_HUGE_ANON) continue;
+      info.where.push([mm, addr, __split_huge_pmd(mm, pmd, idx)]);
+    }
+    for (const [mm, addr, pte] of info.where) split_folio(mm, addr, pte);
     split = true;
   }
   return split;
 }
 
-/** `thp_underused`: more than `max_ptes_none` subpages of the folio are zero-filled. */
-function thp_underused(mm: MmStruct, f: LargeFolio): boolean {
+/** `thp_underused`: more than `max_ptes_none` subpages of a whole folio are zero-filled. */
+function thp_underused(mm: MmStruct, written: Uint32Array): boolean {
   if (mm.max_ptes_none >= mm.geometry.PTRS_PER_PTE - 1) return false;
   let zero = 0;
-  for (let w = 0; w < f.member.length; w++) zero += popcount32(f.member[w] & ~f.written[w]);
+  for (let w = 0; w < written.length; w++) zero += popcount32(~written[w] >>> 0);
   return zero > mm.max_ptes_none;
 }
 
 /**
- * The `pressure` op: reclaim of the process's memory cgroup without swap. Every clean lazy-free
- * page is discarded, then the deferred-split shrinker splits partially mapped THPs, whose
- * lazy-free pages the next pass discards (issue #7 f).
+ * The `pressure` op: reclaim of the memory cgroup holding `procs` (one mm, or every process of
+ * the workload),
+ * without swap. Every clean lazy-free page is discarded, then the deferred-split shrinker splits
+ * partially mapped THPs, whose lazy-free pages the next pass discards (issue #7 f).
  */
-export function shrink_lazyfree(mm: MmStruct): void {
-  reclaim_unlocked(mm);
-  if (!deferred_split_scan(mm)) return;
-  reclaim_unlocked(mm);
+export function shrink_lazyfree(procs: MmStruct | readonly MmStruct[]): void {
+  const mms = 'geometry' in procs ? [procs] : procs;
+  for (const mm of mms) reclaim_unlocked(mm);
+  if (!deferred_split_scan(mms)) return;
+  for (const mm of mms) reclaim_unlocked(mm);
 }
 
 /** One reclaim pass over every VMA; pages of VM_LOCKED VMAs are unevictable, never seen. */

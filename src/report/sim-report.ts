@@ -74,7 +74,7 @@ export function compareTable(results: readonly SimResult[]): TextTable {
   const first = results[0];
   if (!first) return { head: ['report'], rows: [], numeric: [] };
   const head = ['report', ...results.map((r) => `${columnName(r)} VmPTE kB`)];
-  const rows = first.reports.map((rep, i) => [
+  const rows = first.reports.map(withProcess).map((rep, i) => [
     rep.iteration === undefined ? rep.label : `${rep.label} #${rep.iteration}`,
     ...results.map((r) => {
       const other = r.reports[i];

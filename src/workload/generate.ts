@@ -75,6 +75,8 @@ class Generator {
   private readonly procs = new Map<string, ProcState>();
   /** Whether a fork happened: from then on pages may be COW-shared between processes. */
   forked = false;
+  /** Whether a `free` followed a fork (then no more `pressure`). */
+  freedAfterFork = false;
   private forks = 0;
   private nextMap = 0;
   private reports = 0;
@@ -373,9 +375,9 @@ class Generator {
     if (advice === 'free' && (m.shared || m.file)) {
       advice = m.shared && pieces.every((q) => writable(q.prot)) ? 'remove' : 'dontneed';
     }
-    // After a fork pages may be COW-shared: lazy-free of shared pages is not modelled across
-    // processes (docs/sim-model.md, Not modelled); the generator leaves it out.
-    if (this.forked && advice === 'free') advice = 'dontneed';
+    // After a fork pages may be COW-shared: reclaim of a shared page one process made lazy-free
+    // is not modelled (docs/sim-model.md, Not modelled): no `pressure` after such a `free`.
+    if (this.forked && advice === 'free') this.freedAfterFork = true;
     if (
       (advice === 'dontneed' || advice === 'free' || advice === 'remove') &&
       pieces.some((q) => q.locked)
@@ -667,7 +669,11 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
     else if (roll < 0.96) g.mlockall();
-    else if (!g.forked) g.emit('pressure');
+    else if (!g.freedAfterFork) {
+      // pressure takes no @process.
+      g.switchTo('main');
+      g.emit('pressure');
+    }
     if (g.lines.length > before) {
       ops++;
       g.maybeReport();

@@ -307,7 +307,7 @@ class Runner {
         return undefined;
       case 'pressure':
         // The memory cgroup holds every process: reclaim sees them all.
-        for (const m of this.procs.values()) shrink_lazyfree(m);
+        shrink_lazyfree([...this.procs.values()]);
         return undefined;
       case 'fork':
         this.procs.set(op.child, dup_mm(mm));

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseWorkload } from '../../../src/workload/parse.js';
 import { runWorkload } from '../../../src/workload/run.js';
 import { lowerWorkload } from '../../../src/workload/lower.js';
+import { reportJson, simTable } from '../../../src/report/sim-report.js';
 
 const sim = (text: string) => runWorkload(parseWorkload(text, 'w.ptw'), { debug: true });
 const parseError = (text: string): string => {
@@ -92,6 +93,12 @@ describe('fork in the simulator', () => {
         'report p\n@c report c',
     );
     expect(r.reports.map((x) => x.vmpte_kb)).toEqual([8, 12]);
+  });
+
+  it('names the process of each report in JSON and text', () => {
+    const r = sim('map a 2M at=1G\nfork c\nreport p\n@c report q');
+    expect(r.reports.map((x) => reportJson(x).process)).toEqual(['main', 'c']);
+    expect(simTable(r).rows.map((row) => row[0])).toEqual(['p', '@c q', '(end)']);
   });
 
   it('exit frees the child entirely and leaves the parent alone', () => {
