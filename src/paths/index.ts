@@ -71,12 +71,26 @@ export {
   tlb_remove_table_sync_one,
   tlb_table_flush,
 } from './mmu_gather.js';
-export { gup_fast, type GupResult } from './gup.js';
+export {
+  gup_fast,
+  pin_user_pages_fast,
+  unpin_user_page,
+  write_through_pin,
+  type GupOptions,
+  type GupPin,
+  type GupResult,
+} from './gup.js';
+export { Folio } from './world/folio.js';
 export { pteOffsetMapReader } from './pte-walker.js';
 export { madvise_dontneed_single_vma, type MadviseOptions } from './madvise.js';
 export { do_user_addr_fault, lock_vma_under_rcu, type FaultOptions } from './fault.js';
 export { do_vmi_munmap } from './mmap.js';
-export { pte_free_defer, retract_page_tables } from './khugepaged.js';
+export {
+  collapse_huge_page,
+  pte_free_defer,
+  retract_page_tables,
+  type CollapseResult,
+} from './khugepaged.js';
 export {
   PTE_FREE_DEFERRED,
   pte_fragment_alloc,

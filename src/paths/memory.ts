@@ -128,7 +128,7 @@ export function* zap_pte_range(
     }
     let pmdval = 0;
     if (can_reclaim && direct) {
-      pmdval = yield* try_get_and_clear_pmd(w, cpu, pmd);
+      pmdval = yield* try_get_and_clear_pmd(w, cpu, pmd, m.table.page.ptl);
       direct = pmdval !== 0;
     }
     yield* pte_unmap_unlock(w, cpu, m, 'zap_pte_range');

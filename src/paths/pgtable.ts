@@ -43,7 +43,7 @@ export function* pmd_clear(w: World, _cpu: Cpu, pmd: PmdSlot, label: string): Ge
   yield step(label);
   const old = pmd.val;
   pmd.val = 0;
-  if (old !== 0) w.alloc.table(old).life = 'unlinked';
+  if (old > 0) w.alloc.table(old).life = 'unlinked';
   return old;
 }
 
@@ -100,7 +100,7 @@ export function* ptep_get_and_clear(
 
 /**
  * __pte_offset_map(): enters an RCU read-side section, reads the PMD once and maps the table it
- * points to; returns null (and leaves the section) when the PMD is none. The table stays
+ * points to; returns null (and leaves the section) when the PMD is none or a THP. The table stays
  * allocated until pte_unmap(), though it may be unlinked meanwhile (WALK-2).
  */
 export function* __pte_offset_map(
@@ -112,7 +112,8 @@ export function* __pte_offset_map(
   const rcu = guarded(w.config, 'pte_offset_map_rcu');
   if (rcu) yield* w.rcu.rcu_read_lock(cpu, `${label}: rcu_read_lock`);
   const pmdval = yield* pmdp_get_lockless(w, cpu, pmd, `${label}: pmdp_get_lockless`);
-  if (pmdval === 0) {
+  // A THP leaf (negative in this model) has no table to map: the kernel's "nomap", like none.
+  if (pmdval <= 0) {
     if (rcu) yield* w.rcu.rcu_read_unlock(cpu, `${label}: rcu_read_unlock`);
     return null;
   }

@@ -8,6 +8,7 @@ import { pmd_clear, pte_offset_map_rw_nolock, pte_unmap, ptep_get } from './pgta
 import type { Cpu } from './world/cpu.js';
 import { mm_dec_nr_ptes, type PmdSlot } from './world/mm.js';
 import type { PteTable } from './world/page-alloc.js';
+import type { SpinLock } from './world/spinlock.js';
 import { step, type Gen } from './world/step.js';
 import { guarded } from './world/config.js';
 import type { World } from './world/world.js';
@@ -36,9 +37,16 @@ function assertEmptyAtUnlink(cpu: Cpu, table: PteTable, label: string): void {
  * (the one reverse-order acquisition, RECL-6), reads and clears the PMD. Returns the old PMD value,
  * or 0 when the trylock failed.
  */
-export function* try_get_and_clear_pmd(w: World, cpu: Cpu, pmd: PmdSlot): Gen<number> {
+export function* try_get_and_clear_pmd(
+  w: World,
+  cpu: Cpu,
+  pmd: PmdSlot,
+  /** The PTE lock the caller holds; when it is the PMD lock (non-split) there is none to take. */
+  ptl?: SpinLock,
+): Gen<number> {
   const pml = w.mm.pml;
-  const locked = guarded(w.config, 'pt_reclaim_fast_pmd_lock');
+  const held = ptl === pml && w.config.zap_empty_nonsplit_fix;
+  const locked = guarded(w.config, 'pt_reclaim_fast_pmd_lock') && !held;
   if (locked && !(yield* pml.spin_trylock(cpu, 'try_get_and_clear_pmd: spin_trylock(pml)')))
     return 0;
   // The read and the clear happen under pml and ptl: no writer can come between them, and
@@ -73,14 +81,17 @@ export function* try_to_free_pte(w: World, cpu: Cpu, pmd: PmdSlot, tlb: MmuGathe
     return;
   }
   const ptl = m.table.page.ptl;
-  yield* ptl.spin_lock(cpu, 'try_to_free_pte: spin_lock_nested(ptl)');
+  // With non-split locks the PTE lock is the PMD lock already held: taking it again would spin
+  // forever (the kernel's `if (ptl != pml)`).
+  const nested = ptl !== pml || !guarded(w.config, 'pt_reclaim_same_lock_check');
+  if (nested) yield* ptl.spin_lock(cpu, 'try_to_free_pte: spin_lock_nested(ptl)');
   let empty = true;
   const rescan = guarded(w.config, 'pt_reclaim_rescan');
   for (let i = 0; i < m.table.nr_entries && empty && rescan; i++) {
     empty = (yield* ptep_get(w, cpu, m.table, i, 'try_to_free_pte: pte_none scan')) === 0;
   }
   if (!empty) {
-    yield* ptl.spin_unlock(cpu, 'try_to_free_pte: pte_unmap_unlock');
+    if (nested) yield* ptl.spin_unlock(cpu, 'try_to_free_pte: pte_unmap_unlock');
     yield* pte_unmap(w, cpu, 'try_to_free_pte');
     if (locked) yield* pml.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(pml)');
     return;
@@ -88,7 +99,7 @@ export function* try_to_free_pte(w: World, cpu: Cpu, pmd: PmdSlot, tlb: MmuGathe
   yield* pte_unmap(w, cpu, 'try_to_free_pte');
   assertEmptyAtUnlink(cpu, m.table, 'try_to_free_pte');
   yield* pmd_clear(w, cpu, pmd, 'try_to_free_pte: pmd_clear');
-  yield* ptl.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(ptl)');
+  if (nested) yield* ptl.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(ptl)');
   if (locked) yield* pml.spin_unlock(cpu, 'try_to_free_pte: spin_unlock(pml)');
   yield* free_pte(w, cpu, tlb, m.table);
 }

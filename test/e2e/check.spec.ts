@@ -21,6 +21,23 @@ describe('ptlab check', () => {
     expect(r.stdout).toMatch(/--variant table_free=rcu\|semi_rcu/);
   });
 
+  it('removes a guard with --mutate, replays the mutant from its printed line, and lists the guards', () => {
+    const r = ptlab(['check', 'gup_fast_vs_collapse', '--mutate', 'gup_fast_recheck']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL .*lost-mapping/m);
+    const line = /^replay: ptlab (.*)$/m.exec(r.stdout)?.[1] ?? '';
+    expect(line).toContain('--mutate gup_fast_recheck');
+    const again = ptlab(line.split(' ').slice(0));
+    expect(again.status).toBe(1);
+    expect(again.stdout).toMatch(/lost-mapping found after 1 execution/);
+    const intact = ptlab(['check', 'gup_fast_vs_collapse']);
+    expect(intact.status).toBe(0);
+    const bad = ptlab(['check', 'gup_fast_vs_collapse', '--mutate', 'nope']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/no guard 'nope': guards are .*gup_fast_recheck/);
+    expect(ptlab(['check', '--help']).stdout).toMatch(/^ {2}retract_pte_lock {2,}/m);
+  });
+
   it('passes PT_RECLAIM with RCU table freeing exhaustively (exit 0)', () => {
     const r = ptlab(['check', 'pt_reclaim_vs_walkers', '--variant', 'table_free=rcu']);
     expect(r.stdout).toMatch(/^PASS/m);

@@ -16,9 +16,11 @@ import {
   type StrategyName,
 } from '../../check/index.js';
 import {
+  MUTATIONS,
   getScenario,
   listScenarios,
   meetsExpectation,
+  type Mutation,
   type ExpectedVerdict,
   programName,
   resolveVariants,
@@ -38,6 +40,7 @@ import { resolvePtlabFromAnywhere } from '../scenario-loader.js';
 
 interface CheckFlags {
   variant: string[];
+  mutate: string[];
   strategy: string;
   dpor: boolean;
   symmetry: boolean;
@@ -70,6 +73,12 @@ export function registerCheck(program: Command): void {
     )
     .option('-V, --variant <k=v>', 'set a variant (repeatable)', collect, [])
     .option('--all-variants', 'check every combination of variant values')
+    .option(
+      '--mutate <guard>',
+      'remove a protocol guard from the kernel paths (repeatable; guards listed below)',
+      collect,
+      [],
+    )
     .option('-s, --strategy <name>', 'dfs (exhaustive, DPOR), random or pct', 'dfs')
     .option('--no-dpor', 'dfs without partial-order reduction (plain DFS with sleep sets off)')
     .option('--no-symmetry', 'do not reduce by symmetry classes of identical threads')
@@ -107,6 +116,12 @@ Before an exhaustive run (dfs with DPOR) a few random probes estimate its execut
 (Knuth's estimator, as GenMC does); the estimate is printed on stderr when the run looks longer
 than a second (always with --estimate), updates the progress line, and is in the JSON output.
 
+--mutate GUARD removes one protocol guard from the modelled kernel paths (mutation testing): the
+scenario's expected verdicts then no longer apply and are not compared. Guards:
+${Object.entries(MUTATIONS)
+  .map(([k, v]) => `  ${k.padEnd(28)} ${v}`)
+  .join('\n')}
+
 A failure is shrunk before it is printed (fewest threads, then steps and preemptions) and
 printed with its own replay token; --no-shrink prints it as found.
 
@@ -116,6 +131,7 @@ Examples:
   ptlab check pt_reclaim_vs_walkers --variant table_free=semi_rcu
   ptlab check pt_reclaim_vs_walkers --all-variants --format json
   ptlab check ppc_pte_free_defer --variant ppc_defer=naive --trace-out uaf.json
+  ptlab check gup_fast_vs_collapse --mutate gup_fast_recheck   # fails: lost-mapping
   ptlab check ./examples/002-check-scenario/scenario.js`,
     )
     .action(async (target: string | undefined, flags: CheckFlags) => {
@@ -136,6 +152,7 @@ Examples:
       }
       refuseConflicts(flags);
       const given = parseVariants(flags.variant);
+      const mutations = parseMutations(flags.mutate);
       const options = checkOptions(flags);
       const traceOut = flags.traceOut;
       if (traceOut !== undefined) probeWritable(traceOut, '--trace-out');
@@ -162,6 +179,7 @@ Examples:
           options,
           { progress: flags.progress, estimate: flags.estimate },
           userModule ? target : undefined,
+          mutations,
         );
         let result = found;
         let shrink: ShrinkResult | undefined;
@@ -169,8 +187,9 @@ Examples:
           shrink = shrinkFailure(program, found, { symmetry: flags.symmetry });
           result = shrink.fail;
         }
-        const replay = replayCommand(target, values, result);
-        const expected = scenario.expected?.(values);
+        const replay = replayCommand(target, values, result, mutations);
+        // A scenario's expectations are about the intact paths, not a mutant's.
+        const expected = mutations.length > 0 ? undefined : scenario.expected?.(values);
         results.push({ values, result, replay, expected, shrink, estimate });
       }
       if (format === 'json') {
@@ -390,10 +409,11 @@ function runOne(
   options: CheckOptions,
   show: { progress: boolean; estimate: boolean | undefined },
   modulePath?: string,
+  mutations: readonly Mutation[] = [],
 ): { program: Program; result: CheckResult; estimate?: RunEstimate } {
   let program: ReturnType<Scenario['build']>;
   try {
-    program = scenario.build(values);
+    program = scenario.build(values, mutations.length > 0 ? { mutations } : undefined);
   } catch (e) {
     // A built-in scenario that cannot build is a bug in ptlab; a user's module, a user error.
     if (modulePath === undefined) throw e;
@@ -506,10 +526,31 @@ function userFrame(
 }
 
 /** The command line that replays `result`'s failure. */
-function replayCommand(target: string, values: VariantValues, result: CheckResult): string {
+function replayCommand(
+  target: string,
+  values: VariantValues,
+  result: CheckResult,
+  mutations: readonly Mutation[] = [],
+): string {
   if (result.verdict !== 'fail') return '';
   const vs = Object.entries(values).map(([k, v]) => `--variant ${k}=${v}`);
-  return ['ptlab check', shellQuote(target), ...vs, '--replay', result.schedule].join(' ');
+  const ms = mutations.map((m) => `--mutate ${m}`);
+  return ['ptlab check', shellQuote(target), ...vs, ...ms, '--replay', result.schedule].join(' ');
+}
+
+/** The guards named by --mutate, each once; a UsageError lists the guards for an unknown one. */
+function parseMutations(items: readonly string[]): Mutation[] {
+  const out: Mutation[] = [];
+  for (const m of items) {
+    if (!Object.hasOwn(MUTATIONS, m)) {
+      throw new UsageError(
+        'option',
+        `--mutate: no guard '${m}': guards are ${Object.keys(MUTATIONS).join(', ')}`,
+      );
+    }
+    if (!out.includes(m as Mutation)) out.push(m as Mutation);
+  }
+  return out;
 }
 
 function shellQuote(s: string): string {

@@ -1,14 +1,17 @@
 // The registry of built-in checker scenarios and the variant resolution the CLI uses.
 
 import { UsageError } from '../../util/errors.js';
+import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
 import { ppcPteFreeDefer } from './ppc_pte_free_defer.js';
 import { ptReclaimNonempty } from './pt_reclaim_nonempty.js';
+import { ptReclaimNonsplit } from './pt_reclaim_nonsplit.js';
 import { ptReclaimTwoFreers } from './pt_reclaim_two_freers.js';
 import { ptReclaimVsWalkers } from './pt_reclaim_vs_walkers.js';
 import { pteAllocRace } from './pte_alloc_race.js';
 import { pteRefRevive } from './pte_ref_revive.js';
 import { retractVsFault } from './retract_vs_fault.js';
+import { rmapVsTableFree } from './rmap_vs_table_free.js';
 import type { Scenario, VariantValues } from './scenario.js';
 import { zapRace } from './zap_race.js';
 
@@ -17,6 +20,9 @@ const BUILT_IN: readonly Scenario[] = [
   ptReclaimNonempty,
   ptReclaimTwoFreers,
   munmapVsGupFast,
+  gupFastVsCollapse,
+  ptReclaimNonsplit,
+  rmapVsTableFree,
   ppcPteFreeDefer,
   pteRefRevive,
   retractVsFault,

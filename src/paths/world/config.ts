@@ -19,6 +19,8 @@ export const MUTATIONS = {
   ppc_defer_rcu: 'powerpc pte_free_defer frees the page at once instead of by RCU',
   pmd_install_lock: 'pmd_install checks and populates the PMD without the PMD lock',
   vma_start_write: 'munmap detaches the VMA without write-locking it (per-VMA readers go on)',
+  pt_reclaim_same_lock_check:
+    'the PT_RECLAIM slow path takes the PTE lock even when it is the PMD lock (non-split locks)',
 } as const;
 
 /** The name of a removable guard. */
@@ -65,6 +67,17 @@ export interface KernelConfig {
   readonly pte_ref_get: 'tryget' | 'naive';
   /** The 2022 RFC's per-table reference count (pte_ref) is in use. Default false. */
   readonly pte_refcount: boolean;
+  /**
+   * USE_SPLIT_PTE_PTLOCKS: each PTE table has its own lock; false makes every table's PTE lock the
+   * mm's PMD lock (page_table_lock), as on configurations with few CPUs. Default true.
+   */
+  readonly split_pte_ptlocks: boolean;
+  /**
+   * "mm/memory: handle non-split locks correctly in zap_empty_pte_table()" (2026): the fast path
+   * does not trylock a PMD lock that is the PTE lock it already holds. Without it the trylock
+   * fails and non-split configurations never take the fast path. Default true.
+   */
+  readonly zap_empty_nonsplit_fix: boolean;
   /** Guards removed (mutation testing of the path library). Default none. */
   readonly mutations: readonly Mutation[];
 }
@@ -87,6 +100,8 @@ export function resolveKernelConfig(o: Partial<KernelConfig> = {}): KernelConfig
     ppc_defer: 'merged',
     pte_ref_get: 'tryget',
     pte_refcount: false,
+    split_pte_ptlocks: true,
+    zap_empty_nonsplit_fix: true,
     mutations: [],
     ...o,
   } satisfies KernelConfig;

@@ -4,7 +4,6 @@
 // or reused is a use-after-free.
 
 import { violate } from '../../check/program.js';
-import { assert } from '../../util/assert.js';
 import { Atomic } from './atomic.js';
 import type { Cpu } from './cpu.js';
 import { RcuHead } from './rcu.js';
@@ -82,7 +81,9 @@ export class PteTable {
   }
 
   set life(v: TableLife) {
-    assert(v !== 'freed' && v !== 'reused', `${this.name}: only the page allocator frees`);
+    if (v === 'freed' || v === 'reused') {
+      violate('assertion', `impossible state: ${this.name} marked ${v} outside the page allocator`);
+    }
     this.link.set(v);
   }
 
@@ -111,10 +112,12 @@ export class PtDesc {
     readonly name: string,
     readonly pfn: number,
     check: AccessCheck,
+    /** The lock to use as this page's PTE lock when split PTE locks are off (the PMD lock). */
+    shared_ptl: SpinLock | null = null,
   ) {
     this.life = new Shared<PageState>(`state(${name})`, 'live');
     this.flags = new Shared(`flags(${name})`, false);
-    this.ptl = new SpinLock(`ptl(${name})`, check);
+    this.ptl = shared_ptl ?? new SpinLock(`ptl(${name})`, check);
     this.pt_rcu_head = new RcuHead(name);
     this.pt_frag_refcount = new Atomic(`pt_frag_refcount(${name})`, 0, check);
   }
@@ -158,6 +161,8 @@ export class PageAllocator {
   private readonly buddy = new Shared<number[]>('buddy', []);
   private readonly byFrame = new Map<number, PtDesc>();
   private nextFrame = 1;
+  /** Without split PTE locks, every table's PTE lock is this one (the mm's PMD lock). */
+  shared_ptl: SpinLock | null = null;
 
   constructor(
     private readonly stats: KernelStats,
@@ -179,7 +184,12 @@ export class PageAllocator {
     const old = this.byFrame.get(pfn);
     if (old) old.state = 'reused';
     const name = `pg${this.pages.length + 1}`;
-    const page: PtDesc = new PtDesc(name, pfn, (cpu, label) => this.checkPage(cpu, page, label));
+    const page: PtDesc = new PtDesc(
+      name,
+      pfn,
+      (cpu, label) => this.checkPage(cpu, page, label),
+      this.shared_ptl,
+    );
     for (let f = 0; f < frags; f++) {
       const id = this.tables.length + 1;
       const tname = frags === 1 ? `tbl${id}` : `tbl${id}(${name}.f${f})`;
@@ -195,10 +205,21 @@ export class PageAllocator {
     return page;
   }
 
-  /** The table a non-none PMD value points to. */
+  /**
+   * The table a non-none PMD value points to. A value that points to no table (a THP leaf, or a
+   * number no allocation gave) means a path ran on state it cannot be in: a named `assertion`
+   * violation, never an internal error.
+   */
   table(pmdval: number): PteTable {
     const t = this.byId.get(pmdval);
-    assert(t, `no PTE table has PMD value ${pmdval}`);
+    if (t === undefined) {
+      const what =
+        pmdval < 0 ? `maps THP folio${-pmdval}` : pmdval === 0 ? 'is none' : 'points to no table';
+      violate(
+        'assertion',
+        `impossible state: a PTE-table walk on a PMD that ${what} (value ${pmdval})`,
+      );
+    }
     return t;
   }
 

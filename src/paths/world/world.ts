@@ -8,6 +8,7 @@ import type { ProgramInstance, ThreadSpec, Violation } from '../../check/program
 import { violate } from '../../check/program.js';
 import { guarded, resolveKernelConfig, type KernelConfig, type Mutation } from './config.js';
 import { Cpu } from './cpu.js';
+import { Folio } from './folio.js';
 import { MmStruct, type PmdSlot } from './mm.js';
 import { PageAllocator, type PteTable } from './page-alloc.js';
 import { Rcu } from './rcu.js';
@@ -47,6 +48,16 @@ export class World {
   readonly alloc: PageAllocator;
   readonly mm: MmStruct;
   readonly config: KernelConfig;
+  /**
+   * Data folios by number, for scenarios that model GUP pins (`newFolio`); empty elsewhere, and
+   * then PTE values are bare numbers and no path takes folio references.
+   */
+  readonly folios = new Map<number, Folio>();
+  /**
+   * Tables deposited under a THP PMD (pgtable_trans_huge_deposit), by PMD slot index. Written only
+   * in the step that installs the huge PMD and read only by final checks and dumps.
+   */
+  readonly deposited = new Map<number, PteTable>();
   private readonly threads: ThreadSpec[] = [];
   private readonly checks: (() => Violation | undefined)[] = [];
 
@@ -57,6 +68,7 @@ export class World {
     this.alloc = new PageAllocator(this.stats, options.ptrs_per_pte ?? 2);
     const slots = options.pmd_slots ?? 1;
     this.mm = new MmStruct(slots, options.vma_slots ?? [slots]);
+    if (!this.config.split_pte_ptlocks) this.alloc.shared_ptl = this.mm.pml;
   }
 
   /** The PMD slot `i` (slot 0 by default). */
@@ -69,6 +81,20 @@ export class World {
     pmd.init(table.id);
     table.initLife('linked');
     this.mm.initNrPtes(this.mm.peekNrPtes() + 1);
+  }
+
+  /** A data folio with `refs` references (one per mapping); from setup or inside a step. */
+  newFolio(nr: number, refs = 1): Folio {
+    const f = new Folio(nr, refs);
+    this.folios.set(nr, f);
+    return f;
+  }
+
+  /** The PTE table a PMD value leads to: its own table, or the one deposited under a THP. */
+  private tableOf(pmd: PmdSlot): PteTable | undefined {
+    const v = pmd.peek();
+    if (v === 0) return undefined;
+    return v < 0 ? this.deposited.get(pmd.index) : this.alloc.table(v);
   }
 
   /** Adds a thread that runs `body` on a CPU of its own; returns that CPU. */
@@ -98,9 +124,13 @@ export class World {
 
   private finalCheck(): Violation | undefined {
     const mm = this.mm;
-    const linked = new Set<number>(mm.pmds.filter((p) => p.peek() !== 0).map((p) => p.peek()));
+    const linked = new Set<number>();
     for (const pmd of mm.pmds) {
-      const t = pmd.peek() === 0 ? undefined : this.alloc.table(pmd.peek());
+      const t = this.tableOf(pmd);
+      if (t !== undefined) linked.add(t.id);
+    }
+    for (const pmd of mm.pmds) {
+      const t = this.tableOf(pmd);
       if (t !== undefined && t.peekLife() !== 'linked') {
         return {
           kind: 'assertion',
@@ -135,9 +165,46 @@ export class World {
         message: `nr_ptes is ${mm.peekNrPtes()} but ${linked.size} PTE table(s) are linked`,
       };
     }
+    const folioCheck = this.checkFolios(linked);
+    if (folioCheck) return folioCheck;
     for (const check of this.checks) {
       const v = check();
       if (v) return v;
+    }
+    return undefined;
+  }
+
+  /**
+   * Every folio's references are its mappings once all threads finished (a pin never released is
+   * a leak; a mapped folio that was freed is a use-after-free waiting to happen).
+   */
+  private checkFolios(linked: ReadonlySet<number>): Violation | undefined {
+    if (this.folios.size === 0) return undefined;
+    const maps = new Map<number, number>();
+    for (const pmd of this.mm.pmds) {
+      if (pmd.peek() < 0) maps.set(-pmd.peek(), (maps.get(-pmd.peek()) ?? 0) + 1);
+    }
+    for (const t of this.alloc.tables) {
+      // A deposited table's entries are all none (the collapse cleared them).
+      if (!linked.has(t.id)) continue;
+      for (const e of t.peekEntries()) if (e !== 0) maps.set(e, (maps.get(e) ?? 0) + 1);
+    }
+    for (const f of this.folios.values()) {
+      const n = maps.get(f.nr) ?? 0;
+      if (n > 0 && f.peekFreed()) {
+        return {
+          kind: 'use-after-free',
+          message: `${f.name} is mapped ${n} time(s) but was freed`,
+          details: { [f.name]: `refcount ${f.peekRef()}` },
+        };
+      }
+      if (f.peekRef() !== n) {
+        return {
+          kind: 'leak',
+          message: `${f.name} has ${f.peekRef()} reference(s) but ${n} mapping(s): a reference was never put`,
+          details: { [f.name]: `refcount ${f.peekRef()}, ${f.peekFreed() ? 'freed' : 'live'}` },
+        };
+      }
     }
     return undefined;
   }
@@ -146,7 +213,8 @@ export class World {
     const lines: string[] = [];
     for (const pmd of this.mm.pmds) {
       const v = pmd.peek();
-      lines.push(`${pmd.obj} = ${v === 0 ? 'none' : this.alloc.table(v).name}`);
+      const thp = `THP folio${-v} (deposited ${this.deposited.get(pmd.index)?.name ?? 'none'})`;
+      lines.push(`${pmd.obj} = ${v === 0 ? 'none' : v < 0 ? thp : this.alloc.table(v).name}`);
     }
     for (const t of this.alloc.tables) {
       const e = t
@@ -160,6 +228,10 @@ export class World {
       lines.push(
         `${p.name} (pfn ${p.pfn}): ${p.peekState()}${p.pt_rcu_head.peekQueued() ? ', rcu_head queued' : ''}${extra}`,
       );
+    }
+    for (const f of this.folios.values()) {
+      const copy = f.peekCopy() === 0 ? '' : `, copied into folio${f.peekCopy()}`;
+      lines.push(`${f.name}: refcount ${f.peekRef()}${f.peekFreed() ? ', freed' : ''}${copy}`);
     }
     lines.push(`nr_ptes = ${this.mm.peekNrPtes()}, callbacks pending = ${this.rcu.pendingCount()}`);
     const inside = this.cpus
