@@ -8,6 +8,7 @@ import { popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
 import { VM_LOCKED } from './mm_types.js';
 import { pmd_lookup } from './pgtable.js';
+import { set_unwritten_word } from './unwritten.js';
 
 /** One PMD-order anonymous folio, by the PMD slot it lives in. */
 export interface LargeFolio {
@@ -139,6 +140,16 @@ export function split_folio(mm: MmStruct, addr: number, pte: number, mlocked?: b
     planes.words[l] = (planes.words[l] & ~unused) >>> 0;
     mm.rss_anon -= popcount32(unused);
   }
+  // Subpages now small pages: the never-written ones left (in VM_LOCKED VMAs) still hold zeros.
+  const zero = mm.unwritten.get(slot);
+  for (let w = 0; w < ptes.words; w++) {
+    const anon = words[base + w] & ~(planes ? planes.words[planes.base + w] : 0);
+    const kept = anon & f.member[w] & ~f.written[w];
+    const old = zero ? zero[w] : 0;
+    if (kept !== 0 || (old & f.member[w]) !== 0) {
+      set_unwritten_word(mm, slot, w, (old & ~f.member[w]) | kept);
+    }
+  }
 }
 
 /**
@@ -166,12 +177,13 @@ export function folio_mark_dirty_range(mm: MmStruct, start: number, end: number)
 }
 
 /**
- * Whether folio `f` (slot `slot`) is mlocked: some mm of `mm`'s family maps it whole inside
- * VM_LOCKED VMAs (`mlock_vma_folio`).
+ * Whether folio `f` (slot `slot`) is mlocked: some mm of `mm`'s family maps every page of it
+ * inside VM_LOCKED VMAs (`mlock_vma_folio`; unmapping a page of it there munlocks it).
  */
 export function folio_mlocked(mm: MmStruct, slot: number, f: LargeFolio): boolean {
   for (const other of mm.family) {
-    if (other.folios.get(slot)?.share !== f.share) continue;
+    const mine = other.folios.get(slot);
+    if (mine?.share !== f.share || !mine.member.every((w) => w === 0xffffffff)) continue;
     const locked = lockedPages(other, slot);
     if (locked && locked.every((w) => w === 0xffffffff)) return true;
   }

@@ -3,6 +3,7 @@
 // kernel/fork.c), anon_vma_fork (mm/rmap.c) and copy_page_range .. copy_pte_range /
 // copy_huge_pmd (mm/memory.c, mm/huge_memory.c) (see docs/kernel-version.md).
 
+import { mm_brk, mm_set_brk } from './brk.js';
 import { popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { AnonVma, PMD_HUGE_ZERO, VM_DONTCOPY, VM_LOCKED_MASK, VM_WIPEONFORK } from './mm_types.js';
@@ -21,6 +22,8 @@ export function dup_mm(parent: MmStruct): MmStruct {
     plainTables: !parent.inlineTables,
     mmap_min_addr: parent.mmap_min_addr,
     overcommit_pages: parent.overcommit_pages,
+    thp_mode: parent.thp_mode,
+    max_ptes_none: parent.max_ptes_none,
     family: parent.family,
   });
   for (const vma of parent.mmap.vmas) {
@@ -35,10 +38,15 @@ export function dup_mm(parent: MmStruct): MmStruct {
     if (vma.vm_file) {
       tmp.vm_file = vma.vm_file;
       tmp.vm_pgoff = vma.vm_pgoff ?? 0;
+    } else if (vma.vm_pgoff !== undefined) {
+      // An anonymous VMA an mremap moved keeps its old offset.
+      tmp.vm_pgoff = vma.vm_pgoff;
     }
     child.mmap.insert(tmp);
     if (!wipe && vma.anon_vma !== null) copy_page_range(child, parent, vma);
   }
+  const heap = mm_brk(parent);
+  if (heap) mm_set_brk(child, heap.start_brk, heap.brk);
   return child;
 }
 
@@ -131,6 +139,7 @@ function copy_pmd_entry(
   const sPlanes = sp.planeWords(entry);
   const files = src.filePages.get(slot);
   const guards = src.guardPages.get(slot);
+  const zeroFilled = src.unwritten.get(slot);
   let present = 0;
   let anon = 0;
   let file = 0;
@@ -154,6 +163,10 @@ function copy_pmd_entry(
       copy_bits(dst.filePages, slot, dp.words, w, files[w] & bits);
     }
     if (guards && guards[w] & bits) copy_bits(dst.guardPages, slot, dp.words, w, guards[w] & bits);
+    // The child's pages hold what the parent's hold: zeros where GUP faulted them in unwritten.
+    if (zeroFilled && zeroFilled[w] & bits) {
+      copy_bits(dst.unwritten, slot, dp.words, w, zeroFilled[w] & bits);
+    }
   }
   dp.addCount(dstPte, present);
   dst.rss_anon += anon;
