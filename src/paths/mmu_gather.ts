@@ -2,6 +2,7 @@
 // tlb_remove_table_one, tlb_table_flush, tlb_finish_mmu), include/asm-generic/tlb.h
 // (pte_free_tlb) and arch/x86/mm/pgtable.c (___pte_free_tlb) (see docs/kernel-version.md).
 
+import { pte_fragment_free } from './pgtable-frag.js';
 import type { Cpu } from './world/cpu.js';
 import { smp_call_function_wait } from './world/irq.js';
 import type { PteTable } from './world/page-alloc.js';
@@ -39,8 +40,16 @@ export function* tlb_flush_mmu_tlbonly(w: World, cpu: Cpu, tlb: MmuGather): Gen 
   tlb.freed_tables = false;
 }
 
-/** __tlb_remove_table(): the table's page goes back to the allocator (pagetable_free). */
+/**
+ * __tlb_remove_table(): the table's page goes back to the allocator (pagetable_free). On powerpc
+ * the table is one fragment of a page (pgtable_free(table, 0) calls pte_fragment_free): it drops
+ * that fragment's reference, and only the last reference frees the page.
+ */
 export function* __tlb_remove_table(w: World, cpu: Cpu, table: PteTable): Gen {
+  if (w.config.arch === 'powerpc') {
+    yield* pte_fragment_free(w, cpu, table.page);
+    return;
+  }
   yield* w.alloc.free_page(cpu, table.page, '__tlb_remove_table: pagetable_free');
 }
 

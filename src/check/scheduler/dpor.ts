@@ -117,7 +117,7 @@ export class RaceAnalysis {
     if (path !== null) {
       // The conflicting predecessors since the object's last write (the write itself when there
       // are none), minus those already ordered before p.
-      this.raced.length = 0;
+      if (this.raced.length !== 0) this.raced.length = 0;
       for (let i = this.evStart[k]; i < at; i++) {
         const o = ev[i] >>> 2;
         const kind = ev[i] & 3;
@@ -166,8 +166,9 @@ export class RaceAnalysis {
     }
     if (kind === WRITE) {
       this.lastWrite[o] = k;
-      this.reads[o].length = 0;
-      this.adds[o].length = 0;
+      // Truncating an array is slow even when it is empty: only touch the non-empty ones.
+      if (this.reads[o].length !== 0) this.reads[o].length = 0;
+      if (this.adds[o].length !== 0) this.adds[o].length = 0;
     } else if (kind === READ) {
       this.reads[o].push(k);
     } else {
@@ -179,8 +180,9 @@ export class RaceAnalysis {
   private rebuild(k: number): void {
     for (const o of this.touched) {
       this.lastWrite[o] = -1;
-      this.reads[o].length = 0;
-      this.adds[o].length = 0;
+      // Truncating an array is slow even when it is empty: only touch the non-empty ones.
+      if (this.reads[o].length !== 0) this.reads[o].length = 0;
+      if (this.adds[o].length !== 0) this.adds[o].length = 0;
     }
     this.touched.length = 0;
     const T = this.threads;

@@ -3,6 +3,7 @@
 import { UsageError } from '../../util/errors.js';
 import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
+import { ppcFragGather } from './ppc_frag_gather.js';
 import { ppcPteFreeDefer } from './ppc_pte_free_defer.js';
 import { ptReclaimNonempty } from './pt_reclaim_nonempty.js';
 import { ptReclaimNonsplit } from './pt_reclaim_nonsplit.js';
@@ -24,6 +25,7 @@ const BUILT_IN: readonly Scenario[] = [
   ptReclaimNonsplit,
   rmapVsTableFree,
   ppcPteFreeDefer,
+  ppcFragGather,
   pteRefRevive,
   retractVsFault,
   pteAllocRace,
