@@ -34,6 +34,7 @@ function run(knobs, extra = []) {
     '--format',
     'json',
     '--no-shrink',
+    '--no-estimate', // GenMC was timed with --disable-estimation
     '--max-iterations',
     '100000000',
     ...extra,

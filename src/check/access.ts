@@ -117,6 +117,14 @@ export function registerObject(name: string): number {
 }
 
 /**
+ * The names registered in the running execution (or the last one, once it ended), by id. Traces
+ * name objects, so a test comparing executions by their traces needs these names to be unique.
+ */
+export function registeredNames(): readonly string[] {
+  return scope.names;
+}
+
+/**
  * Reports an access of object `obj` by the running step. Programs call it from the code that
  * performs the access (a world object's getter or setter); outside a step (setup in `create()`,
  * `finalCheck()`, `describeState()`, or a path run by hand in a unit test) it does nothing.

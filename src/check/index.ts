@@ -16,6 +16,7 @@ export {
   collectAccesses,
   conflicts,
   registerObject,
+  registeredNames,
   reportAccess,
   type AccessKind,
   type ObjectNames,
@@ -57,3 +58,4 @@ export {
   createScheduler,
   type DfsOptions,
 } from './scheduler/index.js';
+export { estimateRun, type EstimateOptions, type RunEstimate } from './estimate.js';

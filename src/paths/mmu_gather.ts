@@ -114,7 +114,8 @@ export function* tlb_table_flush(w: World, cpu: Cpu, tlb: MmuGather): Gen {
   }
   yield* w.rcu.call_rcu(
     cpu,
-    new RcuHead('mmu_table_batch'),
+    // Named after its tables: two gathers' batches are two objects, and traces must tell them apart.
+    new RcuHead(`mmu_table_batch(${batch.map((t) => t.name).join(',')})`),
     function* (gp) {
       for (const t of batch) yield* __tlb_remove_table(w, gp, t);
     },

@@ -2,7 +2,7 @@
 // every verdict (absent parts are null or empty arrays), snake_case keys, inside the document
 // of docs/schemas/check.schema.json.
 
-import type { CheckResult, FailureSize, ShrinkResult } from '../check/index.js';
+import type { CheckResult, FailureSize, RunEstimate, ShrinkResult } from '../check/index.js';
 import { meetsExpectation, type ExpectedVerdict, type VariantValues } from '../paths/index.js';
 import { SCHEMA_VERSION } from './json.js';
 
@@ -61,6 +61,13 @@ export interface CheckJson {
     readonly original_schedule: string;
     readonly executions: number;
   } | null;
+  /** The estimate printed before the run (random probes, Knuth's estimator), or null. */
+  readonly estimate: {
+    readonly executions: number;
+    readonly seconds: number | null;
+    readonly probes: number;
+    readonly relative_error: number;
+  } | null;
   readonly stats: {
     readonly executions: number;
     readonly redundant: number;
@@ -81,8 +88,10 @@ export function checkResultJson(
     readonly variants?: VariantValues;
     readonly expected?: ExpectedVerdict;
     readonly shrink?: ShrinkResult;
+    readonly estimate?: RunEstimate;
   } = {},
 ): CheckJson {
+  const est = options.estimate;
   const size = (f: FailureSize): FailureSizeJson => ({
     threads: f.threads,
     steps: f.steps,
@@ -140,6 +149,14 @@ export function checkResultJson(
           shrunk: size(sh.shrunk),
           original_schedule: sh.originalSchedule,
           executions: sh.executions,
+        }
+      : null,
+    estimate: est
+      ? {
+          executions: est.executions,
+          seconds: est.seconds ?? null,
+          probes: est.probes,
+          relative_error: est.relativeError,
         }
       : null,
     stats: {

@@ -52,6 +52,25 @@ describe('ptlab check', () => {
     expect(events.traceEvents.length).toBeGreaterThan(0);
   });
 
+  it('estimates the run before it starts: on stderr with --estimate, in JSON, off with --no-estimate', () => {
+    const args = ['check', 'zap_race', '--variant', 'faulters=2', '--variant', 'walkers=2'];
+    const r = ptlab([...args, '--estimate', '--format', 'json']);
+    expect(r.stderr).toMatch(
+      /^zap_race\[entries=2,faulters=2,walkers=2,fix=fixed\]: estimate: ~[\d,]+ executions, ~[\d.]+ s \(40 random probes/,
+    );
+    const doc = JSON.parse(r.stdout) as {
+      results: { estimate: { executions: number; probes: number } }[];
+    };
+    expectSchema('check', doc);
+    expect(doc.results[0].estimate.probes).toBe(40);
+    expect(doc.results[0].estimate.executions).toBeGreaterThan(0);
+    const off = ptlab([...args, '--no-estimate', '--format', 'json']);
+    expect(off.stderr).toBe('');
+    expect(
+      (JSON.parse(off.stdout) as { results: { estimate: null }[] }).results[0].estimate,
+    ).toBeNull();
+  });
+
   it('prints JSON results for scripts', () => {
     const r = ptlab(['check', 'pte_ref_revive', '--all-variants', '--format', 'json']);
     const doc = JSON.parse(r.stdout) as {

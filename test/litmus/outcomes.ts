@@ -4,6 +4,7 @@
 // reach everything plain DFS reaches (the DPOR-versus-DFS agreement suite, issue #6 §1).
 
 import {
+  registeredNames,
   runCheck,
   type CheckOptions,
   type ExecutionRecord,
@@ -89,6 +90,13 @@ export function outcomes(program: Program, options: CheckOptions): Outcomes {
     ...options,
     keepGoing: true,
     onExecution: (e: ExecutionRecord) => {
+      // Traces name objects: two objects of one name would merge in the canonical form and make
+      // independent steps look ordered (the "7 missing traces" of issue #6 were exactly that).
+      const names = registeredNames();
+      if (new Set(names).size !== names.length) {
+        const dup = names.filter((n, i) => names.indexOf(n) !== i);
+        throw new Error(`${program.name}: objects share a name: ${[...new Set(dup)].join(', ')}`);
+      }
       // Only maximal executions: one cut by a violation mid-step is a prefix, and which
       // independent steps of other threads ran before the cut is not part of its trace.
       if (e.complete || e.failedStep === null) traces.add(canonicalTrace(e.trace));

@@ -5,6 +5,8 @@ import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync } 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  estimateRun,
+  type RunEstimate,
   runCheck,
   shrinkFailure,
   type ShrinkResult,
@@ -32,6 +34,7 @@ import { err, ioReason, out, outJson } from '../io.js';
 import { fitLine } from '../render.js';
 import { outputWidth } from '../terminal.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
+import { resolvePtlabFromAnywhere } from '../scenario-loader.js';
 
 interface CheckFlags {
   variant: string[];
@@ -51,6 +54,7 @@ interface CheckFlags {
   list?: boolean;
   allVariants?: boolean;
   progress: boolean;
+  estimate?: boolean;
 }
 
 const STRATEGIES: readonly StrategyName[] = ['dfs', 'random', 'pct'];
@@ -86,6 +90,11 @@ export function registerCheck(program: Command): void {
       'write the failing execution as Chrome trace-event JSON (Perfetto)',
     )
     .option('--no-progress', 'no progress line on stderr')
+    .option(
+      '--estimate',
+      'print the estimate of executions and time even for a short run (dfs with DPOR)',
+    )
+    .option('--no-estimate', 'do not estimate the run before it starts')
     .option('-l, --list', 'list the built-in scenarios with their variants and expected verdicts')
     .addHelpText(
       'after',
@@ -93,6 +102,10 @@ export function registerCheck(program: Command): void {
 Exit status: 0 no violation (pass or bounded), 1 a violation was found, 2 bad input.
 With --all-variants: 0 when every variant ends as its scenario expects (an expected failure
 counts; a bounded run where a pass was expected does not), else 1.
+
+Before an exhaustive run (dfs with DPOR) a few random probes estimate its executions and time
+(Knuth's estimator, as GenMC does); the estimate is printed on stderr when the run looks longer
+than a second (always with --estimate), updates the progress line, and is in the JSON output.
 
 A failure is shrunk before it is printed (fewest threads, then steps and preemptions) and
 printed with its own replay token; --no-shrink prints it as found.
@@ -139,11 +152,15 @@ Examples:
       }
       const results: VariantRun[] = [];
       for (const values of combos) {
-        const { program, result: found } = runOne(
+        const {
+          program,
+          result: found,
+          estimate,
+        } = runOne(
           scenario,
           values,
           options,
-          flags.progress,
+          { progress: flags.progress, estimate: flags.estimate },
           userModule ? target : undefined,
         );
         let result = found;
@@ -154,7 +171,7 @@ Examples:
         }
         const replay = replayCommand(target, values, result);
         const expected = scenario.expected?.(values);
-        results.push({ values, result, replay, expected, shrink });
+        results.push({ values, result, replay, expected, shrink, estimate });
       }
       if (format === 'json') {
         outJson(
@@ -166,6 +183,7 @@ Examples:
                 variants: r.values,
                 ...(r.expected !== undefined ? { expected: r.expected } : {}),
                 ...(r.shrink !== undefined ? { shrink: r.shrink } : {}),
+                ...(r.estimate !== undefined ? { estimate: r.estimate } : {}),
               }),
             ),
           ),
@@ -209,6 +227,7 @@ interface VariantRun {
   readonly replay: string;
   readonly expected: ExpectedVerdict | undefined;
   readonly shrink: ShrinkResult | undefined;
+  readonly estimate: RunEstimate | undefined;
 }
 
 /** A variant without a stated expectation is as expected unless it found a violation. */
@@ -362,13 +381,16 @@ function checkOptions(flags: CheckFlags): CheckOptions {
   };
 }
 
+/** Estimated runs shorter than this print no estimate unless --estimate asks for it. */
+const LONG_RUN_SECONDS = 1;
+
 function runOne(
   scenario: Scenario,
   values: VariantValues,
   options: CheckOptions,
-  progress: boolean,
+  show: { progress: boolean; estimate: boolean | undefined },
   modulePath?: string,
-): { program: Program; result: CheckResult } {
+): { program: Program; result: CheckResult; estimate?: RunEstimate } {
   let program: ReturnType<Scenario['build']>;
   try {
     program = scenario.build(values);
@@ -382,8 +404,16 @@ function runOne(
       userFrame(error.stack, modulePath),
     );
   }
-  const showProgress = progress && process.stderr.isTTY;
+  const showProgress = show.progress && process.stderr.isTTY;
   const name = programName(scenario, values);
+  const estimate = estimateFor(program, options, show.estimate);
+  if (
+    estimate !== undefined &&
+    (show.estimate === true || (estimate.seconds ?? 0) >= LONG_RUN_SECONDS)
+  ) {
+    err(`${name}: ${describeEstimate(estimate)}`);
+  }
+  const of = estimate !== undefined ? ` of ~${estimate.executions.toLocaleString('en-US')}` : '';
   const result = runCheck(program, {
     ...options,
     ...(showProgress
@@ -391,7 +421,12 @@ function runOne(
           onProgress: (p) => {
             const secs = (p.elapsedMs ?? 0) / 1000;
             const rate = secs > 0 ? Math.round(p.executions / secs) : 0;
-            const tail = `: ${p.executions.toLocaleString('en-US')} executions, ${rate.toLocaleString('en-US')}/s, depth ${p.depth}`;
+            // Time left at the live rate (the estimate's own time is from cold probes).
+            const left =
+              estimate !== undefined && rate > 0 && estimate.executions > p.executions
+                ? `, ~${formatSeconds((estimate.executions - p.executions) / rate)} left`
+                : '';
+            const tail = `: ${p.executions.toLocaleString('en-US')}${of} executions, ${rate.toLocaleString('en-US')}/s${left}, depth ${p.depth}`;
             process.stderr.write(`\r${fitLine(name, tail)}\x1b[K`);
           },
         }
@@ -399,7 +434,40 @@ function runOne(
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
   if (modulePath !== undefined) refuseCodeError(result, modulePath);
-  return { program, result };
+  return { program, result, ...(estimate !== undefined ? { estimate } : {}) };
+}
+
+/**
+ * The estimate of an exhaustive DPOR run (none for sampling, bounding, replay, plain DFS, or with
+ * --no-estimate); its probes cost about 40 executions.
+ */
+function estimateFor(
+  program: Program,
+  options: CheckOptions,
+  flag: boolean | undefined,
+): RunEstimate | undefined {
+  if (flag === false) return undefined;
+  if ((options.strategy ?? 'dfs') !== 'dfs' || options.dpor === false) return undefined;
+  if (options.maxPreemptions !== undefined || options.schedule !== undefined) return undefined;
+  return estimateRun(program, {
+    now: () => performance.now(),
+    ...(options.symmetry !== undefined ? { symmetry: options.symmetry } : {}),
+  });
+}
+
+function describeEstimate(e: RunEstimate): string {
+  const secs = e.seconds === undefined ? '' : `, ~${formatSeconds(e.seconds)}`;
+  const pm = Math.round(e.relativeError * 100);
+  return (
+    `estimate: ~${e.executions.toLocaleString('en-US')} executions${secs} ` +
+    `(${e.probes} random probes, +-${pm}%; a rough figure, often off by 2-5x)`
+  );
+}
+
+function formatSeconds(s: number): string {
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
 }
 
 /** JavaScript errors that mean the code itself is wrong (a typo, a wrong call), not the protocol. */
@@ -456,6 +524,7 @@ function isModulePath(target: string): boolean {
 async function loadScenario(target: string): Promise<Scenario> {
   if (!isModulePath(target)) return getScenario(target);
   let mod: Record<string, unknown>;
+  resolvePtlabFromAnywhere();
   try {
     mod = (await import(pathToFileURL(resolve(target)).href)) as Record<string, unknown>;
   } catch (e) {

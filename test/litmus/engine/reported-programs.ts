@@ -20,7 +20,8 @@ export type ROp =
   | { readonly k: 'read' | 'write' | 'inc' | 'add' | 'wait'; readonly v: Cell }
   | { readonly k: 'copy' | 'assert_ne'; readonly v: Cell; readonly u: Cell }
   | { readonly k: 'lock'; readonly l: 'a' | 'b' }
-  | { readonly k: 'unlock' };
+  | { readonly k: 'unlock' }
+  | { readonly k: 'alloc' | 'use' };
 
 /** Threads of operations; locks still held at the end of a thread are released in reverse. */
 export function arbReportedProgram(): fc.Arbitrary<ROp[][]> {
@@ -32,6 +33,7 @@ export function arbReportedProgram(): fc.Arbitrary<ROp[][]> {
         fc.record({ k: fc.constantFrom('copy', 'assert_ne'), v: cell, u: cell }),
         fc.record({ k: fc.constant('lock'), l: fc.constantFrom('a', 'b') }),
         fc.record({ k: fc.constant('unlock') }),
+        fc.record({ k: fc.constantFrom('alloc', 'use') }),
       ) as fc.Arbitrary<ROp>,
       { minLength: 1, maxLength: 4 },
     ),
@@ -42,12 +44,14 @@ export function arbReportedProgram(): fc.Arbitrary<ROp[][]> {
 /** Shared cells that register with the execution and report every access. */
 class Memory {
   private readonly ids = new Map<string, number>();
-  private readonly vals = new Map<string, number>();
+  readonly vals = new Map<string, number>();
   constructor(names: readonly string[]) {
-    for (const n of names) {
-      this.ids.set(n, registerObject(n));
-      this.vals.set(n, 0);
-    }
+    for (const n of names) this.create(n);
+  }
+  /** A new cell, registered with the running execution (from inside a step for `alloc`). */
+  create(n: string): void {
+    this.ids.set(n, registerObject(n));
+    this.vals.set(n, 0);
   }
   get(n: string): number {
     reportAccess(this.ids.get(n) ?? -1, 'read');
@@ -72,16 +76,37 @@ export function buildReportedProgram(threads: ROp[][]): Program {
   return {
     name: 'reported_program',
     create() {
-      const mem = new Memory([...CELLS, 'a', 'b']);
+      const mem = new Memory([...CELLS, 'a', 'b', 'p']);
+      // Objects made by `alloc`, published through cell p (1-based index, 0 = none): they are
+      // registered while the program runs, so their ids depend on the order of the allocations,
+      // and their names (thread and count) must not (issue #6: equal names merged two objects).
+      const made: string[] = [];
       const reads: number[][] = threads.map(() => []);
       const outcome = (): string =>
-        `${CELLS.map((c) => `${c}=${mem.peek(c)}`).join(' ')} r=${reads.map((r) => r.join('.')).join('|')}`;
+        `${[...CELLS, ...[...made].sort()].map((c) => `${c}=${mem.peek(c)}`).join(' ')} r=${reads.map((r) => r.join('.')).join('|')}`;
       const specs: ThreadSpec[] = threads.map((ops, me) => ({
         name: `t${me}`,
         body: (function* (): Generator<Step, void, void> {
           const held: string[] = [];
+          let allocs = 0;
           for (const op of ops) {
             switch (op.k) {
+              case 'alloc': {
+                yield { label: 'alloc' };
+                const n = `t${me}.o${allocs++}`;
+                mem.create(n);
+                made.push(n);
+                mem.set(n, me + 1);
+                mem.set('p', made.length);
+                break;
+              }
+              case 'use': {
+                yield { label: 'use *p' };
+                const i = mem.get('p');
+                reads[me].push(i === 0 ? 0 : mem.get(made[i - 1]));
+                if (i !== 0) mem.set(made[i - 1], mem.peek(made[i - 1]) + 10);
+                break;
+              }
               case 'read':
                 yield { label: `read ${op.v}` };
                 reads[me].push(mem.get(op.v));
