@@ -2,8 +2,9 @@
 // hash) and runs resolved workloads on the host kernel, reading VmPTE and RssAnon per report.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { nativeHelper, type NativeHelper } from '../host/native.js';
+import type { ThpMode } from '../mm/index.js';
 import { UsageError } from '../util/errors.js';
 import type { Workload } from '../workload/types.js';
 import { MAIN_PROCESS } from '../workload/types.js';
@@ -79,20 +80,68 @@ function thpModes(): string {
   }
 }
 
+/** The host's THP settings as the simulator models them, or why it cannot. */
+export type HostThp =
+  | { readonly ok: true; readonly mode: ThpMode; readonly maxPtesNone: number }
+  | { readonly ok: false; readonly reason: string };
+
 /**
- * Whether the kernel oracle can run here: Linux with VmPTE in /proc, a C compiler, THP in the
- * `madvise` mode the simulator assumes (spec THP rules), and no swap (see docs/fidelity.md).
+ * Reads the THP sysfs settings (issue #7): the 2 MiB size's mode (`inherit` takes `enabled`) and
+ * `khugepaged/max_ptes_none` become simulator options. Refused: another anonymous THP size
+ * (mTHP) enabled, or shmem THP, which the model does not cover. `defrag` only decides how hard a
+ * THP fault compacts or reclaims; with free 2 MiB blocks the outcome is the same, so it is not read.
+ */
+export function hostThp(): HostThp {
+  const base = '/sys/kernel/mm/transparent_hugepage';
+  const pick = (f: string): string | undefined => {
+    try {
+      return /\[([\w+]+)\]/.exec(readFileSync(`${base}/${f}`, 'utf8'))?.[1];
+    } catch {
+      return undefined;
+    }
+  };
+  const [enabled, pmd] = thpModes().split(' ');
+  const mode = pmd === 'inherit' ? enabled : pmd;
+  if (mode !== 'always' && mode !== 'madvise' && mode !== 'never') {
+    return { ok: false, reason: `THP mode '${enabled}' (2 MiB: '${pmd}') is not readable here` };
+  }
+  let sizes: string[] = [];
+  try {
+    sizes = readdirSync(base).filter((d) => /^hugepages-\d+kB$/.test(d));
+  } catch {
+    sizes = [];
+  }
+  const mthp = sizes.filter(
+    (d) => d !== 'hugepages-2048kB' && (pick(`${d}/enabled`) ?? 'never') !== 'never',
+  );
+  if (mthp.length > 0) {
+    return {
+      ok: false,
+      reason: `mTHP sizes enabled (${mthp.join(', ')}); the model has 2 MiB THP only`,
+    };
+  }
+  const shmem = pick('shmem_enabled') ?? 'never';
+  if (shmem !== 'never' && shmem !== 'deny') {
+    return { ok: false, reason: `shmem_enabled is '${shmem}'; the model has no shmem THP` };
+  }
+  let maxPtesNone = 511;
+  try {
+    maxPtesNone = Number(readFileSync(`${base}/khugepaged/max_ptes_none`, 'utf8').trim());
+  } catch {
+    maxPtesNone = 511;
+  }
+  return { ok: true, mode, maxPtesNone };
+}
+
+/**
+ * Whether the kernel oracle can run here: Linux with VmPTE in /proc, a C compiler, THP settings
+ * the simulator models (any mode, see hostThp), and no swap (see docs/fidelity.md).
  */
 export function oracleAvailability(): { ok: true } | { ok: false; reason: string } {
   const h = helper();
   if (!h.ok) return h;
-  const [enabled, pmd] = thpModes().split(' ');
-  if (enabled !== 'madvise' || !(pmd === 'inherit' || pmd === 'madvise')) {
-    return {
-      ok: false,
-      reason: `THP mode is '${enabled}' (2 MiB: '${pmd}'); the simulator models 'madvise' only`,
-    };
-  }
+  const thp = hostThp();
+  if (!thp.ok) return thp;
   if (swapActive()) {
     return {
       ok: false,
@@ -131,6 +180,9 @@ export interface HostLimits {
   readonly mmapMinAddr: bigint;
   /** MemTotal + SwapTotal under heuristic overcommit (mode 0); absent in modes 1 and 2. */
   readonly overcommitLimit?: bigint;
+  /** The THP mode and `max_ptes_none` (when the host's THP settings are modelled). */
+  readonly thp?: ThpMode;
+  readonly maxPtesNone?: number;
   /** `vm.overcommit_memory`, `vm.mmap_min_addr` and whether root, for messages. */
   readonly describe: string;
 }
@@ -155,9 +207,11 @@ export function hostLimits(): HostLimits {
     BigInt(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? '0');
   const ram = kb('MemTotal') + kb('SwapTotal');
   const limit = mode === '0' && ram > 0n ? { overcommitLimit: ram * 1024n } : {};
+  const thp = hostThp();
   return {
     mmapMinAddr: root ? 0n : minAddr,
     ...limit,
+    ...(thp.ok ? { thp: thp.mode, maxPtesNone: thp.maxPtesNone } : {}),
     describe: `vm.mmap_min_addr ${minAddr}${root ? ' (root: exempt)' : ''}, vm.overcommit_memory ${mode}${limit.overcommitLimit ? ` (RAM + swap ${limit.overcommitLimit} bytes)` : ''}`,
   };
 }

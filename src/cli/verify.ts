@@ -142,17 +142,29 @@ export function compareRuns(workload: Workload, sim: SimOutcome, kernel: KernelR
 }
 
 /**
+ * The simulator options that make it see this host: `vm.mmap_min_addr` (0 as root), the
+ * overcommit limit, the THP mode and `max_ptes_none`.
+ */
+export function hostSimOptions(): SimOptions {
+  const { mmapMinAddr, overcommitLimit, thp, maxPtesNone } = hostLimits();
+  return {
+    mmapMinAddr,
+    ...(overcommitLimit !== undefined ? { overcommitLimit } : {}),
+    ...(thp !== undefined ? { thp } : {}),
+    ...(maxPtesNone !== undefined ? { maxPtesNone } : {}),
+  };
+}
+
+/**
  * Runs a workload in the simulator and on the host kernel (every map needs `at=`) and compares.
- * The simulator gets the host's `vm.mmap_min_addr` (0 as root) and overcommit limit unless the
- * options set them.
+ * The simulator gets the host's settings (hostSimOptions) unless the options set them.
  *
  * @example verifyWorkload(parseWorkload(text, 'x.ptw')).exact
  */
 export function verifyWorkload(workload: Workload, options: VerifyOptions = {}): VerifyResult {
   const { runs, ...simOptions } = options;
   const kernel = runOnKernel(workload, { runs: runs ?? 3 });
-  const { mmapMinAddr, overcommitLimit } = hostLimits();
-  const host = { mmapMinAddr, ...(overcommitLimit !== undefined ? { overcommitLimit } : {}) };
+  const host = hostSimOptions();
   const sim = runWorkload(workload, { ...host, ...simOptions });
   return {
     ...compareRuns(workload, sim, kernel),

@@ -8,6 +8,7 @@ import { VM_READ, VM_WRITE } from './mm_types.js';
 import { handle_mm_fault_range, handle_mm_fault_strided } from './memory.js';
 import { file_fault_pages } from './filemap.js';
 import { first_guard, is_guard_page } from './guard.js';
+import { clear_unwritten } from './unwritten.js';
 
 /** Whether `vma` allows the access (`access_error`). */
 function access_ok(vma: VmAreaStruct, write: boolean): boolean {
@@ -54,7 +55,12 @@ export function touch_range(
       if (vma.vm_file) {
         const e = file_fault_pages(mm, vma, p, step, n, write);
         if (e) return e;
-      } else handle_mm_fault_strided(mm, vma, p, step, n, write);
+      } else {
+        handle_mm_fault_strided(mm, vma, p, step, n, write);
+        if (write && mm.unwritten.size !== 0) {
+          for (let j = 0; j < n; j++) clear_unwritten(mm, p + j * step, p + j * step + 1);
+        }
+      }
       if (guard >= 0) return 'SIGSEGV';
       k += n;
     }
@@ -83,7 +89,10 @@ function fault_run(mm: MmStruct, p0: number, p1: number, write: boolean): Errno 
     if (e > p && vma.vm_file) {
       const err = file_fault_pages(mm, vma, p, 1, e - p, write);
       if (err) return err;
-    } else if (e > p) handle_mm_fault_range(mm, vma, p, e, write);
+    } else if (e > p) {
+      handle_mm_fault_range(mm, vma, p, e, write);
+      if (write) clear_unwritten(mm, p, e);
+    }
     if (guard >= 0) return 'SIGSEGV';
     p = e;
   }

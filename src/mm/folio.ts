@@ -8,6 +8,7 @@ import { popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
 import { VM_LOCKED } from './mm_types.js';
 import { pmd_lookup } from './pgtable.js';
+import { set_unwritten_word } from './unwritten.js';
 
 /** One PMD-order anonymous folio, by the PMD slot it lives in. */
 export interface LargeFolio {
@@ -134,6 +135,16 @@ export function split_folio(mm: MmStruct, addr: number, pte: number): void {
     const l = planes.base + ptes.words + w;
     planes.words[l] = (planes.words[l] & ~unused) >>> 0;
     mm.rss_anon -= popcount32(unused);
+  }
+  // Subpages now small pages: the never-written ones left (in VM_LOCKED VMAs) still hold zeros.
+  const zero = mm.unwritten.get(slot);
+  for (let w = 0; w < ptes.words; w++) {
+    const anon = words[base + w] & ~(planes ? planes.words[planes.base + w] : 0);
+    const kept = anon & f.member[w] & ~f.written[w];
+    const old = zero ? zero[w] : 0;
+    if (kept !== 0 || (old & f.member[w]) !== 0) {
+      set_unwritten_word(mm, slot, w, (old & ~f.member[w]) | kept);
+    }
   }
 }
 

@@ -21,6 +21,8 @@ export function dup_mm(parent: MmStruct): MmStruct {
     plainTables: !parent.inlineTables,
     mmap_min_addr: parent.mmap_min_addr,
     overcommit_pages: parent.overcommit_pages,
+    thp_mode: parent.thp_mode,
+    max_ptes_none: parent.max_ptes_none,
     family: parent.family,
   });
   for (const vma of parent.mmap.vmas) {
@@ -131,6 +133,7 @@ function copy_pmd_entry(
   const sPlanes = sp.planeWords(entry);
   const files = src.filePages.get(slot);
   const guards = src.guardPages.get(slot);
+  const zeroFilled = src.unwritten.get(slot);
   let present = 0;
   let anon = 0;
   let file = 0;
@@ -154,6 +157,10 @@ function copy_pmd_entry(
       copy_bits(dst.filePages, slot, dp.words, w, files[w] & bits);
     }
     if (guards && guards[w] & bits) copy_bits(dst.guardPages, slot, dp.words, w, guards[w] & bits);
+    // The child's pages hold what the parent's hold: zeros where GUP faulted them in unwritten.
+    if (zeroFilled && zeroFilled[w] & bits) {
+      copy_bits(dst.unwritten, slot, dp.words, w, zeroFilled[w] & bits);
+    }
   }
   dp.addCount(dstPte, present);
   dst.rss_anon += anon;

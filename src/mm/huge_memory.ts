@@ -17,16 +17,24 @@ import { anon_vma_prepare } from './rmap.js';
 import { folio_alloc_thp, folio_drop, folio_mark_written, folio_shared } from './folio.js';
 
 /**
- * Whether an anonymous PMD-order THP may back the slot starting at `haddr` (THP mode `madvise`:
- * `thp_vma_allowable_order` + `thp_vma_suitable_order`): the VMA is advised hugepage, not
- * nohugepage, and covers the whole slot (ALLOC-6, THP-1).
+ * Whether a fault in anonymous private `vma` may allocate a PMD-order THP under the THP mode
+ * (`thp_vma_allowable_order` in the fault path): `always` unless advised nohugepage, `madvise`
+ * only where advised hugepage, `never` nowhere.
+ */
+export function vma_thp_enabled(mm: MmStruct, vma: VmAreaStruct): boolean {
+  if (vma.vm_flags & VM_NOHUGEPAGE) return false;
+  if (mm.thp_mode === 'always') return true;
+  return mm.thp_mode === 'madvise' && (vma.vm_flags & VM_HUGEPAGE) !== 0;
+}
+
+/**
+ * Whether an anonymous PMD-order THP may back the slot starting at `haddr` (`thp_vma_allowable_order`
+ * + `thp_vma_suitable_order`): the mode allows it in the VMA and the VMA covers the whole slot
+ * (ALLOC-6, THP-1).
  */
 export function thp_vma_suitable(mm: MmStruct, vma: VmAreaStruct, haddr: number): boolean {
   return (
-    (vma.vm_flags & VM_HUGEPAGE) !== 0 &&
-    (vma.vm_flags & VM_NOHUGEPAGE) === 0 &&
-    haddr >= vma.vm_start &&
-    haddr + mm.geometry.PMD_SIZE <= vma.vm_end
+    vma_thp_enabled(mm, vma) && haddr >= vma.vm_start && haddr + mm.geometry.PMD_SIZE <= vma.vm_end
   );
 }
 

@@ -1,6 +1,13 @@
 // Public API of the simulated mm.
 
-export type { FreePolicy, MmStruct, SimFile, VmAreaStruct, ZapDetails } from './mm_types.js';
+export type {
+  FreePolicy,
+  MmStruct,
+  SimFile,
+  ThpMode,
+  VmAreaStruct,
+  ZapDetails,
+} from './mm_types.js';
 export { file_alloc, FAULT_AROUND_PAGES } from './filemap.js';
 export {
   AnonVma,
@@ -45,6 +52,7 @@ export { do_mprotect } from './mprotect.js';
 export { do_mremap, type MremapFlags } from './mremap.js';
 export { dup_mm } from './fork.js';
 export { do_madvise, type Advice } from './madvise.js';
+export { collapse_file_vma } from './khugepaged.js';
 export { shrink_lazyfree } from './vmscan.js';
 export { reclaim_pt_is_enabled, try_to_free_pte } from './pt_reclaim.js';
 export { recount, validate_mm, type Recount } from './debug.js';

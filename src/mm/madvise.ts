@@ -23,6 +23,7 @@ import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 import { madvise_populate } from './gup.js';
 import { madvise_remove } from './filemap.js';
 import { madvise_guard_install, madvise_guard_remove } from './guard.js';
+import { madvise_collapse } from './khugepaged.js';
 
 /** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
 export type Advice =
@@ -39,6 +40,7 @@ export type Advice =
   | 'remove'
   | 'guard_install'
   | 'guard_remove'
+  | 'collapse'
   | 'dontfork'
   | 'dofork'
   | 'wipeonfork'
@@ -116,6 +118,10 @@ function madvise_vma_behavior(
         advice === 'guard_install'
           ? madvise_guard_install(mm, vma, start, end)
           : madvise_guard_remove(mm, start, end);
+      return errno ? { errno, prev: vma } : { prev: vma };
+    }
+    case 'collapse': {
+      const errno = madvise_collapse(mm, vma, start, end);
       return errno ? { errno, prev: vma } : { prev: vma };
     }
     case 'remove': {

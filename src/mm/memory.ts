@@ -15,15 +15,16 @@ import {
   wordMask,
 } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { VM_HUGEPAGE } from './mm_types.js';
 import {
   do_huge_pmd_anonymous_page,
   do_huge_pmd_wp_page,
   thp_vma_suitable,
+  vma_thp_enabled,
 } from './huge_memory.js';
 import { mm_add_nr_ptes, pmd_alloc, pmd_install } from './pgtable.js';
 import { anon_vma_prepare } from './rmap.js';
 import { folio_write_fault } from './folio.js';
+import { mark_unwritten_fault } from './unwritten.js';
 
 /**
  * Faults every page of [start, end) (pages, inside `vma`) as `__handle_mm_fault` would for one
@@ -59,6 +60,7 @@ export function handle_mm_fault_range(
       }
     } else {
       if (entry === 0) entry = pmd_install(mm, pmd, idx);
+      if (gup && write) mark_unwritten_fault(mm, entry, addr, range.lo, next - haddr);
       do_anonymous_range(mm, entry, range.lo, next - haddr, write);
       if (write && mm.folios.size !== 0) {
         folio_write_fault(mm, addr, range.lo, range.hi, next - haddr);
@@ -125,7 +127,7 @@ export function handle_mm_fault_strided(
 ): void {
   const PMD_SIZE = mm.geometry.PMD_SIZE;
   const span = mm.dirSpan[mm.dirs.length - 2];
-  const mayThp = (vma.vm_flags & VM_HUGEPAGE) !== 0;
+  const mayThp = vma_thp_enabled(mm, vma);
   if (write) anon_vma_prepare(mm, vma);
   // Every access of a stride that is a whole number of PMD slots lands on the same page index.
   const slots = step % PMD_SIZE === 0 && mm.inlineTables && !mayThp ? step / PMD_SIZE : 0;
@@ -239,7 +241,7 @@ function fault_one(
   const PMD_SIZE = mm.geometry.PMD_SIZE;
   const ptes = mm.ptes;
   let entry = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
-  if (entry < 0 || (entry === 0 && (vma.vm_flags & VM_HUGEPAGE) !== 0)) {
+  if (entry < 0 || (entry === 0 && vma_thp_enabled(mm, vma))) {
     handle_mm_fault_range(mm, vma, p, p + 1, write);
     return;
   }

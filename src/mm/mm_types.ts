@@ -118,6 +118,9 @@ export interface FreePolicy {
   freeAfterReclaim(mm: MmStruct): boolean;
 }
 
+/** `transparent_hugepage/enabled`: THP for every anonymous VMA, only `hugepage` ones, or none. */
+export type ThpMode = 'always' | 'madvise' | 'never';
+
 /** The simulated address space (include/linux/mm_types.h `struct mm_struct`). */
 export interface MmStruct {
   readonly geometry: ArchGeometry;
@@ -144,6 +147,11 @@ export interface MmStruct {
    * present and marked zero-page in the PTE planes, so they keep their table and count no RSS.
    */
   readonly guardPages: Map<number, Uint32Array>;
+  /**
+   * Per PMD slot number, a bitmap of the small anonymous pages holding only zeros (GUP faulted
+   * them in for write; the program never wrote them): unwritten.ts. Meaningful for anon entries.
+   */
+  readonly unwritten: Map<number, Uint32Array>;
   /** VMAs in address order. */
   readonly mmap: VmaTree;
   /** Top of the hint-less mmap area, in pages. */
@@ -155,6 +163,16 @@ export interface MmStruct {
    * than this (RAM + swap) fails with ENOMEM. Infinity: no limit (mode 1, or not modelled).
    */
   readonly overcommit_pages: number;
+  /**
+   * THP mode (`/sys/kernel/mm/transparent_hugepage/enabled`, PMD order inheriting it): which
+   * anonymous private VMAs a fault may back with a THP (THP-1). MADV_COLLAPSE ignores it.
+   */
+  readonly thp_mode: ThpMode;
+  /**
+   * `khugepaged/max_ptes_none` (0..511, default 511): the deferred-split shrinker splits a THP with
+   * more zero-filled subpages than this (`thp_underused`; off at 511). MADV_COLLAPSE ignores it.
+   */
+  readonly max_ptes_none: number;
   /** Flags every new VMA gets (mlockall MCL_FUTURE sets VM_LOCKED, VM_LOCKONFAULT). */
   def_flags: number;
   /** Directory pools, PGD first, PMD last; folded levels have none. */

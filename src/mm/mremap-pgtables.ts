@@ -74,9 +74,12 @@ function try_realign_addr(mm: MmStruct, pmc: PagetableMoveControl): void {
   pmc.new_addr -= oldAlign;
 }
 
-/** Moves the per-slot side tables (file pages, guard markers, THP folios) of `n` slots. */
+/**
+ * Moves the per-slot side tables (file pages, guard markers, zero-filled pages, THP folios) of `n`
+ * slots.
+ */
 function move_slot_state(mm: MmStruct, oldSlot: number, n: number, newSlot: number): void {
-  const maps: Map<number, unknown>[] = [mm.filePages, mm.guardPages, mm.folios];
+  const maps: Map<number, unknown>[] = [mm.filePages, mm.guardPages, mm.unwritten, mm.folios];
   for (const map of maps) {
     if (map.size === 0) continue;
     const moved: [number, unknown][] = [];
@@ -130,6 +133,7 @@ function move_ptes(
   const srcPlanes = ptes.planeWords(opte);
   const oldFile = mm.filePages.get(oldSlot);
   const oldGuard = mm.guardPages.get(oldSlot);
+  const oldZero = mm.unwritten.get(oldSlot);
   const folio = mm.folios.get(oldSlot);
   let moved = 0;
   for (let i = 0; i < extent; i++) {
@@ -162,6 +166,10 @@ function move_ptes(
       setBit(oldGuard, 0, si, false);
       setBit(slotBits(mm, mm.guardPages, newSlot), 0, di, true);
     }
+    if (oldZero && bitOf(oldZero, 0, si)) {
+      setBit(oldZero, 0, si, false);
+      setBit(slotBits(mm, mm.unwritten, newSlot), 0, di, true);
+    }
     if (folio && bitOf(folio.member, 0, si)) {
       const written = bitOf(folio.written, 0, si);
       setBit(folio.member, 0, si, false);
@@ -181,6 +189,9 @@ function move_ptes(
         }
         setBit(f.member, 0, di, true);
         setBit(f.written, 0, di, written);
+      } else if (!written) {
+        // A never-written subpage that became a small page still holds zeros (unwritten.ts).
+        setBit(slotBits(mm, mm.unwritten, newSlot), 0, di, true);
       }
     }
   }

@@ -4,7 +4,7 @@
 
 import type { ArchGeometry } from '../arch/index.js';
 import { assert, InvariantError } from '../util/assert.js';
-import type { FreePolicy, MmStruct } from './mm_types.js';
+import type { FreePolicy, MmStruct, ThpMode } from './mm_types.js';
 import { DirPool, PtePool } from './pgtable-pool.js';
 import { VmaTree } from './vma.js';
 
@@ -28,6 +28,10 @@ export interface MmAllocOptions {
   readonly mmap_min_addr?: bigint;
   /** Host limit in pages; default Infinity (no heuristic overcommit check). See MmStruct. */
   readonly overcommit_pages?: number;
+  /** THP mode (`transparent_hugepage/enabled`); default 'madvise'. See MmStruct. */
+  readonly thp_mode?: ThpMode;
+  /** `khugepaged/max_ptes_none`; default 511. See MmStruct. */
+  readonly max_ptes_none?: number;
   /** The fork family to join (fork passes the parent's); default a new one. */
   readonly family?: Set<MmStruct>;
 }
@@ -63,10 +67,13 @@ export function mm_alloc(
     rss_shmem: 0,
     filePages: new Map(),
     guardPages: new Map(),
+    unwritten: new Map(),
     mmap: new VmaTree(),
     mmap_base,
     mmap_min_addr: options.mmap_min_addr ?? MMAP_MIN_ADDR_DEFAULT,
     overcommit_pages: options.overcommit_pages ?? Infinity,
+    thp_mode: options.thp_mode ?? 'madvise',
+    max_ptes_none: options.max_ptes_none ?? 511,
     def_flags: 0,
     dirs,
     dirSpan: names.map((n) => span[n]),

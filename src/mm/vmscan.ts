@@ -148,15 +148,22 @@ function discard_lazy(
  * `deferred_split_scan` over every process of a fork family: splits each partially mapped large
  * folio (some subpage mapped by no process while others are, and no process maps it by PMD),
  * in every process mapping it, mapping never-written subpages to the zero page. Returns whether
- * it split any. Underused fully mapped THPs are not split: with `max_ptes_none` 511 (the
- * default) `thp_underused` is off.
+ * it split any. A fully mapped THP is split too (PMDs first) when more than `max_ptes_none` of
+ * its subpages are zero-filled (`thp_underused`, off at the default 511).
  */
 function deferred_split_scan(mms: readonly MmStruct[]): boolean {
   // Per folio (its `share` object): the union of the subpages the processes map through PTEs,
   // whether one maps it by PMD, and where each process's PTE table of it is.
   const folios = new Map<
     object,
-    { mapped: Uint32Array; pmd: boolean; where: [MmStruct, number, number][] }
+    {
+      mapped: Uint32Array;
+      written: Uint32Array;
+      pmd: boolean;
+      mm: MmStruct;
+      where: [MmStruct, number, number][];
+      huge: [MmStruct, number, number, number][];
+    }
   >();
   for (const mm of mms) {
     const g = mm.geometry;
@@ -167,10 +174,22 @@ function deferred_split_scan(mms: readonly MmStruct[]): boolean {
       const entry = pmd === 0 ? 0 : pmdPool.get(pmd, slot % g.PTRS_PER_PMD);
       let info = folios.get(f.share);
       if (!info) {
-        info = { mapped: new Uint32Array(f.member.length), pmd: false, where: [] };
+        const words = f.member.length;
+        info = {
+          mapped: new Uint32Array(words),
+          written: new Uint32Array(words),
+          pmd: false,
+          mm,
+          where: [],
+          huge: [],
+        };
         folios.set(f.share, info);
       }
+      for (let w = 0; w < f.member.length; w++) {
+        info.written[w] = (info.written[w] | (f.member[w] & f.written[w])) >>> 0;
+      }
       if (entry < 0) info.pmd = true;
+      if (entry === PMD_HUGE_ANON) info.huge.push([mm, pmd, slot % g.PTRS_PER_PMD, addr]);
       if (entry <= 0) continue;
       for (let w = 0; w < f.member.length; w++)
         info.mapped[w] = (info.mapped[w] | f.member[w]) >>> 0;
@@ -179,13 +198,25 @@ function deferred_split_scan(mms: readonly MmStruct[]): boolean {
   }
   let split = false;
   for (const info of folios.values()) {
-    if (info.pmd || info.where.length === 0 || info.mapped.every((m) => m === 0xffffffff)) {
-      continue;
+    const whole = info.pmd || info.mapped.every((m) => m === 0xffffffff);
+    if (info.where.length + info.huge.length === 0) continue;
+    if (whole && !thp_underused(info.mm, info.written)) continue;
+    for (const [mm, pmd, idx, addr] of info.huge) {
+      if (mm.dirs[mm.dirs.length - 1].get(pmd, idx) !== PMD_HUGE_ANON) continue;
+      info.where.push([mm, addr, __split_huge_pmd(mm, pmd, idx)]);
     }
     for (const [mm, addr, pte] of info.where) split_folio(mm, addr, pte);
     split = true;
   }
   return split;
+}
+
+/** `thp_underused`: more than `max_ptes_none` subpages of a whole folio are zero-filled. */
+function thp_underused(mm: MmStruct, written: Uint32Array): boolean {
+  if (mm.max_ptes_none >= mm.geometry.PTRS_PER_PTE - 1) return false;
+  let zero = 0;
+  for (let w = 0; w < written.length; w++) zero += popcount32(~written[w] >>> 0);
+  return zero > mm.max_ptes_none;
 }
 
 /**

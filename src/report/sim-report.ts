@@ -21,47 +21,44 @@ export const FINAL_LABEL = '(end)';
 
 /**
  * One row per report: label, VmPTE, table counts, empty PTE tables, RSS; then a last `(end)` row
- * with the final state, so text output shows it as JSON does.
+ * with the final state, so text output shows it as JSON does. RssFile and RssShmem columns appear
+ * when some row has such pages (JSON always has them).
  */
 export function simTable(result: SimResult): TextTable {
   const rows = [...result.reports.map(withProcess), { ...result.final, label: FINAL_LABEL }];
-  if (result.reports.some((r) => r.iteration !== undefined)) return withIteration(rows);
+  const iter = result.reports.some((r) => r.iteration !== undefined);
+  const file = rows.some((r) => r.rss_file_kb !== 0 || r.rss_shmem_kb !== 0);
+  const head = [
+    'report',
+    ...(iter ? ['iter'] : []),
+    'VmPTE kB',
+    'PTE',
+    'PMD',
+    'PUD',
+    'empty PTE',
+    'RssAnon kB',
+    ...(file ? ['RssFile kB', 'RssShmem kB'] : []),
+  ];
   return {
-    head: ['report', 'VmPTE kB', 'PTE', 'PMD', 'PUD', 'empty PTE', 'RssAnon kB'],
+    head,
     rows: rows.map((r) => [
       r.label,
+      ...(iter ? [r.iteration === undefined ? '' : String(r.iteration)] : []),
       kb(r.vmpte_kb),
       kb(r.tables.pte),
       kb(r.tables.pmd),
       kb(r.tables.pud),
       kb(r.empty_pte_tables),
       kb(r.rss_anon_kb),
+      ...(file ? [kb(r.rss_file_kb), kb(r.rss_shmem_kb)] : []),
     ]),
-    numeric: [1, 2, 3, 4, 5, 6],
+    numeric: head.map((_, i) => i).filter((i) => i > 0),
   };
 }
 
 /** A report of a process other than main is labelled `@NAME LABEL` in text. */
 function withProcess(r: SimReport): SimReport {
   return r.process === MAIN_PROCESS ? r : { ...r, label: `@${r.process} ${r.label}` };
-}
-
-/** The report table with an `iter` column: the repeat iteration (from 0) of each report. */
-function withIteration(rows: readonly SimReport[]): TextTable {
-  return {
-    head: ['report', 'iter', 'VmPTE kB', 'PTE', 'PMD', 'PUD', 'empty PTE', 'RssAnon kB'],
-    rows: rows.map((r) => [
-      r.label,
-      r.iteration === undefined ? '' : String(r.iteration),
-      kb(r.vmpte_kb),
-      kb(r.tables.pte),
-      kb(r.tables.pmd),
-      kb(r.tables.pud),
-      kb(r.empty_pte_tables),
-      kb(r.rss_anon_kb),
-    ]),
-    numeric: [1, 2, 3, 4, 5, 6, 7],
-  };
 }
 
 /** A short title naming what was simulated. */
@@ -105,6 +102,8 @@ export function reportJson(r: SimReport): SimReportJson {
     tables: { pte: r.tables.pte, pmd: r.tables.pmd, pud: r.tables.pud },
     empty_pte_tables: r.empty_pte_tables,
     rss_anon_kb: r.rss_anon_kb,
+    rss_file_kb: r.rss_file_kb,
+    rss_shmem_kb: r.rss_shmem_kb,
   };
 }
 
@@ -121,6 +120,10 @@ export interface SimReportJson {
   readonly tables: { readonly pte: number; readonly pmd: number; readonly pud: number };
   readonly empty_pte_tables: number;
   readonly rss_anon_kb: number;
+  /** Page-cache pages of regular files mapped (RssFile). */
+  readonly rss_file_kb: number;
+  /** Shmem pages mapped: tmpfs files, memfd, anonymous shared memory (RssShmem). */
+  readonly rss_shmem_kb: number;
 }
 
 /** One simulation (one kernel/policy) in JSON. */

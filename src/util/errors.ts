@@ -19,7 +19,8 @@ export type UsageErrorCode =
   | 'option' // a command-line option is wrong
   | 'io' // a file could not be read or written
   | 'scenario' // a user's scenario module failed in its own code (build() threw, a typo in a thread)
-  | 'host'; // the host cannot do what was asked (no /proc, no compiler)
+  | 'host' // the host cannot do what was asked (no /proc, no compiler)
+  | 'unsupported'; // a case the simulator does not model (refused before it runs)
 
 /** A user error: category first, then cause, then a hint (style E4). */
 export class UsageError extends Error {

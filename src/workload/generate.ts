@@ -427,6 +427,33 @@ class Generator {
   }
 
   /**
+   * MADV_COLLAPSE (THP-4) of anonymous private memory, mostly over whole slots of one piece that a
+   * write at a 2 MiB stride gave a PTE table and an anon_vma first (an untouched slot, a guard or
+   * a VMA without anon_vma is EINVAL and would end the run); sometimes any range, for the errors.
+   */
+  collapse(): void {
+    const anon = (p: Piece): boolean => p.end - p.start >= SLOT_PAGES;
+    const r = this.range(anon);
+    if (r === undefined) return;
+    const [m, p] = r;
+    let [, , start, len] = r;
+    if (m.shared || m.file) return;
+    const firstSlot = Math.ceil((m.base + p.start) / SLOT_PAGES) * SLOT_PAGES - m.base;
+    const slots = Math.floor((p.end - firstSlot) / SLOT_PAGES);
+    if (slots > 0 && this.chance(0.85)) {
+      const k = this.between(0, slots - 1);
+      start = firstSlot + k * SLOT_PAGES;
+      len = this.between(1, Math.min(4, slots - k)) * SLOT_PAGES;
+      if (writable(p.prot) && !this.guarded(m, start, len) && this.chance(0.8)) {
+        this.emit(
+          `touch ${m.name} +${bytes(start + this.between(0, 511))} ${bytes(len - 511)} stride=2M`,
+        );
+      }
+    }
+    this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} collapse`);
+  }
+
+  /**
    * An mremap (issue #7): a shrink, a growth in place into free space, or a move to a free place
    * (MREMAP_FIXED; sometimes mutually PMD-aligned with the source so whole tables move, sometimes
    * growing, shrinking, across several VMAs, or with MREMAP_DONTUNMAP). A moved range gets a new
@@ -509,7 +536,10 @@ class Generator {
   /** One op the kernel rejects; the run stops there. */
   bad(): void {
     const m = this.rng.pick(this.maps);
-    switch (this.rng.below(10)) {
+    switch (this.rng.below(this.harsh ? 11 : 10)) {
+      case 10: // ENOMEM: an accounted map larger than RAM + swap (heuristic overcommit)
+        this.emit(`map huge 16T at=16T`);
+        break;
       case 8: // EINVAL: MREMAP_FIXED without MREMAP_MAYMOVE
         this.emit(`mremap ${m.name} +0 4K 4K fixed at=${bytes(m.base + 300 * SLOT_PAGES)}`);
         break;
@@ -632,8 +662,10 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
       break;
     } else if (g.chance(0.07)) g.mremap();
     else if (roll < 0.5) g.touch();
-    else if (roll < 0.72) g.madvise();
-    else if (roll < 0.82) g.munmap();
+    else if (roll < 0.72) {
+      if (g.chance(0.12)) g.collapse();
+      else g.madvise();
+    } else if (roll < 0.82) g.munmap();
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
     else if (roll < 0.96) g.mlockall();

@@ -24,6 +24,7 @@ export const MADV_NUMBERS: Readonly<Record<Advice, number>> = {
   remove: 9,
   guard_install: 102,
   guard_remove: 103,
+  collapse: 25,
   dontfork: 10,
   dofork: 11,
   wipeonfork: 18,

@@ -50,6 +50,7 @@ export const ADVICES: readonly Advice[] = [
   'remove',
   'guard_install',
   'guard_remove',
+  'collapse',
   'dontfork',
   'dofork',
   'wipeonfork',

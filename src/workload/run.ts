@@ -4,6 +4,7 @@
 import { DEFAULT_ARCH, getArch } from '../arch/index.js';
 import type { ArchGeometry } from '../arch/index.js';
 import {
+  collapse_file_vma,
   do_madvise,
   do_mlock,
   do_mlockall,
@@ -21,7 +22,7 @@ import {
   validate_mm,
   vm_mmap_pgoff,
 } from '../mm/index.js';
-import type { MmStruct, SimFile } from '../mm/index.js';
+import type { MmStruct, SimFile, ThpMode } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { Errno, SourcePos } from '../util/errors.js';
 import { UsageError } from '../util/errors.js';
@@ -55,6 +56,16 @@ export interface SimOptions {
    * or mprotect larger than this fails with ENOMEM. Default: no limit.
    */
   readonly overcommitLimit?: bigint;
+  /**
+   * THP mode, as `/sys/kernel/mm/transparent_hugepage/enabled` (default 'madvise', this host's):
+   * `always` lets every anonymous private VMA fault THPs, `never` none. MADV_COLLAPSE ignores it.
+   */
+  readonly thp?: ThpMode;
+  /**
+   * `khugepaged/max_ptes_none`, 0..511 (default 511): below 511 `pressure`'s deferred-split
+   * shrinker also splits THPs with more zero-filled subpages than this. MADV_COLLAPSE ignores it.
+   */
+  readonly maxPtesNone?: number;
   /** Run validate_mm() after every operation (default false). */
   readonly debug?: boolean;
   /**
@@ -154,7 +165,16 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
       (image.mappings.length > 0
         ? image.mmapBase
         : BigInt(g.TASK_SIZE) * page - DEFAULT_MMAP_GAP_BYTES);
+    const maxPtesNone = options.maxPtesNone ?? 511;
+    if (!Number.isInteger(maxPtesNone) || maxPtesNone < 0 || maxPtesNone > g.PTRS_PER_PTE - 1) {
+      throw new UsageError(
+        'option',
+        `max_ptes_none must be an integer from 0 to ${g.PTRS_PER_PTE - 1}, not ${maxPtesNone}`,
+      );
+    }
     mm = mm_alloc(g, policy, Number(base / page), {
+      thp_mode: options.thp ?? 'madvise',
+      max_ptes_none: maxPtesNone,
       plainTables: options.plainTables ?? false,
       ...(options.mmapMinAddr !== undefined ? { mmap_min_addr: options.mmapMinAddr } : {}),
       ...(options.overcommitLimit !== undefined
@@ -253,6 +273,24 @@ class Runner {
     if (base === undefined) return undefined;
     const start = base + op.offset;
     return `${hex(start)}-${hex(start + op.len)}`;
+  }
+
+  /** MADV_COLLAPSE over a file or shared mapping is not modelled: refused before it runs. */
+  private collapseRefused(
+    mm: MmStruct,
+    start: bigint,
+    len: bigint,
+    at: SourcePos,
+  ): UsageError | undefined {
+    const page = BigInt(mm.geometry.PAGE_SIZE);
+    const first = Number(start / page);
+    const vma = collapse_file_vma(mm, first, first + Number((len + page - 1n) / page));
+    if (!vma) return undefined;
+    return new UsageError(
+      'unsupported',
+      `madvise collapse of a file or shared mapping is not modelled (the page cache's collapse_file path); collapse anonymous private memory only`,
+      at,
+    );
   }
 
   private stepInner(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
@@ -388,6 +426,10 @@ class Runner {
       case 'mremap':
         return this.mremap(mm, op, start, at);
       case 'madvise': {
+        if (op.advice === 'collapse') {
+          const refused = this.collapseRefused(mm, start, op.len, at);
+          if (refused) return refused;
+        }
         const e = do_madvise(mm, start, op.len, op.advice);
         return e
           ? errnoError(

@@ -14,6 +14,38 @@ describe('ptlab sim', () => {
     expect(r.stdout).toMatch(/unmapped\s*│\s*0\s*│\s*0\s*│\s*0\s*│\s*0\s*│/);
   });
 
+  it('shows RssFile and RssShmem in text when mapped, and always in JSON (#7)', () => {
+    const file = 'test/fidelity/corpus/file-2-private-cow.ptw';
+    const text = ptlab(['sim', '--image', 'none', file]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/RssAnon kB\s*│\s*RssFile kB\s*│\s*RssShmem kB/);
+    expect(text.stdout).toMatch(/read\s*│\s*12\s*│.*│\s*0\s*│\s*0\s*│\s*4\s*│/);
+    const plain = ptlab(['sim', '--image', 'none', 'test/e2e/fixtures/two-slots.ptw']);
+    expect(plain.stdout).not.toMatch(/RssFile/);
+    const json = ptlab(['sim', '--image', 'none', '--format', 'json', file]);
+    const doc = JSON.parse(json.stdout) as { results: { reports: Record<string, unknown>[] }[] };
+    expectSchema('sim', doc);
+    expect(doc.results[0].reports[0]).toMatchObject({ rss_file_kb: 0, rss_shmem_kb: 4 });
+  });
+
+  it('models the THP modes and max_ptes_none as options (#7)', () => {
+    const w = 'map a 2M at=1G\ntouch a +0 4K\nreport one\npressure\nreport pressed\n';
+    const rss = (...flags: string[]): number[] => {
+      const r = ptlab(['sim', '--image', 'none', '--format', 'json', ...flags, '-'], w);
+      expect(r.status).toBe(0);
+      const doc = JSON.parse(r.stdout) as { results: { reports: { rss_anon_kb: number }[] }[] };
+      return doc.results[0].reports.map((x) => x.rss_anon_kb);
+    };
+    expect(rss()).toEqual([4, 4]);
+    expect(rss('--thp', 'never')).toEqual([4, 4]);
+    expect(rss('--thp', 'always')).toEqual([2048, 2048]);
+    expect(rss('--thp', 'always', '--max-ptes-none', '0')).toEqual([2048, 4]);
+    const bad = ptlab(['sim', '--thp', 'sometimes', '-'], w);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown --thp mode 'sometimes'/);
+    expect(ptlab(['sim', '--max-ptes-none', '512', '-'], w).status).toBe(2);
+  });
+
   it('keeps the reclaimed table on 6.13, which has no PT_RECLAIM', () => {
     const r = ptlab([
       'sim',

@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostLimits, oracleAvailability, pressureAvailability } from '../../src/cli/oracle.js';
+import { oracleAvailability, pressureAvailability } from '../../src/cli/oracle.js';
+import { hostSimOptions } from '../../src/cli/verify.js';
 import type { SimOptions } from '../../src/workload/run.js';
 import { parseWorkload } from '../../src/workload/parse.js';
 import type { Workload } from '../../src/workload/types.js';
@@ -16,10 +17,7 @@ export const oracle = oracleAvailability();
 export const SKIP_REASON = oracle.ok ? '' : `needs a C compiler and Linux /proc: ${oracle.reason}`;
 
 /** The simulator options that make it see this host's limits (mmap_min_addr, overcommit). */
-export const HOST_SIM: SimOptions = (() => {
-  const { mmapMinAddr, overcommitLimit } = hostLimits();
-  return { mmapMinAddr, ...(overcommitLimit !== undefined ? { overcommitLimit } : {}) };
-})();
+export const HOST_SIM: SimOptions = hostSimOptions();
 
 /** Whether the oracle can run `pressure` (root and a memory cgroup controller). */
 export const pressure = pressureAvailability();

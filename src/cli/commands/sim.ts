@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parseWorkload } from '../../workload/parse.js';
 import { runWorkload, type SimOptions, type SimResult } from '../../workload/run.js';
 import type { Workload } from '../../workload/types.js';
+import type { ThpMode } from '../../mm/index.js';
 import { DEFAULT_ARCH, getArch } from '../../arch/index.js';
 import { UsageError } from '../../util/errors.js';
 import {
@@ -40,6 +41,8 @@ interface SimFlags {
   mmapMinAddr?: string;
   image: string;
   overcommitLimit?: string;
+  thp?: string;
+  maxPtesNone?: string;
 }
 
 /** Registers `sim` on the program. */
@@ -73,6 +76,14 @@ export function registerSim(program: Command): void {
       '--overcommit-limit <size>',
       'heuristic overcommit: an accounted map or mprotect larger than this (RAM + swap) fails with ENOMEM (default: no limit)',
     )
+    .option(
+      '--thp <mode>',
+      'THP mode (transparent_hugepage/enabled): always, madvise or never (default: madvise)',
+    )
+    .option(
+      '--max-ptes-none <n>',
+      'khugepaged/max_ptes_none, 0..511: below 511 pressure also splits underused THPs (default: 511)',
+    )
     .option('--chart', 'plot VmPTE over the reports (text format)')
     .option('--log', '--chart: log scale, so small series stay visible beside large ones')
     .option('--debug', 'check the model invariants (validate_mm) after every operation')
@@ -84,6 +95,7 @@ Examples:
   ptlab sim --compare examples/001-pt-reclaim-benchmark/workload.ptw
   ptlab sim --kernel 6.13 --format ndjson my.ptw | jq .vmpte_kb
   ptlab sim --mmap-min-addr 4096 --overcommit-limit 24G my.ptw   # this host's values, not root
+  ptlab sim --thp always --max-ptes-none 0 my.ptw                 # THP for every anonymous map
   ptlab sim --compare --chart examples/003-allocator-churn/workload.ptw`,
     )
     .action((file: string, flags: SimFlags) => {
@@ -102,6 +114,10 @@ Examples:
           : {}),
         ...(flags.overcommitLimit
           ? { overcommitLimit: parseSize(flags.overcommitLimit, '--overcommit-limit') }
+          : {}),
+        ...(flags.thp !== undefined ? { thp: parseThpMode(flags.thp) } : {}),
+        ...(flags.maxPtesNone !== undefined
+          ? { maxPtesNone: parseMaxPtesNone(flags.maxPtesNone) }
           : {}),
       };
       const sets: SimOptions[] = flags.compare
@@ -247,4 +263,25 @@ function printResults(
     out(simTitle(r));
     outLines(tableLines(simTable(r)));
   }
+}
+
+/** `--thp`: one of the three `transparent_hugepage/enabled` modes. */
+function parseThpMode(text: string): ThpMode {
+  if (text === 'always' || text === 'madvise' || text === 'never') return text;
+  throw new UsageError(
+    'option',
+    `unknown --thp mode '${text}' (expected always, madvise or never, as in /sys/kernel/mm/transparent_hugepage/enabled)`,
+  );
+}
+
+/** `--max-ptes-none`: a decimal integer 0..511. */
+function parseMaxPtesNone(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n <= 511)) {
+    throw new UsageError(
+      'option',
+      `bad --max-ptes-none '${text}' (expected an integer from 0 to 511, as khugepaged/max_ptes_none)`,
+    );
+  }
+  return n;
 }
