@@ -68,6 +68,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
+#include <linux/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,7 +104,8 @@ enum kind {
 	OP_FORK,
 	OP_EXIT,
 	OP_REPORT,
-	OP_MREMAP
+	OP_MREMAP,
+	OP_BRK
 };
 
 struct op {
@@ -364,6 +367,10 @@ static void parse_input(char *text, size_t size)
 			if (!next_num(&cursor, &o->arg) || !next_num(&cursor, &o->len) ||
 			    !next_num(&cursor, &o->flags) || o->arg >= MAX_FILES)
 				bad_input(lineno, "usage: file INDEX SIZE MEMFD");
+		} else if (!strcmp(kw, "brk")) {
+			o->kind = OP_BRK;
+			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len))
+				bad_input(lineno, "usage: brk START_BRK|0 BRK");
 		} else if (!strcmp(kw, "mremap")) {
 			o->kind = OP_MREMAP;
 			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len) ||
@@ -561,6 +568,8 @@ static int refuse_overlaps(const struct workload *w)
 			return 1;
 		}
 		hit = overlaps_own(o->addr, o->len, &lo, &hi);
+		if (o->kind == OP_BRK)
+			hit = overlaps_own(o->len > 4096 ? o->len - 4096 : o->len, 4096, &lo, &hi);
 		if (!hit && o->kind == OP_MREMAP)
 			hit = overlaps_own(o->expect, o->arg > o->len ? o->arg : o->len, &lo, &hi);
 		if (hit) {
@@ -644,6 +653,56 @@ static void warm_up(int status_fd, int reclaim)
 	out("", 0);
 }
 
+/* ---- the heap: start_brk moved to the workload's place (PR_SET_MM_MAP needs no capability) ---- */
+
+static struct prctl_mm_map heap_map;
+static unsigned int map_size;
+
+/* Fields 26-28 and 45-51 of /proc/self/stat, read without malloc before the baseline. */
+static void read_mm_map(void)
+{
+	static char buf[2048];
+	uint64_t v[53] = {0};
+	int fd = open("/proc/self/stat", O_RDONLY), field = 3;
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	char *q;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	q = strrchr(buf, ')');
+	for (q = q ? q + 2 : buf; *q && field < 53; field++) {
+		while (*q == ' ')
+			q++;
+		if (*q >= '0' && *q <= '9')
+			v[field] = strtoull(q, &q, 10);
+		while (*q && *q != ' ')
+			q++;
+	}
+	heap_map.start_code = v[26];
+	heap_map.end_code = v[27];
+	heap_map.start_stack = v[28];
+	heap_map.start_data = v[45];
+	heap_map.end_data = v[46];
+	heap_map.arg_start = v[48];
+	heap_map.arg_end = v[49];
+	heap_map.env_start = v[50];
+	heap_map.env_end = v[51];
+	heap_map.exe_fd = (uint32_t)-1;
+}
+
+/* brk: START (when not 0) becomes start_brk and the break first, as exec would place the heap. */
+static int run_brk(const struct op *o)
+{
+	if (o->addr) {
+		heap_map.start_brk = heap_map.brk = o->addr;
+		if (prctl(PR_SET_MM, PR_SET_MM_MAP, &heap_map, sizeof(heap_map), 0))
+			return errno;
+	}
+	return (uint64_t)syscall(SYS_brk, o->len) == o->len ? 0 : ENOMEM;
+}
+
 static int run_op(const struct op *o)
 {
 	uint64_t off;
@@ -698,6 +757,8 @@ static int run_op(const struct op *o)
 	case OP_PRESSURE:
 		memcg_reclaim();
 		return 0;
+	case OP_BRK:
+		return run_brk(o);
 	case OP_MREMAP: {
 		void *p = mremap((void *)o->addr, o->len, o->arg, (int)o->flags, (void *)o->new_addr);
 		if (p == MAP_FAILED)
@@ -796,7 +857,11 @@ static void __attribute__((noreturn)) proc_start(const struct workload *w, int k
 	status_fd = open("/proc/self/status", O_RDONLY);
 	if (status_fd < 0)
 		_exit(8);
-	prefault_stack();
+	/*
+	 * No prefault_stack() here: the probe and the real processes are cloned at different stack
+	 * depths, so a prefault from here would reach one page further down in some of them (as ASLR
+	 * aligns the stack) and fault it anew. They run inside the run's prefaulted stack, copied.
+	 */
 	warm_up(status_fd, 0);
 	/*
 	 * mlockall(MCL_CURRENT) in a forked process would populate its copy of the helper's own
@@ -954,6 +1019,12 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 	for (i = 0; i < w->nops; i++) {
 		has_pressure |= ops[w->op0 + i].kind == OP_PRESSURE;
 		has_mlockall |= ops[w->op0 + i].kind == OP_MLOCKALL;
+		if (ops[w->op0 + i].kind == OP_BRK && heap_map.exe_fd == 0) {
+			/* Runs the wrappers once; moving the break to where it is creates nothing. */
+			read_mm_map();
+			(void)syscall(SYS_brk, syscall(SYS_brk, 0));
+			(void)prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, &map_size, 0, 0);
+		}
 	}
 	if (has_pressure || has_mlockall) {
 		(void)mlockall(MCL_CURRENT);

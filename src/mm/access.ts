@@ -9,6 +9,7 @@ import { handle_mm_fault_range, handle_mm_fault_strided } from './memory.js';
 import { file_fault_pages } from './filemap.js';
 import { first_guard, is_guard_page } from './guard.js';
 import { clear_unwritten } from './unwritten.js';
+import { find_vma_for_fault } from './stack.js';
 
 /** Whether `vma` allows the access (`access_error`). */
 function access_ok(vma: VmAreaStruct, write: boolean): boolean {
@@ -44,8 +45,8 @@ export function touch_range(
     let k = 0;
     while (k < count) {
       const p = first + k * step;
-      const vma = mm.mmap.find_vma(p);
-      if (!vma || vma.vm_start > p || !access_ok(vma, write)) return 'SIGSEGV';
+      const vma = find_vma_for_fault(mm, p);
+      if (!vma || !access_ok(vma, write)) return 'SIGSEGV';
       // Accesses k .. k + n - 1 fall inside this VMA.
       let n = Math.min(count - k, Math.ceil((vma.vm_end - p) / step));
       // A guard marker faults with SIGSEGV after the accesses before it.
@@ -82,8 +83,8 @@ export function touch_range(
 function fault_run(mm: MmStruct, p0: number, p1: number, write: boolean): Errno | null {
   let p = p0;
   while (p < p1) {
-    const vma = mm.mmap.find_vma(p);
-    if (!vma || vma.vm_start > p || !access_ok(vma, write)) return 'SIGSEGV';
+    const vma = find_vma_for_fault(mm, p);
+    if (!vma || !access_ok(vma, write)) return 'SIGSEGV';
     const guard = first_guard(mm, p, Math.min(vma.vm_end, p1));
     const e = guard >= 0 ? guard : Math.min(vma.vm_end, p1);
     if (e > p && vma.vm_file) {

@@ -113,16 +113,20 @@ export function folio_fully_covered(mm: MmStruct, addr: number, lo: number, hi: 
 /**
  * `split_folio` of the PTE-mapped folio in PTE table `pte` (slot of `addr`): never-written member
  * pages become zero-page entries (RSS drops, lazy-free state goes with the page); the rest become
- * small folios.
+ * small folios. `mlocked` (computed when absent, see folio_mlocked) keeps every subpage.
  */
-export function split_folio(mm: MmStruct, addr: number, pte: number): void {
+export function split_folio(mm: MmStruct, addr: number, pte: number, mlocked?: boolean): void {
   const slot = slotOf(mm, addr);
   const f = mm.folios.get(slot);
   if (!f) return;
+  const mlockedElsewhere = mlocked ?? (f.share.mms > 1 && folio_mlocked(mm, slot, f));
   folio_drop(mm, slot);
   const ptes = mm.ptes;
   const { words, base } = ptes.presentWords(pte);
   let planes = ptes.planeWords(pte);
+  // A folio another process maps whole inside a VM_LOCKED VMA is mlocked: no subpage of it goes
+  // to the zero page anywhere (try_to_map_unused_to_zeropage refuses an mlocked folio).
+  if (mlockedElsewhere) return;
   const locked = lockedPages(mm, slot);
   for (let w = 0; w < ptes.words; w++) {
     const present = words[base + w];
@@ -170,6 +174,20 @@ export function folio_mark_dirty_range(mm: MmStruct, start: number, end: number)
       planes.words[l] = (planes.words[l] & ~f.member[w]) >>> 0;
     }
   }
+}
+
+/**
+ * Whether folio `f` (slot `slot`) is mlocked: some mm of `mm`'s family maps every page of it
+ * inside VM_LOCKED VMAs (`mlock_vma_folio`; unmapping a page of it there munlocks it).
+ */
+export function folio_mlocked(mm: MmStruct, slot: number, f: LargeFolio): boolean {
+  for (const other of mm.family) {
+    const mine = other.folios.get(slot);
+    if (mine?.share !== f.share || !mine.member.every((w) => w === 0xffffffff)) continue;
+    const locked = lockedPages(other, slot);
+    if (locked && locked.every((w) => w === 0xffffffff)) return true;
+  }
+  return false;
 }
 
 /** Bitmap of the pages of PMD slot `slot` that lie in VM_LOCKED VMAs, or null if none do. */

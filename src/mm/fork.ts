@@ -3,6 +3,7 @@
 // kernel/fork.c), anon_vma_fork (mm/rmap.c) and copy_page_range .. copy_pte_range /
 // copy_huge_pmd (mm/memory.c, mm/huge_memory.c) (see docs/kernel-version.md).
 
+import { mm_brk, mm_set_brk } from './brk.js';
 import { popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { AnonVma, PMD_HUGE_ZERO, VM_DONTCOPY, VM_LOCKED_MASK, VM_WIPEONFORK } from './mm_types.js';
@@ -37,10 +38,15 @@ export function dup_mm(parent: MmStruct): MmStruct {
     if (vma.vm_file) {
       tmp.vm_file = vma.vm_file;
       tmp.vm_pgoff = vma.vm_pgoff ?? 0;
+    } else if (vma.vm_pgoff !== undefined) {
+      // An anonymous VMA an mremap moved keeps its old offset.
+      tmp.vm_pgoff = vma.vm_pgoff;
     }
     child.mmap.insert(tmp);
     if (!wipe && vma.anon_vma !== null) copy_page_range(child, parent, vma);
   }
+  const heap = mm_brk(parent);
+  if (heap) mm_set_brk(child, heap.start_brk, heap.brk);
   return child;
 }
 

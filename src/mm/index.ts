@@ -50,6 +50,8 @@ export {
 export { __mm_populate, madvise_populate } from './gup.js';
 export { do_mprotect } from './mprotect.js';
 export { do_mremap, type MremapFlags } from './mremap.js';
+export { do_brk, mm_brk, mm_set_brk, type BrkState } from './brk.js';
+export { expand_downwards, STACK_GUARD_GAP_PAGES, RLIMIT_STACK_PAGES } from './stack.js';
 export { dup_mm } from './fork.js';
 export { do_madvise, type Advice } from './madvise.js';
 export { collapse_file_vma } from './khugepaged.js';

@@ -11,6 +11,8 @@ export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
+/** A stack: a fault just below it extends it down (MAP_GROWSDOWN, the main stack). */
+export const VM_GROWSDOWN = 0x100;
 export const VM_LOCKED = 0x2000;
 /** MADV_DONTFORK: the VMA is not copied into a child at fork. */
 export const VM_DONTCOPY = 0x20000;

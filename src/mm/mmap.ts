@@ -9,6 +9,7 @@ import type { SimFile } from './mm_types.js';
 import {
   VM_ACCOUNT,
   VM_EXEC,
+  VM_GROWSDOWN,
   VM_LOCKED,
   VM_NORESERVE,
   VM_READ,
@@ -55,6 +56,8 @@ export interface MmapFlags {
   readonly pgoff?: number;
   /** MAP_NORESERVE: VM_NORESERVE, no commit charge, so no VM_ACCOUNT (issue #7 e). */
   readonly noreserve?: boolean;
+  /** MAP_GROWSDOWN: VM_GROWSDOWN, a stack that a fault just below extends (`stack.ts`). */
+  readonly growsdown?: boolean;
 }
 
 /**
@@ -126,6 +129,7 @@ export function do_mmap(
   if (flags.locked) vm_flags |= VM_LOCKED;
   if (flags.shared) vm_flags |= VM_SHARED;
   if (flags.noreserve) vm_flags |= VM_NORESERVE;
+  if (flags.growsdown) vm_flags |= VM_GROWSDOWN;
   // accountable_mapping: private writable mappings without MAP_NORESERVE are charged (and so
   // carry VM_ACCOUNT); heuristic overcommit may refuse the charge.
   if ((vm_flags & (VM_WRITE | VM_NORESERVE | VM_SHARED)) === VM_WRITE) {

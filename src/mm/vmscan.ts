@@ -15,8 +15,10 @@ import {
   folio_fully_covered,
   folio_in_range,
   folio_remove_pages,
+  folio_mlocked,
   folio_shared,
   split_folio,
+  type LargeFolio,
 } from './folio.js';
 import { free_pte, walk_pmd_entries } from './zap.js';
 
@@ -205,7 +207,11 @@ function deferred_split_scan(mms: readonly MmStruct[]): boolean {
       if (mm.dirs[mm.dirs.length - 1].get(pmd, idx) !== PMD_HUGE_ANON) continue;
       info.where.push([mm, addr, __split_huge_pmd(mm, pmd, idx)]);
     }
-    for (const [mm, addr, pte] of info.where) split_folio(mm, addr, pte);
+    // Whether the folio is mlocked is decided before any process's record of it goes.
+    const [mm0, addr0] = info.where[0];
+    const slot0 = Math.floor(addr0 / mm0.geometry.PMD_SIZE);
+    const mlocked = folio_mlocked(mm0, slot0, mm0.folios.get(slot0) as LargeFolio);
+    for (const [mm, addr, pte] of info.where) split_folio(mm, addr, pte, mlocked);
     split = true;
   }
   return split;

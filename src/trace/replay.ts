@@ -10,18 +10,18 @@ import {
   do_mlock,
   do_mlockall,
   do_mmap,
+  do_brk,
   do_mprotect,
+  do_mremap,
   do_munlock,
   do_munmap,
   dup_mm,
   mm_alloc,
+  mm_set_brk,
   touch_range,
   vm_mmap_pgoff,
-  VM_EXEC,
-  VM_READ,
   VM_WRITE,
 } from '../mm/index.js';
-import { walk_pmd_entries } from '../mm/zap.js';
 import type { Advice, MmStruct } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { SampleRecord, SyscallRecord, Trace } from './format.js';
@@ -108,6 +108,7 @@ const MAP_NONBLOCK = 0x10000;
 const MAP_FIXED_NOREPLACE = 0x100000;
 const MLOCK_ONFAULT = 1;
 const CLONE_VM = 0x100;
+const MREMAP_MAYMOVE = 1;
 const MREMAP_FIXED = 2;
 const MREMAP_DONTUNMAP = 4;
 const ERR_MIN = 0xfffffffffffff001n;
@@ -459,53 +460,32 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
   }
 
   function brk(st: MmState, now: bigint): void {
-    const up = (x: bigint): bigint => ((x + PAGE - 1n) / PAGE) * PAGE;
     const before = st.brk;
     st.brk = now;
-    if (before === undefined) return;
-    const from = up(before);
-    const to = up(now);
-    if (to > from) {
-      const r = do_mmap(st.mm, from, to - from, 3);
-      if ('errno' in r) note(notLowered, `brk growth (${r.errno} in the model)`);
-    } else if (to < from) do_munmap(st.mm, to, from - to);
+    const mm = st.mm;
+    if (before === undefined) {
+      // The first brk seen tells the break: the heap starts at the [heap] VMA ending there.
+      const end = Number((now + PAGE - 1n) / PAGE);
+      const heap = mm.mmap.find_vma(end - 1);
+      const start = heap && heap.vm_end === end ? BigInt(heap.vm_start) * PAGE : now;
+      mm_set_brk(mm, start, now);
+      return;
+    }
+    if (do_brk(mm, now) !== now) note(notLowered, 'brk (refused in the model)');
   }
 
   function mremap(st: MmState, a: readonly string[], ret: bigint): void {
     const old = big(a[0]);
-    const oldLen = ((big(a[1]) + PAGE - 1n) / PAGE) * PAGE;
-    const newLen = ((big(a[2]) + PAGE - 1n) / PAGE) * PAGE;
     const flags = Number(big(a[3]));
-    if (ret === old && (flags & MREMAP_FIXED) === 0) {
-      if (newLen > oldLen) {
-        const r = do_mmap(st.mm, old + oldLen, newLen - oldLen, 3);
-        if ('errno' in r) note(notLowered, `mremap growth (${r.errno} in the model)`);
-      } else if (newLen < oldLen) do_munmap(st.mm, old + newLen, oldLen - newLen);
-      return;
-    }
-    // A move (move_page_tables): every source extent with a PTE table gets one at the
-    // destination, then the old range is unmapped (kept with MREMAP_DONTUNMAP).
-    const mm = st.mm;
-    const src = mm.mmap.find_vma(Number(old / PAGE));
-    const vmf = src?.vm_flags ?? VM_READ | VM_WRITE;
-    const prot = (vmf & VM_READ ? 1 : 0) | (vmf & VM_WRITE ? 2 : 0) | (vmf & VM_EXEC ? 4 : 0);
-    const moved = oldLen < newLen ? oldLen : newLen;
-    const from = Number(old / PAGE);
-    const extents: [number, number][] = [];
-    walk_pmd_entries(mm, from, from + Number(moved / PAGE), (_pmd, _idx, lo, hi) => {
-      extents.push([lo, hi]);
-    });
-    const res = vm_mmap_pgoff(mm, ret, newLen, prot, { fixed: true });
-    if ('errno' in res) {
-      note(notLowered, `mremap move (${res.errno} in the model)`);
-      return;
-    }
-    const delta = Number(ret / PAGE) - from;
-    for (const [lo, hi] of extents) {
-      touch_range(mm, BigInt(lo + delta) * PAGE, BigInt(hi - lo) * PAGE, PAGE, prot !== 1);
-    }
-    note(approximated, 'mremap move: every moved page of a moved table taken as present');
-    if ((flags & MREMAP_DONTUNMAP) === 0) do_munmap(mm, old, oldLen);
+    // A move the kernel placed itself is replayed to the same place (MREMAP_FIXED).
+    const fixed = (flags & MREMAP_FIXED) !== 0 || ret !== old;
+    const f = {
+      maymove: fixed || (flags & MREMAP_MAYMOVE) !== 0,
+      fixed,
+      dontunmap: (flags & MREMAP_DONTUNMAP) !== 0,
+    };
+    const r = do_mremap(st.mm, old, big(a[1]), big(a[2]), f, fixed ? ret : big(a[4] ?? '0'));
+    if ('errno' in r) note(notLowered, `mremap (${r.errno} in the model)`);
   }
 }
 
@@ -550,6 +530,7 @@ function fromSnapshot(
       BigInt(m.startVpn) * PAGE,
       BigInt(m.endVpn - m.startVpn) * PAGE,
       protOf(m.perms),
+      { growsdown: m.path === '[stack]' || m.vmFlags.includes('gd') },
     );
     if ('errno' in r) notLowered(`snapshot mapping (${r.errno} in the model)`);
     if (m.path === '[stack]') stackStart = m.startVpn;

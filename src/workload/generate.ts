@@ -61,6 +61,10 @@ interface Mapping {
   readonly shared: boolean;
   /** Backed by a `file` (shmem either way): MADV_FREE refuses it. */
   readonly file: boolean;
+  /** MAP_GROWSDOWN: touches below it grow it (the room below is kept free). */
+  readonly growsdown?: boolean;
+  /** Advised hugepage at some point: its large folios must not move to another slot offset. */
+  thp?: boolean;
 }
 
 const bytes = (pages: number): string => formatSize(BigInt(pages) * BigInt(PAGE));
@@ -77,6 +81,8 @@ class Generator {
   forked = false;
   /** Whether a `free` followed a fork (then no more `pressure`). */
   freedAfterFork = false;
+  /** Whether anything was ever mlocked (after a fork, no `pressure` then: docs/fidelity.md). */
+  lockedEver = false;
   private forks = 0;
   private nextMap = 0;
   private reports = 0;
@@ -153,6 +159,7 @@ class Generator {
   }
 
   emit(line: string): void {
+    if (/ locked( |$)|^(mlock|mlockall) /.test(line)) this.lockedEver = true;
     this.lines.push(this.proc === 'main' ? line : `@${this.proc} ${line}`);
   }
 
@@ -270,8 +277,10 @@ class Generator {
         `${shared ? ' shared' : ''}${fileOpt}${over ? ' fixed' : ''}${flags}`,
     );
     // THP from the start: hugepage advice before the first touch.
-    if ((this.harsh || this.forkMix) && this.chance(0.4))
+    if ((this.harsh || this.forkMix) && this.chance(0.4)) {
       this.emit(`madvise ${name} +0 ${bytes(pages)} hugepage`);
+      this.maps[this.maps.length - 1].thp = true;
+    }
     return true;
   }
 
@@ -403,6 +412,7 @@ class Generator {
             ).filter(([u, v]) => u < v),
       );
     }
+    if (advice === 'hugepage') m.thp = true;
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
   }
 
@@ -464,7 +474,9 @@ class Generator {
     if (r === undefined) return;
     const [m, p] = r;
     let [, , start, len] = r;
-    const kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap']);
+    let kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap']);
+    // Pages DONTUNMAP leaves in a VMA it unlocks stay mlocked (not modelled): not on locked memory.
+    if (kind === 'dontunmap' && (this.lockFuture || m.pieces.some((q) => q.locked))) kind = 'move';
     if (kind === 'shrink') {
       if (len < 2) return;
       const keep = this.between(1, len - 1);
@@ -486,16 +498,24 @@ class Generator {
       return;
     }
     // A move of the whole mapping across its VMAs, when nothing of it was unmapped.
-    const whole = kind === 'move' && this.chance(0.2) && contiguous(m);
+    const whole = kind === 'move' && !m.thp && this.chance(0.2) && contiguous(m);
     if (whole) [start, len] = [0, m.pages];
+    if (m.thp) {
+      // Whole PMD slots only: a large folio split between two places is not modelled.
+      const from = Math.ceil((m.base + start) / SLOT_PAGES) * SLOT_PAGES;
+      const to = Math.floor((m.base + start + len) / SLOT_PAGES) * SLOT_PAGES;
+      if (to <= from) return;
+      [start, len] = [from - m.base, to - from];
+    }
     const newLen =
       kind === 'move' && !whole && this.chance(0.3)
         ? this.rng.pick([len + 1, len + 512, Math.max(1, len - 1)])
         : len;
     let dest = this.placement(Math.max(newLen, len) + SLOT_PAGES);
     if (dest === undefined) return;
-    // Mutually aligned with the source half the time (whole tables move), else anywhere.
-    if (this.chance(0.5))
+    // Mutually aligned with the source half the time (whole tables move), else anywhere; always
+    // for THP memory (a large folio moved to another offset in its slot is not modelled).
+    if (m.thp || this.chance(0.5))
       dest += (((m.base + start) % SLOT_PAGES) - (dest % SLOT_PAGES) + SLOT_PAGES) % SLOT_PAGES;
     if (!this.free(dest, newLen)) return;
     const name = `m${this.nextMap++}`;
@@ -529,8 +549,86 @@ class Generator {
       pieces: moved,
       shared: m.shared,
       file: m.file,
+      ...(m.thp ? { thp: true } : {}),
     });
     this.used.push([dest, dest + newLen]);
+  }
+
+  /** The heap once a `brk` placed it: its break in bytes from its start, and its reserved pages. */
+  private heap: { brk: number; reserve: number } | undefined;
+
+  /**
+   * brk and stack growth (issue #7): the first `brk` places the heap (at=) in a reserved free
+   * range, later ones set, grow or shrink the break (sometimes not page-aligned); or a `growsdown`
+   * map with free room below it, or a touch below such a map (within the room, into the guard gap
+   * of what lies below, or beyond RLIMIT_STACK).
+   */
+  brkOrStack(): void {
+    const stacks = this.maps.filter((m) => m.growsdown);
+    const roll = stacks.length > 0 && this.chance(0.6) ? 0 : this.chance(0.4) ? 1 : 2;
+    if (roll === 0) {
+      const st = this.rng.pick(stacks);
+      const depth = this.rng.pick([1, 16, 255, 256, 300, 512, 599, 700, 2100]);
+      const len = Math.min(depth, this.rng.pick([1, 4, 16]));
+      const read = this.chance(0.3) ? ' read' : '';
+      this.emit(`touch ${st.name} -${bytes(depth)} ${bytes(len)}${read}`);
+      return;
+    }
+    if (roll === 1) {
+      const pages = this.rng.pick([16, 32, 128]);
+      const room = 600;
+      const start = this.placement(pages + room);
+      if (start === undefined) return;
+      const name = `m${this.nextMap++}`;
+      this.emit(`map ${name} ${bytes(pages)} at=${bytes(start + room)} growsdown`);
+      this.maps.push({
+        name,
+        base: start + room,
+        pages,
+        pieces: [{ start: 0, end: pages, prot: 'rw', locked: this.lockFuture }],
+        shared: false,
+        file: false,
+        growsdown: true,
+      });
+      this.used.push([start, start + room + pages]);
+      return;
+    }
+    // brk in main only: a forked child's heap is its parent's, which the model does not carry.
+    if (this.proc !== 'main') return;
+    const pageBytes = (n: number): number => Math.ceil(n / PAGE);
+    if (!this.heap) {
+      const reserve = 3072;
+      const start = this.placement(reserve);
+      if (start === undefined) return;
+      const brk = this.rng.pick([0, 1, 100, 512]) * PAGE + (this.chance(0.3) ? 100 : 0);
+      this.heap = { brk, reserve };
+      this.used.push([start, start + reserve]);
+      this.emit(`brk ${brk} at=${bytes(start)}`);
+      const end = pageBytes(brk);
+      this.maps.push({
+        name: 'heap',
+        base: start,
+        pages: reserve,
+        pieces: end > 0 ? [{ start: 0, end, prot: 'rw', locked: this.lockFuture }] : [],
+        shared: false,
+        file: false,
+      });
+      return;
+    }
+    const heap = this.heap;
+    const m = this.maps.find((x) => x.name === 'heap') as Mapping;
+    const delta = this.rng.pick([1, 3, 16, 511, 512, 1024]) * PAGE + (this.chance(0.3) ? 100 : 0);
+    const mode = this.rng.pick(['grow', 'grow', 'shrink', 'set']);
+    const want = mode === 'grow' ? heap.brk + delta : mode === 'shrink' ? heap.brk - delta : delta;
+    if (want < 0 || pageBytes(want) > heap.reserve - 300) return;
+    this.emit(mode === 'set' ? `brk ${want}` : `brk ${mode === 'grow' ? '+' : '-'}${delta}`);
+    const [from, to] = [pageBytes(heap.brk), pageBytes(want)];
+    if (to > from) {
+      m.pieces.push({ start: from, end: to, prot: 'rw', locked: this.lockFuture });
+    } else if (to < from) {
+      m.pieces = m.pieces.flatMap((q) => (q.end > to ? cut(q, to, from) : [q]));
+    }
+    heap.brk = want;
   }
 
   /** One op the kernel rejects; the run stops there. */
@@ -661,6 +759,7 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
       g.emit('report after-error');
       break;
     } else if (g.chance(0.07)) g.mremap();
+    else if (g.chance(0.08)) g.brkOrStack();
     else if (roll < 0.5) g.touch();
     else if (roll < 0.72) {
       if (g.chance(0.12)) g.collapse();
@@ -669,7 +768,7 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
     else if (roll < 0.96) g.mlockall();
-    else if (!g.freedAfterFork) {
+    else if (!g.freedAfterFork && !(g.forked && g.lockedEver)) {
       // pressure takes no @process.
       g.switchTo('main');
       g.emit('pressure');

@@ -3,7 +3,7 @@
 // populated as this host's kernel and ld.so did it for a small C program, measured with
 // /proc/self/maps and /proc/self/pagemap (docs/sim-model.md, "Process image").
 
-import { do_mmap, do_mprotect, touch_range } from '../mm/index.js';
+import { do_mmap, do_mprotect, mm_set_brk, touch_range } from '../mm/index.js';
 import type { MmStruct } from '../mm/index.js';
 
 /** What backs an image mapping. File pages are modelled as read faults: a present PTE, no RssAnon. */
@@ -119,11 +119,16 @@ export function loadImage(mm: MmStruct, image: ProcessImage): void {
   const page = 4096n;
   for (const map of image.mappings) {
     const writable = map.anonPages.length > 0 ? RW | map.prot : map.prot;
-    const r = do_mmap(mm, map.start, map.len, writable, { noreserve: map.backing !== 'anon' });
+    const r = do_mmap(mm, map.start, map.len, writable, {
+      noreserve: map.backing !== 'anon',
+      growsdown: map.region === 'stack',
+    });
     if ('errno' in r) throw new Error(`process image: ${map.what}: ${r.errno}`);
     for (const p of map.filePages) touch_range(mm, map.start + BigInt(p) * page, 1n, page, false);
     for (const p of map.anonPages) touch_range(mm, map.start + BigInt(p) * page, 1n, page, true);
     if (writable !== map.prot) do_mprotect(mm, map.start, map.len, map.prot);
+    // The break at main: the end of the heap glibc's first malloc made.
+    if (map.region === 'heap') mm_set_brk(mm, map.start, map.start + map.len);
   }
 }
 

@@ -5,6 +5,7 @@ import { UsageError } from '../util/errors.js';
 import type { Advice, MremapOp, Prot, Workload } from './types.js';
 import { MAIN_PROCESS } from './types.js';
 import { formatAddress } from './numbers.js';
+import { HEAP_NAME } from './parse.js';
 
 /** `PROT_*` bit masks (include/uapi/asm-generic/mman-common.h). */
 export const PROT_BITS: Readonly<Record<Prot, number>> = { none: 0, r: 1, rw: 3, rx: 5, rwx: 7 };
@@ -38,6 +39,8 @@ export const MAP_LOCKED = 0x2000;
 export const MAP_SHARED = 0x01;
 /** `MAP_NORESERVE`: no commit charge (VM_NORESERVE instead of VM_ACCOUNT). */
 export const MAP_NORESERVE = 0x4000;
+/** `MAP_GROWSDOWN`: a stack (VM_GROWSDOWN). */
+export const MAP_GROWSDOWN = 0x100;
 
 /** The page size touches step by when no stride is given. */
 const PAGE_SIZE = 4096n;
@@ -71,6 +74,8 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
     return map.at;
   };
   const files: string[] = [];
+  // The program break as the oracle's brk ops leave it (they stop the run when refused).
+  let heap: { start: bigint; brk: bigint } | undefined;
   // Processes by the index the oracle knows them by: main is 0, each fork takes the next one.
   const procs = new Map<string, number>([[MAIN_PROCESS, 0]]);
   workload.ops.forEach((op, index) => {
@@ -99,7 +104,8 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
           (op.populate ? MAP_POPULATE : 0) |
           (op.locked ? MAP_LOCKED : 0) |
           (op.shared ? MAP_SHARED : 0) |
-          (op.noreserve ? MAP_NORESERVE : 0);
+          (op.noreserve ? MAP_NORESERVE : 0) |
+          (op.growsdown ? MAP_GROWSDOWN : 0);
         // The file, by its index among the workload's `file` ops, and the byte offset into it.
         const file = op.file === undefined ? '' : ` ${files.indexOf(op.file)} ${op.off}`;
         line = `map ${formatAddress(at)} ${op.size} ${PROT_BITS[op.prot]}${flags || file ? ` ${flags}` : ''}${file}`;
@@ -139,6 +145,29 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
         const to = mremapResult(op, from);
         if (op.as !== undefined) maps.set(op.as, { at: to });
         line = `mremap ${formatAddress(from)} ${op.oldLen} ${op.newLen} ${mremapFlags(op)} ${formatAddress(op.at ?? 0n)} ${formatAddress(to)}`;
+        break;
+      }
+      case 'brk': {
+        if (op.at !== undefined) {
+          heap = { start: op.at, brk: op.at };
+          if (!maps.has(HEAP_NAME)) maps.set(HEAP_NAME, { at: op.at });
+        }
+        if (heap === undefined) {
+          throw new UsageError(
+            'host',
+            `the kernel oracle needs the heap's place at the first brk (add at=ADDR: the oracle's ` +
+              `own heap lies next to its executable, where ASLR decides the tables)`,
+            op.pos,
+          );
+        }
+        const want =
+          op.mode === 'set'
+            ? heap.start + op.size
+            : op.mode === 'grow'
+              ? heap.brk + op.size
+              : heap.brk - op.size;
+        heap.brk = want < 0n ? 0n : want;
+        line = `brk ${formatAddress(op.at ?? 0n)} ${formatAddress(heap.brk)}`;
         break;
       }
       case 'pressure':

@@ -3,7 +3,7 @@
 
 import { UsageError } from '../util/errors.js';
 import type { SourcePos } from '../util/errors.js';
-import type { Advice, MremapOp, Prot, Workload, WorkloadOp } from './types.js';
+import type { Advice, BrkOp, MremapOp, Prot, Workload, WorkloadOp } from './types.js';
 import { MAIN_PROCESS } from './types.js';
 import { didYouMean, lexLines, posOf } from './lex.js';
 import type { Line, Token } from './lex.js';
@@ -23,6 +23,7 @@ export const OPERATIONS = [
   'mlockall',
   'munlockall',
   'mremap',
+  'brk',
   'file',
   'report',
   'pressure',
@@ -75,6 +76,7 @@ const USAGE: Readonly<Record<string, string>> = {
   munlock: 'munlock NAME +OFF LEN',
   mlockall: 'mlockall [current] [future] [onfault]',
   munlockall: 'munlockall',
+  brk: 'brk SIZE|+SIZE|-SIZE [at=ADDR]',
   mremap: 'mremap NAME +OFF OLDLEN NEWLEN [maymove] [fixed] [dontunmap] [at=ADDR] [as=NEW]',
   report: 'report LABEL',
   pressure: 'pressure',
@@ -143,13 +145,15 @@ class LineReader {
 
   offset(): bigint {
     const token = this.positional('offset', '+OFF');
-    if (!token.text.startsWith('+')) {
+    // -OFF reaches below the start: a stack (map … growsdown) grows there.
+    if (!token.text.startsWith('+') && !token.text.startsWith('-')) {
       this.fail(
         token,
-        `bad offset '${token.text}' (expected +OFF from the mapping start, e.g. +0 or +2M)`,
+        `bad offset '${token.text}' (expected +OFF from the mapping start, e.g. +0 or +2M, or -OFF below it)`,
       );
     }
-    return this.number('offset', 'offset', { text: token.text.slice(1), col: token.col });
+    const n = this.number('offset', 'offset', { text: token.text.slice(1), col: token.col });
+    return token.text.startsWith('-') ? -n : n;
   }
 
   word<T extends string>(key: string, what: string, allowed: readonly T[], token?: Token): T {
@@ -197,7 +201,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
       const size = r.number('size', 'SIZE');
       const opts = r.options(
         ['at', 'prot', 'file', 'off'],
-        ['fixed', 'populate', 'locked', 'shared', 'noreserve'],
+        ['fixed', 'populate', 'locked', 'shared', 'noreserve', 'growsdown'],
       );
       const atTok = opts.get('at');
       const protTok = opts.get('prot');
@@ -224,6 +228,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
         r.fail(offTok, `'off=' needs file=F (an offset into the mapped file)`);
       }
       const noreserve = opts.has('noreserve');
+      const growsdown = opts.has('growsdown');
       return {
         kind: 'map',
         pos,
@@ -236,6 +241,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
         populate,
         locked,
         noreserve,
+        growsdown,
         shared,
         file,
         off,
@@ -314,6 +320,8 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
       return { kind: 'pressure', pos, argPos };
     case 'mremap':
       return parseMremap(r, pos);
+    case 'brk':
+      return parseBrk(r, pos);
     case 'fork':
     case 'exit': {
       const child = r.name();
@@ -362,6 +370,22 @@ function parseMremap(r: LineReader, pos: SourcePos): MremapOp {
     at,
     as,
   };
+}
+
+/** `brk SIZE|+SIZE|-SIZE [at=ADDR]`: the break set to start_brk + SIZE, or moved by ±SIZE. */
+function parseBrk(r: LineReader, pos: SourcePos): BrkOp {
+  const token = r.positional('size', 'SIZE');
+  const sign = token.text[0];
+  const rel = sign === '+' || sign === '-';
+  const size = r.number(
+    'size',
+    'SIZE',
+    rel ? { text: token.text.slice(1), col: token.col } : token,
+  );
+  const atTok = r.options(['at']).get('at');
+  const at = atTok ? r.number('at', 'address', atTok) : undefined;
+  const mode = sign === '+' ? 'grow' : sign === '-' ? 'shrink' : 'set';
+  return { kind: 'brk', pos, argPos: r.argPos, mode, size, at };
 }
 
 /** Why an op takes no `@process`. */
@@ -508,8 +532,12 @@ function checkNames(ops: readonly WorkloadOp[]): void {
       );
     }
     if (op.kind === 'mremap' && op.as !== undefined) defineResultName(op, mapped);
+    if (op.kind === 'brk' && !mapped.has(HEAP_NAME)) mapped.set(HEAP_NAME, op);
   }
 }
+
+/** The name a workload's first `brk` gives the heap (offsets from start_brk). */
+export const HEAP_NAME = 'heap';
 
 /** `mremap … as=NEW` maps NEW like a `map` would: once, before it is used. */
 function defineResultName(op: MremapOp, mapped: Map<string, WorkloadOp>): void {

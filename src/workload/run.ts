@@ -10,6 +10,9 @@ import {
   do_mlockall,
   do_mprotect,
   do_mremap,
+  do_brk,
+  mm_brk,
+  mm_set_brk,
   do_munlock,
   file_alloc,
   do_munmap,
@@ -26,9 +29,10 @@ import type { MmStruct, SimFile, ThpMode } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { Errno, SourcePos } from '../util/errors.js';
 import { UsageError } from '../util/errors.js';
-import type { MremapOp, Prot, Workload, WorkloadOp } from './types.js';
+import type { BrkOp, MremapOp, Prot, Workload, WorkloadOp } from './types.js';
 import { MAIN_PROCESS } from './types.js';
 import { getImage, loadImage, type ImageName } from './image.js';
+import { HEAP_NAME } from './parse.js';
 
 /** Options of {@link runWorkload}; every field is optional. */
 export interface SimOptions {
@@ -341,6 +345,7 @@ class Runner {
           shared: op.shared,
           ...(file ? { file, pgoff: Number(op.off / page) } : {}),
           noreserve: op.noreserve,
+          growsdown: op.growsdown,
         });
         if ('errno' in r) {
           const where = r.errno === 'EINVAL' && op.size === 0n ? op.argPos.size : op.argPos.at;
@@ -363,6 +368,8 @@ class Runner {
         this.files.set(op.file, file_alloc(op.file, pages, /* shmem = */ true));
         return undefined;
       }
+      case 'brk':
+        return this.brk(mm, op);
       case 'mlockall': {
         const e = do_mlockall(mm, op.flags);
         return e
@@ -440,6 +447,39 @@ class Runner {
           : undefined;
       }
     }
+  }
+
+  /**
+   * `brk`: `at=` first sets start_brk and the break (exec's heap placement, PR_SET_MM_MAP in the
+   * oracle); a break the kernel does not move as asked is ENOMEM, as sbrk reports it. The first
+   * brk names the heap `heap` (offsets from start_brk).
+   */
+  private brk(mm: MmStruct, op: BrkOp): UsageError | undefined {
+    if (op.at !== undefined) mm_set_brk(mm, op.at, op.at);
+    const st = mm_brk(mm);
+    if (!st) {
+      return new UsageError(
+        'errno',
+        `brk: this process has no heap (give the first brk at=ADDR, or run with a process image)`,
+        op.pos,
+        'ENOMEM',
+      );
+    }
+    if (!this.starts.has(HEAP_NAME)) this.starts.set(HEAP_NAME, st.start_brk);
+    const want =
+      op.mode === 'set'
+        ? st.start_brk + op.size
+        : op.mode === 'grow'
+          ? st.brk + op.size
+          : st.brk - op.size;
+    if (want < 0n || do_brk(mm, want) !== want) {
+      return errnoError(
+        'ENOMEM',
+        `brk to 0x${want.toString(16)} failed (the break stays)`,
+        op.argPos.size ?? op.pos,
+      );
+    }
+    return undefined;
   }
 
   /** `mremap`; `as=NEW` names the address it returned. */

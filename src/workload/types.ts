@@ -39,6 +39,8 @@ export interface MapOp extends OpBase {
   readonly locked: boolean;
   /** MAP_NORESERVE: not charged against the commit limit, so no VM_ACCOUNT. */
   readonly noreserve: boolean;
+  /** MAP_GROWSDOWN: a stack, grown by faults just below it. */
+  readonly growsdown: boolean;
   /** `shared`: MAP_SHARED (of `file`, or anonymous shared memory without it). */
   readonly shared: boolean;
   /** `file=F`: the name of a `file` op; undefined for anonymous memory. */
@@ -133,6 +135,16 @@ export interface MremapOp extends OpBase {
   readonly as: string | undefined;
 }
 
+/** `brk SIZE|+SIZE|-SIZE [at=ADDR]`: moves the program break (the heap, named `heap`). */
+export interface BrkOp extends OpBase {
+  readonly kind: 'brk';
+  /** `set`: start_brk + size; `grow`/`shrink`: the current break ± size. */
+  readonly mode: 'set' | 'grow' | 'shrink';
+  readonly size: bigint;
+  /** start_brk (and the break) set there first, as exec would place the heap. */
+  readonly at: bigint | undefined;
+}
+
 /** `pressure`: memory reclaim discards every clean lazy-free (MADV_FREE'd) page. */
 export interface PressureOp extends OpBase {
   readonly kind: 'pressure';
@@ -170,6 +182,7 @@ export type WorkloadOp =
   | MunlockOp
   | MlockallOp
   | MremapOp
+  | BrkOp
   | PressureOp
   | ForkOp
   | ExitOp

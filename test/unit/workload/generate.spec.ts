@@ -50,6 +50,7 @@ describe('generateWorkload', () => {
     }
     expect([...kinds].sort()).toEqual(
       [
+        'brk',
         'file',
         'madvise',
         'map',
