@@ -3,6 +3,7 @@
 // Mirrors mm/khugepaged.c (retract_page_tables, collapse_huge_page) and
 // the generic pte_free_defer of mm/pgtable-generic.c (see docs/kernel-version.md).
 
+import { violate } from '../check/program.js';
 import { pte_free_defer_ppc } from './pgtable-frag.js';
 import { pmd_clear, pmd_populate, pmdp_get_lockless, ptep_get } from './pgtable.js';
 import type { Cpu } from './world/cpu.js';
@@ -74,7 +75,17 @@ export function* retract_page_tables(
 }
 
 /** How a collapse ended (the scan results of mm/khugepaged.c that the model reaches). */
-export type CollapseResult = 'SCAN_SUCCEED' | 'SCAN_PMD_NONE' | 'SCAN_PAGE_COUNT';
+export type CollapseResult = 'SCAN_SUCCEED' | 'SCAN_PMD_NULL' | 'SCAN_PMD_NONE' | 'SCAN_PAGE_COUNT';
+
+/** Options of {@link collapse_huge_page}. */
+export interface CollapseOptions {
+  /**
+   * Model mmap_write_lock, vma_start_write and check_pmd_still_valid, in the order given:
+   * `check_then_vma_lock` before "mm: fix the race between collapse and PT_RECLAIM under per-vma
+   * lock" (2025), `vma_lock_then_check` after it. Default: none of them (GUP-fast takes no lock).
+   */
+  readonly vma_lock?: 'check_then_vma_lock' | 'vma_lock_then_check';
+}
 
 /**
  * collapse_huge_page() of an anonymous range mapped by one PTE table: pmdp_collapse_flush under
@@ -83,20 +94,68 @@ export type CollapseResult = 'SCAN_SUCCEED' | 'SCAN_PMD_NONE' | 'SCAN_PAGE_COUNT
  * folio has more references than its mapping (a GUP pin) and puts the table back; otherwise
  * __collapse_huge_page_copy copies every folio into the THP `hpage`, clears the entries and puts
  * the small folios, and the THP is mapped by the PMD with the table deposited under it.
- * Differs from kernel: mmap_write_lock and the anon_vma lock are not modelled, since the one
- * competitor here, GUP-fast, takes neither.
+ * With `o.vma_lock` set, the part under mmap_write_lock is modelled too: vma_start_write (held
+ * until mmap_write_unlock) and check_pmd_still_valid, in either order (see {@link CollapseOptions}).
+ * Should the flush find the PMD none (a path the locks did not exclude freed the table), the
+ * kernel's pte_offset_map_lock(&_pmd) fails and the restore pmd_populate()s pmd_pgtable() of a
+ * none PMD: reported as a violation.
+ * Differs from kernel: the anon_vma lock is not modelled (neither competitor takes it), and
+ * without `o.vma_lock` neither is mmap_write_lock (GUP-fast takes no lock).
  */
 export function* collapse_huge_page(
   w: World,
   cpu: Cpu,
   pmd: PmdSlot,
   hpage: number,
+  o: CollapseOptions = {},
 ): Gen<CollapseResult> {
+  const mm = w.mm;
+  const vma = mm.vmaOf(pmd);
+  const order = o.vma_lock;
+  if (order !== undefined) {
+    yield* mm.mmap_lock.down_write(cpu, 'collapse_huge_page: mmap_write_lock');
+    if (order === 'vma_lock_then_check') {
+      yield* vma.vm_lock.down_write(cpu, 'collapse_huge_page: vma_start_write');
+    }
+    const valid = yield* pmdp_get_lockless(w, cpu, pmd, 'check_pmd_still_valid');
+    if (valid <= 0) {
+      if (order === 'vma_lock_then_check') {
+        yield* vma.vm_lock.up_write(cpu, 'mmap_write_unlock: vma_end_write_all');
+      }
+      yield* mm.mmap_lock.up_write(cpu, 'collapse_huge_page: mmap_write_unlock');
+      return 'SCAN_PMD_NULL';
+    }
+    if (order === 'check_then_vma_lock') {
+      yield* vma.vm_lock.down_write(cpu, 'collapse_huge_page: vma_start_write');
+    }
+  }
+  const r = yield* collapse_locked(w, cpu, pmd, hpage);
+  if (order !== undefined) {
+    yield* vma.vm_lock.up_write(cpu, 'mmap_write_unlock: vma_end_write_all');
+    yield* mm.mmap_lock.up_write(cpu, 'collapse_huge_page: mmap_write_unlock');
+  }
+  return r;
+}
+
+/** collapse_huge_page() from pmdp_collapse_flush on (under mmap_write_lock in the kernel). */
+function* collapse_locked(w: World, cpu: Cpu, pmd: PmdSlot, hpage: number): Gen<CollapseResult> {
   const pml = w.mm.pml;
   yield* pml.spin_lock(cpu, 'collapse_huge_page: pmd_lock');
   const pmdval = yield* pmd_clear(w, cpu, pmd, 'collapse_huge_page: pmdp_collapse_flush');
   yield* pml.spin_unlock(cpu, 'collapse_huge_page: spin_unlock(pml)');
-  if (pmdval <= 0) return 'SCAN_PMD_NONE';
+  if (pmdval === 0) {
+    // pte_offset_map_lock(&_pmd) fails (SCAN_PMD_NULL) and the restore path populates the PMD
+    // with pmd_pgtable(_pmd) of a none _pmd: a page that is no PTE table (pfn 0 on x86).
+    yield* pml.spin_lock(cpu, 'collapse_huge_page: pmd_lock (restore)');
+    yield step('collapse_huge_page: pmd_populate(pmd_pgtable(_pmd))');
+    violate(
+      'assertion',
+      `${cpu.name}: collapse_huge_page: pmdp_collapse_flush found ${pmd.obj} none (a path its ` +
+        'locks did not exclude freed the table), so the restore pmd_populate()s pmd_pgtable() of a ' +
+        'none PMD: a page that is no PTE table gets mapped',
+    );
+  }
+  if (pmdval < 0) return 'SCAN_PMD_NONE';
   if (w.config.tlb_flush_ipi) {
     yield* smp_call_function_wait(
       cpu,

@@ -1,6 +1,7 @@
 // The registry of built-in checker scenarios and the variant resolution the CLI uses.
 
 import { UsageError } from '../../util/errors.js';
+import { collapseVsPtReclaim } from './collapse_vs_pt_reclaim.js';
 import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
 import { ppcFragGather } from './ppc_frag_gather.js';
@@ -30,6 +31,7 @@ const BUILT_IN: readonly Scenario[] = [
   retractVsFault,
   pteAllocRace,
   zapRace,
+  collapseVsPtReclaim,
 ];
 
 /** The built-in scenarios, in documentation order. */
