@@ -853,7 +853,6 @@ static void __attribute__((noreturn)) proc_loop(const struct workload *w, int k)
 static void __attribute__((noreturn)) proc_start(const struct workload *w, int k)
 {
 	int64_t msg[5];
-	uint32_t i;
 	status_fd = open("/proc/self/status", O_RDONLY);
 	if (status_fd < 0)
 		_exit(8);
@@ -864,16 +863,15 @@ static void __attribute__((noreturn)) proc_start(const struct workload *w, int k
 	 */
 	warm_up(status_fd, 0);
 	/*
-	 * mlockall(MCL_CURRENT) in a forked process would populate its copy of the helper's own
-	 * mappings: populate them now (mlock, munlock; fork does not inherit the run's locks).
+	 * fork copies no PTE of the helper's own file mappings, so a forked process faults its code
+	 * in anew, and fault-around maps only the page-cache pages that are present and unlocked at
+	 * that moment: a concurrent reclaim or mlock elsewhere on the machine made a child's RssFile
+	 * differ from the probe's by a few pages. Populating every own mapping (mlock, munlock; fork
+	 * does not inherit the run's locks) makes the probe and every process start from the same
+	 * counters whatever the page cache holds; mlockall(MCL_CURRENT) would populate them anyway.
 	 */
-	for (i = 0; i < w->nops; i++) {
-		if (ops[w->op0 + i].kind == OP_MLOCKALL) {
-			lock_own();
-			unlock_own();
-			break;
-		}
-	}
+	lock_own();
+	unlock_own();
 	read_status(status_fd, &msg[1], &msg[2]);
 	msg[0] = (int64_t)syscall(SYS_getpid);
 	msg[3] = status_file;

@@ -28,6 +28,9 @@ const HARSH_SEEDS = 100;
 /** Generated workloads of the fork mix (issue #7 processes): seeds 1..FORK_SEEDS. */
 const FORK_SEEDS = 100;
 const RUNS = 3;
+/** Re-runs of a workload whose kernel runs disagreed with each other (see beforeAll). */
+const RETRIES = 2;
+let retried = 0;
 
 interface Case {
   readonly name: string;
@@ -83,11 +86,27 @@ describe.skipIf(!oracle.ok)('simulator vs host kernel', () => {
       all.map((c) => c.workload),
       { runs: RUNS },
     );
+    // Host noise, not kernel semantics: other test files run oracles and memory-cgroup reclaim at
+    // the same time, and a reclaim that unmaps a shared page of the helper's own code or libc
+    // makes one run's RssFile a page low. A workload whose runs disagreed with each other is run
+    // again (at most RETRIES times) and judged on the first batch whose runs all agree; one that
+    // never agrees still fails below. The count is printed so the noise stays visible.
+    for (let attempt = 0; attempt < RETRIES; attempt++) {
+      const again = kernel.flatMap((k, i) => (k.deterministic ? [] : [i]));
+      if (again.length === 0) break;
+      retried += again.length;
+      const rerun = runOnKernelBatch(
+        again.map((i) => all[i].workload),
+        { runs: RUNS },
+      );
+      again.forEach((i, j) => (kernel[i] = rerun[j]!));
+    }
   });
 
   afterAll(() => {
     const failed = tally.failed.length ? ` (disagree: ${tally.failed.join(', ')})` : '';
     console.log(`fidelity: ${tally.exact}/${tally.run} workloads exact${failed}`);
+    if (retried) console.log(`fidelity: ${retried} kernel re-runs after runs that disagreed`);
     console.log(random.line('fidelity, random workloads'));
   });
 
