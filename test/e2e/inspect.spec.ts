@@ -76,8 +76,10 @@ describe.skipIf(why !== undefined)(`ptlab inspect${skipNote}`, () => {
       const addr = BigInt(t.firstLine);
       const j = inspect(t.pid);
       expect(j.vmpte_kb).toBe(j.needed_kb + j.wasted_kb);
-      // 512 PTE tables, plus the PMD table when the region has its 1 GiB slot to itself.
-      expect(j.empty_pte_tables === 512 || j.empty_pte_tables === 513).toBe(true);
+      // The region's 512 PTE tables at least: the rest of the process (the interpreter's own
+      // allocator trims and frees memory on its own schedule) may leave a few more empty tables,
+      // so the exact count is asserted on the region below.
+      expect(j.empty_pte_tables).toBeGreaterThanOrEqual(512);
       const region = j.mappings.find((m) => BigInt(m.start) <= addr && addr < BigInt(m.end));
       expect(region?.empty_pte_tables).toBe(512);
       const refcount = j.policies.find((p) => p.policy === 'refcount');
