@@ -90,7 +90,9 @@ export {
   pte_free_defer,
   retract_page_tables,
   type CollapseResult,
+  type RetractOptions,
 } from './khugepaged.js';
+export { move_page_tables_pmd, type MovePmdOptions } from './mremap.js';
 export {
   PTE_FREE_DEFERRED,
   PteFragCache,

@@ -13,6 +13,7 @@ import type { Folio } from './world/folio.js';
 import { smp_call_function_wait } from './world/irq.js';
 import { step, type Gen } from './world/step.js';
 import { guarded } from './world/config.js';
+import type { RwSemaphore } from './world/rwsem.js';
 import type { World } from './world/world.js';
 
 /** pte_free_defer(): frees the table after a grace period (generic: call_rcu; powerpc: fragments). */
@@ -39,9 +40,37 @@ export function* retract_page_tables(
   w: World,
   cpu: Cpu,
   pmd: PmdSlot,
-  /** `immediate`: free the table at once instead of by pte_free_defer (a broken design). */
-  o: { readonly immediate?: boolean } = {},
+  o: RetractOptions = {},
 ): Gen {
+  if (o.i_mmap) yield* o.i_mmap.down_read(cpu, 'retract_page_tables: i_mmap_lock_read');
+  if (o.mmap_trylock ?? false) {
+    const got = yield* w.mm.mmap_lock.down_write_trylock(
+      cpu,
+      'retract_page_tables: mmap_write_trylock',
+    );
+    if (got) yield* retract_one(w, cpu, pmd, o);
+    if (got) yield* w.mm.mmap_lock.up_write(cpu, 'retract_page_tables: mmap_write_unlock');
+  } else {
+    yield* retract_one(w, cpu, pmd, o);
+  }
+  if (o.i_mmap) yield* o.i_mmap.up_read(cpu, 'retract_page_tables: i_mmap_unlock_read');
+}
+
+/** Options of {@link retract_page_tables}. */
+export interface RetractOptions {
+  /** Free the table at once instead of by pte_free_defer (a broken design). */
+  readonly immediate?: boolean;
+  /** The file's i_mmap rwsem, taken for read around the walk (omitted: not modelled). */
+  readonly i_mmap?: RwSemaphore;
+  /**
+   * Before 1d65b771bc08 ("mm/khugepaged: retract_page_tables() without mmap or vma lock", 6.6):
+   * retract only an mm whose mmap_write_trylock succeeds, skipping it otherwise.
+   */
+  readonly mmap_trylock?: boolean;
+}
+
+/** retract_page_tables() for one mm, under whatever outer locks the caller took. */
+function* retract_one(w: World, cpu: Cpu, pmd: PmdSlot, o: RetractOptions): Gen {
   const pml = w.mm.pml;
   yield* pml.spin_lock(cpu, 'retract_page_tables: pmd_lock');
   const pmdval = yield* pmdp_get_lockless(w, cpu, pmd, 'retract_page_tables: check_pmd_state');

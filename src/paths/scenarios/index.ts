@@ -3,6 +3,7 @@
 import { UsageError } from '../../util/errors.js';
 import { collapseVsPtReclaim } from './collapse_vs_pt_reclaim.js';
 import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
+import { mremapVsRetract } from './mremap_vs_retract.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
 import { ppcFragDestroy } from './ppc_frag_destroy.js';
 import { ppcFragGather } from './ppc_frag_gather.js';
@@ -34,6 +35,7 @@ const BUILT_IN: readonly Scenario[] = [
   pteAllocRace,
   zapRace,
   collapseVsPtReclaim,
+  mremapVsRetract,
 ];
 
 /** The built-in scenarios, in documentation order. */

@@ -89,6 +89,14 @@ export class RwSemaphore {
     this.writerWord.set(cpu);
   }
 
+  /** down_write_trylock(): takes it for write unless anyone holds it; never waits. */
+  *down_write_trylock(cpu: Cpu, label: string): Gen<boolean> {
+    yield step(label);
+    if (this.writer !== null || this.readers !== 0) return false;
+    this.writerWord.set(cpu);
+    return true;
+  }
+
   /** downgrade_write(): the writer becomes a reader without letting another writer in. */
   *downgrade_write(cpu: Cpu, label: string): Gen {
     yield step(label);
