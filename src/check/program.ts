@@ -80,6 +80,7 @@ export type ViolationKind =
   | 'lost-mapping'
   | 'leak'
   | 'double-free'
+  | 'bad-page-state'
   | 'accounting'
   | 'assertion'
   | 'deadlock'

@@ -95,9 +95,13 @@ export {
 export { move_page_tables_pmd, type MovePmdOptions } from './mremap.js';
 export {
   PTE_FREE_DEFERRED,
+  PteFragCache,
+  pte_frag_destroy,
   pte_fragment_alloc,
+  pte_fragment_alloc_cached,
   pte_fragment_free,
   pte_free_defer_ppc,
+  type PteFrag,
 } from './pgtable-frag.js';
 export {
   do_anonymous_page_pte_ref,

@@ -1,12 +1,14 @@
 // powerpc PTE fragments: several PTE tables share one page, one pt_frag_refcount and one
-// rcu_head. Mirrors arch/powerpc/mm/pgtable-frag.c (pte_fragment_alloc, pte_fragment_free,
-// pte_free_defer) with the designs argued in seed 002 (see docs/kernel-version.md).
+// rcu_head. Mirrors arch/powerpc/mm/pgtable-frag.c (pte_fragment_alloc and the per-mm cache,
+// pte_frag_destroy, pte_fragment_free, pte_free_defer) with the designs argued in seed 002 (see
+// docs/kernel-version.md).
 
 import { violate } from '../check/program.js';
 import type { Cpu } from './world/cpu.js';
 import type { PtDesc, PteTable } from './world/page-alloc.js';
 import type { RcuCallback } from './world/rcu.js';
 import { guarded } from './world/config.js';
+import { Shared } from './world/shared.js';
 import { step, type Gen } from './world/step.js';
 import type { World } from './world/world.js';
 
@@ -143,4 +145,80 @@ export function* pte_free_defer_ppc(w: World, cpu: Cpu, table: PteTable): Gen {
       yield* pte_fragment_free(w, cpu, page);
       return;
   }
+}
+
+/** What mm->context.pte_frag names: the page fragments are carved from and the next one's index. */
+export interface PteFrag {
+  readonly page: PtDesc;
+  readonly next: number;
+}
+
+/**
+ * The per-mm fragment cache (mm->context.pte_frag). While a page is cached, its pt_frag_refcount
+ * already counts every fragment not yet handed out, so carving one costs no atomic.
+ */
+export class PteFragCache {
+  readonly pte_frag: Shared<PteFrag | null>;
+
+  constructor(
+    /** PTE_FRAG_NR: fragments per page. */
+    readonly frag_nr: number,
+    /** Setup only: a page already cached, with `next` fragments carved. */
+    initial: PteFrag | null = null,
+  ) {
+    this.pte_frag = new Shared<PteFrag | null>('pte_frag(mm)', initial);
+  }
+}
+
+/**
+ * pte_fragment_alloc() with the cache: the next fragment of the cached page, or a fresh page whose
+ * count is charged for all its fragments and whose remainder becomes the cache. One step: the
+ * kernel does the cache update under page_table_lock (our model folds the lock into the step).
+ */
+export function* pte_fragment_alloc_cached(
+  w: World,
+  _cpu: Cpu,
+  cache: PteFragCache,
+): Gen<PteTable> {
+  yield step('pte_fragment_alloc: page_table_lock, take mm->context.pte_frag');
+  const cur = cache.pte_frag.get();
+  if (cur !== null) {
+    const next = cur.next + 1;
+    cache.pte_frag.set(next === cache.frag_nr ? null : { page: cur.page, next });
+    return cur.page.tables[cur.next];
+  }
+  const page = w.alloc.newPage(cache.frag_nr);
+  page.pt_frag_refcount.value = cache.frag_nr;
+  cache.pte_frag.set(cache.frag_nr > 1 ? { page, next: 1 } : null);
+  return page.tables[0];
+}
+
+/**
+ * pte_frag_destroy() at mm teardown: drops the references of the fragments never carved from the
+ * cached page and frees the page if that was the last. `clearActive` is the 2026 fix: PG_active,
+ * left by a pte_free_defer() of a carved fragment whose reference was not the last, is cleared
+ * before the free; without it the allocator sees the flag (Bad page state).
+ */
+export function* pte_frag_destroy(
+  w: World,
+  cpu: Cpu,
+  cache: PteFragCache,
+  clearActive: boolean,
+): Gen {
+  yield step('pte_frag_destroy: read mm->context.pte_frag');
+  const cur = cache.pte_frag.get();
+  if (cur === null) return;
+  const page = cur.page;
+  const left = yield* page.pt_frag_refcount.atomic_add_return(
+    cpu,
+    -(cache.frag_nr - cur.next),
+    'pte_frag_destroy: atomic_sub_and_test(uncarved, pt_frag_refcount)',
+  );
+  if (left !== 0) return;
+  if (clearActive) {
+    yield step('pte_frag_destroy: folio_clear_active');
+    w.alloc.checkPage(cpu, page, 'folio_clear_active');
+    page.active = false;
+  }
+  yield* w.alloc.free_page(cpu, page, 'pte_frag_destroy: pagetable_free');
 }

@@ -5,6 +5,7 @@ import { collapseVsPtReclaim } from './collapse_vs_pt_reclaim.js';
 import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
 import { mremapVsRetract } from './mremap_vs_retract.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
+import { ppcFragDestroy } from './ppc_frag_destroy.js';
 import { ppcFragGather } from './ppc_frag_gather.js';
 import { ppcPteFreeDefer } from './ppc_pte_free_defer.js';
 import { ptReclaimNonempty } from './pt_reclaim_nonempty.js';
@@ -28,6 +29,7 @@ const BUILT_IN: readonly Scenario[] = [
   rmapVsTableFree,
   ppcPteFreeDefer,
   ppcFragGather,
+  ppcFragDestroy,
   pteRefRevive,
   retractVsFault,
   pteAllocRace,

@@ -247,6 +247,12 @@ export class PageAllocator {
         [page.name]: state,
       });
     }
+    // The allocator's free-time flag check: a page must come back with no page flags set.
+    if (page.active) {
+      violate('bad-page-state', `${cpu.name}: ${label}: ${page.name} freed with PG_active set`, {
+        [page.name]: 'PG_active',
+      });
+    }
     page.state = 'freed';
     this.buddy.set([...this.buddy.get(), page.pfn]);
     this.stats.pages_freed++;

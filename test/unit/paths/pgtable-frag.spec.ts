@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   PTE_FREE_DEFERRED,
+  PteFragCache,
+  pte_frag_destroy,
+  pte_fragment_alloc_cached,
   pte_fragment_alloc,
   pte_fragment_free,
   pte_free_defer_ppc,
@@ -97,5 +100,52 @@ describe('pte_free_defer (powerpc)', () => {
     new Stepper(w.instance()).drain();
     expect(tables[0].page.state).toBe('freed');
     expect(tables[0].page.pt_frag_refcount.value).toBe(0);
+  });
+});
+
+describe('the per-mm fragment cache', () => {
+  it('carves fragments from one pre-charged page, then starts a fresh one', () => {
+    const w = new World({ config: { arch: 'powerpc' } });
+    const cache = new PteFragCache(2);
+    const got: PteTable[] = [];
+    w.spawn('alloc', function* (cpu) {
+      for (let i = 0; i < 3; i++) got.push(yield* pte_fragment_alloc_cached(w, cpu, cache));
+    });
+    new Stepper(w.instance()).finish('alloc');
+    expect(got[1].page).toBe(got[0].page);
+    expect(got[1]).toBe(got[0].page.tables[1]);
+    expect(got[0].page.pt_frag_refcount.value).toBe(2);
+    expect(got[2].page).not.toBe(got[0].page);
+    expect(cache.pte_frag.peek()).toEqual({ page: got[2].page, next: 1 });
+  });
+
+  it('pte_frag_destroy drops the uncarved references and frees an unused page', () => {
+    const w = new World({ config: { arch: 'powerpc' } });
+    const cache = new PteFragCache(4);
+    let page: PteTable['page'] | null = null;
+    w.spawn('t', function* (cpu) {
+      const t = yield* pte_fragment_alloc_cached(w, cpu, cache);
+      page = t.page;
+      yield* pte_frag_destroy(w, cpu, cache, true);
+      expect(t.page.pt_frag_refcount.value).toBe(1);
+      expect(t.page.state).toBe('live');
+      yield* pte_fragment_free(w, cpu, t.page);
+    });
+    new Stepper(w.instance()).finish('t');
+    expect(page!.state).toBe('freed');
+  });
+
+  it('without the fix, frees a page still marked PG_active: bad page state', () => {
+    const w = new World({ config: { arch: 'powerpc', ppc_defer: 'merged' } });
+    const cache = new PteFragCache(2);
+    w.spawn('t', function* (cpu) {
+      const t = yield* pte_fragment_alloc_cached(w, cpu, cache);
+      t.life = 'unlinked';
+      yield* pte_free_defer_ppc(w, cpu, t);
+      yield* pte_frag_destroy(w, cpu, cache, false);
+    });
+    const v = caught(() => new Stepper(w.instance()).finish('t'));
+    expect(v?.kind).toBe('bad-page-state');
+    expect(v?.message).toContain('PG_active');
   });
 });
