@@ -8,7 +8,7 @@
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, SimFile, VmAreaStruct } from './mm_types.js';
 import { PageSet, VM_LOCKED, VM_SHARED, VM_WRITE } from './mm_types.js';
-import { pmd_alloc, pmd_install } from './pgtable.js';
+import { pmd_alloc, pte_alloc, pte_set_marked, slot_bits } from './pgtable.js';
 import { anon_vma_prepare } from './rmap.js';
 
 /** `fault_around_bytes` (64 KiB) in pages: a read fault maps cached pages around it. */
@@ -26,28 +26,13 @@ function pgoff_of(vma: VmAreaStruct, p: number): number {
 
 /** The bitmap of file-mapped entries of the PMD slot of page `p` (created on demand). */
 function fileBits(mm: MmStruct, p: number, create: boolean): Uint32Array | undefined {
-  const slot = Math.floor(p / mm.geometry.PMD_SIZE);
-  let bits = mm.filePages.get(slot);
-  if (!bits && create) {
-    bits = new Uint32Array(mm.ptes.words);
-    mm.filePages.set(slot, bits);
-  }
-  return bits;
+  return slot_bits(mm, mm.filePages, p, create);
 }
 
 /** Adds `n` to the RSS counter of `file`'s kind (RssShmem or RssFile). */
 function add_file_rss(mm: MmStruct, file: SimFile, n: number): void {
   if (file.shmem) mm.rss_shmem += n;
   else mm.rss_file += n;
-}
-
-/** The PTE table holding page `p`, allocating the tables on the way (`pte_alloc`). */
-function pte_of(mm: MmStruct, p: number): number {
-  const g = mm.geometry;
-  const pmd = pmd_alloc(mm, p);
-  const idx = Math.floor(p / g.PMD_SIZE) % g.PTRS_PER_PMD;
-  const entry = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
-  return entry > 0 ? entry : pmd_install(mm, pmd, idx);
 }
 
 /** What the entry of page `p` maps: 0 none, 1 anon page, 2 zero page, 3 page-cache page. */
@@ -64,15 +49,7 @@ function entry_kind(mm: MmStruct, pte: number, p: number): number {
 
 /** Maps page `p` to its page-cache page (a none entry becomes present, file-kind). */
 function map_file_page(mm: MmStruct, vma: VmAreaStruct, pte: number, p: number): void {
-  const i = p % mm.geometry.PMD_SIZE;
-  const bit = 1 << (i & 31);
-  const { words, base } = mm.ptes.presentWords(pte);
-  words[base + (i >>> 5)] = (words[base + (i >>> 5)] | bit) >>> 0;
-  mm.ptes.addCount(pte, 1);
-  const planes = mm.ptes.ensurePlanes(pte);
-  planes.words[planes.base + (i >>> 5)] = (planes.words[planes.base + (i >>> 5)] | bit) >>> 0;
-  const bits = fileBits(mm, p, true) as Uint32Array;
-  bits[i >>> 5] = (bits[i >>> 5] | bit) >>> 0;
+  pte_set_marked(mm, pte, p, fileBits(mm, p, true) as Uint32Array);
   add_file_rss(mm, vma.vm_file as SimFile, 1);
 }
 
@@ -118,7 +95,7 @@ function do_fault_around(mm: MmStruct, vma: VmAreaStruct, p: number): void {
     const off = pgoff_of(vma, q);
     if (off >= file.pages || !file.cache.has(off)) continue;
     // The table is installed with the first page mapped (`filemap_map_pmd`), not before.
-    pte ||= pte_of(mm, p);
+    pte ||= pte_alloc(mm, p);
     if (entry_kind(mm, pte, q) === 0) map_file_page(mm, vma, pte, q);
   }
 }
@@ -145,14 +122,14 @@ export function do_file_fault(
     if (before !== 0) return null;
     do_fault_around(mm, vma, p);
     if (off >= file.pages) return 'SIGBUS';
-    const pte = pte_of(mm, p);
+    const pte = pte_alloc(mm, p);
     if (entry_kind(mm, pte, p) !== 0) return null;
     file.cache.add(off);
     map_file_page(mm, vma, pte, p);
     return null;
   }
   if (off >= file.pages) return 'SIGBUS';
-  const pte = pte_of(mm, p);
+  const pte = pte_alloc(mm, p);
   const kind = entry_kind(mm, pte, p);
   if (vma.vm_flags & VM_SHARED) {
     if (kind !== 0) return null;
@@ -253,7 +230,7 @@ function unmap_file_page(mm: MmStruct, vma: VmAreaStruct, p: number): void {
   const i = p % mm.geometry.PMD_SIZE;
   const bit = 1 << (i & 31);
   if (!bits || (bits[i >>> 5] & bit) === 0) return;
-  const pte = pte_of(mm, p);
+  const pte = pte_alloc(mm, p);
   const { words, base } = mm.ptes.presentWords(pte);
   words[base + (i >>> 5)] = (words[base + (i >>> 5)] & ~bit) >>> 0;
   mm.ptes.addCount(pte, -1);

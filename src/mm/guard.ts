@@ -7,19 +7,13 @@
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_LOCKED } from './mm_types.js';
-import { pmd_alloc, pmd_install } from './pgtable.js';
+import { pmd_lookup, pte_alloc, pte_set_marked, slot_bits } from './pgtable.js';
 import { anon_vma_prepare } from './rmap.js';
 import { guard_forget, unmap_single_vma } from './zap.js';
 
 /** The guard bitmap of the PMD slot of page `p`, created on demand. */
 function guardBits(mm: MmStruct, p: number, create: boolean): Uint32Array | undefined {
-  const slot = Math.floor(p / mm.geometry.PMD_SIZE);
-  let bits = mm.guardPages.get(slot);
-  if (!bits && create) {
-    bits = new Uint32Array(mm.ptes.words);
-    mm.guardPages.set(slot, bits);
-  }
-  return bits;
+  return slot_bits(mm, mm.guardPages, p, create);
 }
 
 /** Whether page `p` holds a guard marker. */
@@ -44,22 +38,13 @@ export function first_guard(mm: MmStruct, start: number, end: number): number {
   return -1;
 }
 
-/** The PTE table of page `p`, allocating the tables on the way (the install walk's `pte_alloc`). */
-function pte_of(mm: MmStruct, p: number): number {
-  const g = mm.geometry;
-  const pmd = pmd_alloc(mm, p);
-  const idx = Math.floor(p / g.PMD_SIZE) % g.PTRS_PER_PMD;
-  const entry = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
-  return entry > 0 ? entry : pmd_install(mm, pmd, idx);
-}
-
 /** Whether [start, end) has a present entry that is not a guard marker (a page to zap first). */
 function any_populated(mm: MmStruct, start: number, end: number): boolean {
   const g = mm.geometry;
   const pool = mm.dirs[mm.dirs.length - 1];
   for (let p = start; p < end;) {
     const slotEnd = Math.min(end, p - (p % g.PMD_SIZE) + g.PMD_SIZE);
-    const pmd = pmd_alloc_lookup(mm, p);
+    const pmd = pmd_lookup(mm, p);
     const entry = pmd === 0 ? 0 : pool.get(pmd, Math.floor(p / g.PMD_SIZE) % g.PTRS_PER_PMD);
     if (entry < 0) return true;
     if (entry > 0) {
@@ -72,15 +57,6 @@ function any_populated(mm: MmStruct, start: number, end: number): boolean {
     p = slotEnd;
   }
   return false;
-}
-
-/** The PMD table of page `p` without allocating (0 when an upper level is none). */
-function pmd_alloc_lookup(mm: MmStruct, p: number): number {
-  let table = mm.pgd;
-  for (let k = 0; k < mm.dirs.length - 1 && table !== 0; k++) {
-    table = mm.dirs[k].get(table, Math.floor(p / mm.dirSpan[k]) % mm.dirs[k].entries);
-  }
-  return table;
 }
 
 /**
@@ -99,16 +75,7 @@ export function madvise_guard_install(
   if (any_populated(mm, start, end)) unmap_single_vma(mm, vma, start, end, { reclaim_pt: false });
   for (let p = start; p < end; p++) {
     if (is_guard_page(mm, p)) continue;
-    const pte = pte_of(mm, p);
-    const i = p % mm.geometry.PMD_SIZE;
-    const bit = 1 << (i & 31);
-    const { words, base } = mm.ptes.presentWords(pte);
-    words[base + (i >>> 5)] = (words[base + (i >>> 5)] | bit) >>> 0;
-    mm.ptes.addCount(pte, 1);
-    const planes = mm.ptes.ensurePlanes(pte);
-    planes.words[planes.base + (i >>> 5)] = (planes.words[planes.base + (i >>> 5)] | bit) >>> 0;
-    const bits = guardBits(mm, p, true) as Uint32Array;
-    bits[i >>> 5] = (bits[i >>> 5] | bit) >>> 0;
+    pte_set_marked(mm, pte_alloc(mm, p), p, guardBits(mm, p, true) as Uint32Array);
   }
   return null;
 }
@@ -116,7 +83,7 @@ export function madvise_guard_install(
 /** `madvise_guard_remove` over [start, end): clears the markers there; tables stay. */
 export function madvise_guard_remove(mm: MmStruct, start: number, end: number): Errno | null {
   for (let p = first_guard(mm, start, end); p >= 0; p = first_guard(mm, p + 1, end)) {
-    const pte = pte_of(mm, p);
+    const pte = pte_alloc(mm, p);
     const i = p % mm.geometry.PMD_SIZE;
     const bit = 1 << (i & 31);
     const { words, base } = mm.ptes.presentWords(pte);

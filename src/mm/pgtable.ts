@@ -172,6 +172,54 @@ export function pmd_lookup(mm: MmStruct, addr: number): number {
   return table;
 }
 
+/**
+ * The PTE table holding page `p`, allocating the upper tables and the PTE table on the way
+ * (`pte_alloc`). A huge PMD entry is the caller's to rule out first.
+ */
+export function pte_alloc(mm: MmStruct, p: number): number {
+  const g = mm.geometry;
+  const pmd = pmd_alloc(mm, p);
+  const idx = Math.floor(p / g.PMD_SIZE) % g.PTRS_PER_PMD;
+  const entry = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
+  return entry > 0 ? entry : pmd_install(mm, pmd, idx);
+}
+
+/**
+ * The bitmap of page `p`'s PMD slot in `slots` (one of the mm's per-slot side bitmaps, e.g.
+ * `filePages`, `guardPages`), made empty first when `create` is set and the slot has none.
+ */
+export function slot_bits(
+  mm: MmStruct,
+  slots: Map<number, Uint32Array>,
+  p: number,
+  create: boolean,
+): Uint32Array | undefined {
+  const slot = Math.floor(p / mm.geometry.PMD_SIZE);
+  let bits = slots.get(slot);
+  if (!bits && create) {
+    bits = new Uint32Array(mm.ptes.words);
+    slots.set(slot, bits);
+  }
+  return bits;
+}
+
+/**
+ * Makes the none entry of page `p` in PTE table `pte` a present entry of a kind told apart by the
+ * plane bit and by `side` (the mm's per-slot bitmap of that kind: page-cache pages, guard
+ * markers): present bit, entry count, plane bit and the side bit all set.
+ */
+export function pte_set_marked(mm: MmStruct, pte: number, p: number, side: Uint32Array): void {
+  const i = p % mm.geometry.PMD_SIZE;
+  const w = i >>> 5;
+  const bit = 1 << (i & 31);
+  const { words, base } = mm.ptes.presentWords(pte);
+  words[base + w] = (words[base + w] | bit) >>> 0;
+  mm.ptes.addCount(pte, 1);
+  const planes = mm.ptes.ensurePlanes(pte);
+  planes.words[planes.base + w] = (planes.words[planes.base + w] | bit) >>> 0;
+  side[w] = (side[w] | bit) >>> 0;
+}
+
 /** Links a fresh PTE table into PMD entry `idx` of `pmd` (`pmd_install`, +PTE). */
 export function pmd_install(mm: MmStruct, pmd: number, idx: number): number {
   const pte = mm.ptes.alloc();
