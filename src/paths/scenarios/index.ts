@@ -2,6 +2,7 @@
 
 import { UsageError } from '../../util/errors.js';
 import { collapseVsPtReclaim } from './collapse_vs_pt_reclaim.js';
+import { forkVsPtReclaim } from './fork_vs_pt_reclaim.js';
 import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
 import { mremapVsRetract } from './mremap_vs_retract.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
@@ -17,6 +18,7 @@ import { pteRefRevive } from './pte_ref_revive.js';
 import { retractVsFault } from './retract_vs_fault.js';
 import { rmapVsTableFree } from './rmap_vs_table_free.js';
 import type { Scenario, VariantValues } from './scenario.js';
+import { twoVmaSharedTable } from './two_vma_shared_table.js';
 import { zapRace } from './zap_race.js';
 
 const BUILT_IN: readonly Scenario[] = [
@@ -36,6 +38,8 @@ const BUILT_IN: readonly Scenario[] = [
   zapRace,
   collapseVsPtReclaim,
   mremapVsRetract,
+  forkVsPtReclaim,
+  twoVmaSharedTable,
 ];
 
 /** The built-in scenarios, in documentation order. */

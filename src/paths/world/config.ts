@@ -19,6 +19,10 @@ export const MUTATIONS = {
   ppc_defer_rcu: 'powerpc pte_free_defer frees the page at once instead of by RCU',
   pmd_install_lock: 'pmd_install checks and populates the PMD without the PMD lock',
   vma_start_write: 'munmap detaches the VMA without write-locking it (per-VMA readers go on)',
+  pt_reclaim_whole_range:
+    'reclaim_pt_is_enabled accepts a zap of part of a table (a table shared with another VMA)',
+  fork_vma_start_write:
+    "dup_mmap copies the parent's tables without write-locking its VMAs (per-VMA faults go on)",
   pt_reclaim_same_lock_check:
     'the PT_RECLAIM slow path takes the PTE lock even when it is the PMD lock (non-split locks)',
 } as const;
