@@ -2,6 +2,7 @@
 
 import { UsageError } from '../../util/errors.js';
 import { collapseVsPtReclaim } from './collapse_vs_pt_reclaim.js';
+import { exitVsWalkers } from './exit_vs_walkers.js';
 import { forkVsPtReclaim } from './fork_vs_pt_reclaim.js';
 import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
 import { mremapVsRetract } from './mremap_vs_retract.js';
@@ -40,6 +41,7 @@ const BUILT_IN: readonly Scenario[] = [
   mremapVsRetract,
   forkVsPtReclaim,
   twoVmaSharedTable,
+  exitVsWalkers,
 ];
 
 /** The built-in scenarios, in documentation order. */

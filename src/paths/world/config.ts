@@ -21,6 +21,10 @@ export const MUTATIONS = {
   vma_start_write: 'munmap detaches the VMA without write-locking it (per-VMA readers go on)',
   pt_reclaim_whole_range:
     'reclaim_pt_is_enabled accepts a zap of part of a table (a table shared with another VMA)',
+  exit_mmap_write_lock:
+    'exit_mmap frees the page tables without mmap_write_lock (an OOM reaper may still be zapping)',
+  free_pgtables_unlink_first:
+    'free_pgtables frees the tables before unlinking the VMA from its anon_vma and i_mmap',
   fork_vma_start_write:
     "dup_mmap copies the parent's tables without write-locking its VMAs (per-VMA faults go on)",
   pt_reclaim_same_lock_check:
