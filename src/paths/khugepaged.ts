@@ -166,26 +166,28 @@ export function* collapse_huge_page(
   const mm = w.mm;
   const vma = mm.vmaOf(pmd);
   const order = o.vma_lock;
+  // Without the guard the VMA is never write-locked: MADV_DONTNEED under its read lock runs on.
+  const vma_locked = guarded(w.config, 'collapse_vma_start_write');
   if (order !== undefined) {
     yield* mm.mmap_lock.down_write(cpu, 'collapse_huge_page: mmap_write_lock');
-    if (order === 'vma_lock_then_check') {
+    if (order === 'vma_lock_then_check' && vma_locked) {
       yield* vma.vm_lock.down_write(cpu, 'collapse_huge_page: vma_start_write');
     }
     const valid = yield* pmdp_get_lockless(w, cpu, pmd, 'check_pmd_still_valid');
     if (valid <= 0) {
-      if (order === 'vma_lock_then_check') {
+      if (order === 'vma_lock_then_check' && vma_locked) {
         yield* vma.vm_lock.up_write(cpu, 'mmap_write_unlock: vma_end_write_all');
       }
       yield* mm.mmap_lock.up_write(cpu, 'collapse_huge_page: mmap_write_unlock');
       return 'SCAN_PMD_NULL';
     }
-    if (order === 'check_then_vma_lock') {
+    if (order === 'check_then_vma_lock' && vma_locked) {
       yield* vma.vm_lock.down_write(cpu, 'collapse_huge_page: vma_start_write');
     }
   }
   const r = yield* collapse_locked(w, cpu, pmd, hpage);
   if (order !== undefined) {
-    yield* vma.vm_lock.up_write(cpu, 'mmap_write_unlock: vma_end_write_all');
+    if (vma_locked) yield* vma.vm_lock.up_write(cpu, 'mmap_write_unlock: vma_end_write_all');
     yield* mm.mmap_lock.up_write(cpu, 'collapse_huge_page: mmap_write_unlock');
   }
   return r;

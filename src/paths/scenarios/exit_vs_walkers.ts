@@ -66,9 +66,7 @@ export const exitVsWalkers: Scenario = defineScenario({
         config: { mmu_gather_rcu_table_free: v.table_free === 'rcu' },
       });
       const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      if (v.walker !== 'retract') t.initEntry(0, 1);
-      w.linkInitial(pmd, t);
+      w.initTable(pmd, v.walker === 'retract' ? [] : [1]);
       const r: ExitRmaps = {
         mm_users: new Shared('mm_users', 1),
         oom_skip: new Shared('mm.flags(MMF_OOM_SKIP)', false),

@@ -78,13 +78,8 @@ export const forkVsPtReclaim: Scenario = defineScenario({
     create: () => {
       const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
       const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
       const madvise = v.other === 'madvise';
-      if (madvise) {
-        t.initEntry(0, 1);
-        t.initEntry(1, 2);
-      }
-      w.linkInitial(pmd, t);
+      w.initTable(pmd, madvise ? [1, 2] : []);
       const child = w.newMm('child');
       const anon_vma: ForkAnonVma = {
         parent: new Shared('anon_vma(vma)', madvise),

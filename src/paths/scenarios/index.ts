@@ -5,6 +5,7 @@ import { collapseVsPtReclaim } from './collapse_vs_pt_reclaim.js';
 import { exitVsWalkers } from './exit_vs_walkers.js';
 import { forkVsPtReclaim } from './fork_vs_pt_reclaim.js';
 import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
+import { mremapMovePtes } from './mremap_move_ptes.js';
 import { mremapVsRetract } from './mremap_vs_retract.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
 import { ppcFragDestroy } from './ppc_frag_destroy.js';
@@ -42,6 +43,7 @@ const BUILT_IN: readonly Scenario[] = [
   forkVsPtReclaim,
   twoVmaSharedTable,
   exitVsWalkers,
+  mremapMovePtes,
 ];
 
 /** The built-in scenarios, in documentation order. */

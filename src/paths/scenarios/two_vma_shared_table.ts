@@ -47,9 +47,7 @@ export const twoVmaSharedTable: Scenario = defineScenario({
     create: () => {
       const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
       const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      t.initEntry(1, 2);
-      w.linkInitial(pmd, t);
+      w.initTable(pmd, [0, 2]);
       const vma_a = new VmAreaStruct('vma_a', [pmd]);
       const vma_b = new VmAreaStruct('vma_b', [pmd]);
       const a = v.fault_in === 'a';

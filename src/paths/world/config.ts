@@ -25,6 +25,13 @@ export const MUTATIONS = {
     'exit_mmap frees the page tables without mmap_write_lock (an OOM reaper may still be zapping)',
   free_pgtables_unlink_first:
     'free_pgtables frees the tables before unlinking the VMA from its anon_vma and i_mmap',
+  collapse_vma_start_write:
+    'collapse_huge_page never write-locks the VMA (MADV_DONTNEED under the VMA read lock goes on)',
+  mremap_pmd_recheck: 'move_normal_pmd moves the old PMD without re-reading it under the PMD lock',
+  mremap_vma_start_write:
+    'mremap moves entries without write-locking the source VMA and the new one it links',
+  mremap_rmap_locks:
+    'move_ptes skips the rmap locks even when the new VMA precedes the old in rmap order',
   fork_vma_start_write:
     "dup_mmap copies the parent's tables without write-locking its VMAs (per-VMA faults go on)",
   pt_reclaim_same_lock_check:

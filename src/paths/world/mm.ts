@@ -66,6 +66,11 @@ export class VmAreaStruct {
   set detached(v: boolean) {
     this.state.set(v);
   }
+
+  /** Marks the VMA detached before the threads start (a VMA a path will create and link). */
+  initDetached(): void {
+    this.state.init(true);
+  }
 }
 
 /** struct mm_struct, reduced to what the modelled paths touch. */

@@ -95,6 +95,19 @@ export class World {
     this.mm.initNrPtes(this.mm.peekNrPtes() + 1);
   }
 
+  /**
+   * Setup: a new PTE table whose entry `i` maps folio `entries[i]` (0: none), linked into `pmd`.
+   * @example const t = w.initTable(w.pmd(), [1, 2]);
+   */
+  initTable(pmd: PmdSlot, entries: readonly number[] = []): PteTable {
+    const t = this.alloc.newPage().tables[0];
+    entries.forEach((e, i) => {
+      if (e !== 0) t.initEntry(i, e);
+    });
+    this.linkInitial(pmd, t);
+    return t;
+  }
+
   /** A data folio with `refs` references (one per mapping); from setup or inside a step. */
   newFolio(nr: number, refs = 1): Folio {
     const f = new Folio(nr, refs);
