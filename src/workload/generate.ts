@@ -65,8 +65,6 @@ interface Mapping {
   readonly file: boolean;
   /** MAP_GROWSDOWN: touches below it grow it (the room below is kept free). */
   readonly growsdown?: boolean;
-  /** Advised hugepage at some point: its large folios must not move to another slot offset. */
-  thp?: boolean;
 }
 
 const bytes = (pages: number): string => formatSize(BigInt(pages) * BigInt(PAGE));
@@ -286,7 +284,6 @@ class Generator {
     // THP from the start: hugepage advice before the first touch.
     if ((this.harsh || this.forkMix) && this.chance(0.4)) {
       this.emit(`madvise ${name} +0 ${bytes(pages)} hugepage`);
-      this.maps[this.maps.length - 1].thp = true;
     }
     return true;
   }
@@ -428,7 +425,6 @@ class Generator {
             ).filter(([u, v]) => u < v),
       );
     }
-    if (advice === 'hugepage') m.thp = true;
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
   }
 
@@ -514,24 +510,17 @@ class Generator {
       return;
     }
     // A move of the whole mapping across its VMAs, when nothing of it was unmapped.
-    const whole = kind === 'move' && !m.thp && this.chance(0.2) && contiguous(m);
+    const whole = kind === 'move' && this.chance(0.2) && contiguous(m);
     if (whole) [start, len] = [0, m.pages];
-    if (m.thp) {
-      // Whole PMD slots only: a large folio split between two places is not modelled.
-      const from = Math.ceil((m.base + start) / SLOT_PAGES) * SLOT_PAGES;
-      const to = Math.floor((m.base + start + len) / SLOT_PAGES) * SLOT_PAGES;
-      if (to <= from) return;
-      [start, len] = [from - m.base, to - from];
-    }
     const newLen =
       kind === 'move' && !whole && this.chance(0.3)
         ? this.rng.pick([len + 1, len + 512, Math.max(1, len - 1)])
         : len;
     let dest = this.placement(Math.max(newLen, len) + SLOT_PAGES);
     if (dest === undefined) return;
-    // Mutually aligned with the source half the time (whole tables move), else anywhere; always
-    // for THP memory (a large folio moved to another offset in its slot is not modelled).
-    if (m.thp || this.chance(0.5))
+    // Mutually aligned with the source half the time (whole tables move), else anywhere (a THP
+    // then lands at another offset in its slot, or is split between two places).
+    if (this.chance(0.5))
       dest += (((m.base + start) % SLOT_PAGES) - (dest % SLOT_PAGES) + SLOT_PAGES) % SLOT_PAGES;
     if (!this.free(dest, newLen)) return;
     const name = `m${this.nextMap++}`;
@@ -565,7 +554,6 @@ class Generator {
       pieces: moved,
       shared: m.shared,
       file: m.file,
-      ...(m.thp ? { thp: true } : {}),
     });
     this.used.push([dest, dest + newLen]);
   }
