@@ -79,8 +79,8 @@ export function shrinkFailure(
           return stopAtFirst;
         },
       });
-      executions += r.stats.executions + r.stats.redundant;
-      left -= r.stats.executions + r.stats.redundant;
+      executions += r.stats.executions + r.stats.redundant + r.stats.pruned;
+      left -= r.stats.executions + r.stats.redundant + r.stats.pruned;
       if (best !== undefined) return best;
     }
     return undefined;

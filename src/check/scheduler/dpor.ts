@@ -2,8 +2,9 @@
 // reduction", POPL 2014, Algorithm 1): happens-before vector clocks over the steps of one execution,
 // the races of each new step, and the initials of the reversed sequence added to backtrack sets.
 
-import { ADD, READ, WRITE, type Footprint } from '../access.js';
+import { ADD, Footprint, READ, WRITE } from '../access.js';
 import type { Path } from '../path.js';
+import { lowestThread } from '../scheduler.js';
 
 /**
  * Happens-before tracking for one execution at a time, reused across executions. Event `k` is the
@@ -37,6 +38,23 @@ export class RaceAnalysis {
   private checkedWrite: Map<number, number>[] = [];
   /** Events already reversed against the current step (a step may race one event on two objects). */
   private readonly raced: number[] = [];
+  /** The threads of v = notdep(e, E).p, in execution order, while a reversal is computed. */
+  private readonly seq: number[] = [];
+  /** The events of notdep(e, E), while a reversal is computed. */
+  private readonly vEvents: number[] = [];
+  /**
+   * What each blocked thread's guard read at each state: slot `k * threads + q` holds thread q's
+   * guard keys at the state before event k when `guardKnown` is 1 there (q was blocked by its
+   * guard, not held back by symmetry). Written when the state is first reached, like the frame.
+   */
+  private guardAt: Footprint[] = [];
+  private guardKnown = new Uint8Array(256);
+
+  /**
+   * @param pruneInfeasible skip reversals whose last step provably stays blocked (default true);
+   *   the estimator's probes keep them, as its calibration against exhaustive runs assumes.
+   */
+  constructor(private readonly pruneInfeasible = true) {}
   /** Event of each thread's first step, or -1; and each thread's symmetry predecessor, or -1. */
   private firstEvent = new Int32Array(4);
   private symPred = new Int32Array(4);
@@ -207,6 +225,7 @@ export class RaceAnalysis {
    */
   recordBlocked(q: number, guard: Footprint, path: Path): void {
     if (this.built !== this.count) this.rebuild(this.count);
+    this.keepGuard(this.count, q, guard);
     for (let i = 0; i < guard.size; i++) {
       const o = this.objIds.get(guard.entries[i] >>> 2);
       if (o === undefined) continue;
@@ -221,6 +240,44 @@ export class RaceAnalysis {
     }
   }
 
+  private keepGuard(k: number, q: number, guard: Footprint): void {
+    const slot = k * this.threads + q;
+    if (slot >= this.guardKnown.length) {
+      const grown = new Uint8Array(Math.max(slot + 1, this.guardKnown.length * 2));
+      grown.set(this.guardKnown);
+      this.guardKnown = grown;
+    }
+    while (this.guardAt.length <= slot) this.guardAt.push(new Footprint());
+    const g = this.guardAt[slot];
+    g.clear();
+    g.addAll(guard);
+    this.guardKnown[slot] = guard.size > 0 ? 1 : 0;
+  }
+
+  /**
+   * Whether `p`'s pending step, blocked by its guard at the state before event `e`, is still
+   * blocked after notdep(e, E) (in {@link vEvents}): no event of it writes or adds to an object
+   * the guard read there, so the guard reads the same values and is false again. A program is
+   * deterministic and a guard reads only shared state, so this needs no replay.
+   */
+  private staysBlocked(e: number, p: number, path: Path): boolean {
+    if ((path.enabled[e] & (1 << p)) !== 0) return false;
+    const slot = e * this.threads + p;
+    if (slot >= this.guardKnown.length || this.guardKnown[slot] === 0) return false;
+    const g = this.guardAt[slot];
+    for (const j of this.vEvents) {
+      for (let i = this.evStart[j]; i < this.evStart[j + 1]; i++) {
+        const entry = this.evData[i];
+        if ((entry & ADD) === 0) continue;
+        const o = entry >>> 2;
+        for (let x = 0; x < g.size; x++) {
+          if (this.objIds.get(g.entries[x] >>> 2) === o) return false;
+        }
+      }
+    }
+    return true;
+  }
+
   private blockedRace(q: number, e: number, path: Path): void {
     const T = this.threads;
     if (this.tid[e] === q || this.threadClock[q * T + this.tid[e]] > this.local[e]) return;
@@ -233,33 +290,74 @@ export class RaceAnalysis {
 
   /**
    * For the race of event `e` with a later event of thread `p` (clock `pClock`) that would sit at
-   * position `k`: v = notdep(e, E).p, and unless backtrack(pre(E, e)) already holds one of v's
-   * initials, adds one.
+   * position `k`: v = notdep(e, E).p. Unless a confirmed branch of backtrack(pre(E, e)) already
+   * holds one of v's initials, v is queued as a wakeup sequence: on a tentative branch that holds
+   * an initial, else on a new one (an initial, the racing thread when it is one). Following v
+   * later tells whether `p`'s step is enabled at its end (see DfsScheduler).
    */
   private reverse(e: number, k: number, p: number, pClock: Int32Array, path: Path): void {
     const T = this.threads;
     const enabledAtE = path.enabled[e];
-    if ((path.backtrack[e] & enabledAtE) === enabledAtE) return;
+    const open = path.tentative[e] | path.pruned[e];
+    if ((path.backtrack[e] & ~open & enabledAtE) === enabledAtE) return;
     const te = this.tid[e];
     const le = this.local[e];
     const first = this.scratch.first;
     first.fill(-1);
+    const seq = this.seq;
+    seq.length = 0;
+    const vEvents = this.vEvents;
+    vEvents.length = 0;
     let initials = 0;
     for (let j = e + 1; j < k; j++) {
       const base = j * T;
       if (this.clocks[base + te] > le) continue;
       const q = this.tid[j];
+      seq.push(q);
+      vEvents.push(j);
       if (first[q] >= 0) continue;
       first[q] = this.local[j];
       if (!this.after(this.clocks, base, q, first)) initials |= 1 << q;
     }
     if (first[p] < 0 && !this.after(pClock, 0, p, first)) initials |= 1 << p;
-    if ((initials & path.backtrack[e]) !== 0) return;
+    // Infeasible without a replay: p's step was blocked before e and v does not change its guard.
+    if (this.pruneInfeasible && first[p] < 0 && this.staysBlocked(e, p, path)) return;
+    seq.push(p);
+    const covered = initials & path.backtrack[e] & ~path.pruned[e];
+    if (covered !== 0) {
+      // A confirmed branch covers v (source-DPOR); a tentative one covers it only once it runs
+      // one of its sequences to the end, so v joins its queue.
+      if ((covered & ~path.tentative[e]) !== 0) return;
+      const c = (covered & (1 << p)) !== 0 ? p : lowestThread(covered);
+      path.queueWakeup(e, c, this.wakeupSequence(c));
+      return;
+    }
     const preferred = initials & enabledAtE & ~path.sleep[e];
     const pick = preferred !== 0 ? preferred : initials & enabledAtE;
     if (pick === 0) return;
-    const chosen = (pick & (1 << p)) !== 0 ? 1 << p : pick & -pick;
-    path.backtrack[e] |= chosen;
+    const c = (pick & (1 << p)) !== 0 ? p : lowestThread(pick);
+    const bit = 1 << c;
+    path.backtrack[e] |= bit;
+    if ((path.sleep[e] & bit) !== 0) return; // covered by the earlier exploration that put c asleep
+    if ((path.pruned[e] & bit) !== 0) {
+      path.pruned[e] &= ~bit;
+      path.done[e] &= ~bit;
+    }
+    path.queueWakeup(e, c, this.wakeupSequence(c));
+  }
+
+  /** The sequence in {@link seq} with initial `c`'s first event moved to the front. */
+  private wakeupSequence(c: number): Int32Array {
+    const seq = this.seq;
+    const out = new Int32Array(seq.length);
+    out[0] = c;
+    let n = 1;
+    let moved = false;
+    for (const q of seq) {
+      if (q === c && !moved) moved = true;
+      else out[n++] = q;
+    }
+    return out;
   }
 
   /** Whether the event with clock `c[base..]` of thread `q` follows some other thread's first event in v. */
