@@ -26,6 +26,8 @@ export class RaceAnalysis {
   /** Footprint of each event as `dense object * 4 + kind bits`; event k's start at evStart[k]. */
   private evStart = new Int32Array(257);
   private evData = new Int32Array(1024);
+  /** Per footprint entry, the amount of a pure add that stated one, else NaN. */
+  private evDelta = new Float64Array(1024);
   /** Clock of each thread's last event (row per thread). */
   private threadClock = new Int32Array(16);
   private lastWrite = new Int32Array(64).fill(-1);
@@ -40,8 +42,6 @@ export class RaceAnalysis {
   private readonly raced: number[] = [];
   /** The threads of v = notdep(e, E).p, in execution order, while a reversal is computed. */
   private readonly seq: number[] = [];
-  /** The events of notdep(e, E), while a reversal is computed. */
-  private readonly vEvents: number[] = [];
   /**
    * What each blocked thread's guard read at each state: slot `k * threads + q` holds thread q's
    * guard keys at the state before event k when `guardKnown` is 1 there (q was blocked by its
@@ -108,15 +108,20 @@ export class RaceAnalysis {
     const localIdx = clock[p];
     let at = this.evStart[k];
     if (at + fp.size > this.evData.length) {
-      const grown = new Int32Array(Math.max(at + fp.size, this.evData.length * 2));
+      const n = Math.max(at + fp.size, this.evData.length * 2);
+      const grown = new Int32Array(n);
       grown.set(this.evData);
       this.evData = grown;
+      const d = new Float64Array(n);
+      d.set(this.evDelta);
+      this.evDelta = d;
     }
     const ev = this.evData;
     for (let i = 0; i < fp.size; i++) {
       const kind = fp.entries[i] & 3;
       const o = this.obj(fp.entries[i] >>> 2);
       ev[at + i] = o * 4 + kind;
+      this.evDelta[at + i] = fp.deltas[i];
       const lw = this.lastWrite[o];
       if (lw >= 0) this.join(clock, lw);
       // An add or write follows the reads since the last write; a read or write, the adds.
@@ -255,25 +260,67 @@ export class RaceAnalysis {
   }
 
   /**
-   * Whether `p`'s pending step, blocked by its guard at the state before event `e`, is still
-   * blocked after notdep(e, E) (in {@link vEvents}): no event of it writes or adds to an object
-   * the guard read there, so the guard reads the same values and is false again. A program is
-   * deterministic and a guard reads only shared state, so this needs no replay.
+   * Whether `p`'s step at the end of v = notdep(e, E).p is provably disabled, without a replay:
+   * at some state `j` of this execution after p's last step (so p's pending step was the same),
+   * p was blocked by its guard, and every object that guard read has the same value at the end of
+   * v as at `j`. Values are compared without knowing them: both states hold the same steps on the
+   * object except some adds after its last write, whose stated amounts sum to the same; a write
+   * that only one state holds, or an add without an amount, gives up. A guard is a deterministic read of
+   * shared state, so it reads the same and is false again. `waiting` is true for a blocked-guard
+   * race (p is blocked at the current state `k`, whose guard was just kept).
    */
-  private staysBlocked(e: number, p: number, path: Path): boolean {
-    if ((path.enabled[e] & (1 << p)) !== 0) return false;
-    const slot = e * this.threads + p;
-    if (slot >= this.guardKnown.length || this.guardKnown[slot] === 0) return false;
-    const g = this.guardAt[slot];
-    for (const j of this.vEvents) {
-      for (let i = this.evStart[j]; i < this.evStart[j + 1]; i++) {
-        const entry = this.evData[i];
-        if ((entry & ADD) === 0) continue;
-        const o = entry >>> 2;
-        for (let x = 0; x < g.size; x++) {
-          if (this.objIds.get(g.entries[x] >>> 2) === o) return false;
+  private provablyBlocked(e: number, k: number, p: number, path: Path, waiting: boolean): boolean {
+    const T = this.threads;
+    let lastP = -1;
+    for (let x = k - 1; x >= 0; x--) {
+      if (this.tid[x] === p) {
+        lastP = x;
+        break;
+      }
+    }
+    let tried = 0;
+    for (let j = waiting ? k : k - 1; j > lastP && tried < 16; j--) {
+      const blocked = j === k || (path.enabled[j] & (1 << p)) === 0;
+      const slot = j * T + p;
+      if (!blocked || slot >= this.guardKnown.length || this.guardKnown[slot] === 0) continue;
+      tried++;
+      if (this.sameGuardValues(e, k, j, this.guardAt[slot])) return true;
+    }
+    return false;
+  }
+
+  /** Whether every object guard `g` read at state `j` has the same value there as after v. */
+  private sameGuardValues(e: number, k: number, j: number, g: Footprint): boolean {
+    const te = this.tid[e];
+    const le = this.local[e];
+    const T = this.threads;
+    const base = Math.min(e, j);
+    for (let x = 0; x < g.size; x++) {
+      const o = this.objIds.get(g.entries[x] >>> 2);
+      if (o === undefined) continue; // no step ever touched it
+      let diff = 0;
+      let firstDiff = k;
+      let lastSharedWrite = -1;
+      for (let y = base; y < k; y++) {
+        for (let i = this.evStart[y]; i < this.evStart[y + 1]; i++) {
+          const entry = this.evData[i];
+          if (entry >>> 2 !== o || (entry & 3) === READ) continue;
+          const inV = y < e || (y > e && this.clocks[y * T + te] <= le);
+          const inJ = y < j;
+          if (inV === inJ) {
+            if (inV && (entry & 3) === WRITE) lastSharedWrite = y;
+            continue;
+          }
+          const d = this.evDelta[i];
+          if ((entry & 3) !== ADD || Number.isNaN(d)) return false;
+          if (y < firstDiff) firstDiff = y;
+          diff += inV ? d : -d;
         }
       }
+      // An add that only one state holds, overwritten by a write both hold, changes nothing there;
+      // before that write the comparison by amounts does not hold: give up.
+      if (firstDiff < lastSharedWrite) return false;
+      if (diff !== 0) return false;
     }
     return true;
   }
@@ -285,7 +332,7 @@ export class RaceAnalysis {
     const tc = this.threadClock;
     for (let t = 0, base = q * T; t < T; t++) clock[t] = tc[base + t];
     this.join(clock, e);
-    this.reverse(e, this.count, q, clock, path);
+    this.reverse(e, this.count, q, clock, path, /* waiting = */ true);
   }
 
   /**
@@ -295,7 +342,14 @@ export class RaceAnalysis {
    * an initial, else on a new one (an initial, the racing thread when it is one). Following v
    * later tells whether `p`'s step is enabled at its end (see DfsScheduler).
    */
-  private reverse(e: number, k: number, p: number, pClock: Int32Array, path: Path): void {
+  private reverse(
+    e: number,
+    k: number,
+    p: number,
+    pClock: Int32Array,
+    path: Path,
+    waiting = false,
+  ): void {
     const T = this.threads;
     const enabledAtE = path.enabled[e];
     const open = path.tentative[e] | path.pruned[e];
@@ -306,28 +360,25 @@ export class RaceAnalysis {
     first.fill(-1);
     const seq = this.seq;
     seq.length = 0;
-    const vEvents = this.vEvents;
-    vEvents.length = 0;
     let initials = 0;
     for (let j = e + 1; j < k; j++) {
       const base = j * T;
       if (this.clocks[base + te] > le) continue;
       const q = this.tid[j];
       seq.push(q);
-      vEvents.push(j);
       if (first[q] >= 0) continue;
       first[q] = this.local[j];
       if (!this.after(this.clocks, base, q, first)) initials |= 1 << q;
     }
     if (first[p] < 0 && !this.after(pClock, 0, p, first)) initials |= 1 << p;
-    // Infeasible without a replay: p's step was blocked before e and v does not change its guard.
-    if (this.pruneInfeasible && first[p] < 0 && this.staysBlocked(e, p, path)) return;
     seq.push(p);
     const covered = initials & path.backtrack[e] & ~path.pruned[e];
+    // A confirmed branch covers v (source-DPOR).
+    if ((covered & ~path.tentative[e]) !== 0) return;
+    if (this.pruneInfeasible && this.provablyBlocked(e, k, p, path, waiting)) return;
     if (covered !== 0) {
-      // A confirmed branch covers v (source-DPOR); a tentative one covers it only once it runs
-      // one of its sequences to the end, so v joins its queue.
-      if ((covered & ~path.tentative[e]) !== 0) return;
+      // A tentative branch covers v only once it runs one of its sequences to the end, so v
+      // joins its queue.
       const c = (covered & (1 << p)) !== 0 ? p : lowestThread(covered);
       path.queueWakeup(e, c, this.wakeupSequence(c));
       return;
