@@ -18,7 +18,8 @@ import {
 import { __split_huge_pmd, madvise_free_huge_pmd } from './huge_memory.js';
 import { vma_modify_flags } from './mprotect.js';
 import { reclaim_range } from './vmscan.js';
-import { folio_fully_covered, folio_in_range, folio_shared, split_folio } from './folio.js';
+import { folio_in_range, folio_shared, folio_shared_pages } from './folio.js';
+import { split_folio } from './folio-split.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 import { madvise_populate } from './gup.js';
 import { madvise_remove } from './filemap.js';
@@ -187,10 +188,10 @@ export function madvise_free_range(mm: MmStruct, start: number, end: number): vo
     const lo = addr - slot;
     const hi = next - slot;
     // A large folio the range does not cover whole is split first (madvise_free_pte_range).
-    if (!shared && folio_in_range(mm, addr, lo, hi) && !folio_fully_covered(mm, addr, lo, hi)) {
-      split_folio(mm, addr, pte);
+    if (folio_in_range(mm, addr, lo, hi)) {
+      split_folio(mm, addr, pte, { lo, hi, whole: false });
     }
-    const skip = shared ? (mm.folios.get(slot / g.PMD_SIZE)?.member ?? null) : null;
+    const skip = shared ? folio_shared_pages(mm, addr) : null;
     let planes = ptes.planeWords(pte);
     for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
       const present =

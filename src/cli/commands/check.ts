@@ -118,8 +118,11 @@ An exhaustive run (dfs with DPOR) that goes on for 0.25 s is estimated by random
 than a second, updates the progress line, and is in the JSON output. --estimate makes it before
 the run and always prints it.
 
---mutate GUARD removes one protocol guard from the modelled kernel paths (mutation testing): the
-scenario's expected verdicts then no longer apply and are not compared. Guards:
+--mutate GUARD removes one protocol guard from the modelled kernel paths (mutation testing). The
+scenario's expected verdicts are those of the intact paths: with --all-variants the table shows
+them as "expected (unmutated)" and marks each variant whose result departs from it as having
+caught the mutation; the exit status is then 0 when at least one variant catches it and 1 when
+none does (the guard is unprotected by the scenario: a scenario is missing). Guards:
 ${Object.entries(MUTATIONS)
   .map(([k, v]) => `  ${k.padEnd(28)} ${v}`)
   .join('\n')}
@@ -190,14 +193,16 @@ Examples:
           result = shrink.fail;
         }
         const replay = replayCommand(target, values, result, mutations);
-        // A scenario's expectations are about the intact paths, not a mutant's.
-        const expected = mutations.length > 0 ? undefined : scenario.expected?.(values);
+        // A scenario's expectations are about the intact paths: for a mutant they are the
+        // baseline a variant that notices the mutation departs from.
+        const expected = scenario.expected?.(values);
         results.push({ values, result, replay, expected, shrink, estimate });
       }
       if (format === 'json') {
         outJson(
           checkDocument(
             target,
+            mutations,
             results.map((r) =>
               checkResultJson(r.result, {
                 replayCommand: r.replay,
@@ -214,11 +219,13 @@ Examples:
           formatCheckResult(r.result, {
             replayCommand: r.replay,
             width: outputWidth(),
-            ...(r.expected !== undefined ? { expected: r.expected } : {}),
+            ...(r.expected !== undefined && mutations.length === 0 ? { expected: r.expected } : {}),
             ...(r.shrink !== undefined ? { shrink: r.shrink } : {}),
           }),
         );
-        if (results.length > 1) texts.push(expectationTable(results));
+        if (results.length > 1 || (flags.allVariants && mutations.length > 0)) {
+          texts.push(expectationTable(results, mutations));
+        }
         out(texts.join('\n\n'));
       }
       const failed = results.find((r) => r.result.verdict === 'fail');
@@ -236,7 +243,11 @@ Examples:
       }
       // With --all-variants the question is whether every variant ends as its scenario expects
       // (a failure that is expected is success); a single run answers whether a violation exists.
-      if (flags.allVariants) {
+      // With --mutate it is whether some variant notices the mutation (a surviving mutant means
+      // a scenario is missing).
+      if (flags.allVariants && mutations.length > 0) {
+        if (!results.some((r) => !asExpected(r))) process.exitCode = 1;
+      } else if (flags.allVariants) {
         if (results.some((r) => !asExpected(r))) process.exitCode = 1;
       } else if (failed) process.exitCode = 1;
     });
@@ -258,8 +269,12 @@ function asExpected(r: VariantRun): boolean {
     : r.result.verdict !== 'fail';
 }
 
-/** Expected against found, one line per variant combination. */
-function expectationTable(results: readonly VariantRun[]): string {
+/**
+ * Expected against found, one line per variant combination. For a mutant the expectation is the
+ * unmutated one and a variant that departs from it has caught the mutation.
+ */
+function expectationTable(results: readonly VariantRun[], mutations: readonly Mutation[]): string {
+  const mutant = mutations.length > 0;
   const rows = results.map((r) => {
     const variant =
       Object.entries(r.values)
@@ -277,9 +292,16 @@ function expectationTable(results: readonly VariantRun[]): string {
         : r.result.verdict === 'bounded'
           ? `bounded (${r.result.limits.join(', ')})`
           : 'pass';
-    return [variant, expected, found, asExpected(r) ? 'ok' : 'NOT AS EXPECTED'];
+    const mark = mutant
+      ? asExpected(r)
+        ? '-'
+        : 'caught'
+      : asExpected(r)
+        ? 'ok'
+        : 'NOT AS EXPECTED';
+    return [variant, expected, found, mark];
   });
-  const head = ['variant', 'expected', 'found', ''];
+  const head = ['variant', mutant ? 'expected (unmutated)' : 'expected', 'found', ''];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string =>
     cells
@@ -287,12 +309,17 @@ function expectationTable(results: readonly VariantRun[]): string {
       .join('  ')
       .trimEnd();
   const bad = results.filter((r) => !asExpected(r)).length;
+  const guards = mutations.join(', ');
   return [
     line(head),
     ...rows.map(line),
-    bad === 0
-      ? `all ${results.length} variants as expected`
-      : `${bad} of ${results.length} variants NOT as expected`,
+    mutant
+      ? bad === 0
+        ? `no variant notices the removal of ${guards}: a scenario is missing`
+        : `the removal of ${guards} is caught by ${bad} of ${results.length} variants`
+      : bad === 0
+        ? `all ${results.length} variants as expected`
+        : `${bad} of ${results.length} variants NOT as expected`,
   ].join('\n');
 }
 
