@@ -9,7 +9,11 @@
  *                                 MAP_SHARED or FILE (the index of a `file`) is given; FLAGS adds
  *                                 MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE (only when the workload
  *                                 says so: it decides VM_ACCOUNT), or MAP_FIXED (replacing NOREPLACE)
- *   file INDEX SIZE MEMFD         a fresh file of SIZE bytes: memfd (MEMFD 1) or tmpfs (/dev/shm)
+ *   file INDEX SIZE KIND          a fresh file of SIZE bytes: KIND 0 tmpfs (/dev/shm), 1 memfd,
+ *                                 2 a regular file on ext4 written 4 KiB at a time and fsynced
+ *                                 (every page cached as an order-0 folio),
+ *                                 3 the same, then dropped from the page cache (cold); disk files
+ *                                 are O_TMPFILE in $PTLAB_DISK_DIR or /var/tmp (nothing to remove)
  *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
  *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
  *   munmap ADDR LEN
@@ -67,6 +71,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <linux/prctl.h>
@@ -130,6 +135,9 @@ struct workload {
 
 static struct op *ops;
 static int files[MAX_FILES];
+/* Where disk files are created (NULL: none can be), and why not. */
+static const char *disk_dir;
+static const char *disk_why = "";
 static struct workload *workloads;
 static uint32_t nworkloads;
 
@@ -366,7 +374,7 @@ static void parse_input(char *text, size_t size)
 			o->kind = OP_FILE;
 			if (!next_num(&cursor, &o->arg) || !next_num(&cursor, &o->len) ||
 			    !next_num(&cursor, &o->flags) || o->arg >= MAX_FILES)
-				bad_input(lineno, "usage: file INDEX SIZE MEMFD");
+				bad_input(lineno, "usage: file INDEX SIZE KIND");
 		} else if (!strcmp(kw, "brk")) {
 			o->kind = OP_BRK;
 			if (!next_num(&cursor, &o->addr) || !next_num(&cursor, &o->len))
@@ -547,6 +555,17 @@ static void memcg_reclaim(void)
 		(void)!write(memcg_reclaim_fd, "64G", 3);
 }
 
+/* Prints `refuse INDEX WHAT WHY`; returns 1. */
+static int refuse(uint32_t i, const char *what, const char *why)
+{
+	char *p = put_str(line_buf, "refuse ");
+	p = put_int(p, i);
+	p = put_str(p, what);
+	p = put_str(p, why);
+	emit(p);
+	return 1;
+}
+
 static int refuse_overlaps(const struct workload *w)
 {
 	uint32_t i;
@@ -554,18 +573,16 @@ static int refuse_overlaps(const struct workload *w)
 	for (i = 0; i < w->nops; i++) {
 		const struct op *o = &ops[w->op0 + i];
 		int hit = 0;
+		if (o->kind == OP_FILE && o->flags >= 2 && !disk_dir)
+			return refuse(i, " disk files need an ext4 directory: ", disk_why);
 		if (o->kind == OP_REPORT || o->kind == OP_MLOCKALL || o->kind == OP_FILE ||
 		    o->kind == OP_FORK || o->kind == OP_EXIT)
 			continue;
 		if (o->kind == OP_PRESSURE) {
 			if (memcg_kind[0] != 'n')
 				continue;
-			char *p = put_str(line_buf, "refuse ");
-			p = put_int(p, i);
-			p = put_str(p, " pressure needs a memory cgroup of the oracle's own: ");
-			p = put_str(p, memcg_why);
-			emit(p);
-			return 1;
+			return refuse(i, " pressure needs a memory cgroup of the oracle's own: ",
+				      memcg_why);
 		}
 		hit = overlaps_own(o->addr, o->len, &lo, &hi);
 		if (o->kind == OP_BRK)
@@ -604,6 +621,61 @@ static void __attribute__((noinline)) prefault_stack(void)
 	deep[sizeof(deep) - 1] = 1;
 }
 
+/* ---- regular files on a disk filesystem (issue #7) ---- */
+
+#define EXT4_MAGIC 0xEF53
+static char disk_buf[4096];
+
+/* Picks the directory of disk files: $PTLAB_DISK_DIR or /var/tmp, which must be ext4. */
+static void disk_setup(void)
+{
+	struct statfs sf;
+	const char *dir = getenv("PTLAB_DISK_DIR");
+	if (!dir || !*dir)
+		dir = "/var/tmp";
+	if (statfs(dir, &sf)) {
+		disk_why = "cannot stat the disk-file directory ($PTLAB_DISK_DIR or /var/tmp)";
+		return;
+	}
+	if (sf.f_type != EXT4_MAGIC) {
+		disk_why = "the disk-file directory ($PTLAB_DISK_DIR or /var/tmp) is not on ext4";
+		return;
+	}
+	disk_dir = dir;
+	memset(disk_buf, 0x5a, sizeof(disk_buf));
+}
+
+/*
+ * A regular file of LEN bytes on ext4, unnamed (O_TMPFILE: it goes with its last reference),
+ * written one page per pwrite and fsynced, so every page is in the page cache, clean, as an
+ * order-0 folio (ext4's write_begin sizes the folio by the write: 64 KiB writes make 64 KiB
+ * folios, which a fault maps whole, and 2 MiB writes PMD-sized ones, which a read fault of an
+ * aligned VMA maps with one PMD). COLD drops them (POSIX_FADV_DONTNEED). Returns the descriptor
+ * or -errno.
+ */
+static int disk_file(uint64_t len, int cold)
+{
+	uint64_t off = 0;
+	int fd = disk_dir ? open(disk_dir, O_TMPFILE | O_RDWR, 0600) : -1;
+	if (fd < 0)
+		return disk_dir ? -errno : -ENOENT;
+	while (off < len) {
+		size_t n = len - off < sizeof(disk_buf) ? (size_t)(len - off) : sizeof(disk_buf);
+		ssize_t w = pwrite(fd, disk_buf, n, (off_t)off);
+		if (w <= 0) {
+			close(fd);
+			return w < 0 ? -errno : -EIO;
+		}
+		off += (uint64_t)w;
+	}
+	if (fsync(fd) || (cold && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
 /* Runs the libc wrappers of the file ops once (no page is faulted, no table created). */
 static void warm_up_files(char *scratch)
 {
@@ -617,6 +689,11 @@ static void warm_up_files(char *scratch)
 	fd = open("/dev/shm", O_TMPFILE | O_RDWR, 0600);
 	if (fd >= 0)
 		close(fd);
+	if (disk_dir) {
+		fd = disk_file(0, 1);
+		if (fd >= 0)
+			close(fd);
+	}
 }
 
 /* Executes every syscall and signal path once on a scratch PROT_NONE page: no table is created. */
@@ -708,7 +785,15 @@ static int run_op(const struct op *o)
 	uint64_t off;
 	switch (o->kind) {
 	case OP_FILE: {
-		int fd = o->flags ? memfd_create("ptw", 0) : open("/dev/shm", O_TMPFILE | O_RDWR, 0600);
+		int fd;
+		if (o->flags >= 2) {
+			fd = disk_file(o->len, o->flags == 3);
+			if (fd < 0)
+				return -fd;
+			files[o->arg] = fd;
+			return 0;
+		}
+		fd = o->flags ? memfd_create("ptw", 0) : open("/dev/shm", O_TMPFILE | O_RDWR, 0600);
 		if (fd < 0)
 			return errno;
 		if (ftruncate(fd, (off_t)o->len))
@@ -1125,6 +1210,7 @@ int main(int argc, char **argv)
 	sigaction(SIGBUS, &sa, NULL);
 
 	print_thp();
+	disk_setup();
 	memcg_setup();
 	{
 		char *p = put_str(line_buf, "memcg ");

@@ -2,7 +2,7 @@
 // hash) and runs resolved workloads on the host kernel, reading VmPTE and RssAnon per report.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { nativeHelper, type NativeHelper } from '../host/native.js';
 import type { ThpMode } from '../mm/index.js';
 import { UsageError } from '../util/errors.js';
@@ -183,6 +183,8 @@ export interface HostLimits {
   /** The THP mode and `max_ptes_none` (when the host's THP settings are modelled). */
   readonly thp?: ThpMode;
   readonly maxPtesNone?: number;
+  /** `read_ahead_kb` of the device the oracle's disk files live on (when it can be read). */
+  readonly readAheadKb?: number;
   /** `vm.overcommit_memory`, `vm.mmap_min_addr` and whether root, for messages. */
   readonly describe: string;
 }
@@ -208,12 +210,56 @@ export function hostLimits(): HostLimits {
   const ram = kb('MemTotal') + kb('SwapTotal');
   const limit = mode === '0' && ram > 0n ? { overcommitLimit: ram * 1024n } : {};
   const thp = hostThp();
+  const ra = diskReadAheadKb();
   return {
     mmapMinAddr: root ? 0n : minAddr,
     ...limit,
+    ...(ra !== undefined ? { readAheadKb: ra } : {}),
     ...(thp.ok ? { thp: thp.mode, maxPtesNone: thp.maxPtesNone } : {}),
     describe: `vm.mmap_min_addr ${minAddr}${root ? ' (root: exempt)' : ''}, vm.overcommit_memory ${mode}${limit.overcommitLimit ? ` (RAM + swap ${limit.overcommitLimit} bytes)` : ''}`,
   };
+}
+
+/** The directory the oracle creates disk files in (`file … disk`): $PTLAB_DISK_DIR or /var/tmp. */
+function diskDir(): string {
+  return process.env.PTLAB_DISK_DIR || '/var/tmp';
+}
+
+const EXT4_SUPER_MAGIC = 0xef53;
+
+/**
+ * Whether the oracle can create disk files (`file … disk`): the directory ($PTLAB_DISK_DIR or
+ * /var/tmp) must be on ext4, whose page cache and large-folio behaviour the model follows.
+ */
+export function diskAvailability(): { ok: true } | { ok: false; reason: string } {
+  try {
+    if (statfsSync(diskDir()).type === EXT4_SUPER_MAGIC) return { ok: true };
+    return {
+      ok: false,
+      reason: `${diskDir()} is not on ext4 (set PTLAB_DISK_DIR to an ext4 directory)`,
+    };
+  } catch {
+    return {
+      ok: false,
+      reason: `cannot stat ${diskDir()} (set PTLAB_DISK_DIR to an ext4 directory)`,
+    };
+  }
+}
+
+/**
+ * `read_ahead_kb` of the block device holding the disk-file directory, from
+ * /sys/class/bdi/MAJOR:MINOR (a fault on a disk file's page not in the cache reads that much).
+ */
+function diskReadAheadKb(): number | undefined {
+  try {
+    const dev = statSync(diskDir()).dev;
+    const major = Math.floor(dev / 256) % 4096;
+    const minor = (dev % 256) + (Math.floor(dev / 4096) & 0xfff00);
+    const kb = Number(readFileSync(`/sys/class/bdi/${major}:${minor}/read_ahead_kb`, 'utf8'));
+    return Number.isInteger(kb) && kb >= 0 ? kb : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when /proc/swaps lists a swap area (the oracle's `pressure` assumes there is none). */

@@ -146,9 +146,10 @@ export function compareRuns(workload: Workload, sim: SimOutcome, kernel: KernelR
  * overcommit limit, the THP mode and `max_ptes_none`.
  */
 export function hostSimOptions(): SimOptions {
-  const { mmapMinAddr, overcommitLimit, thp, maxPtesNone } = hostLimits();
+  const { mmapMinAddr, overcommitLimit, thp, maxPtesNone, readAheadKb } = hostLimits();
   return {
     mmapMinAddr,
+    ...(readAheadKb !== undefined ? { readAheadKb } : {}),
     ...(overcommitLimit !== undefined ? { overcommitLimit } : {}),
     ...(thp !== undefined ? { thp } : {}),
     ...(maxPtesNone !== undefined ? { maxPtesNone } : {}),

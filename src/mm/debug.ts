@@ -13,6 +13,7 @@ import {
 import type { MmStruct } from './mm_types.js';
 import { PMD_HUGE_ZERO } from './mm_types.js';
 import { pmd_lookup } from './pgtable.js';
+import type { LargeFolio } from './folio.js';
 
 /** Counters recounted from the page tables. */
 export interface Recount {
@@ -162,20 +163,8 @@ export function validate_mm(mm: MmStruct): void {
   }
   validate_file_pages(mm);
   validate_guard_pages(mm);
-  for (const [slot, folio] of mm.folios) {
-    const addr = slot * mm.geometry.PMD_SIZE;
-    const pmd = pmd_lookup(mm, addr);
-    const entry =
-      pmd === 0 ? 0 : mm.dirs[mm.dirs.length - 1].get(pmd, slot % mm.geometry.PTRS_PER_PMD);
-    assert(entry !== 0 && entry !== PMD_HUGE_ZERO, 'THP folio without a mapping', { slot });
-    if (entry < 0) continue;
-    const { words, base } = mm.ptes.presentWords(entry);
-    const planes = mm.ptes.planeWords(entry);
-    folio.member.forEach((m, w) => {
-      const zero = planes ? planes.words[planes.base + w] : 0;
-      assert((m & ~(words[base + w] & ~zero)) === 0, 'THP folio page not mapped', { slot, w });
-    });
-  }
+  validate_folios(mm);
+  validate_mlocked(mm);
   const hugeDeposits = r.nr_ptes - mm.ptes.live;
   assert(hugeDeposits >= 0, 'more live PTE tables than counted', { r, live: mm.ptes.live });
   mm.dirs.forEach((pool, k) => {
@@ -251,4 +240,63 @@ function validate_file_pages(mm: MmStruct): void {
     rss_file: mm.rss_file,
     rss_shmem: mm.rss_shmem,
   });
+}
+
+/**
+ * Large-folio records: each maps pages present in its slot's table (a huge PMD only for a whole
+ * folio at its own offset), records of one slot are disjoint, and an mm's records of a folio
+ * are as many as their shared `pieces` count says.
+ */
+function validate_folios(mm: MmStruct): void {
+  const pieces = new Map<object, { n: number; seen: number }>();
+  for (const [slot, head] of mm.folios) {
+    const addr = slot * mm.geometry.PMD_SIZE;
+    const pmd = pmd_lookup(mm, addr);
+    const entry =
+      pmd === 0 ? 0 : mm.dirs[mm.dirs.length - 1].get(pmd, slot % mm.geometry.PTRS_PER_PMD);
+    assert(entry !== 0 && entry !== PMD_HUGE_ZERO, 'THP folio without a mapping', { slot });
+    const seen = new Uint32Array(mm.ptes.words);
+    for (let folio: LargeFolio | undefined = head; folio; folio = folio.next) {
+      const p = pieces.get(folio.pieces) ?? { n: folio.pieces.n, seen: 0 };
+      p.seen++;
+      pieces.set(folio.pieces, p);
+      assert(
+        folio.member.some((m) => m !== 0),
+        'empty THP folio record',
+        { slot },
+      );
+      if (entry < 0) {
+        assert(folio.shift === 0 && head.next === undefined, 'huge PMD of a moved folio', { slot });
+        continue;
+      }
+      const { words, base } = mm.ptes.presentWords(entry);
+      const planes = mm.ptes.planeWords(entry);
+      folio.member.forEach((m, w) => {
+        const zero = planes ? planes.words[planes.base + w] : 0;
+        assert((m & ~(words[base + w] & ~zero)) === 0, 'THP folio page not mapped', { slot, w });
+        assert((m & seen[w]) === 0, 'a page in two THP folio records', { slot, w });
+        seen[w] |= m;
+      });
+    }
+  }
+  for (const p of pieces.values()) {
+    assert(p.n === p.seen, 'THP folio piece count differs from its records', p);
+  }
+}
+
+/** Mlocked small pages (mlocked.ts) are present anonymous entries. */
+function validate_mlocked(mm: MmStruct): void {
+  for (const [slot, bits] of mm.mlocked) {
+    if (bits.every((b) => b === 0)) continue;
+    const pmd = pmd_lookup(mm, slot * mm.geometry.PMD_SIZE);
+    const pte =
+      pmd === 0 ? 0 : mm.dirs[mm.dirs.length - 1].get(pmd, slot % mm.geometry.PTRS_PER_PMD);
+    assert(pte > 0, 'mlocked pages without a PTE table', { slot });
+    const { words, base } = mm.ptes.presentWords(pte);
+    const planes = mm.ptes.planeWords(pte);
+    bits.forEach((b, w) => {
+      const anon = words[base + w] & ~(planes ? planes.words[planes.base + w] : 0);
+      assert((b & ~anon) === 0, 'mlocked page not a present anonymous page', { slot, w });
+    });
+  }
 }

@@ -1,6 +1,7 @@
 // Shared and file-backed mappings: the page cache of a file (shmem: anonymous shared, memfd, a file
-// on tmpfs), read faults with fault-around, shared write faults, COW of private file pages, the
-// RssShmem/RssFile counters, and MADV_REMOVE. A PTE mapping a page-cache page is stored as a
+// on tmpfs; or a regular file on a disk filesystem, cached whole when created), read faults with
+// fault-around, shared write faults, COW of private file pages, the RssShmem/RssFile counters,
+// MADV_REMOVE, and the read-around of a fault on a disk file's page not in the cache. A PTE mapping a page-cache page is stored as a
 // present entry of the zero-page plane (never counted as anon) plus a bit in `mm.filePages`.
 // Mirrors do_read_fault / do_cow_fault / do_shared_fault (mm/memory.c), filemap_map_pages
 // (mm/filemap.c) and shmem_fault / shmem_fallocate (mm/shmem.c) (see docs/kernel-version.md).
@@ -16,7 +17,31 @@ export const FAULT_AROUND_PAGES = 16;
 
 /** Creates a file of `pages` pages with an empty page cache (`shmem` for tmpfs and memfd). */
 export function file_alloc(name: string, pages: number, shmem: boolean): SimFile {
-  return { name, pages, shmem, cache: new PageSet() };
+  return { name, pages, shmem, cache: new PageSet(), readahead: 0 };
+}
+
+/**
+ * A regular file on a disk filesystem just written and fsynced 4 KiB at a time: every page is in
+ * the page cache, clean, as an order-0 folio. `readahead` is the device's read-around in pages.
+ */
+export function disk_file_alloc(name: string, pages: number, readahead: number): SimFile {
+  return { name, pages, shmem: false, cache: new PageSet(true), readahead };
+}
+
+/**
+ * Puts page `off` of `file` in the page cache: shmem allocates it; a disk file reads it with the
+ * pages around it that are missing (`do_sync_mmap_readahead`'s read-around: `ra_pages` pages
+ * starting `ra_pages / 2` before it, clipped to the file).
+ */
+function filemap_get_page(file: SimFile, off: number): void {
+  if (file.cache.has(off)) return;
+  if (file.readahead === 0) {
+    file.cache.add(off);
+    return;
+  }
+  const from = Math.max(0, off - Math.floor(file.readahead / 2));
+  const to = Math.min(from + file.readahead, file.pages);
+  for (let o = from; o < to; o++) file.cache.add(o);
 }
 
 /** The page offset in its file of page `p` of file VMA `vma`. */
@@ -124,7 +149,14 @@ export function do_file_fault(
     if (off >= file.pages) return 'SIGBUS';
     const pte = pte_alloc(mm, p);
     if (entry_kind(mm, pte, p) !== 0) return null;
-    file.cache.add(off);
+    if (!file.cache.has(off) && file.readahead > 0) {
+      // A disk read drops the lock and retries the fault (VM_FAULT_RETRY): fault-around then
+      // finds the pages the read-around brought in.
+      filemap_get_page(file, off);
+      do_fault_around(mm, vma, p);
+      if (entry_kind(mm, pte, p) !== 0) return null;
+    }
+    filemap_get_page(file, off);
     map_file_page(mm, vma, pte, p);
     return null;
   }
@@ -133,14 +165,14 @@ export function do_file_fault(
   const kind = entry_kind(mm, pte, p);
   if (vma.vm_flags & VM_SHARED) {
     if (kind !== 0) return null;
-    file.cache.add(off);
+    filemap_get_page(file, off);
     map_file_page(mm, vma, pte, p);
     return null;
   }
   if (kind === 1) return null;
   anon_vma_prepare(mm, vma);
   // The page cache page is read in (or, for shmem, allocated) before it is copied.
-  file.cache.add(off);
+  filemap_get_page(file, off);
   if (kind === 3) cow_file_page(mm, vma, pte, p);
   else map_anon_page(mm, pte, p);
   return null;

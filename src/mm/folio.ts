@@ -1,27 +1,36 @@
-// Anonymous THP folios beyond their PMD: which subpages of the slot still belong to the large
-// folio and which were ever written. Splitting the folio (not just the PMD) maps every
-// never-written, hence zero-filled, subpage to the shared zero page, so RssAnon drops (6.12+,
-// `remap_page(..., RMP_USE_SHARED_ZEROPAGE)`; docs/sim-model.md, spec corrections).
-// Mirrors the split_folio path of mm/huge_memory.c (see docs/kernel-version.md).
+// Anonymous THP folios beyond their PMD: per mm and PMD slot, records of which subpages of a
+// large folio the slot maps and which were ever written, and which mms share the folio. An mremap
+// may scatter one folio over several slots and offsets (records with a `shift`); the folio stays
+// one (its `share` object). Splitting and dirtying folios is in folio-split.ts.
 
-import { popcount32, wordMask } from './pgtable-pool.js';
+import { wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
-import { VM_LOCKED } from './mm_types.js';
-import { pmd_lookup } from './pgtable.js';
-import { set_unwritten_word } from './unwritten.js';
 
-/** One PMD-order anonymous folio, by the PMD slot it lives in. */
+/**
+ * One mm's record of the pages of one PMD-order anonymous folio that it maps in one PMD slot.
+ * A folio mapped where it was faulted has one record, in its own slot. An mremap that moves it to
+ * another offset in a slot, or moves part of it, leaves several records of the one folio (their
+ * `share` and `pieces` objects are the same), and a slot may then hold pages of two folios
+ * (`next`).
+ */
 export interface LargeFolio {
-  /** Subpages still mapped from this folio (bit i = page i of the slot). */
+  /** Subpages still mapped from this folio here (bit i = page i of the slot). */
   readonly member: Uint32Array;
-  /** Subpages written since the folio was allocated (their content is not zero). */
+  /** Of those, the ones written since the folio was allocated (their content is not zero). */
   readonly written: Uint32Array;
   /**
-   * How many mms map part of the folio, shared by their records of it: fork copies the mapping
-   * (`copy_huge_pmd`, `copy_present_ptes`), exit or unmapping drops it. More than one: the folio
-   * is COW-shared, a write copies instead of reusing it (`do_huge_pmd_wp_page`, `do_wp_page`).
+   * The folio itself, shared by every record of it: `mms` counts the mms mapping part of it
+   * (fork adds one, the last record of an mm going takes one). More than one: the folio is
+   * COW-shared, a write copies instead of reusing it (`do_huge_pmd_wp_page`, `do_wp_page`).
+   * `mlocked`: the folio stays mlocked though no VM_LOCKED VMA may map it (mlocked.ts).
    */
-  readonly share: { mms: number };
+  readonly share: { mms: number; mlocked?: boolean };
+  /** Page i of the slot maps subpage i - shift of the folio (0 where it was faulted). */
+  readonly shift: number;
+  /** How many records of the folio this mm holds (shared by them): 1 unless mremap moved part. */
+  readonly pieces: { n: number };
+  /** The record of another folio with pages in the same slot (after an mremap), if any. */
+  next: LargeFolio | undefined;
 }
 
 /** Slot number (page number / PMD_SIZE) of a page. */
@@ -29,51 +38,150 @@ function slotOf(mm: MmStruct, addr: number): number {
   return Math.floor(addr / mm.geometry.PMD_SIZE);
 }
 
+/** Mask of the pages [lo, hi) of a slot that fall in bitmap word `w`. */
+function rangeMask(w: number, lo: number, hi: number): number {
+  return wordMask(Math.max(lo - w * 32, 0), Math.max(Math.min(hi - w * 32, 32), 0));
+}
+
 /** Records a fresh THP folio in the slot of `addr`; pages [lo, hi) of the slot are written. */
 export function folio_alloc_thp(mm: MmStruct, addr: number, lo: number, hi: number): void {
   const words = mm.ptes.words;
   const member = new Uint32Array(words).fill(0xffffffff);
   const written = new Uint32Array(words);
-  mm.folios.set(slotOf(mm, addr), { member, written, share: { mms: 1 } });
+  const f: LargeFolio = {
+    member,
+    written,
+    share: { mms: 1 },
+    shift: 0,
+    pieces: { n: 1 },
+    next: mm.folios.get(slotOf(mm, addr)),
+  };
+  mm.folios.set(slotOf(mm, addr), f);
   folio_mark_written(mm, addr, lo, hi);
 }
 
-/** Marks pages [lo, hi) of the slot of `addr` written, if a large folio lives there. */
+/**
+ * Adds a record to `slot` for folio `like` (another record of it, in `mm` when `sameMm`), with
+ * page i of the slot mapping subpage i - `shift`. A new record in the same mm counts one more
+ * piece; in another mm (fork), one more mm unless that mm already holds a piece (`pieces`).
+ */
+export function folio_add_record(
+  mm: MmStruct,
+  slot: number,
+  like: LargeFolio,
+  shift: number,
+  pieces: { n: number } | null,
+): LargeFolio {
+  const words = mm.ptes.words;
+  const f: LargeFolio = {
+    member: new Uint32Array(words),
+    written: new Uint32Array(words),
+    share: like.share,
+    shift,
+    pieces: pieces ?? { n: 0 },
+    next: mm.folios.get(slot),
+  };
+  if (f.pieces.n === 0) like.share.mms++;
+  f.pieces.n++;
+  mm.folios.set(slot, f);
+  return f;
+}
+
+/** The record of folio `share` in `slot` with shift `shift`, if `mm` has one. */
+export function folio_find_record(
+  mm: MmStruct,
+  slot: number,
+  share: object,
+  shift: number,
+): LargeFolio | undefined {
+  for (let f = mm.folios.get(slot); f; f = f.next) {
+    if (f.share === share && f.shift === shift) return f;
+  }
+  return undefined;
+}
+
+/** Every record `mm` holds of folio `share`, with its slot. */
+export function folio_records(mm: MmStruct, share: object): [number, LargeFolio][] {
+  const out: [number, LargeFolio][] = [];
+  for (const [slot, head] of mm.folios) {
+    for (let f: LargeFolio | undefined = head; f; f = f.next) {
+      if (f.share === share) out.push([slot, f]);
+    }
+  }
+  return out;
+}
+
+/** The records of `f` (in `slot`) in its mm: just it, unless an mremap scattered the folio. */
+export function records_of(mm: MmStruct, slot: number, f: LargeFolio): [number, LargeFolio][] {
+  return f.pieces.n === 1 ? [[slot, f]] : folio_records(mm, f.share);
+}
+
+/** Marks pages [lo, hi) of the slot of `addr` written, where a large folio maps them. */
 export function folio_mark_written(mm: MmStruct, addr: number, lo: number, hi: number): void {
-  const f = mm.folios.get(slotOf(mm, addr));
-  if (!f) return;
-  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
-    const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
-    f.written[w] = (f.written[w] | (mask & f.member[w])) >>> 0;
+  for (let f = mm.folios.get(slotOf(mm, addr)); f; f = f.next) {
+    for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+      f.written[w] = (f.written[w] | (rangeMask(w, lo, hi) & f.member[w])) >>> 0;
+    }
   }
 }
 
-/** Pages [lo, hi) of the slot of `addr` stop mapping the folio (zapped or discarded). */
+/** Pages [lo, hi) of the slot of `addr` stop mapping their folio (zapped or discarded). */
 export function folio_remove_pages(mm: MmStruct, addr: number, lo: number, hi: number): void {
   const slot = slotOf(mm, addr);
-  const f = mm.folios.get(slot);
-  if (!f) return;
-  let left = 0;
-  for (let w = 0; w < f.member.length; w++) {
-    const mask = wordMask(Math.max(lo - w * 32, 0), Math.max(Math.min(hi - w * 32, 32), 0));
-    if (w * 32 < hi && (w + 1) * 32 > lo) f.member[w] = (f.member[w] & ~mask) >>> 0;
-    left |= f.member[w];
+  for (let f = mm.folios.get(slot); f;) {
+    const next = f.next;
+    let left = 0;
+    for (let w = 0; w < f.member.length; w++) {
+      if (w * 32 < hi && (w + 1) * 32 > lo) {
+        const mask = rangeMask(w, lo, hi);
+        f.member[w] = (f.member[w] & ~mask) >>> 0;
+        f.written[w] = (f.written[w] & ~mask) >>> 0;
+      }
+      left |= f.member[w];
+    }
+    if (left === 0) folio_drop_record(mm, slot, f);
+    f = next;
   }
-  if (left === 0) folio_drop(mm, slot);
 }
 
-/** The mm stops mapping the folio of PMD slot `slot` at all (its record goes). */
+/** The record `f` of `slot` goes (its folio is no longer mapped there by this mm). */
+export function folio_drop_record(mm: MmStruct, slot: number, f: LargeFolio): void {
+  const head = mm.folios.get(slot);
+  if (head === f) {
+    if (f.next) mm.folios.set(slot, f.next);
+    else mm.folios.delete(slot);
+  } else {
+    for (let p = head; p; p = p.next) {
+      if (p.next === f) {
+        p.next = f.next;
+        break;
+      }
+    }
+  }
+  f.next = undefined;
+  if (--f.pieces.n === 0) f.share.mms--;
+}
+
+/** The mm stops mapping anything of a large folio in PMD slot `slot` (every record there goes). */
 export function folio_drop(mm: MmStruct, slot: number): void {
-  const f = mm.folios.get(slot);
-  if (!f) return;
-  f.share.mms--;
-  mm.folios.delete(slot);
+  for (let f = mm.folios.get(slot); f; f = mm.folios.get(slot)) folio_drop_record(mm, slot, f);
 }
 
-/** Whether the large folio of the slot of `addr` is also mapped by another mm (after fork). */
+/** Whether a large folio with pages in the slot of `addr` is also mapped by another mm. */
 export function folio_shared(mm: MmStruct, addr: number): boolean {
-  const f = mm.folios.get(slotOf(mm, addr));
-  return f !== undefined && f.share.mms > 1;
+  for (let f = mm.folios.get(slotOf(mm, addr)); f; f = f.next) if (f.share.mms > 1) return true;
+  return false;
+}
+
+/** Pages of the slot of `addr` mapping a large folio another mm maps too, or null if none. */
+export function folio_shared_pages(mm: MmStruct, addr: number): Uint32Array | null {
+  let out: Uint32Array | null = null;
+  for (let f = mm.folios.get(slotOf(mm, addr)); f; f = f.next) {
+    if (f.share.mms <= 1) continue;
+    out ??= new Uint32Array(f.member.length);
+    for (let w = 0; w < out.length; w++) out[w] = (out[w] | f.member[w]) >>> 0;
+  }
+  return out;
 }
 
 /**
@@ -88,121 +196,53 @@ export function folio_write_fault(
   hi: number,
   end: number,
 ): void {
-  if (folio_shared(mm, addr)) folio_remove_pages(mm, addr, lo, end);
-  else folio_mark_written(mm, addr, lo, hi);
+  if (folio_shared(mm, addr)) {
+    const slot = slotOf(mm, addr);
+    for (let f = mm.folios.get(slot); f;) {
+      const next = f.next;
+      if (f.share.mms > 1) remove_record_pages(mm, slot, f, lo, end);
+      else for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) mark_record_written(f, w, lo, hi);
+      f = next;
+    }
+  } else folio_mark_written(mm, addr, lo, hi);
+}
+
+function mark_record_written(f: LargeFolio, w: number, lo: number, hi: number): void {
+  f.written[w] = (f.written[w] | (rangeMask(w, lo, hi) & f.member[w])) >>> 0;
+}
+
+function remove_record_pages(
+  mm: MmStruct,
+  slot: number,
+  f: LargeFolio,
+  lo: number,
+  hi: number,
+): void {
+  let left = 0;
+  for (let w = 0; w < f.member.length; w++) {
+    f.member[w] = (f.member[w] & ~rangeMask(w, lo, hi)) >>> 0;
+    left |= f.member[w];
+  }
+  if (left === 0) folio_drop_record(mm, slot, f);
 }
 
 /** Whether pages [lo, hi) of the slot of `addr` hold part of a large folio. */
 export function folio_in_range(mm: MmStruct, addr: number, lo: number, hi: number): boolean {
-  const f = mm.folios.get(slotOf(mm, addr));
-  if (!f) return false;
-  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
-    const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
-    if (f.member[w] & mask) return true;
+  for (let f = mm.folios.get(slotOf(mm, addr)); f; f = f.next) {
+    if (record_in_range(f, lo, hi)) return true;
   }
   return false;
 }
 
-/** Whether [lo, hi) covers the whole folio of the slot and the folio is fully mapped. */
+function record_in_range(f: LargeFolio, lo: number, hi: number): boolean {
+  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++)
+    if (f.member[w] & rangeMask(w, lo, hi)) return true;
+  return false;
+}
+
+/** Whether [lo, hi) covers the whole folio of the slot and the folio is fully mapped there. */
 export function folio_fully_covered(mm: MmStruct, addr: number, lo: number, hi: number): boolean {
   const f = mm.folios.get(slotOf(mm, addr));
-  if (!f || lo !== 0 || hi !== mm.ptes.entries) return false;
-  return f.member.every((m) => m === 0xffffffff);
-}
-
-/**
- * `split_folio` of the PTE-mapped folio in PTE table `pte` (slot of `addr`): never-written member
- * pages become zero-page entries (RSS drops, lazy-free state goes with the page); the rest become
- * small folios. `mlocked` (computed when absent, see folio_mlocked) keeps every subpage.
- */
-export function split_folio(mm: MmStruct, addr: number, pte: number, mlocked?: boolean): void {
-  const slot = slotOf(mm, addr);
-  const f = mm.folios.get(slot);
-  if (!f) return;
-  const mlockedElsewhere = mlocked ?? (f.share.mms > 1 && folio_mlocked(mm, slot, f));
-  folio_drop(mm, slot);
-  const ptes = mm.ptes;
-  const { words, base } = ptes.presentWords(pte);
-  let planes = ptes.planeWords(pte);
-  // A folio another process maps whole inside a VM_LOCKED VMA is mlocked: no subpage of it goes
-  // to the zero page anywhere (try_to_map_unused_to_zeropage refuses an mlocked folio).
-  if (mlockedElsewhere) return;
-  const locked = lockedPages(mm, slot);
-  for (let w = 0; w < ptes.words; w++) {
-    const present = words[base + w];
-    const zero = planes ? planes.words[planes.base + w] : 0;
-    // Pages of a VM_LOCKED VMA keep their subpage (try_to_map_unused_to_zeropage refuses).
-    const unused = present & ~zero & f.member[w] & ~f.written[w] & ~(locked ? locked[w] : 0);
-    if (unused === 0) continue;
-    planes ??= ptes.ensurePlanes(pte);
-    planes.words[planes.base + w] = (planes.words[planes.base + w] | unused) >>> 0;
-    const l = planes.base + ptes.words + w;
-    planes.words[l] = (planes.words[l] & ~unused) >>> 0;
-    mm.rss_anon -= popcount32(unused);
-  }
-  // Subpages now small pages: the never-written ones left (in VM_LOCKED VMAs) still hold zeros.
-  const zero = mm.unwritten.get(slot);
-  for (let w = 0; w < ptes.words; w++) {
-    const anon = words[base + w] & ~(planes ? planes.words[planes.base + w] : 0);
-    const kept = anon & f.member[w] & ~f.written[w];
-    const old = zero ? zero[w] : 0;
-    if (kept !== 0 || (old & f.member[w]) !== 0) {
-      set_unwritten_word(mm, slot, w, (old & ~f.member[w]) | kept);
-    }
-  }
-}
-
-/**
- * `folio_mark_dirty` of every large folio with a page in [start, end) (pages), as GUP's
- * FOLL_TOUCH does for a write: the flag is per folio, so every member page stops being clean
- * lazy-free, not only the pages the range covers.
- */
-export function folio_mark_dirty_range(mm: MmStruct, start: number, end: number): void {
-  if (mm.folios.size === 0) return;
-  const PMD_SIZE = mm.geometry.PMD_SIZE;
-  const pmdPool = mm.dirs[mm.dirs.length - 1];
-  for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
-    const f = mm.folios.get(slot);
-    if (!f) continue;
-    const pmd = pmd_lookup(mm, slot * PMD_SIZE);
-    const pte = pmd === 0 ? 0 : pmdPool.get(pmd, slot % mm.geometry.PTRS_PER_PMD);
-    if (pte <= 0) continue;
-    const planes = mm.ptes.planeWords(pte);
-    if (!planes) continue;
-    for (let w = 0; w < mm.ptes.words; w++) {
-      const l = planes.base + mm.ptes.words + w;
-      planes.words[l] = (planes.words[l] & ~f.member[w]) >>> 0;
-    }
-  }
-}
-
-/**
- * Whether folio `f` (slot `slot`) is mlocked: some mm of `mm`'s family maps every page of it
- * inside VM_LOCKED VMAs (`mlock_vma_folio`; unmapping a page of it there munlocks it).
- */
-export function folio_mlocked(mm: MmStruct, slot: number, f: LargeFolio): boolean {
-  for (const other of mm.family) {
-    const mine = other.folios.get(slot);
-    if (mine?.share !== f.share || !mine.member.every((w) => w === 0xffffffff)) continue;
-    const locked = lockedPages(other, slot);
-    if (locked && locked.every((w) => w === 0xffffffff)) return true;
-  }
-  return false;
-}
-
-/** Bitmap of the pages of PMD slot `slot` that lie in VM_LOCKED VMAs, or null if none do. */
-function lockedPages(mm: MmStruct, slot: number): Uint32Array | null {
-  const PMD_SIZE = mm.geometry.PMD_SIZE;
-  const start = slot * PMD_SIZE;
-  let out: Uint32Array | null = null;
-  for (const vma of mm.mmap.range(start, start + PMD_SIZE)) {
-    if (!(vma.vm_flags & VM_LOCKED)) continue;
-    out ??= new Uint32Array(mm.ptes.words);
-    const lo = Math.max(vma.vm_start, start) - start;
-    const hi = Math.min(vma.vm_end, start + PMD_SIZE) - start;
-    for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
-      out[w] = (out[w] | wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32))) >>> 0;
-    }
-  }
-  return out;
+  if (!f || f.next || f.shift !== 0 || f.pieces.n !== 1) return false;
+  return lo === 0 && hi === mm.ptes.entries && f.member.every((m) => m === 0xffffffff);
 }

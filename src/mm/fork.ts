@@ -8,6 +8,7 @@ import { popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { AnonVma, PMD_HUGE_ZERO, VM_DONTCOPY, VM_LOCKED_MASK, VM_WIPEONFORK } from './mm_types.js';
 import { mm_alloc, mm_inc_nr_dir, mm_inc_nr_ptes, pmd_install } from './pgtable.js';
+import { folio_add_record, folio_find_record, folio_records } from './folio.js';
 
 /**
  * `dup_mm`: the child's mm. Every VMA is copied except VM_DONTCOPY ones (MADV_DONTFORK), without
@@ -194,24 +195,25 @@ function copy_bits(
 }
 
 /**
- * The child maps the source's large folio of `slot` over pages [lo, hi) too: its record shares
- * the folio's `share` count (the folio is now mapped by one more mm).
+ * The child maps the source's large folios of `slot` over pages [lo, hi) too: each of its records
+ * shares the folio (now mapped by one more mm, counted once however many records it has).
  */
 function share_folio(dst: MmStruct, src: MmStruct, slot: number, lo: number, hi: number): void {
-  const f = src.folios.get(slot);
-  if (!f) return;
-  let mine = dst.folios.get(slot);
-  if (!mine) {
-    mine = {
-      member: new Uint32Array(f.member.length),
-      written: f.written.slice(),
-      share: f.share,
-    };
-    f.share.mms++;
-    dst.folios.set(slot, mine);
-  }
-  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
-    const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
-    mine.member[w] = (mine.member[w] | (f.member[w] & mask)) >>> 0;
+  for (let f = src.folios.get(slot); f; f = f.next) {
+    let any = 0;
+    for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+      any |= wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32)) & f.member[w];
+    }
+    if (any === 0) continue;
+    let mine = folio_find_record(dst, slot, f.share, f.shift);
+    if (!mine) {
+      const other = f.pieces.n > 1 ? folio_records(dst, f.share)[0] : undefined;
+      mine = folio_add_record(dst, slot, f, f.shift, other ? other[1].pieces : null);
+    }
+    for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+      const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32)) & f.member[w];
+      mine.member[w] = (mine.member[w] | mask) >>> 0;
+      mine.written[w] = (mine.written[w] | (mask & f.written[w])) >>> 0;
+    }
   }
 }

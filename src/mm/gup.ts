@@ -7,7 +7,7 @@ import type { Errno } from '../util/errors.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_EXEC, VM_LOCKONFAULT, VM_READ, VM_SHARED, VM_WRITE } from './mm_types.js';
 import { handle_mm_fault_range } from './memory.js';
-import { folio_mark_dirty_range } from './folio.js';
+import { folio_mark_dirty_range } from './folio-split.js';
 import { file_fault_pages } from './filemap.js';
 import { first_guard } from './guard.js';
 

@@ -98,7 +98,15 @@ function hpage_collapse_scan_pmd(mm: MmStruct, addr: number): Scan {
   const { words, base } = ptes.presentWords(pte);
   const planes = ptes.planeWords(pte);
   const slot = Math.floor(addr / g.PMD_SIZE);
-  const old = mm.folios.get(slot);
+  // Pages of the old large folios (more than one after an mremap) and which of them were written.
+  const oldMember = new Uint32Array(ptes.words);
+  const oldWritten = new Uint32Array(ptes.words);
+  for (let f = mm.folios.get(slot); f; f = f.next) {
+    for (let w = 0; w < ptes.words; w++) {
+      oldMember[w] |= f.member[w];
+      oldWritten[w] |= f.member[w] & f.written[w];
+    }
+  }
   const zero = unwritten_bits(mm, slot);
   const member = new Uint32Array(ptes.words).fill(0xffffffff);
   const written = new Uint32Array(ptes.words);
@@ -109,8 +117,8 @@ function hpage_collapse_scan_pmd(mm: MmStruct, addr: number): Scan {
     anon += popcount32(page);
     // Copied content: a subpage of the old large folio is zero-filled unless it was written, a
     // small page unless GUP faulted it in and the program never wrote it.
-    const folio = old ? old.member[w] : 0;
-    const kept = old ? old.written[w] : 0;
+    const folio = oldMember[w];
+    const kept = oldWritten[w];
     const small = page & ~folio & ~(zero ? zero[w] : 0);
     written[w] = (small | (page & folio & kept)) >>> 0;
     words[base + w] = 0;
@@ -125,7 +133,15 @@ function hpage_collapse_scan_pmd(mm: MmStruct, addr: number): Scan {
   mm.rss_anon += ptes.entries - anon;
   // The old folio (possibly COW-shared with another mm) is no longer mapped here.
   folio_drop(mm, slot);
-  mm.folios.set(slot, { member, written, share: { mms: 1 } });
+  mm.folios.set(slot, {
+    member,
+    written,
+    share: { mms: 1 },
+    shift: 0,
+    pieces: { n: 1 },
+    next: undefined,
+  });
   mm.unwritten.delete(slot);
+  mm.mlocked.delete(slot);
   return Scan.Succeed;
 }

@@ -65,19 +65,39 @@ export interface SimFile {
   readonly shmem: boolean;
   /** The pages in the page cache. */
   readonly cache: PageSet;
+  /**
+   * Read-around of a fault on a page not in the cache, in pages (the device's `ra_pages`, from
+   * `read_ahead_kb`); 0 for shmem, whose fault allocates just the page.
+   */
+  readonly readahead: number;
 }
 
-/** A set of page offsets as a sparse bitmap (chunks of 32 Ki pages allocated on first use). */
+/**
+ * A set of page offsets as a sparse bitmap (chunks of 32 Ki pages allocated on first use). A
+ * `full` set starts with every offset in it and stores the ones deleted (a cached disk file).
+ */
 export class PageSet {
   private readonly chunks = new Map<number, Uint32Array>();
+
+  constructor(private readonly full = false) {}
 
   has(off: number): boolean {
     const c = this.chunks.get(Math.floor(off / 32768));
     const i = off % 32768;
-    return c !== undefined && ((c[i >>> 5] >>> (i & 31)) & 1) !== 0;
+    return (c !== undefined && ((c[i >>> 5] >>> (i & 31)) & 1) !== 0) !== this.full;
   }
 
   add(off: number): void {
+    if (this.full) this.clear(off);
+    else this.set(off);
+  }
+
+  delete(off: number): void {
+    if (this.full) this.set(off);
+    else this.clear(off);
+  }
+
+  private set(off: number): void {
     const key = Math.floor(off / 32768);
     let c = this.chunks.get(key);
     if (!c) {
@@ -88,7 +108,7 @@ export class PageSet {
     c[i >>> 5] = (c[i >>> 5] | (1 << (i & 31))) >>> 0;
   }
 
-  delete(off: number): void {
+  private clear(off: number): void {
     const c = this.chunks.get(Math.floor(off / 32768));
     const i = off % 32768;
     if (c) c[i >>> 5] = (c[i >>> 5] & ~(1 << (i & 31))) >>> 0;
@@ -154,6 +174,12 @@ export interface MmStruct {
    * them in for write; the program never wrote them): unwritten.ts. Meaningful for anon entries.
    */
   readonly unwritten: Map<number, Uint32Array>;
+  /**
+   * Per PMD slot number, a bitmap of the small anonymous pages whose folio stays mlocked although
+   * no VM_LOCKED VMA maps it (MREMAP_DONTUNMAP unlocked their VMA): mlocked.ts. invariant: present
+   * anonymous entries only.
+   */
+  readonly mlocked: Map<number, Uint32Array>;
   /** VMAs in address order. */
   readonly mmap: VmaTree;
   /** Top of the hint-less mmap area, in pages. */

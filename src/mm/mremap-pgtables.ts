@@ -7,6 +7,7 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { INLINE_NONE } from './pgtable-pool.js';
 import { dir_index, mm_inc_nr_dir, pmd_alloc, pmd_install } from './pgtable.js';
 import { __split_huge_pmd } from './huge_memory.js';
+import { folio_add_record, folio_drop_record, folio_find_record } from './folio.js';
 
 /** `struct pagetable_move_control`: one move of [old_addr, old_end) to new_addr (pages). */
 export interface PagetableMoveControl {
@@ -79,7 +80,13 @@ function try_realign_addr(mm: MmStruct, pmc: PagetableMoveControl): void {
  * slots.
  */
 function move_slot_state(mm: MmStruct, oldSlot: number, n: number, newSlot: number): void {
-  const maps: Map<number, unknown>[] = [mm.filePages, mm.guardPages, mm.unwritten, mm.folios];
+  const maps: Map<number, unknown>[] = [
+    mm.filePages,
+    mm.guardPages,
+    mm.unwritten,
+    mm.mlocked,
+    mm.folios,
+  ];
   for (const map of maps) {
     if (map.size === 0) continue;
     const moved: [number, unknown][] = [];
@@ -134,7 +141,8 @@ function move_ptes(
   const oldFile = mm.filePages.get(oldSlot);
   const oldGuard = mm.guardPages.get(oldSlot);
   const oldZero = mm.unwritten.get(oldSlot);
-  const folio = mm.folios.get(oldSlot);
+  const oldLocked = mm.mlocked.get(oldSlot);
+  const hasFolio = mm.folios.has(oldSlot);
   let moved = 0;
   for (let i = 0; i < extent; i++) {
     const si = o0 + i;
@@ -170,34 +178,42 @@ function move_ptes(
       setBit(oldZero, 0, si, false);
       setBit(slotBits(mm, mm.unwritten, newSlot), 0, di, true);
     }
-    if (folio && bitOf(folio.member, 0, si)) {
-      const written = bitOf(folio.written, 0, si);
-      setBit(folio.member, 0, si, false);
-      setBit(folio.written, 0, si, false);
-      // Differs from kernel: a large folio moved to another offset in the slot becomes small
-      // pages here (the model keys folios by PMD slot); docs/sim-model.md, mremap.
-      if (si === di) {
-        let f = mm.folios.get(newSlot);
-        if (!f) {
-          const words = ptes.words;
-          f = {
-            member: new Uint32Array(words),
-            written: new Uint32Array(words),
-            share: folio.share,
-          };
-          mm.folios.set(newSlot, f);
-        }
-        setBit(f.member, 0, di, true);
-        setBit(f.written, 0, di, written);
-      } else if (!written) {
-        // A never-written subpage that became a small page still holds zeros (unwritten.ts).
-        setBit(slotBits(mm, mm.unwritten, newSlot), 0, di, true);
-      }
+    if (oldLocked && bitOf(oldLocked, 0, si)) {
+      setBit(oldLocked, 0, si, false);
+      setBit(slotBits(mm, mm.mlocked, newSlot), 0, di, true);
     }
+    if (hasFolio) move_folio_page(mm, oldSlot, si, newSlot, di);
   }
   ptes.addCount(opte, -moved);
   ptes.addCount(npte, moved);
-  if (folio && folio.member.every((m) => m === 0)) mm.folios.delete(oldSlot);
+}
+
+/**
+ * Page `si` of slot `oldSlot` moves to page `di` of slot `newSlot`: if it maps a large folio, it
+ * still does, from a record of that folio in the new slot with the shift the move gives (the
+ * folio stays one, wherever its pages go: a later split or reclaim treats it whole).
+ */
+function move_folio_page(
+  mm: MmStruct,
+  oldSlot: number,
+  si: number,
+  newSlot: number,
+  di: number,
+): void {
+  for (let f = mm.folios.get(oldSlot); f; f = f.next) {
+    if (!bitOf(f.member, 0, si)) continue;
+    const written = bitOf(f.written, 0, si);
+    const shift = f.shift + di - si;
+    const to =
+      folio_find_record(mm, newSlot, f.share, shift) ??
+      folio_add_record(mm, newSlot, f, shift, f.pieces);
+    setBit(to.member, 0, di, true);
+    setBit(to.written, 0, di, written);
+    setBit(f.member, 0, si, false);
+    setBit(f.written, 0, si, false);
+    if (f.member.every((m) => m === 0)) folio_drop_record(mm, oldSlot, f);
+    return;
+  }
 }
 
 /**

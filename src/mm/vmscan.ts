@@ -15,11 +15,18 @@ import {
   folio_fully_covered,
   folio_in_range,
   folio_remove_pages,
-  folio_mlocked,
   folio_shared,
-  split_folio,
+  records_of,
   type LargeFolio,
 } from './folio.js';
+import {
+  folio_mlocked,
+  or_subpages,
+  slot_pte,
+  split_folio,
+  split_folio_record,
+} from './folio-split.js';
+import { vma_pgoff } from './vma.js';
 import { free_pte, walk_pmd_entries } from './zap.js';
 
 /** What a reclaim walk does: `pressure` only discards; the madvise advices also split folios. */
@@ -50,7 +57,10 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
       if (full) {
         if (mode === 'cold') return;
         if (entry === PMD_HUGE_ANON) {
-          if (mode === 'pageout') split_folio(mm, addr, __split_huge_pmd(mm, pmd, idx));
+          // An mlocked folio (mlocked.ts) is unevictable: PAGEOUT puts it back untouched.
+          if (mode === 'pageout' && !mm.folios.get(addr / g.PMD_SIZE)?.share.mlocked) {
+            split_folio(mm, addr, __split_huge_pmd(mm, pmd, idx));
+          }
           return;
         }
         __split_huge_pmd(mm, pmd, idx);
@@ -60,7 +70,12 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
       }
     } else if (mode !== 'pressure' && folio_in_range(mm, addr, lo, hi)) {
       const whole = folio_fully_covered(mm, addr, lo, hi);
-      if (!whole || (mode === 'pageout' && !folio_any_lazy(mm, addr, entry))) {
+      if (!whole) split_folio(mm, addr, entry, { lo, hi, whole: false });
+      else if (
+        mode === 'pageout' &&
+        !folio_any_lazy(mm, addr, entry) &&
+        !mm.folios.get(addr / g.PMD_SIZE)?.share.mlocked
+      ) {
         split_folio(mm, addr, entry);
       }
     }
@@ -81,36 +96,66 @@ function folio_any_lazy(mm: MmStruct, addr: number, pte: number): boolean {
 }
 
 /**
- * The large folio of the slot of `addr` as reclaim unmaps it (6.16+, `folio_unmap_pte_batch`):
- * its pages in [lo, hi) are one batch, so if one of them was written again after MADV_FREE the
- * whole folio is kept and becomes swap-backed (none of its pages stays lazy-free), else all its
- * pages there are discarded with the small ones (issue #7 c).
+ * Reclaim's unmap of the lazy-free large folio of record `f` (slot `slot`), 6.16+:
+ * `try_to_unmap_one` visits its pages in rmap order (VMAs by `vm_pgoff`, which mremap keeps, then
+ * addresses) one batch at a time, a batch being a run of pages contiguous in one PTE table and one
+ * VMA (`folio_unmap_pte_batch`). Clean batches are discarded; the first batch with a page written
+ * again since MADV_FREE stops the walk: it and every later page are kept, and the folio is
+ * swap-backed from then on (none of its pages stays lazy-free; issue #7 c, and a folio an mremap
+ * moved or split). Here only the kept pages lose their lazy-free bit; the caller discards the rest.
  */
-function folio_keep_if_redirtied(
-  mm: MmStruct,
-  pte: number,
-  addr: number,
-  lo: number,
-  hi: number,
-): void {
-  const f = mm.folios.get(Math.floor(addr / mm.geometry.PMD_SIZE));
+function folio_unmap_batches(mm: MmStruct, slot: number, f: LargeFolio): void {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
   const ptes = mm.ptes;
-  const planes = ptes.planeWords(pte);
-  if (!f || !planes) return;
-  const { words, base } = ptes.presentWords(pte);
+  const pages: { key: number; addr: number; dirty: boolean; vma: number }[] = [];
   let lazy = false;
   let dirty = false;
-  for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
-    const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
-    const mine = words[base + w] & f.member[w] & mask;
-    const clean = mine & planes.words[planes.base + ptes.words + w];
-    if (clean !== 0) lazy = true;
-    if ((mine & ~clean) !== 0) dirty = true;
+  for (const [s, rec] of records_of(mm, slot, f)) {
+    const pte = slot_pte(mm, s);
+    if (pte === 0) continue;
+    const planes = ptes.planeWords(pte);
+    const start = s * PMD_SIZE;
+    for (const vma of mm.mmap.range(start, start + PMD_SIZE)) {
+      const lo = Math.max(vma.vm_start, start) - start;
+      const hi = Math.min(vma.vm_end, start + PMD_SIZE) - start;
+      for (let i = lo; i < hi; i++) {
+        if (((rec.member[i >>> 5] >>> (i & 31)) & 1) === 0) continue;
+        const clean = planes
+          ? (planes.words[planes.base + ptes.words + (i >>> 5)] >>> (i & 31)) & 1
+          : 0;
+        if (clean) lazy = true;
+        else dirty = true;
+        const addr = start + i;
+        pages.push({ key: vma_pgoff(vma), addr, dirty: !clean, vma: vma.vm_start });
+      }
+    }
   }
   if (!lazy || !dirty) return;
-  for (let w = 0; w < ptes.words; w++) {
-    const l = planes.base + ptes.words + w;
-    planes.words[l] = (planes.words[l] & ~f.member[w]) >>> 0;
+  pages.sort((a, b) => a.key - b.key || a.addr - b.addr);
+  let runStart = 0;
+  let stop = -1;
+  for (let k = 0; k < pages.length; k++) {
+    const p = pages[k];
+    const q = k > 0 ? pages[k - 1] : undefined;
+    if (!q || p.addr !== q.addr + 1 || p.vma !== q.vma || p.addr % PMD_SIZE === 0) runStart = k;
+    if (p.dirty) {
+      stop = runStart;
+      break;
+    }
+  }
+  if (stop < 0) return;
+  const keep = pages.slice(stop);
+  for (const [s, rec] of records_of(mm, slot, f)) {
+    const pte = slot_pte(mm, s);
+    const planes = pte === 0 ? null : ptes.planeWords(pte);
+    if (!planes) continue;
+    for (const p of keep) {
+      if (Math.floor(p.addr / PMD_SIZE) !== s) continue;
+      const i = p.addr - s * PMD_SIZE;
+      if (((rec.member[i >>> 5] >>> (i & 31)) & 1) === 0) continue;
+      const l = planes.base + ptes.words + (i >>> 5);
+      planes.words[l] = (planes.words[l] & ~(1 << (i & 31))) >>> 0;
+    }
   }
 }
 
@@ -127,7 +172,12 @@ function discard_lazy(
   const ptes = mm.ptes;
   const planes = ptes.planeWords(pte);
   if (!planes) return;
-  if (mm.folios.size !== 0) folio_keep_if_redirtied(mm, pte, addr, lo, hi);
+  if (mm.folios.size !== 0) {
+    const slot = Math.floor(addr / mm.geometry.PMD_SIZE);
+    const heads: LargeFolio[] = [];
+    for (let f = mm.folios.get(slot); f; f = f.next) heads.push(f);
+    for (const f of heads) folio_unmap_batches(mm, slot, f);
+  }
   const { words, base } = ptes.presentWords(pte);
   let discarded = 0;
   for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
@@ -154,8 +204,9 @@ function discard_lazy(
  * its subpages are zero-filled (`thp_underused`, off at the default 511).
  */
 function deferred_split_scan(mms: readonly MmStruct[]): boolean {
-  // Per folio (its `share` object): the union of the subpages the processes map through PTEs,
-  // whether one maps it by PMD, and where each process's PTE table of it is.
+  // Per folio (its `share` object): the union of the subpages the processes map through PTEs
+  // (in subpage numbers: a record's page i is subpage i - shift), whether one maps it by PMD,
+  // and every record of it with its PTE table.
   const folios = new Map<
     object,
     {
@@ -163,39 +214,40 @@ function deferred_split_scan(mms: readonly MmStruct[]): boolean {
       written: Uint32Array;
       pmd: boolean;
       mm: MmStruct;
-      where: [MmStruct, number, number][];
-      huge: [MmStruct, number, number, number][];
+      where: [MmStruct, number, LargeFolio][];
+      huge: [MmStruct, number, number, number, LargeFolio][];
     }
   >();
   for (const mm of mms) {
     const g = mm.geometry;
     const pmdPool = mm.dirs[mm.dirs.length - 1];
-    for (const [slot, f] of mm.folios) {
+    for (const [slot, head] of mm.folios) {
       const addr = slot * g.PMD_SIZE;
       const pmd = pmd_lookup(mm, addr);
       const entry = pmd === 0 ? 0 : pmdPool.get(pmd, slot % g.PTRS_PER_PMD);
-      let info = folios.get(f.share);
-      if (!info) {
-        const words = f.member.length;
-        info = {
-          mapped: new Uint32Array(words),
-          written: new Uint32Array(words),
-          pmd: false,
-          mm,
-          where: [],
-          huge: [],
-        };
-        folios.set(f.share, info);
+      for (let f: LargeFolio | undefined = head; f; f = f.next) {
+        let info = folios.get(f.share);
+        if (!info) {
+          const words = f.member.length;
+          info = {
+            mapped: new Uint32Array(words),
+            written: new Uint32Array(words),
+            pmd: false,
+            mm,
+            where: [],
+            huge: [],
+          };
+          folios.set(f.share, info);
+        }
+        const written = new Uint32Array(f.member.length);
+        for (let w = 0; w < f.member.length; w++) written[w] = f.member[w] & f.written[w];
+        or_subpages(info.written, written, f.shift);
+        if (entry < 0) info.pmd = true;
+        if (entry === PMD_HUGE_ANON) info.huge.push([mm, pmd, slot % g.PTRS_PER_PMD, slot, f]);
+        if (entry <= 0) continue;
+        or_subpages(info.mapped, f.member, f.shift);
+        info.where.push([mm, slot, f]);
       }
-      for (let w = 0; w < f.member.length; w++) {
-        info.written[w] = (info.written[w] | (f.member[w] & f.written[w])) >>> 0;
-      }
-      if (entry < 0) info.pmd = true;
-      if (entry === PMD_HUGE_ANON) info.huge.push([mm, pmd, slot % g.PTRS_PER_PMD, addr]);
-      if (entry <= 0) continue;
-      for (let w = 0; w < f.member.length; w++)
-        info.mapped[w] = (info.mapped[w] | f.member[w]) >>> 0;
-      info.where.push([mm, addr, entry]);
     }
   }
   let split = false;
@@ -203,15 +255,16 @@ function deferred_split_scan(mms: readonly MmStruct[]): boolean {
     const whole = info.pmd || info.mapped.every((m) => m === 0xffffffff);
     if (info.where.length + info.huge.length === 0) continue;
     if (whole && !thp_underused(info.mm, info.written)) continue;
-    for (const [mm, pmd, idx, addr] of info.huge) {
+    for (const [mm, pmd, idx, slot, f] of info.huge) {
       if (mm.dirs[mm.dirs.length - 1].get(pmd, idx) !== PMD_HUGE_ANON) continue;
-      info.where.push([mm, addr, __split_huge_pmd(mm, pmd, idx)]);
+      __split_huge_pmd(mm, pmd, idx);
+      info.where.push([mm, slot, f]);
     }
     // Whether the folio is mlocked is decided before any process's record of it goes.
-    const [mm0, addr0] = info.where[0];
-    const slot0 = Math.floor(addr0 / mm0.geometry.PMD_SIZE);
-    const mlocked = folio_mlocked(mm0, slot0, mm0.folios.get(slot0) as LargeFolio);
-    for (const [mm, addr, pte] of info.where) split_folio(mm, addr, pte, mlocked);
+    const [mm0, , f0] = info.where[0];
+    const mlocked = folio_mlocked(mm0, f0);
+    for (const [mm, slot, f] of info.where)
+      split_folio_record(mm, slot, f, slot_pte(mm, slot), mlocked);
     split = true;
   }
   return split;

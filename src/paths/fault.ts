@@ -5,7 +5,8 @@
 
 import { do_anonymous_page, type FaultResult } from './memory.js';
 import type { Cpu } from './world/cpu.js';
-import type { PmdSlot } from './world/mm.js';
+import type { PmdSlot, VmAreaStruct } from './world/mm.js';
+import type { Shared } from './world/shared.js';
 import { step, type Gen } from './world/step.js';
 import type { World } from './world/world.js';
 
@@ -13,6 +14,39 @@ import type { World } from './world/world.js';
 export interface FaultOptions {
   /** Try the per-VMA lock first (CONFIG_PER_VMA_LOCK, 6.4+). Default true. */
   readonly per_vma_lock?: boolean;
+  /** The VMA faulted in. Default: the VMA covering `pmd`. */
+  readonly vma?: VmAreaStruct;
+  /**
+   * The VMA's anon_vma pointer, which a write fault installs before mapping (anon_vma_prepare);
+   * omitted: anon_vma is not modelled.
+   */
+  readonly anon_vma?: Shared<boolean>;
+  /**
+   * Where the first anon_vma may be installed: `mmap_lock` (vmf_anon_prepare: under the per-VMA
+   * lock a VMA without one retries under mmap_lock, "mm: Delay the check for a NULL anon_vma",
+   * 2024) or `per_vma` (under the VMA lock alone, the race fb49c455323f's message describes).
+   * Default `mmap_lock`.
+   */
+  readonly anon_prepare?: 'mmap_lock' | 'per_vma';
+}
+
+/** vmf_anon_prepare(): false when the per-VMA-locked fault must retry under mmap_lock. */
+function* vmf_anon_prepare(
+  cpu: Cpu,
+  o: FaultOptions,
+  vma: VmAreaStruct,
+  per_vma: boolean,
+): Gen<boolean> {
+  const anon = o.anon_vma;
+  if (anon === undefined) return true;
+  yield step('vmf_anon_prepare: vma->anon_vma');
+  if (anon.get()) return true;
+  if (per_vma && (o.anon_prepare ?? 'mmap_lock') === 'mmap_lock') {
+    yield* vma.vm_lock.up_read(cpu, 'vmf_anon_prepare: vma_end_read (VM_FAULT_RETRY)');
+    return false;
+  }
+  anon.set(true);
+  return true;
 }
 
 /**
@@ -43,11 +77,13 @@ export function* do_user_addr_fault(
   o: FaultOptions = {},
 ): Gen<FaultResult | 'SIGSEGV'> {
   const mm = w.mm;
-  const vma = mm.vmaOf(pmd);
+  const vma = o.vma ?? mm.vmaOf(pmd);
   if ((o.per_vma_lock ?? true) && (yield* lock_vma_under_rcu(w, cpu, vma))) {
-    const r = yield* do_anonymous_page(w, cpu, pmd, i, folio);
-    yield* vma.vm_lock.up_read(cpu, 'vma_end_read');
-    return r;
+    if (yield* vmf_anon_prepare(cpu, o, vma, true)) {
+      const r = yield* do_anonymous_page(w, cpu, pmd, i, folio);
+      yield* vma.vm_lock.up_read(cpu, 'vma_end_read');
+      return r;
+    }
   }
   yield* mm.mmap_lock.down_read(cpu, 'lock_mm_and_find_vma: mmap_read_lock');
   yield step('lock_mm_and_find_vma: find_vma');
@@ -55,6 +91,7 @@ export function* do_user_addr_fault(
     yield* mm.mmap_lock.up_read(cpu, 'do_user_addr_fault: mmap_read_unlock');
     return 'SIGSEGV';
   }
+  yield* vmf_anon_prepare(cpu, o, vma, false);
   const r = yield* do_anonymous_page(w, cpu, pmd, i, folio);
   yield* mm.mmap_lock.up_read(cpu, 'do_user_addr_fault: mmap_read_unlock');
   return r;

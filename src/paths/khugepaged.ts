@@ -14,6 +14,7 @@ import { smp_call_function_wait } from './world/irq.js';
 import { step, type Gen } from './world/step.js';
 import { guarded } from './world/config.js';
 import type { RwSemaphore } from './world/rwsem.js';
+import type { Shared } from './world/shared.js';
 import type { World } from './world/world.js';
 
 /** pte_free_defer(): frees the table after a grace period (generic: call_rcu; powerpc: fragments). */
@@ -43,6 +44,10 @@ export function* retract_page_tables(
   o: RetractOptions = {},
 ): Gen {
   if (o.i_mmap) yield* o.i_mmap.down_read(cpu, 'retract_page_tables: i_mmap_lock_read');
+  if (!(yield* retract_finds_vma(cpu, o))) {
+    if (o.i_mmap) yield* o.i_mmap.up_read(cpu, 'retract_page_tables: i_mmap_unlock_read');
+    return;
+  }
   if (o.mmap_trylock ?? false) {
     const got = yield* w.mm.mmap_lock.down_write_trylock(
       cpu,
@@ -56,8 +61,28 @@ export function* retract_page_tables(
   if (o.i_mmap) yield* o.i_mmap.up_read(cpu, 'retract_page_tables: i_mmap_unlock_read');
 }
 
+/**
+ * vma_interval_tree_foreach and collapse_test_exit(): whether the VMA is still in the file's tree
+ * and its mm still has users (a racy read: the mm may start exiting right after).
+ */
+function* retract_finds_vma(_cpu: Cpu, o: RetractOptions): Gen<boolean> {
+  if (o.mapped !== undefined) {
+    yield step('retract_page_tables: vma_interval_tree_foreach');
+    if (!o.mapped.get()) return false;
+  }
+  if (o.mm_users !== undefined) {
+    yield step('retract_page_tables: collapse_test_exit');
+    if (o.mm_users.get() === 0) return false;
+  }
+  return true;
+}
+
 /** Options of {@link retract_page_tables}. */
 export interface RetractOptions {
+  /** The VMA is in the file's i_mmap tree (omitted: always). */
+  readonly mapped?: Shared<boolean>;
+  /** The mm's mm_users, read by collapse_test_exit (omitted: not modelled). */
+  readonly mm_users?: Shared<number>;
   /** Free the table at once instead of by pte_free_defer (a broken design). */
   readonly immediate?: boolean;
   /** The file's i_mmap rwsem, taken for read around the walk (omitted: not modelled). */
@@ -141,26 +166,28 @@ export function* collapse_huge_page(
   const mm = w.mm;
   const vma = mm.vmaOf(pmd);
   const order = o.vma_lock;
+  // Without the guard the VMA is never write-locked: MADV_DONTNEED under its read lock runs on.
+  const vma_locked = guarded(w.config, 'collapse_vma_start_write');
   if (order !== undefined) {
     yield* mm.mmap_lock.down_write(cpu, 'collapse_huge_page: mmap_write_lock');
-    if (order === 'vma_lock_then_check') {
+    if (order === 'vma_lock_then_check' && vma_locked) {
       yield* vma.vm_lock.down_write(cpu, 'collapse_huge_page: vma_start_write');
     }
     const valid = yield* pmdp_get_lockless(w, cpu, pmd, 'check_pmd_still_valid');
     if (valid <= 0) {
-      if (order === 'vma_lock_then_check') {
+      if (order === 'vma_lock_then_check' && vma_locked) {
         yield* vma.vm_lock.up_write(cpu, 'mmap_write_unlock: vma_end_write_all');
       }
       yield* mm.mmap_lock.up_write(cpu, 'collapse_huge_page: mmap_write_unlock');
       return 'SCAN_PMD_NULL';
     }
-    if (order === 'check_then_vma_lock') {
+    if (order === 'check_then_vma_lock' && vma_locked) {
       yield* vma.vm_lock.down_write(cpu, 'collapse_huge_page: vma_start_write');
     }
   }
   const r = yield* collapse_locked(w, cpu, pmd, hpage);
   if (order !== undefined) {
-    yield* vma.vm_lock.up_write(cpu, 'mmap_write_unlock: vma_end_write_all');
+    if (vma_locked) yield* vma.vm_lock.up_write(cpu, 'mmap_write_unlock: vma_end_write_all');
     yield* mm.mmap_lock.up_write(cpu, 'collapse_huge_page: mmap_write_unlock');
   }
   return r;

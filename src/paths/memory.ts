@@ -93,8 +93,28 @@ export interface ZapDetails {
   readonly resched_after?: number;
 }
 
+/** The entries [start, end) of one table that a zap covers (its addr and end, in entries). */
+export interface ZapRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * zap_pte_range() over a whole PMD slot (RECL-4): zaps every entry under the PTE lock; with
+ * reclaim_pt_is_enabled() (RECL-3): PT_RECLAIM only when the zap covers the whole table (end -
+ * start >= PMD_SIZE), so a table another VMA shares is never freed by this VMA's MADV_DONTNEED.
+ */
+export function reclaim_pt_is_enabled(
+  w: World,
+  range: ZapRange,
+  details: ZapDetails | null,
+): boolean {
+  if (!(details?.reclaim_pt ?? false)) return false;
+  const whole = range.start === 0 && range.end === w.alloc.ptrs_per_pte;
+  return whole || !guarded(w.config, 'pt_reclaim_whole_range');
+}
+
+/**
+ * zap_pte_range() over entries [range.start, range.end) of a PMD slot, by default all (RECL-4): zaps every entry under the PTE lock; with
  * reclaim_pt, unlinks the emptied table by the try_get_and_clear_pmd fast path when the lock was
  * held throughout, else by the rescanning try_to_free_pte slow path; frees via the mmu_gather.
  */
@@ -104,12 +124,12 @@ export function* zap_pte_range(
   tlb: MmuGather,
   pmd: PmdSlot,
   details: ZapDetails | null,
+  range: ZapRange = { start: 0, end: w.alloc.ptrs_per_pte },
 ): Gen {
-  // reclaim_pt_is_enabled(): the scenarios always zap the whole slot (RECL-3).
-  const can_reclaim = details?.reclaim_pt ?? false;
+  const can_reclaim = reclaim_pt_is_enabled(w, range, details);
   let direct = true;
-  let start = 0;
-  const n = w.alloc.ptrs_per_pte;
+  let start = range.start;
+  const n = range.end;
   const resched = details?.resched_after ?? w.config.zap_resched_after;
   for (;;) {
     const m = yield* pte_offset_map_lock(w, cpu, pmd);

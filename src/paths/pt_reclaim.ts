@@ -53,6 +53,13 @@ export function* try_get_and_clear_pmd(
   // lockless readers commute with the read, so one step models both.
   yield step('try_get_and_clear_pmd: pmdp_get_lockless + pmd_clear');
   const pmdval = pmd.val;
+  if (pmdval <= 0) {
+    violate(
+      'assertion',
+      `${cpu.name}: try_get_and_clear_pmd: ${pmd.obj} is no longer this table (a path the ` +
+        'locks did not exclude cleared it): free_pte would free pmd_pgtable() of that value',
+    );
+  }
   const table = w.alloc.table(pmdval);
   assertEmptyAtUnlink(cpu, table, 'try_get_and_clear_pmd');
   pmd.val = 0;

@@ -42,3 +42,30 @@ export function* rmap_walk_anon(
   yield* anon_vma.rwsem.up_read(cpu, 'rmap_walk_anon: anon_vma_unlock_read');
   return pte;
 }
+
+/**
+ * rmap_walk_anon() over several VMAs of one anon_vma, in the interval tree's order: for each,
+ * page_vma_mapped_walk looks for the folio at entry `i` of that VMA's slot. Returns how many
+ * mappings it found; a folio mapped throughout must be found at least once (try_to_unmap and
+ * migration rely on it).
+ */
+export function* rmap_walk_anon_vmas(
+  w: World,
+  cpu: Cpu,
+  anon_vma: AnonVma,
+  pmds: readonly PmdSlot[],
+  i: number,
+  folio: number,
+): Gen<number> {
+  yield* anon_vma.rwsem.down_read(cpu, 'rmap_walk_anon: anon_vma_lock_read');
+  let found = 0;
+  for (const pmd of pmds) {
+    const m = yield* pte_offset_map_lock(w, cpu, pmd);
+    if (!m) continue;
+    const pte = yield* ptep_get(w, cpu, m.table, i, `page_vma_mapped_walk(${pmd.obj}): ptep_get`);
+    if (pte === folio) found++;
+    yield* pte_unmap_unlock(w, cpu, m, 'page_vma_mapped_walk');
+  }
+  yield* anon_vma.rwsem.up_read(cpu, 'rmap_walk_anon: anon_vma_unlock_read');
+  return found;
+}

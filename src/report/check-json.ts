@@ -177,24 +177,32 @@ export function checkResultJson(
 /**
  * The `ptlab check --format json` document: `results` holds one entry per variant combination;
  * `all_as_expected` is false when some result is not as its scenario expects (null when none
- * states an expectation).
+ * states an expectation, and for a mutant); with `mutations`, `mutation_caught` says whether some
+ * result departs from the unmutated expectation (null without mutations).
  */
 export function checkDocument(
   target: string,
+  mutations: readonly string[],
   results: readonly CheckJson[],
 ): {
   schema_version: number;
   command: 'check';
   target: string;
+  mutations: string[];
   all_as_expected: boolean | null;
+  mutation_caught: boolean | null;
   results: CheckJson[];
 } {
   const judged = results.filter((r) => r.as_expected !== null);
+  const mutant = mutations.length > 0;
   return {
     schema_version: SCHEMA_VERSION,
     command: 'check',
     target,
-    all_as_expected: judged.length === 0 ? null : judged.every((r) => r.as_expected === true),
+    mutations: [...mutations],
+    all_as_expected:
+      mutant || judged.length === 0 ? null : judged.every((r) => r.as_expected === true),
+    mutation_caught: !mutant || judged.length === 0 ? null : judged.some((r) => !r.as_expected),
     results: [...results],
   };
 }

@@ -3,6 +3,7 @@
 
 import type { CheckFail, CheckResult, CheckStats, ShrinkResult } from '../check/index.js';
 import { meetsExpectation, type ExpectedVerdict } from '../paths/index.js';
+import { groupDigits } from '../util/format.js';
 
 /** Options of {@link formatCheckResult}. */
 export interface CheckPrintOptions {
@@ -233,7 +234,7 @@ function time(s: CheckStats): string {
 }
 
 function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  return `${groupDigits(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function fit(text: string, w: number): string {

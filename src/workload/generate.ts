@@ -22,9 +22,11 @@ export interface GenerateOptions {
    * pageout/cold/willneed, dontneed_locked, maps straddling 1 GiB and 512 GiB boundaries,
    * `noreserve`, overcommit ENOMEM and more errors. `fork` (issue #7 section 2) adds processes:
    * `fork` and `exit`, ops and reports addressed to children (`@NAME`), THP advice, and the fork
-   * advices (dontfork, dofork, wipeonfork, keeponfork). Default `default`.
+   * advices (dontfork, dofork, wipeonfork, keeponfork). `files` (issue #7 section 2) is the
+   * default mix with most maps file-backed: tmpfs, memfd and disk files (`file … disk`, cached
+   * whole), private and shared, read more often, with `remove`. Default `default`.
    */
-  readonly mix?: 'default' | 'harsh' | 'fork';
+  readonly mix?: 'default' | 'harsh' | 'fork' | 'files';
 }
 
 const PAGE = 4096;
@@ -59,12 +61,10 @@ interface Mapping {
   pieces: Piece[];
   /** MAP_SHARED (of a file, or anonymous shared memory). */
   readonly shared: boolean;
-  /** Backed by a `file` (shmem either way): MADV_FREE refuses it. */
+  /** Backed by a `file` (shmem or disk): MADV_FREE refuses it. */
   readonly file: boolean;
   /** MAP_GROWSDOWN: touches below it grow it (the room below is kept free). */
   readonly growsdown?: boolean;
-  /** Advised hugepage at some point: its large folios must not move to another slot offset. */
-  thp?: boolean;
 }
 
 const bytes = (pages: number): string => formatSize(BigInt(pages) * BigInt(PAGE));
@@ -92,6 +92,8 @@ class Generator {
   private guards: [number, number][] = [];
   /** Files created so far, with their size in pages. */
   private readonly files: { readonly name: string; readonly pages: number }[] = [];
+  /** Whether a disk file exists: reclaim (`pressure`) is not modelled then. */
+  disk = false;
   /** Absolute page ranges ever mapped (kept after munmap so new maps stay deterministic). */
   private readonly used: [number, number][] = [];
 
@@ -101,6 +103,7 @@ class Generator {
     readonly reportRate: number,
     readonly harsh = false,
     readonly forkMix = false,
+    readonly filesMix = false,
   ) {}
 
   chance(p: number): boolean {
@@ -241,7 +244,9 @@ class Generator {
     const locked = flags.includes(' locked') || this.lockFuture;
     // Mostly anonymous private; else anonymous shared, or a file mapped private or shared.
     // A child has no descriptor of files created after its fork: children map anonymous memory.
-    const backings = ['anon', 'anon', 'anon', 'anon', 'anon', 'shared', 'file'];
+    const backings = this.filesMix
+      ? ['anon', 'anon', 'shared', 'file', 'file', 'file']
+      : ['anon', 'anon', 'anon', 'anon', 'anon', 'shared', 'file'];
     const backing = this.rng.pick(this.proc === 'main' ? backings : backings.slice(0, 6));
     const shared = backing === 'shared' || (backing === 'file' && this.chance(0.5));
     let fileOpt = '';
@@ -251,7 +256,7 @@ class Generator {
       if (f === undefined || this.chance(0.3)) {
         f = { name: `f${this.files.length}`, pages: off + pages + this.between(0, 64) };
         this.files.push(f);
-        this.emit(`file ${f.name} ${bytes(f.pages)}${this.chance(0.5) ? ' memfd' : ''}`);
+        this.emit(`file ${f.name} ${bytes(f.pages)}${this.fileKind()}`);
       }
       fileOpt = ` file=${f.name}${off ? ` off=${bytes(off)}` : ''}`;
     }
@@ -279,9 +284,16 @@ class Generator {
     // THP from the start: hugepage advice before the first touch.
     if ((this.harsh || this.forkMix) && this.chance(0.4)) {
       this.emit(`madvise ${name} +0 ${bytes(pages)} hugepage`);
-      this.maps[this.maps.length - 1].thp = true;
     }
     return true;
+  }
+
+  /** The kind option of a new `file`: memfd or tmpfs, and in the files mix a disk file too. */
+  private fileKind(): string {
+    if (!this.filesMix) return this.chance(0.5) ? ' memfd' : '';
+    const kind = this.rng.pick(['', ' memfd', ' disk', ' disk']);
+    if (kind === ' disk') this.disk = true;
+    return kind;
   }
 
   /** Sets `attrs` on [start, start + len) of piece `p` of `m`, splitting it. */
@@ -349,7 +361,7 @@ class Generator {
   }
 
   touch(): void {
-    const write = this.chance(0.7);
+    const write = this.chance(this.filesMix ? 0.5 : 0.7);
     const r = this.range(write ? (p) => writable(p.prot) : (p) => readable(p.prot));
     if (r === undefined) return;
     const [m, , start, len] = r;
@@ -367,6 +379,7 @@ class Generator {
     if (this.chance(0.2) && contiguous(m)) [start, len] = [0, m.pages];
     let advice = this.rng.pick([
       ...(this.forkMix ? ['cold'] : []),
+      ...(this.filesMix ? ['free', 'willneed', 'cold'] : []),
       'dontneed',
       'dontneed',
       'dontneed',
@@ -412,7 +425,6 @@ class Generator {
             ).filter(([u, v]) => u < v),
       );
     }
-    if (advice === 'hugepage') m.thp = true;
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
   }
 
@@ -474,9 +486,7 @@ class Generator {
     if (r === undefined) return;
     const [m, p] = r;
     let [, , start, len] = r;
-    let kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap']);
-    // Pages DONTUNMAP leaves in a VMA it unlocks stay mlocked (not modelled): not on locked memory.
-    if (kind === 'dontunmap' && (this.lockFuture || m.pieces.some((q) => q.locked))) kind = 'move';
+    const kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap']);
     if (kind === 'shrink') {
       if (len < 2) return;
       const keep = this.between(1, len - 1);
@@ -498,24 +508,17 @@ class Generator {
       return;
     }
     // A move of the whole mapping across its VMAs, when nothing of it was unmapped.
-    const whole = kind === 'move' && !m.thp && this.chance(0.2) && contiguous(m);
+    const whole = kind === 'move' && this.chance(0.2) && contiguous(m);
     if (whole) [start, len] = [0, m.pages];
-    if (m.thp) {
-      // Whole PMD slots only: a large folio split between two places is not modelled.
-      const from = Math.ceil((m.base + start) / SLOT_PAGES) * SLOT_PAGES;
-      const to = Math.floor((m.base + start + len) / SLOT_PAGES) * SLOT_PAGES;
-      if (to <= from) return;
-      [start, len] = [from - m.base, to - from];
-    }
     const newLen =
       kind === 'move' && !whole && this.chance(0.3)
         ? this.rng.pick([len + 1, len + 512, Math.max(1, len - 1)])
         : len;
     let dest = this.placement(Math.max(newLen, len) + SLOT_PAGES);
     if (dest === undefined) return;
-    // Mutually aligned with the source half the time (whole tables move), else anywhere; always
-    // for THP memory (a large folio moved to another offset in its slot is not modelled).
-    if (m.thp || this.chance(0.5))
+    // Mutually aligned with the source half the time (whole tables move), else anywhere (a THP
+    // then lands at another offset in its slot, or is split between two places).
+    if (this.chance(0.5))
       dest += (((m.base + start) % SLOT_PAGES) - (dest % SLOT_PAGES) + SLOT_PAGES) % SLOT_PAGES;
     if (!this.free(dest, newLen)) return;
     const name = `m${this.nextMap++}`;
@@ -549,7 +552,6 @@ class Generator {
       pieces: moved,
       shared: m.shared,
       file: m.file,
-      ...(m.thp ? { thp: true } : {}),
     });
     this.used.push([dest, dest + newLen]);
   }
@@ -718,14 +720,17 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
   const maxOps = Math.max(minOps, options.maxOps ?? 40);
   const harsh = options.mix === 'harsh';
   const forkMix = options.mix === 'fork';
+  const filesMix = options.mix === 'files';
   const g = new Generator(
     new Prng(seed),
     options.badOpRate ?? (harsh ? 0.04 : 0.015),
     options.reportRate ?? 0.7,
     harsh,
     forkMix,
+    filesMix,
   );
-  g.emit(`# generateWorkload(seed ${seed}${harsh ? ', harsh' : forkMix ? ', fork' : ''})`);
+  const mixName = harsh ? ', harsh' : forkMix ? ', fork' : filesMix ? ', files' : '';
+  g.emit(`# generateWorkload(seed ${seed}${mixName})`);
   const target = g.between(minOps, maxOps);
   let ops = 0;
   while (ops < target) {
@@ -768,7 +773,7 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
     else if (roll < 0.96) g.mlockall();
-    else if (!g.freedAfterFork && !(g.forked && g.lockedEver)) {
+    else if (!g.freedAfterFork && !(g.forked && g.lockedEver) && !g.disk) {
       // pressure takes no @process.
       g.switchTo('main');
       g.emit('pressure');

@@ -2,7 +2,7 @@
 // names become absolute addresses, offsets are added, prot and advice become kernel numbers.
 
 import { UsageError } from '../util/errors.js';
-import type { Advice, MremapOp, Prot, Workload } from './types.js';
+import type { Advice, FileOp, MremapOp, Prot, Workload } from './types.js';
 import { MAIN_PROCESS } from './types.js';
 import { formatAddress } from './numbers.js';
 import { HEAP_NAME } from './parse.js';
@@ -59,6 +59,25 @@ export interface OracleJob {
   readonly runs: number;
 }
 
+/** The largest disk file the oracle writes (in full, in every run). */
+export const ORACLE_DISK_FILE_MAX = 1n << 30n;
+
+/**
+ * The oracle's file kind: 0 tmpfs, 1 memfd, 2 a disk file written and fsynced. A disk file above
+ * ORACLE_DISK_FILE_MAX is refused (UsageError `host`): every run writes it in full.
+ */
+function fileKind(op: FileOp): number {
+  if (!op.disk) return op.memfd ? 1 : 0;
+  if (op.size > ORACLE_DISK_FILE_MAX) {
+    throw new UsageError(
+      'host',
+      `the kernel oracle writes a disk file in full in every run: at most 1G (file '${op.file}' is ${op.size} bytes)`,
+      op.argPos.size ?? op.pos,
+    );
+  }
+  return 2;
+}
+
 /**
  * Resolves every operation to absolute addresses. Throws a UsageError (code `host`) for a map
  * without `at=`: its placement would depend on the oracle's own address-space layout (PLACE-1).
@@ -113,7 +132,7 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
       }
       case 'file':
         files.push(op.file);
-        line = `file ${files.length - 1} ${op.size} ${op.memfd ? 1 : 0}`;
+        line = `file ${files.length - 1} ${op.size} ${fileKind(op)}`;
         break;
       case 'touch': {
         const addr = formatAddress(base(op.name) + op.offset);

@@ -66,7 +66,7 @@ export const MLOCKALL_FLAGS: Readonly<Record<string, number>> = {
 };
 
 const USAGE: Readonly<Record<string, string>> = {
-  file: 'file NAME SIZE [memfd]',
+  file: 'file NAME SIZE [memfd|disk]',
   map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [shared] [file=F] [off=OFF] [fixed] [populate] [locked] [noreserve]',
   touch: 'touch NAME +OFF LEN [stride=SIZE] [read]',
   madvise: `madvise NAME +OFF LEN ADVICE`,
@@ -250,8 +250,16 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
     case 'file': {
       const file = r.name();
       const size = r.number('size', 'SIZE');
-      const memfd = r.options([], ['memfd']).has('memfd');
-      return { kind: 'file', pos, argPos, file, size, memfd };
+      const kinds = r.options([], ['memfd', 'disk']);
+      const memfd = kinds.has('memfd');
+      const disk = kinds.get('disk');
+      if (memfd && disk) {
+        r.fail(
+          disk,
+          `'memfd' and 'disk' exclude each other (a memfd lives in memory, not on a disk)`,
+        );
+      }
+      return { kind: 'file', pos, argPos, file, size, memfd, disk: disk !== undefined };
     }
     case 'touch': {
       const name = r.name();

@@ -14,6 +14,7 @@ import {
   mm_brk,
   mm_set_brk,
   do_munlock,
+  disk_file_alloc,
   file_alloc,
   do_munmap,
   dup_mm,
@@ -70,6 +71,11 @@ export interface SimOptions {
    * shrinker also splits THPs with more zero-filled subpages than this. MADV_COLLAPSE ignores it.
    */
   readonly maxPtesNone?: number;
+  /**
+   * `read_ahead_kb` of the device holding disk files (`file … disk`), default 128 (the kernel's
+   * VM_READAHEAD_PAGES): a fault on a page of one not in the page cache reads that much around it.
+   */
+  readonly readAheadKb?: number;
   /** Run validate_mm() after every operation (default false). */
   readonly debug?: boolean;
   /**
@@ -202,7 +208,10 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     };
     return { kernel, policy: policyName, arch: archName, reports: [], final: zero, error: e };
   }
-  const run = new Runner(mm);
+  const run = new Runner(
+    mm,
+    Math.floor(((options.readAheadKb ?? 128) * 1024) / mm.geometry.PAGE_SIZE),
+  );
   const reports: SimReport[] = [];
   const ops = workload.ops;
   let error: UsageError | undefined;
@@ -239,6 +248,18 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
   };
 }
 
+/**
+ * Reclaim of a disk file's pages is not modelled: it evicts clean page-cache pages, and their
+ * refault goes through readahead into large folios the model does not follow.
+ */
+function diskRefused(what: string, at: SourcePos): UsageError {
+  return new UsageError(
+    'unsupported',
+    `${what} is not modelled with a disk file (reclaim evicts its clean page-cache pages; a refault reads them back into large folios through readahead)`,
+    at,
+  );
+}
+
 function report(mm: MmStruct, label: string, line: number, process: string): SimReport {
   return { label, process, line, ...mmCounters(mm) };
 }
@@ -252,8 +273,14 @@ class Runner {
   private readonly starts = new Map<string, bigint>();
   private readonly files = new Map<string, SimFile>();
   readonly procs = new Map<string, MmStruct>();
+  /** Whether a disk file exists (`pressure` is not modelled then). */
+  private disk = false;
 
-  constructor(main: MmStruct) {
+  /** `readahead`: a disk file's read-around in pages (`read_ahead_kb`). */
+  constructor(
+    main: MmStruct,
+    private readonly readahead: number,
+  ) {
     this.procs.set(MAIN_PROCESS, main);
   }
 
@@ -297,6 +324,15 @@ class Runner {
     );
   }
 
+  /** Whether [start, start + len) holds a mapping of a disk file. */
+  private diskVma(mm: MmStruct, start: bigint, len: bigint): boolean {
+    const page = BigInt(mm.geometry.PAGE_SIZE);
+    const first = Number(start / page);
+    const end = first + Number((len + page - 1n) / page);
+    for (const vma of mm.mmap.range(first, end)) if (vma.vm_file && !vma.vm_file.shmem) return true;
+    return false;
+  }
+
   private stepInner(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
     const proc = op.proc ?? MAIN_PROCESS;
     // The parser checked that the process is live.
@@ -310,6 +346,7 @@ class Runner {
         );
         return undefined;
       case 'pressure':
+        if (this.disk) return diskRefused('pressure', op.pos);
         // The memory cgroup holds every process: reclaim sees them all.
         shrink_lazyfree([...this.procs.values()]);
         return undefined;
@@ -365,7 +402,13 @@ class Runner {
             op.argPos.size ?? op.pos,
           );
         }
-        this.files.set(op.file, file_alloc(op.file, pages, /* shmem = */ true));
+        this.files.set(
+          op.file,
+          op.disk
+            ? disk_file_alloc(op.file, pages, this.readahead)
+            : file_alloc(op.file, pages, /* shmem = */ true),
+        );
+        this.disk ||= op.disk;
         return undefined;
       }
       case 'brk':
@@ -436,6 +479,9 @@ class Runner {
         if (op.advice === 'collapse') {
           const refused = this.collapseRefused(mm, start, op.len, at);
           if (refused) return refused;
+        }
+        if (op.advice === 'pageout' && this.disk && this.diskVma(mm, start, op.len)) {
+          return diskRefused('madvise pageout of a disk file mapping', at);
         }
         const e = do_madvise(mm, start, op.len, op.advice);
         return e

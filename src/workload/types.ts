@@ -49,12 +49,16 @@ export interface MapOp extends OpBase {
   readonly off: bigint;
 }
 
-/** `file NAME SIZE [memfd]`: a fresh file of SIZE bytes on tmpfs (or a memfd), page cache empty. */
+/**
+ * `file NAME SIZE [memfd|disk]`: a fresh file of SIZE bytes on tmpfs (or a memfd), page cache
+ * empty; or with `disk` a regular file on a disk filesystem, written and fsynced: every page cached.
+ */
 export interface FileOp extends OpBase {
   readonly kind: 'file';
   readonly file: string;
   readonly size: bigint;
   readonly memfd: boolean;
+  readonly disk: boolean;
 }
 
 /** `touch NAME +OFF LEN [stride=S] [read]`: one access per stride step. */

@@ -38,6 +38,38 @@ describe('ptlab check', () => {
     expect(ptlab(['check', '--help']).stdout).toMatch(/^ {2}retract_pte_lock {2,}/m);
   });
 
+  it('judges a mutant over every variant against the unmutated expectations (caught: exit 0)', () => {
+    const args = ['check', 'mremap_move_ptes', '--all-variants', '--mutate', 'mremap_rmap_locks'];
+    const r = ptlab(args);
+    expect(r.stdout).toMatch(/^variant +expected \(unmutated\) +found/m);
+    expect(r.stdout).toMatch(/^other=rmap_before +pass +fail lost-mapping +caught$/m);
+    expect(r.stdout).toMatch(/^other=rmap_after +pass +pass +-$/m);
+    expect(r.stdout).toMatch(/caught by 1 of 4 variants/);
+    expect(r.stdout).not.toMatch(/NOT AS EXPECTED/);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(ptlab([...args, '--format', 'json']).stdout) as {
+      mutations: string[];
+      all_as_expected: null;
+      mutation_caught: boolean;
+    };
+    expectSchema('check', doc);
+    expect([doc.mutations, doc.all_as_expected, doc.mutation_caught]).toEqual([
+      ['mremap_rmap_locks'],
+      null,
+      true,
+    ]);
+    // A guard the scenario does not exercise: no variant notices, which is the finding (exit 1).
+    const missed = ptlab([
+      'check',
+      'pte_alloc_race',
+      '--all-variants',
+      '--mutate',
+      'mremap_rmap_locks',
+    ]);
+    expect(missed.stdout).toMatch(/no variant notices the removal of mremap_rmap_locks/);
+    expect(missed.status).toBe(1);
+  });
+
   it('passes PT_RECLAIM with RCU table freeing exhaustively (exit 0)', () => {
     const r = ptlab(['check', 'pt_reclaim_vs_walkers', '--variant', 'table_free=rcu']);
     expect(r.stdout).toMatch(/^PASS/m);

@@ -256,7 +256,7 @@ describe('ptlab: text contract', () => {
 describe('ptlab: long runs and what they say', () => {
   it('refuses a verify whose kernel run would exceed the memory limit, before running it', () => {
     const file = join(dir, 'one-tib.ptw');
-    writeFileSync(file, 'map a 1T at=1G\ntouch a +0 1T stride=2M\nreport r\n');
+    writeFileSync(file, 'map a 1T at=1G noreserve\ntouch a +0 1T stride=2M\nreport r\n');
     const r = ptlab(['verify', '--max-memory', '1G', file]);
     expect(r.stderr).toMatch(
       /a kernel run would need 4,101 MiB at its peak \(page tables 2,053 MiB \+ anonymous memory 2,048 MiB, as the model predicts\), more than the limit of 1,024 MiB/,

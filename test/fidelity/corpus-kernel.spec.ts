@@ -4,7 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { runOnKernelBatch } from '../../src/cli/oracle.js';
 import type { KernelRun } from '../../src/cli/oracle.js';
-import { PRESSURE_SKIP, SKIP_REASON, kernelCanRun, loadCorpus, oracle } from '../helpers/oracle.js';
+import {
+  DISK_SKIP,
+  PRESSURE_SKIP,
+  SKIP_REASON,
+  kernelCanRun,
+  loadCorpus,
+  oracle,
+} from '../helpers/oracle.js';
 
 const all = loadCorpus();
 const corpus = all.filter((c) => kernelCanRun(c.workload));
@@ -65,8 +72,8 @@ describe.skipIf(!oracle.ok)('corpus on the host kernel', () => {
   );
 });
 
-describe.skipIf(!oracle.ok || skipped.length === 0)('corpus with `pressure`', () => {
-  it.skip(`${skipped.map((c) => c.name).join(', ')}: ${PRESSURE_SKIP}`, () => {});
+describe.skipIf(!oracle.ok || skipped.length === 0)('corpus with `pressure` or disk files', () => {
+  it.skip(`${skipped.map((c) => c.name).join(', ')}: ${[PRESSURE_SKIP, DISK_SKIP].filter(Boolean).join('; ')}`, () => {});
 });
 
 describe.skipIf(oracle.ok)('corpus on the host kernel (unavailable)', () => {

@@ -1,6 +1,6 @@
-// The on-demand fidelity sweep (issue #7 section 3): N seeds split over the default, harsh and
-// fork random mixes on the host kernel and in the simulator, exact/total per metric. Skipped
-// unless FIDELITY_SWEEP=N is set: `npm run fidelity:sweep` runs 2,000 (667 of each mix, ~1 min);
+// The on-demand fidelity sweep (issue #7 section 3): N seeds split over the default, harsh, fork
+// and files random mixes on the host kernel and in the simulator, exact/total per metric. Skipped
+// unless FIDELITY_SWEEP=N is set: `npm run fidelity:sweep` runs 2,000 (500 of each mix);
 // FIDELITY_MIX=fork runs one mix only.
 
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,14 @@ import { generateWorkload } from '../../src/workload/generate.js';
 import { parseWorkload } from '../../src/workload/parse.js';
 import { runWorkload } from '../../src/workload/run.js';
 import { FidelityTally } from '../helpers/fidelity-tally.js';
-import { HOST_SIM, SKIP_REASON, kernelCanRun, oracle, PRESSURE_SKIP } from '../helpers/oracle.js';
+import {
+  DISK_SKIP,
+  HOST_SIM,
+  SKIP_REASON,
+  kernelCanRun,
+  oracle,
+  PRESSURE_SKIP,
+} from '../helpers/oracle.js';
 import { failureText } from '../helpers/oracle-report.js';
 
 const N = Number(process.env.FIDELITY_SWEEP ?? '0');
@@ -18,9 +25,9 @@ const FIRST = Number(process.env.FIDELITY_FIRST_SEED ?? '1');
 /** Workloads per oracle process: keeps the helper's input and output small. */
 const BATCH = 250;
 
-type Mix = 'default' | 'harsh' | 'fork';
+type Mix = 'default' | 'harsh' | 'fork' | 'files';
 /** FIDELITY_MIX=fork (comma-separated) runs only the named mixes. */
-const MIXES = (process.env.FIDELITY_MIX ?? 'default,harsh,fork').split(',') as Mix[];
+const MIXES = (process.env.FIDELITY_MIX ?? 'default,harsh,fork,files').split(',') as Mix[];
 
 function sweep(mix: Mix, count: number): FidelityTally {
   const tally = new FidelityTally();
@@ -59,6 +66,7 @@ describe.skipIf(!oracle.ok || N === 0)('fidelity sweep (FIDELITY_SWEEP)', () => 
       const tally = sweep(mix, Math.ceil(N / MIXES.length));
       console.log(tally.line(`fidelity sweep ${mix} (seeds ${FIRST}..)`));
       if (PRESSURE_SKIP) console.log(`workloads with pressure ${PRESSURE_SKIP}`);
+      if (DISK_SKIP) console.log(`workloads with disk files ${DISK_SKIP}`);
       expect(tally.failed).toEqual([]);
     },
     600_000,

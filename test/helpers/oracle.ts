@@ -4,7 +4,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { oracleAvailability, pressureAvailability } from '../../src/cli/oracle.js';
+import {
+  diskAvailability,
+  oracleAvailability,
+  pressureAvailability,
+} from '../../src/cli/oracle.js';
 import { hostSimOptions } from '../../src/cli/verify.js';
 import type { SimOptions } from '../../src/workload/run.js';
 import { parseWorkload } from '../../src/workload/parse.js';
@@ -25,9 +29,21 @@ export const pressure = pressureAvailability();
 /** Why workloads with `pressure` are skipped here ('' when they run). */
 export const PRESSURE_SKIP = pressure.ok ? '' : `skipped: ${pressure.reason}`;
 
-/** Whether the oracle can run `workload` here (`pressure` needs a memory cgroup). */
+/** Whether the oracle can create disk files (`file … disk` needs an ext4 directory). */
+export const disk = diskAvailability();
+
+/** Why workloads with disk files are skipped here ('' when they run). */
+export const DISK_SKIP = disk.ok ? '' : `skipped: ${disk.reason}`;
+
+/**
+ * Whether the oracle can run `workload` here (`pressure` needs a memory cgroup, `file … disk` an
+ * ext4 directory).
+ */
 export function kernelCanRun(workload: Workload): boolean {
-  return pressure.ok || !workload.ops.some((op) => op.kind === 'pressure');
+  return (
+    (pressure.ok || !workload.ops.some((op) => op.kind === 'pressure')) &&
+    (disk.ok || !workload.ops.some((op) => op.kind === 'file' && op.disk))
+  );
 }
 
 /** Counters an annotation expects. */

@@ -116,6 +116,62 @@ export const CATCHES: readonly Catch[] = [
     kind: 'accounting',
     at: 'madvise_a',
   },
+  {
+    mutation: 'collapse_vma_start_write',
+    scenario: 'collapse_vs_pt_reclaim',
+    variants: { order: 'vma_lock_then_check', madvise_lock: 'per_vma' },
+    kind: 'assertion',
+    at: 'madvise',
+  },
+  {
+    mutation: 'mremap_pmd_recheck',
+    scenario: 'mremap_vs_retract',
+    variants: { fix: 'recheck', retract: 'no_mmap_lock' },
+    kind: 'assertion',
+    at: 'mremap',
+  },
+  {
+    mutation: 'fork_vma_start_write',
+    scenario: 'fork_vs_pt_reclaim',
+    variants: { other: 'fault', fork_lock: 'vma_start_write', anon_prepare: 'per_vma' },
+    kind: 'lost-mapping',
+    at: 'end',
+  },
+  {
+    mutation: 'pt_reclaim_whole_range',
+    scenario: 'two_vma_shared_table',
+    variants: { fault_in: 'a' },
+    kind: 'lost-mapping',
+    at: 'madvise_b',
+  },
+  {
+    mutation: 'exit_mmap_write_lock',
+    scenario: 'exit_vs_walkers',
+    variants: { walker: 'oom_reaper', table_free: 'page' },
+    kind: 'use-after-free',
+    at: 'oom_reaper',
+  },
+  {
+    mutation: 'free_pgtables_unlink_first',
+    scenario: 'exit_vs_walkers',
+    variants: { walker: 'retract', table_free: 'rcu' },
+    kind: 'accounting',
+    at: 'khugepaged',
+  },
+  {
+    mutation: 'mremap_vma_start_write',
+    scenario: 'mremap_move_ptes',
+    variants: { other: 'madvise_new' },
+    kind: 'lost-mapping',
+    at: 'mremap',
+  },
+  {
+    mutation: 'mremap_rmap_locks',
+    scenario: 'mremap_move_ptes',
+    variants: { other: 'rmap_before' },
+    kind: 'lost-mapping',
+    at: 'end',
+  },
 ];
 
 describe('mutation suite', () => {

@@ -43,6 +43,7 @@ interface SimFlags {
   overcommitLimit?: string;
   thp?: string;
   maxPtesNone?: string;
+  readAheadKb?: string;
 }
 
 /** Registers `sim` on the program. */
@@ -84,6 +85,10 @@ export function registerSim(program: Command): void {
       '--max-ptes-none <n>',
       'khugepaged/max_ptes_none, 0..511: below 511 pressure also splits underused THPs (default: 511)',
     )
+    .option(
+      '--read-ahead-kb <kb>',
+      "read_ahead_kb of the disk holding 'file … disk' files: a fault on an evicted page reads that much around it (default: 128)",
+    )
     .option('--chart', 'plot VmPTE over the reports (text format)')
     .option('--log', '--chart: log scale, so small series stay visible beside large ones')
     .option('--debug', 'check the model invariants (validate_mm) after every operation')
@@ -118,6 +123,9 @@ Examples:
         ...(flags.thp !== undefined ? { thp: parseThpMode(flags.thp) } : {}),
         ...(flags.maxPtesNone !== undefined
           ? { maxPtesNone: parseMaxPtesNone(flags.maxPtesNone) }
+          : {}),
+        ...(flags.readAheadKb !== undefined
+          ? { readAheadKb: parseReadAheadKb(flags.readAheadKb) }
           : {}),
       };
       const sets: SimOptions[] = flags.compare
@@ -275,6 +283,17 @@ function parseThpMode(text: string): ThpMode {
 }
 
 /** `--max-ptes-none`: a decimal integer 0..511. */
+function parseReadAheadKb(text: string): number {
+  const n = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 0)) {
+    throw new UsageError(
+      'option',
+      `bad --read-ahead-kb '${text}' (expected an integer number of KiB, as /sys/class/bdi/*/read_ahead_kb)`,
+    );
+  }
+  return n;
+}
+
 function parseMaxPtesNone(text: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(n <= 511)) {

@@ -5,11 +5,12 @@ import { parseWorkload } from '../../workload/parse.js';
 import { UsageError } from '../../util/errors.js';
 import { readFileSync } from 'node:fs';
 import { oracleAvailability, runOnKernel } from '../oracle.js';
-import { compareRuns, formatVerify, verifyDocument } from '../verify.js';
+import { compareRuns, formatVerify, hostSimOptions, verifyDocument } from '../verify.js';
 import { readUserFile, out, outJson, err } from '../io.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
 import { parseNumber } from '../../workload/numbers.js';
 import { simulate } from './sim.js';
+import { groupDigits } from '../../util/format.js';
 
 interface VerifyFlags {
   runs: string;
@@ -29,7 +30,7 @@ function memAvailable(): number | undefined {
   }
 }
 
-const mib = (bytes: number): string => `${Math.ceil(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
+const mib = (bytes: number): string => `${groupDigits(Math.ceil(bytes / 2 ** 20))} MiB`;
 
 /** `--max-memory`: a size such as 8G; default half of MemAvailable (the host is shared). */
 function memoryLimit(flag: string | undefined): { bytes: number; why: string } | undefined {
@@ -82,7 +83,8 @@ Examples:
       const limit = memoryLimit(flags.maxMemory);
       const say = (flags.progress ?? process.stderr.isTTY) ? err : (): void => {};
       const t0 = performance.now();
-      const sim = simulate(workload, { trackPeak: true });
+      // The model sees this host as the kernel does (mmap_min_addr, overcommit, THP, read-ahead).
+      const sim = simulate(workload, { ...hostSimOptions(), trackPeak: true });
       const peak = sim.peak ?? { vmpte_kb: 0, rss_anon_kb: 0 };
       const need = (peak.vmpte_kb + peak.rss_anon_kb) * 1024;
       // The model predicts the kernel run byte for byte: refuse before asking the host for it.

@@ -63,10 +63,7 @@ export const collapseVsPtReclaim: Scenario = defineScenario({
     create: () => {
       const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
       const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      t.initEntry(0, 1);
-      t.initEntry(1, 2);
-      w.linkInitial(pmd, t);
+      w.initTable(pmd, [1, 2]);
       w.spawn('khugepaged', function* (cpu) {
         yield* collapse_huge_page(w, cpu, pmd, 10, {
           vma_lock:

@@ -2,7 +2,10 @@
 
 import { UsageError } from '../../util/errors.js';
 import { collapseVsPtReclaim } from './collapse_vs_pt_reclaim.js';
+import { exitVsWalkers } from './exit_vs_walkers.js';
+import { forkVsPtReclaim } from './fork_vs_pt_reclaim.js';
 import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
+import { mremapMovePtes } from './mremap_move_ptes.js';
 import { mremapVsRetract } from './mremap_vs_retract.js';
 import { munmapVsGupFast } from './munmap_vs_gup_fast.js';
 import { ppcFragDestroy } from './ppc_frag_destroy.js';
@@ -17,6 +20,7 @@ import { pteRefRevive } from './pte_ref_revive.js';
 import { retractVsFault } from './retract_vs_fault.js';
 import { rmapVsTableFree } from './rmap_vs_table_free.js';
 import type { Scenario, VariantValues } from './scenario.js';
+import { twoVmaSharedTable } from './two_vma_shared_table.js';
 import { zapRace } from './zap_race.js';
 
 const BUILT_IN: readonly Scenario[] = [
@@ -36,6 +40,10 @@ const BUILT_IN: readonly Scenario[] = [
   zapRace,
   collapseVsPtReclaim,
   mremapVsRetract,
+  forkVsPtReclaim,
+  twoVmaSharedTable,
+  exitVsWalkers,
+  mremapMovePtes,
 ];
 
 /** The built-in scenarios, in documentation order. */

@@ -64,9 +64,7 @@ export const munmapVsGupFast: Scenario = defineScenario({
         },
       });
       const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      t.initEntry(0, 1);
-      w.linkInitial(pmd, t);
+      w.initTable(pmd, [1]);
       w.spawn('munmap', (cpu) => do_vmi_munmap(w, cpu));
       w.spawn('gup_fast', function* (cpu) {
         yield* gup_fast(w, cpu, pmd, 0);

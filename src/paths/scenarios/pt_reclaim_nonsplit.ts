@@ -59,10 +59,7 @@ export const ptReclaimNonsplit: Scenario = defineScenario({
         },
       });
       const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      t.initEntry(0, 1);
-      t.initEntry(1, 2);
-      w.linkInitial(pmd, t);
+      w.initTable(pmd, [1, 2]);
       w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
       w.spawn('fault', function* (cpu) {
         yield* do_anonymous_page(w, cpu, pmd, 0, 3);

@@ -56,10 +56,7 @@ export const ptReclaimTwoFreers: Scenario = defineScenario({
     create: () => {
       const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
       const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      t.initEntry(0, 1);
-      t.initEntry(1, 2);
-      w.linkInitial(pmd, t);
+      w.initTable(pmd, [1, 2]);
       // Two madvise calls and faults all hold mmap_lock (or VMA locks) for read, which exclude
       // nothing among them: only with munmap do the locks matter, so only then are they modelled.
       const locks = v.second !== 'madvise';

@@ -73,9 +73,7 @@ export const ptReclaimVsWalkers: Scenario = defineScenario({
         },
       });
       const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      t.initEntry(0, 1);
-      w.linkInitial(pmd, t);
+      w.initTable(pmd, [1]);
       w.spawn('fault', function* (cpu) {
         yield* do_anonymous_page(w, cpu, pmd, 1, 2);
       });

@@ -65,9 +65,7 @@ export const rmapVsTableFree: Scenario = defineScenario({
     create: () => {
       const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
       const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      t.initEntry(0, 1);
-      w.linkInitial(pmd, t);
+      const t = w.initTable(pmd, [1]);
       const anon_vma: AnonVma = {
         rwsem: new RwSemaphore('anon_vma.rwsem'),
         linked: new Shared('anon_vma_chain(vma)', true),

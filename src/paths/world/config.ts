@@ -19,6 +19,21 @@ export const MUTATIONS = {
   ppc_defer_rcu: 'powerpc pte_free_defer frees the page at once instead of by RCU',
   pmd_install_lock: 'pmd_install checks and populates the PMD without the PMD lock',
   vma_start_write: 'munmap detaches the VMA without write-locking it (per-VMA readers go on)',
+  pt_reclaim_whole_range:
+    'reclaim_pt_is_enabled accepts a zap of part of a table (a table shared with another VMA)',
+  exit_mmap_write_lock:
+    'exit_mmap frees the page tables without mmap_write_lock (an OOM reaper may still be zapping)',
+  free_pgtables_unlink_first:
+    'free_pgtables frees the tables before unlinking the VMA from its anon_vma and i_mmap',
+  collapse_vma_start_write:
+    'collapse_huge_page never write-locks the VMA (MADV_DONTNEED under the VMA read lock goes on)',
+  mremap_pmd_recheck: 'move_normal_pmd moves the old PMD without re-reading it under the PMD lock',
+  mremap_vma_start_write:
+    'mremap moves entries without write-locking the source VMA and the new one it links',
+  mremap_rmap_locks:
+    'move_ptes skips the rmap locks even when the new VMA precedes the old in rmap order',
+  fork_vma_start_write:
+    "dup_mmap copies the parent's tables without write-locking its VMAs (per-VMA faults go on)",
   pt_reclaim_same_lock_check:
     'the PT_RECLAIM slow path takes the PTE lock even when it is the PMD lock (non-split locks)',
 } as const;

@@ -66,29 +66,40 @@ export class VmAreaStruct {
   set detached(v: boolean) {
     this.state.set(v);
   }
+
+  /** Marks the VMA detached before the threads start (a VMA a path will create and link). */
+  initDetached(): void {
+    this.state.init(true);
+  }
 }
 
 /** struct mm_struct, reduced to what the modelled paths touch. */
 export class MmStruct {
-  readonly mmap_lock = new RwSemaphore('mmap_lock');
+  readonly mmap_lock: RwSemaphore;
   /** The split PMD lock of the one PMD table modelled (pmd_lockptr for every slot). */
-  readonly pml = new SpinLock('pml');
+  readonly pml: SpinLock;
   /** PTE tables linked into this mm (mm_inc_nr_ptes / mm_dec_nr_ptes), in tables. */
-  private readonly ptes = new Shared('nr_ptes', 0);
+  private readonly ptes: Shared<number>;
   readonly pmds: PmdSlot[];
   /** The VMAs, in address order; each covers a run of slots. */
   readonly vmas: VmAreaStruct[];
 
-  /** @param vma_slots how many slots each VMA covers (default: one VMA over all). */
-  constructor(nr_pmds: number, vma_slots: readonly number[] = [nr_pmds]) {
+  /**
+   * @param vma_slots how many slots each VMA covers (default: one VMA over all).
+   * @param prefix prepended to every object name, so a second mm (a fork child) traces apart.
+   */
+  constructor(nr_pmds: number, vma_slots: readonly number[] = [nr_pmds], prefix = '') {
+    this.mmap_lock = new RwSemaphore(`${prefix}mmap_lock`);
+    this.pml = new SpinLock(`${prefix}pml`);
+    this.ptes = new Shared(`${prefix}nr_ptes`, 0);
     this.pmds = Array.from(
       { length: nr_pmds },
-      (_, i) => new PmdSlot(nr_pmds === 1 ? 'pmd' : `pmd[${i}]`, i),
+      (_, i) => new PmdSlot(nr_pmds === 1 ? `${prefix}pmd` : `${prefix}pmd[${i}]`, i),
     );
     let first = 0;
     this.vmas = vma_slots.map((n, i) => {
       const v = new VmAreaStruct(
-        vma_slots.length === 1 ? 'vma' : `vma${i}`,
+        vma_slots.length === 1 ? `${prefix}vma` : `${prefix}vma${i}`,
         this.pmds.slice(first, first + n),
       );
       first += n;

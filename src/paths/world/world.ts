@@ -58,6 +58,8 @@ export class World {
    * in the step that installs the huge PMD and read only by final checks and dumps.
    */
   readonly deposited = new Map<number, PteTable>();
+  /** Further mms (a fork child), created by {@link newMm}; checked at the end like `mm`. */
+  readonly others: MmStruct[] = [];
   private readonly threads: ThreadSpec[] = [];
   private readonly checks: (() => Violation | undefined)[] = [];
 
@@ -76,11 +78,34 @@ export class World {
     return this.mm.pmds[i];
   }
 
+  /**
+   * A second mm (a fork child) of `slots` PMD slots and one VMA, its objects named `prefix.`;
+   * the final checks (linked tables, leaks, nr_ptes) cover it too. Setup only.
+   */
+  newMm(prefix: string, slots = 1): MmStruct {
+    const mm = new MmStruct(slots, [slots], `${prefix}.`);
+    this.others.push(mm);
+    return mm;
+  }
+
   /** Links `table` into `pmd` before the threads start (setup: no steps, counted in nr_ptes). */
   linkInitial(pmd: PmdSlot, table: PteTable): void {
     pmd.init(table.id);
     table.initLife('linked');
     this.mm.initNrPtes(this.mm.peekNrPtes() + 1);
+  }
+
+  /**
+   * Setup: a new PTE table whose entry `i` maps folio `entries[i]` (0: none), linked into `pmd`.
+   * @example const t = w.initTable(w.pmd(), [1, 2]);
+   */
+  initTable(pmd: PmdSlot, entries: readonly number[] = []): PteTable {
+    const t = this.alloc.newPage().tables[0];
+    entries.forEach((e, i) => {
+      if (e !== 0) t.initEntry(i, e);
+    });
+    this.linkInitial(pmd, t);
+    return t;
   }
 
   /** A data folio with `refs` references (one per mapping); from setup or inside a step. */
@@ -123,13 +148,14 @@ export class World {
   }
 
   private finalCheck(): Violation | undefined {
-    const mm = this.mm;
+    const mms = [this.mm, ...this.others];
+    const pmds = mms.flatMap((m) => m.pmds);
     const linked = new Set<number>();
-    for (const pmd of mm.pmds) {
+    for (const pmd of pmds) {
       const t = this.tableOf(pmd);
       if (t !== undefined) linked.add(t.id);
     }
-    for (const pmd of mm.pmds) {
+    for (const pmd of pmds) {
       const t = this.tableOf(pmd);
       if (t !== undefined && t.peekLife() !== 'linked') {
         return {
@@ -159,11 +185,15 @@ export class World {
         details: Object.fromEntries(page.tables.map((t) => [t.name, t.peekLife()])),
       };
     }
-    if (mm.peekNrPtes() !== linked.size) {
-      return {
-        kind: 'accounting',
-        message: `nr_ptes is ${mm.peekNrPtes()} but ${linked.size} PTE table(s) are linked`,
-      };
+    for (const mm of mms) {
+      const n = mm.pmds.filter((pmd) => this.tableOf(pmd) !== undefined).length;
+      if (mm.peekNrPtes() !== n) {
+        const name = mm === this.mm ? 'nr_ptes' : mm.pmds[0].obj.replace(/pmd.*$/, 'nr_ptes');
+        return {
+          kind: 'accounting',
+          message: `${name} is ${mm.peekNrPtes()} but ${n} PTE table(s) are linked`,
+        };
+      }
     }
     const folioCheck = this.checkFolios(linked);
     if (folioCheck) return folioCheck;
@@ -181,7 +211,7 @@ export class World {
   private checkFolios(linked: ReadonlySet<number>): Violation | undefined {
     if (this.folios.size === 0) return undefined;
     const maps = new Map<number, number>();
-    for (const pmd of this.mm.pmds) {
+    for (const pmd of [this.mm, ...this.others].flatMap((m) => m.pmds)) {
       if (pmd.peek() < 0) maps.set(-pmd.peek(), (maps.get(-pmd.peek()) ?? 0) + 1);
     }
     for (const t of this.alloc.tables) {
@@ -211,7 +241,7 @@ export class World {
 
   private describeState(): string {
     const lines: string[] = [];
-    for (const pmd of this.mm.pmds) {
+    for (const pmd of [this.mm, ...this.others].flatMap((m) => m.pmds)) {
       const v = pmd.peek();
       const thp = `THP folio${-v} (deposited ${this.deposited.get(pmd.index)?.name ?? 'none'})`;
       lines.push(`${pmd.obj} = ${v === 0 ? 'none' : v < 0 ? thp : this.alloc.table(v).name}`);

@@ -1,11 +1,12 @@
 // Tests of shared and file mappings in the model (mm/filemap.ts): page cache, fault-around, COW,
-// the RssFile/RssShmem counters, MADV_REMOVE and SIGBUS.
+// the RssFile/RssShmem counters, MADV_REMOVE, SIGBUS, and disk files (cached whole, read-around).
 
 import { describe, expect, it } from 'vitest';
 import { X86_64 } from '../../../src/arch/index.js';
 import {
   do_madvise,
   do_munmap,
+  disk_file_alloc,
   file_alloc,
   mm_alloc,
   mmCounters,
@@ -99,5 +100,43 @@ describe('file VMAs', () => {
     expect(do_munmap(mm, GiB, 3n * MiB)).toBeNull();
     expect(mmCounters(mm)).toMatchObject({ rss_shmem_kb: 0, vmpte_kb: 0 });
     validate_mm(mm);
+  });
+});
+
+describe('disk files (cached whole when created)', () => {
+  it('count in RssFile; the first read fault maps the whole window, a shared write one page', () => {
+    const mm = fresh();
+    const f = disk_file_alloc('f', 2048, 32);
+    vm_mmap_pgoff(mm, GiB, 4n * MiB, RW, { file: f, shared: true });
+    touch_range(mm, GiB, 4n * KiB, 4096n, false);
+    expect(mmCounters(mm)).toMatchObject({ rss_file_kb: 64, rss_shmem_kb: 0, vmpte_kb: 12 });
+    touch_range(mm, GiB + 3n * MiB, 4n * KiB, 4096n, true);
+    expect(mmCounters(mm)).toMatchObject({ rss_file_kb: 68, vmpte_kb: 16 });
+    validate_mm(mm);
+  });
+
+  it('read around a refaulted hole: ra_pages from ra_pages / 2 before the page, clipped', () => {
+    const mm = fresh();
+    const f = disk_file_alloc('f', 512, 32);
+    vm_mmap_pgoff(mm, GiB, 2n * MiB, RW, { file: f, shared: true });
+    expect(do_madvise(mm, GiB, 2n * MiB, 'remove')).toBeNull();
+    expect([f.cache.has(0), f.cache.has(511)]).toEqual([false, false]);
+    // A shared write at page 40 reads pages 24..55 and maps only its own page.
+    touch_range(mm, GiB + 40n * 4n * KiB, 4n * KiB, 4096n, true);
+    expect(mmCounters(mm).rss_file_kb).toBe(4);
+    expect([23, 24, 55, 56].map((o) => f.cache.has(o))).toEqual([false, true, true, false]);
+    // A read at page 60 (not cached): the read-around brings 44..75, then the window 48..63.
+    touch_range(mm, GiB + 60n * 4n * KiB, 4n * KiB, 4096n, false);
+    expect(mmCounters(mm).rss_file_kb).toBe(4 + 64);
+    validate_mm(mm);
+  });
+
+  it('with no read-ahead a refault reads only its page', () => {
+    const mm = fresh();
+    const f = disk_file_alloc('f', 512, 0);
+    vm_mmap_pgoff(mm, GiB, 2n * MiB, RW, { file: f, shared: true });
+    expect(do_madvise(mm, GiB, 2n * MiB, 'remove')).toBeNull();
+    touch_range(mm, GiB, 4n * KiB, 4096n, false);
+    expect(mmCounters(mm).rss_file_kb).toBe(4);
   });
 });

@@ -8,7 +8,7 @@ describe('checkResultJson', () => {
   it('survives JSON.stringify and parse unchanged, inside a document with schema_version', () => {
     const json = checkResultJson(runCheck(freeVsReader()), { replayCommand: 'ptlab check x' });
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
-    const doc = checkDocument('x', [json]);
+    const doc = checkDocument('x', [], [json]);
     expect(doc.schema_version).toBe(1);
     expect(json.replay_command).toBe('ptlab check x');
     expectSchema('check', doc);
@@ -35,6 +35,6 @@ describe('checkResultJson', () => {
     expect(pass.replay_command).toBeNull();
     expect(pass.violation).toBeNull();
     expect(pass.trace).toEqual([]);
-    expectSchema('check', checkDocument('x', [pass]));
+    expectSchema('check', checkDocument('x', [], [pass]));
   });
 });

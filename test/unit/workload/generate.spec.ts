@@ -89,4 +89,27 @@ describe('generateWorkload', () => {
     // A `file` op belongs to the map after it.
     expect(w.ops.filter((o) => o.kind !== 'report' && o.kind !== 'file')).toHaveLength(5);
   });
+
+  it('files mix: disk, memfd and tmpfs files, private and shared, remove; no pressure with disk', () => {
+    const kinds = new Set<string>();
+    let remove = 0;
+    for (const seed of SEEDS) {
+      const w = parseWorkload(generateWorkload(seed, { mix: 'files' }), `files-${seed}.ptw`);
+      let disk = false;
+      for (const op of w.ops) {
+        if (op.kind === 'file') {
+          kinds.add(op.disk ? 'disk' : op.memfd ? 'memfd' : 'tmpfs');
+          disk ||= op.disk;
+        }
+        if (op.kind === 'map' && op.file !== undefined) kinds.add(op.shared ? 'shared' : 'private');
+        if (op.kind === 'madvise' && op.advice === 'remove') remove++;
+        if (op.kind === 'madvise') expect(op.advice, `files-${seed}`).not.toBe('pageout');
+        if (op.kind === 'pressure')
+          expect(disk, `files-${seed}: pressure after a disk file`).toBe(false);
+      }
+      expect(() => lowerWorkload(w)).not.toThrow();
+    }
+    expect([...kinds].sort()).toEqual(['disk', 'memfd', 'private', 'shared', 'tmpfs']);
+    expect(remove).toBeGreaterThan(20);
+  });
 });

@@ -67,4 +67,22 @@ describe('lowerBatch', () => {
     );
     expect(lowered).toHaveLength(2);
   });
+
+  it('lowers file kinds (0 tmpfs, 1 memfd, 2 disk) and refuses a disk file above 1G', () => {
+    const { lines } = lower('file a 4K\nfile b 4K memfd\nfile c 40000 disk');
+    expect(lines.filter((l) => l.startsWith('file'))).toEqual([
+      'file 0 4096 0',
+      'file 1 4096 1',
+      'file 2 40000 2',
+    ]);
+    let error: unknown;
+    try {
+      lower('file big 2G disk');
+    } catch (e) {
+      error = e;
+    }
+    expect((error as UsageError).code).toBe('host');
+    expect((error as UsageError).where).toEqual({ file: 'w.ptw', line: 1, col: 10 });
+    expect((error as UsageError).message).toContain('at most 1G');
+  });
 });

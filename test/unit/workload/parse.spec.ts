@@ -111,6 +111,12 @@ describe('parseWorkload', () => {
     expect(w.ops[1]).toMatchObject({ fixed: false, populate: false, locked: false });
     expect(w.ops[1]).toMatchObject({ shared: false, file: undefined, off: 0n });
     expect(w.ops[2]).toMatchObject({ kind: 'file', file: 'f', size: 8n * MiB, memfd: true });
+    expect(parseWorkload('file g 40000 disk', 'w.ptw').ops[0]).toMatchObject({
+      kind: 'file',
+      size: 40000n,
+      memfd: false,
+      disk: true,
+    });
     expect(w.ops[3]).toMatchObject({ shared: true, file: undefined });
     expect(w.ops[4]).toMatchObject({ shared: true, file: 'f', off: MiB });
     expect(w.ops[5]).toMatchObject({ kind: 'madvise', advice: 'populate_write' });
@@ -206,8 +212,9 @@ describe('parseWorkload', () => {
     ['file f 4K\nfile f 8K', 2, 6, 'parse', `duplicate file name 'f' (first created at line 1`],
     ['map a 2M off=4K', 1, 10, 'parse', `'off=' needs file=F`],
     ['map a 2M file=1x', 1, 10, 'parse', `bad file name '1x'`],
-    ['file f', 1, 7, 'parse', 'missing SIZE (usage: file NAME SIZE [memfd])'],
-    ['file f 4K tmpfs', 1, 11, 'parse', `unexpected argument 'tmpfs' (expected memfd`],
+    ['file f', 1, 7, 'parse', 'missing SIZE (usage: file NAME SIZE [memfd|disk])'],
+    ['file f 4K tmpfs', 1, 11, 'parse', `unexpected argument 'tmpfs' (expected memfd, disk`],
+    ['file f 4K memfd disk', 1, 17, 'parse', `'memfd' and 'disk' exclude each other`],
     ['repeat 2\nfile f 4K\nend', 2, 1, 'parse', 'file inside repeat'],
     ['map a 2M at=1G populate populate', 1, 25, 'parse', `duplicate option 'populate'`],
     ['map a 2M\nmlock a +0 2M now', 2, 15, 'parse', `unexpected argument 'now' (expected onfault`],

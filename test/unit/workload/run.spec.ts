@@ -88,4 +88,16 @@ describe('runWorkload', () => {
     const r = run('map a 2M\ntouch a +0 2M\nreport r', { mmapBase: 0x40200000n });
     expect(r.reports[0]?.vmpte_kb).toBe(12);
   });
+
+  it('refuses pressure with a disk file, and pageout of a disk-file mapping (unsupported)', () => {
+    const p = run('file f 1M disk\nmap a 1M at=1G file=f\ntouch a +0 4K read\nreport r\npressure');
+    expect(p.reports.map((x) => x.rss_file_kb)).toEqual([64]);
+    expect(p.error?.code).toBe('unsupported');
+    expect(p.error?.where).toEqual({ file: 'w.ptw', line: 5, col: 1 });
+    const q = run('file f 1M disk\nmap a 1M at=1G file=f\nmap b 1M at=2G\nmadvise b +0 1M pageout');
+    expect(q.error).toBeUndefined();
+    const r = run('file f 1M disk\nmap a 1M at=1G file=f\nmadvise a +0 1M pageout');
+    expect(r.error?.code).toBe('unsupported');
+    expect(r.error?.message).toContain('disk file');
+  });
 });
