@@ -66,7 +66,9 @@ export function shrinkFailure(
 ): ShrinkResult {
   const maxBound = options.maxPreemptions ?? 3;
   const symmetry = options.symmetry ?? true;
-  let left = options.budget ?? Math.max(MIN_BUDGET, fail.stats.executions + fail.stats.redundant);
+  let left =
+    options.budget ??
+    Math.max(MIN_BUDGET, fail.stats.executions + fail.stats.redundant + fail.stats.pruned);
   let executions = 0;
   const size = (f: CheckFail): FailureSize => {
     executions++;
@@ -97,8 +99,8 @@ export function shrinkFailure(
       keepGoing: true,
       onFailure: (f) => siteOf(f) === target && seen(f),
     });
-    executions += r.stats.executions + r.stats.redundant;
-    left -= r.stats.executions + r.stats.redundant;
+    executions += r.stats.executions + r.stats.redundant + r.stats.pruned;
+    left -= r.stats.executions + r.stats.redundant + r.stats.pruned;
   };
 
   /**

@@ -222,7 +222,8 @@ function violationLines(fail: CheckFail): string[] {
 function how(s: CheckStats): string {
   const parts = [s.strategy];
   if (s.strategy.startsWith('random') || s.strategy.startsWith('pct')) parts.push(`seed ${s.seed}`);
-  if (s.redundant > 0) parts.push(`${s.redundant} pruned`);
+  if (s.redundant > 0) parts.push(`${s.redundant} sleep-set blocked`);
+  if (s.pruned > 0) parts.push(`${s.pruned} infeasible reversals pruned`);
   if (s.preemptionBound !== undefined) parts.push(`preemption bound ${s.preemptionBound}`);
   parts.push(`max depth ${s.maxDepth}`);
   return `  (${parts.join(', ')})`;
