@@ -48,6 +48,8 @@ function run(knobs, extra = []) {
     verdict: res.verdict,
     executions: res.stats.executions,
     redundant: res.stats.redundant,
+    pruned: res.stats.pruned,
+    steps: res.stats.steps,
     seconds,
   };
 }
@@ -70,6 +72,8 @@ for (const [name, extra] of cases) {
     verdict: m.verdict,
     executions: m.executions,
     'sleep-blocked %': ((100 * m.redundant) / (m.executions + m.redundant)).toFixed(1),
+    pruned: m.pruned,
+    steps: m.steps,
     'ptlab s (process)': m.seconds.toFixed(2),
     'GenMC executions': g.executions ?? g.note,
     'GenMC s': g.worst ? `${g.seconds}-${g.worst}` : g.seconds,

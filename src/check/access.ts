@@ -39,6 +39,8 @@ export function kindsConflict(a: number, b: number): boolean {
  */
 export class Footprint {
   entries = new Int32Array(8);
+  /** Per entry, the amount of a pure add when every add to it stated one, else NaN. */
+  deltas = new Float64Array(8);
   size = 0;
 
   clear(): void {
@@ -46,15 +48,20 @@ export class Footprint {
   }
 
   /** Adds an access of program object `obj` (a non-negative integer chosen by the program). */
-  add(obj: number, bits: number): void {
-    this.addKey(obj * 2, bits);
+  add(obj: number, bits: number, delta = NaN): void {
+    this.addKey(obj * 2, bits, delta);
   }
 
-  /** Adds an access (kind bits) under an internal key (program object or declared name). */
-  addKey(key: number, bits: number): void {
+  /**
+   * Adds an access (kind bits) under an internal key (program object or declared name); `delta`
+   * is the amount of an add, NaN when unknown.
+   */
+  addKey(key: number, bits: number, delta = NaN): void {
     const e = this.entries;
     for (let i = 0; i < this.size; i++) {
       if (e[i] >>> 2 === key) {
+        // Two adds sum; anything else makes the entry no pure add.
+        this.deltas[i] = (e[i] & 3) === ADD && bits === ADD ? this.deltas[i] + delta : NaN;
         e[i] |= bits;
         return;
       }
@@ -63,14 +70,18 @@ export class Footprint {
       const grown = new Int32Array(e.length * 2);
       grown.set(e);
       this.entries = grown;
+      const d = new Float64Array(e.length * 2);
+      d.set(this.deltas);
+      this.deltas = d;
     }
+    this.deltas[this.size] = bits === ADD ? delta : NaN;
     this.entries[this.size++] = key * 4 + bits;
   }
 
   /** Adds every access of `other`. */
   addAll(other: Footprint): void {
     for (let i = 0; i < other.size; i++) {
-      this.addKey(other.entries[i] >>> 2, other.entries[i] & 3);
+      this.addKey(other.entries[i] >>> 2, other.entries[i] & 3, other.deltas[i]);
     }
   }
 
@@ -129,10 +140,14 @@ export function registeredNames(): readonly string[] {
  * performs the access (a world object's getter or setter); outside a step (setup in `create()`,
  * `finalCheck()`, `describeState()`, or a path run by hand in a unit test) it does nothing.
  * @param obj an id from {@link registerObject}.
+ * @param delta for an `add`, the amount added, when the object is a counter whose every add
+ *   states it (lets DPOR judge guards on it without replay); ignored for reads and writes.
  */
-export function reportAccess(obj: number, kind: AccessKind): void {
+export function reportAccess(obj: number, kind: AccessKind, delta?: number): void {
   const into = scope.current;
-  if (into !== null) into.add(obj, kind === 'read' ? READ : kind === 'add' ? ADD : WRITE);
+  if (into !== null) {
+    into.add(obj, kind === 'read' ? READ : kind === 'add' ? ADD : WRITE, delta ?? NaN);
+  }
 }
 
 /**

@@ -88,7 +88,7 @@ class ProbeScheduler implements Scheduler {
   readonly strategy = 'estimate';
   readonly samples: number[] = [];
   private readonly path = new Path();
-  private readonly races = new RaceAnalysis();
+  private readonly races = new RaceAnalysis(/* pruneInfeasible = */ false);
   private readonly prng: Prng;
   private started = false;
 

@@ -262,7 +262,7 @@ export class Execution implements ExecutionView {
     let declared = -1;
     if (s.obj !== undefined) {
       declared = this.declared.key(s.obj);
-      fp.addKey(declared, declaredBits(s.access));
+      fp.addKey(declared, declaredBits(s.access), s.delta ?? NaN);
     }
     const guard = this.guards[t];
     fp.addAll(guard);
@@ -483,9 +483,10 @@ function declaredBits(access: Access | undefined): number {
 
 function isStep(s: unknown): s is Step {
   if (typeof s !== 'object' || s === null) return false;
-  const { obj, access, label, enabled } = s as Record<string, unknown>;
+  const { obj, access, label, enabled, delta } = s as Record<string, unknown>;
   return (
     (obj === undefined ? access === undefined : typeof obj === 'string' && ACCESSES.has(access)) &&
+    (delta === undefined || (access === 'add' && typeof delta === 'number' && isFinite(delta))) &&
     typeof label === 'string' &&
     (enabled === undefined || typeof enabled === 'function')
   );
@@ -504,8 +505,8 @@ function badStep(thread: string, depth: number, value: unknown): Violation {
     message:
       `thread ${thread} yielded ${shown.length > 120 ? `${shown.slice(0, 120)}...` : shown} ` +
       `after step ${depth}: a thread must yield a Step { label: string, obj?: string, access?: ` +
-      `'read' | 'write' | 'rmw' | 'add' | 'acquire' | 'release', enabled?: () => boolean } (obj and ` +
-      'access together)',
+      `'read' | 'write' | 'rmw' | 'add' | 'acquire' | 'release', enabled?: () => boolean, delta?: ` +
+      "number } (obj and access together; delta, a finite number, only with access 'add')",
     details: { thread },
   };
 }

@@ -27,6 +27,12 @@ export interface Step {
   readonly obj?: string;
   /** How the declared `obj` is touched; required with `obj`. */
   readonly access?: Access;
+  /**
+   * With `access: 'add'`, the amount added (a finite number). Optional; when every add to a
+   * counter states it, DPOR can tell a guard on the counter false at a reversed position without
+   * replaying it (docs/checker.md, *Wakeup sequences and infeasible reversals*).
+   */
+  readonly delta?: number;
   /** Where in the modelled code this is, e.g. `zap_pte_range: pmd_clear`. Shown in traces. */
   readonly label: string;
   /**

@@ -9,6 +9,11 @@ export interface CheckStats {
   readonly executions: number;
   /** Executions abandoned by DPOR's sleep sets as equivalent to explored ones. */
   readonly redundant: number;
+  /**
+   * Partial executions abandoned by DPOR when a step of the wakeup sequence they followed was
+   * disabled (the race reversal they stood for is infeasible); their steps count in `steps`.
+   */
+  readonly pruned: number;
   /** Steps performed over all executions. */
   readonly steps: number;
   /** The longest execution, in steps. */

@@ -6,7 +6,7 @@ import { resolveCheckOptions, type CheckOptions, type ResolvedCheckOptions } fro
 import type { Program, Violation } from './program.js';
 import type { CheckFail, CheckLimit, CheckResult, CheckStats } from './result.js';
 import { encodeSchedule } from './schedule.js';
-import type { Scheduler } from './scheduler.js';
+import { PRUNED, type Scheduler } from './scheduler.js';
 import { DfsScheduler, createScheduler } from './scheduler/index.js';
 
 /**
@@ -37,6 +37,7 @@ export function runCheck(program: Program, options?: CheckOptions): CheckResult 
 class Run {
   private executions = 0;
   private redundant = 0;
+  private pruned = 0;
   private steps = 0;
   private maxDepth = 0;
   private stepLimitHit = false;
@@ -73,7 +74,7 @@ class Run {
       }
       if (
         opts.onProgress !== undefined &&
-        (this.executions + this.redundant) % opts.progressInterval === 0
+        (this.executions + this.redundant + this.pruned) % opts.progressInterval === 0
       ) {
         const elapsed = this.elapsed();
         opts.onProgress({
@@ -99,6 +100,7 @@ class Run {
     let violation: Violation | undefined;
     let enabled = 0;
     let redundant = false;
+    let pruned = false;
     for (;;) {
       if (ex.violation !== undefined) break;
       if (ex.live === 0) {
@@ -121,6 +123,10 @@ class Run {
         redundant = true;
         break;
       }
+      if (t === PRUNED) {
+        pruned = true;
+        break;
+      }
       const step = ex.pending(t);
       if (step === null || (enabled & (1 << t)) === 0) {
         throw new Error(`scheduler ${scheduler.strategy} chose thread ${t}, which cannot run`);
@@ -131,8 +137,9 @@ class Run {
     if (ex.failedStep !== null) scheduler.violated?.(ex, ex.failedStep);
     this.steps += ex.depth;
     if (ex.depth > this.maxDepth) this.maxDepth = ex.depth;
-    if (redundant) {
-      this.redundant++;
+    if (redundant || pruned) {
+      if (redundant) this.redundant++;
+      else this.pruned++;
       return undefined;
     }
     this.executions++;
@@ -166,7 +173,9 @@ class Run {
   }
 
   private limitReached(): CheckLimit | undefined {
-    if (this.executions + this.redundant >= this.opts.maxIterations) return 'maxIterations';
+    if (this.executions + this.redundant + this.pruned >= this.opts.maxIterations) {
+      return 'maxIterations';
+    }
     const maxTime = this.opts.maxTime;
     if (maxTime !== undefined && (this.elapsed() ?? 0) >= maxTime) return 'maxTime';
     return undefined;
@@ -182,6 +191,7 @@ class Run {
     return {
       executions: this.executions,
       redundant: this.redundant,
+      pruned: this.pruned,
       steps: this.steps,
       maxDepth: this.maxDepth,
       strategy,

@@ -38,7 +38,8 @@ export interface Scheduler {
   /**
    * Picks a thread among `enabled` (bit `t` set when thread `t` can run). Called with `enabled`
    * zero at a deadlock so the scheduler can record it; the answer is then ignored. Returning null
-   * abandons the execution as redundant (it is equivalent to one already explored).
+   * abandons the execution as redundant (it is equivalent to one already explored); returning
+   * {@link PRUNED} abandons it as a partial replay of an infeasible wakeup sequence.
    */
   nextTask(view: ExecutionView, enabled: number): number | null;
   /**
@@ -56,6 +57,12 @@ export interface Scheduler {
   /** Why the exploration is not exhaustive, as far as the scheduler knows (sampling, bounds). */
   boundsHit(): readonly CheckLimit[];
 }
+
+/**
+ * What `nextTask` returns to abandon an execution that was following a DPOR wakeup sequence when
+ * a step of the sequence turned out disabled (counted as `pruned`, not as an execution).
+ */
+export const PRUNED = -1;
 
 /** Thread sets are 32-bit masks; 31 threads keeps `1 << t` positive. */
 export const MAX_THREADS = 31;

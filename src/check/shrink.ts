@@ -8,20 +8,26 @@ import { runCheck } from './runner.js';
 import type { Program, Step } from './program.js';
 import type { CheckFail } from './result.js';
 import { decodeSchedule } from './schedule.js';
-import type { ExecutionView, Scheduler } from './scheduler.js';
+import { lowestThread, type ExecutionView, type Scheduler } from './scheduler.js';
 import { DfsScheduler } from './scheduler/dfs.js';
 import { ReplayScheduler } from './scheduler/replay.js';
 import type { CheckLimit } from './result.js';
 
 /** Options of {@link shrinkFailure}; every field is optional. */
 export interface ShrinkOptions {
-  /** Executions each search (one thread set, all preemption bounds) may run. Default 5,000. */
+  /**
+   * Executions the whole shrink may run. Default: as many as the search that found the failure
+   * ran (`fail.stats`, sleep-set blocked ones included), and at least 200.
+   */
   readonly budget?: number;
   /** Highest preemption bound tried. Default 3. */
   readonly maxPreemptions?: number;
   /** Honour symmetry classes while searching (as the run that failed). Default true. */
   readonly symmetry?: boolean;
 }
+
+/** The least budget of the default: about as long as a few milliseconds. */
+const MIN_BUDGET = 200;
 
 /** A failure's size: the threads that took a step, steps, preemptions. */
 export interface FailureSize {
@@ -42,10 +48,14 @@ export interface ShrinkResult {
 }
 
 /**
- * Searches for a smaller failing execution with the same violation kind at the same step label.
- * Greedy: each thread that stepped (other than the failing one) is deferred in turn and kept
- * deferred when the failure survives; then, with that set, preemption bounds 0, 1, ... are tried
- * and the shortest matching execution at the first bound that has one is kept.
+ * Searches for a smaller failing execution with the same violation kind at the same step label,
+ * within a budget of executions. Greedy, in three passes:
+ * 1. each thread that stepped (other than the failing one) is deferred in turn by replaying the
+ *    smallest failure so far with that thread held back (one execution each); it stays deferred
+ *    when the failure survives;
+ * 2. with that set, plain DFS tries preemption bounds 0, 1, ... up to the smallest failure's own,
+ *    and keeps the shortest matching execution at the first bound that has one;
+ * 3. the budget left searches the same way with each thread pass 1 could not drop deferred.
  * @example
  * const { fail, original, shrunk } = shrinkFailure(program, result);
  */
@@ -54,36 +64,60 @@ export function shrinkFailure(
   fail: CheckFail,
   options: ShrinkOptions = {},
 ): ShrinkResult {
-  const budget = options.budget ?? 5_000;
   const maxBound = options.maxPreemptions ?? 3;
   const symmetry = options.symmetry ?? true;
-  const original = failureSize(program, fail, symmetry);
-  const target = siteOf(fail);
+  let left =
+    options.budget ??
+    Math.max(MIN_BUDGET, fail.stats.executions + fail.stats.redundant + fail.stats.pruned);
   let executions = 0;
+  const size = (f: CheckFail): FailureSize => {
+    executions++;
+    left--;
+    return failureSize(program, f, symmetry);
+  };
+  const original = size(fail);
+  const target = siteOf(fail);
+  let best = fail;
+  let bestSize = original;
+  /** Keeps `f` if it is smaller than the best so far; true when it was. */
+  const consider = (f: CheckFail | undefined): boolean => {
+    if (f === undefined) return false;
+    const s = size(f);
+    if (!smaller(s, bestSize)) return false;
+    best = f;
+    bestSize = s;
+    return true;
+  };
 
-  const search = (deferred: number, stopAtFirst: boolean): CheckFail | undefined => {
-    let left = budget;
-    for (let bound = 0; bound <= maxBound && left > 0; bound++) {
-      let best: CheckFail | undefined;
-      const r = runCheck(program, {
-        scheduler: new DeferringScheduler(
-          new DfsScheduler({ dpor: false, maxPreemptions: bound }),
-          deferred,
-        ),
-        symmetry,
-        maxIterations: left,
-        keepGoing: true,
-        onFailure: (f) => {
-          if (siteOf(f) !== target) return false;
-          if (best === undefined || f.trace.length < best.trace.length) best = f;
-          return stopAtFirst;
-        },
+  /** Runs `scheduler` for at most `max` executions; matching failures go to `seen`. */
+  const run = (scheduler: Scheduler, max: number, seen: (f: CheckFail) => boolean): void => {
+    if (max <= 0) return;
+    const r = runCheck(program, {
+      scheduler,
+      symmetry,
+      maxIterations: max,
+      keepGoing: true,
+      onFailure: (f) => siteOf(f) === target && seen(f),
+    });
+    executions += r.stats.executions + r.stats.redundant + r.stats.pruned;
+    left -= r.stats.executions + r.stats.redundant + r.stats.pruned;
+  };
+
+  /**
+   * Plain DFS with `deferred` held back, bounds 0..upTo, from at most `max` executions: the
+   * shortest match at the first bound that has one.
+   */
+  const search = (deferred: number, max: number, upTo: number): CheckFail | undefined => {
+    let found: CheckFail | undefined;
+    const end = left - max;
+    for (let bound = 0; bound <= upTo && left > end && found === undefined; bound++) {
+      const dfs = new DfsScheduler({ dpor: false, maxPreemptions: bound });
+      run(new DeferringScheduler(dfs, deferred), left - end, (f) => {
+        if (found === undefined || f.trace.length < found.trace.length) found = f;
+        return false;
       });
-      executions += r.stats.executions + r.stats.redundant;
-      left -= r.stats.executions + r.stats.redundant;
-      if (best !== undefined) return best;
     }
-    return undefined;
+    return found;
   };
 
   const failing = fail.failedStep !== null ? fail.trace[fail.failedStep].thread : -1;
@@ -91,22 +125,43 @@ export function shrinkFailure(
   // Threads that took no step did not matter to this failure: defer them from the start.
   let deferred = 0;
   for (let t = 0; t < fail.threads.length; t++) if (!stepped.has(t)) deferred |= 1 << t;
+  const idle = deferred;
+  const needed: number[] = [];
   for (const t of stepped) {
-    if (t === failing) continue;
-    if (search(deferred | (1 << t), true) !== undefined) deferred |= 1 << t;
+    // A guided replay, and the replay that measures what it found.
+    if (t === failing || left < 2) continue;
+    let found: CheckFail | undefined;
+    const guide = decodeSchedule(best.schedule).steps;
+    run(new GuidedScheduler(guide, deferred | (1 << t)), 1, (f) => {
+      found = f;
+      return true;
+    });
+    if (found === undefined) needed.push(t);
+    else {
+      deferred |= 1 << t;
+      consider(found);
+    }
   }
-  const found = search(deferred, false);
-  let best = fail;
-  if (found !== undefined) {
-    const size = failureSize(program, found, symmetry);
-    if (smaller(size, original)) best = found;
+  // Each search keeps one execution back for measuring what it found. A thread the guided replay
+  // dropped may be needed within the preemption bounds: then search without deferring it.
+  const upTo = Math.min(maxBound, bestSize.preemptions);
+  const found = search(deferred, left - 1, upTo);
+  if (found !== undefined) consider(found);
+  else if (deferred !== idle) consider(search(idle, left - 1, upTo));
+  for (let i = 0; i < needed.length && left > 1; i++) {
+    const t = needed[i];
+    const found = search(
+      deferred | (1 << t),
+      Math.floor((left - 1) / (needed.length - i)),
+      maxBound,
+    );
+    if (found !== undefined && consider(found)) deferred |= 1 << t;
   }
-  const shrunk = best === fail ? original : failureSize(program, best, symmetry);
   return {
     fail: { ...best, stats: fail.stats },
     originalSchedule: fail.schedule,
     original,
-    shrunk,
+    shrunk: bestSize,
     executions,
   };
 }
@@ -187,6 +242,56 @@ class PreemptionCounter implements Scheduler {
     const cur = view.current;
     if (t !== null && cur >= 0 && t !== cur && (enabled & (1 << cur)) !== 0) this.preemptions++;
     return t;
+  }
+
+  exhaustive(): boolean {
+    return false;
+  }
+
+  boundsHit(): readonly CheckLimit[] {
+    return ['replay'];
+  }
+}
+
+/**
+ * Replays a schedule with some threads held back: at each step the first unused entry of the
+ * schedule whose thread can run (and is not deferred) is taken; deferred threads run only when no
+ * other thread can. One execution.
+ */
+class GuidedScheduler implements Scheduler {
+  readonly strategy = 'shrink(guided)';
+  private ran = false;
+  private readonly used: Uint8Array;
+  /** Entries before this index are all used. */
+  private from = 0;
+
+  constructor(
+    private readonly steps: readonly number[],
+    private readonly deferred: number,
+  ) {
+    this.used = new Uint8Array(steps.length);
+  }
+
+  newExecution(): boolean {
+    if (this.ran) return false;
+    this.ran = true;
+    return true;
+  }
+
+  nextTask(view: ExecutionView, enabled: number): number | null {
+    if (enabled === 0) return null;
+    const preferred = enabled & ~this.deferred;
+    if (preferred === 0) return lowestThread(enabled);
+    const steps = this.steps;
+    while (this.from < steps.length && this.used[this.from] !== 0) this.from++;
+    for (let j = this.from; j < steps.length; j++) {
+      if (this.used[j] === 0 && (preferred & (1 << steps[j])) !== 0) {
+        this.used[j] = 1;
+        return steps[j];
+      }
+    }
+    const cur = view.current;
+    return cur >= 0 && (preferred & (1 << cur)) !== 0 ? cur : lowestThread(preferred);
   }
 
   exhaustive(): boolean {

@@ -164,6 +164,7 @@ export function validate_mm(mm: MmStruct): void {
   validate_file_pages(mm);
   validate_guard_pages(mm);
   validate_folios(mm);
+  validate_mlocked(mm);
   const hugeDeposits = r.nr_ptes - mm.ptes.live;
   assert(hugeDeposits >= 0, 'more live PTE tables than counted', { r, live: mm.ptes.live });
   mm.dirs.forEach((pool, k) => {
@@ -280,5 +281,22 @@ function validate_folios(mm: MmStruct): void {
   }
   for (const p of pieces.values()) {
     assert(p.n === p.seen, 'THP folio piece count differs from its records', p);
+  }
+}
+
+/** Mlocked small pages (mlocked.ts) are present anonymous entries. */
+function validate_mlocked(mm: MmStruct): void {
+  for (const [slot, bits] of mm.mlocked) {
+    if (bits.every((b) => b === 0)) continue;
+    const pmd = pmd_lookup(mm, slot * mm.geometry.PMD_SIZE);
+    const pte =
+      pmd === 0 ? 0 : mm.dirs[mm.dirs.length - 1].get(pmd, slot % mm.geometry.PTRS_PER_PMD);
+    assert(pte > 0, 'mlocked pages without a PTE table', { slot });
+    const { words, base } = mm.ptes.presentWords(pte);
+    const planes = mm.ptes.planeWords(pte);
+    bits.forEach((b, w) => {
+      const anon = words[base + w] & ~(planes ? planes.words[planes.base + w] : 0);
+      assert((b & ~anon) === 0, 'mlocked page not a present anonymous page', { slot, w });
+    });
   }
 }

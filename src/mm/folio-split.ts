@@ -9,6 +9,7 @@ import type { MmStruct } from './mm_types.js';
 import { VM_LOCKED } from './mm_types.js';
 import { pmd_lookup } from './pgtable.js';
 import { set_unwritten_word } from './unwritten.js';
+import { mlocked_mark } from './mlocked.js';
 import { folio_drop_record, records_of, folio_records, type LargeFolio } from './folio.js';
 
 /** The PTE table mapping PMD slot `slot`, or 0 when none (or a huge PMD maps it). */
@@ -63,7 +64,8 @@ export function split_folio(
     victims.push(f);
   }
   for (const f of victims) {
-    const mlocked = opts.mlocked ?? (f.share.mms > 1 && folio_mlocked(mm, f));
+    const mlocked =
+      opts.mlocked ?? ((f.share.mms > 1 || !!f.share.mlocked) && folio_mlocked(mm, f));
     for (const [s, rec] of records_of(mm, slot, f)) {
       split_folio_record(mm, s, rec, s === slot ? pte : slot_pte(mm, s), mlocked);
     }
@@ -100,8 +102,18 @@ export function split_folio_record(
   const { words, base } = ptes.presentWords(pte);
   let planes = ptes.planeWords(pte);
   // A folio a process maps whole inside a VM_LOCKED VMA is mlocked: no subpage of it goes to the
-  // zero page anywhere (try_to_map_unused_to_zeropage refuses an mlocked folio).
-  if (mlocked) return;
+  // zero page anywhere (try_to_map_unused_to_zeropage refuses an mlocked folio). One that stays
+  // mlocked outside any (mlocked.ts) leaves mlocked small pages (the split copies PG_mlocked).
+  if (mlocked) {
+    if (f.share.mlocked) {
+      const planes = ptes.planeWords(pte);
+      for (let w = 0; w < ptes.words; w++) {
+        const anon = words[base + w] & ~(planes ? planes.words[planes.base + w] : 0);
+        mlocked_mark(mm, slot, w, (anon & f.member[w]) >>> 0);
+      }
+    }
+    return;
+  }
   const locked = lockedPages(mm, slot);
   for (let w = 0; w < ptes.words; w++) {
     const present = words[base + w];
@@ -155,9 +167,11 @@ export function folio_mark_dirty_range(mm: MmStruct, start: number, end: number)
 
 /**
  * Whether the folio of record `f` is mlocked: some mm of `mm`'s family maps every page of it
- * inside VM_LOCKED VMAs (`mlock_vma_folio`; unmapping a page of it there munlocks it).
+ * inside VM_LOCKED VMAs (`mlock_vma_folio`; unmapping a page of it there munlocks it), or it
+ * stayed mlocked when MREMAP_DONTUNMAP unlocked its VMA (mlocked.ts).
  */
 export function folio_mlocked(mm: MmStruct, f: LargeFolio): boolean {
+  if (f.share.mlocked) return true;
   const words = f.member.length;
   for (const other of mm.family) {
     const recs = folio_records(other, f.share);

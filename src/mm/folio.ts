@@ -22,8 +22,9 @@ export interface LargeFolio {
    * The folio itself, shared by every record of it: `mms` counts the mms mapping part of it
    * (fork adds one, the last record of an mm going takes one). More than one: the folio is
    * COW-shared, a write copies instead of reusing it (`do_huge_pmd_wp_page`, `do_wp_page`).
+   * `mlocked`: the folio stays mlocked though no VM_LOCKED VMA may map it (mlocked.ts).
    */
-  readonly share: { mms: number };
+  readonly share: { mms: number; mlocked?: boolean };
   /** Page i of the slot maps subpage i - shift of the folio (0 where it was faulted). */
   readonly shift: number;
   /** How many records of the folio this mm holds (shared by them): 1 unless mremap moved part. */

@@ -142,5 +142,6 @@ function hpage_collapse_scan_pmd(mm: MmStruct, addr: number): Scan {
     next: undefined,
   });
   mm.unwritten.delete(slot);
+  mm.mlocked.delete(slot);
   return Scan.Succeed;
 }

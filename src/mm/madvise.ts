@@ -20,6 +20,7 @@ import { vma_modify_flags } from './mprotect.js';
 import { reclaim_range } from './vmscan.js';
 import { folio_in_range, folio_shared, folio_shared_pages } from './folio.js';
 import { split_folio } from './folio-split.js';
+import { mlocked_pages } from './mlocked.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 import { madvise_populate } from './gup.js';
 import { madvise_remove } from './filemap.js';
@@ -176,7 +177,8 @@ export function madvise_free_range(mm: MmStruct, start: number, end: number): vo
     if (entry < 0 && shared) return;
     if (entry < 0) {
       if (next - addr === g.PMD_SIZE) {
-        madvise_free_huge_pmd(mm, pmd, idx);
+        // An mlocked folio is unevictable: folio_mark_lazyfree leaves it as it is.
+        if (!mm.folios.get(addr / g.PMD_SIZE)?.share.mlocked) madvise_free_huge_pmd(mm, pmd, idx);
         return;
       }
       __split_huge_pmd(mm, pmd, idx);
@@ -191,13 +193,17 @@ export function madvise_free_range(mm: MmStruct, start: number, end: number): vo
     if (folio_in_range(mm, addr, lo, hi)) {
       split_folio(mm, addr, pte, { lo, hi, whole: false });
     }
+    // Pages of folios another process maps, and mlocked ones (mlocked.ts), stay as they are.
     const skip = shared ? folio_shared_pages(mm, addr) : null;
+    const locked =
+      mm.mlocked.size + mm.folios.size !== 0 ? mlocked_pages(mm, slot / g.PMD_SIZE) : null;
     let planes = ptes.planeWords(pte);
     for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
       const present =
         words[base + w] &
         wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32)) &
-        ~(skip ? skip[w] : 0);
+        ~(skip ? skip[w] : 0) &
+        ~(locked ? locked[w] : 0);
       if (present === 0) continue;
       planes ??= ptes.ensurePlanes(pte);
       const zero = planes.words[planes.base + w];

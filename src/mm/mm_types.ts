@@ -174,6 +174,12 @@ export interface MmStruct {
    * them in for write; the program never wrote them): unwritten.ts. Meaningful for anon entries.
    */
   readonly unwritten: Map<number, Uint32Array>;
+  /**
+   * Per PMD slot number, a bitmap of the small anonymous pages whose folio stays mlocked although
+   * no VM_LOCKED VMA maps it (MREMAP_DONTUNMAP unlocked their VMA): mlocked.ts. invariant: present
+   * anonymous entries only.
+   */
+  readonly mlocked: Map<number, Uint32Array>;
   /** VMAs in address order. */
   readonly mmap: VmaTree;
   /** Top of the hint-less mmap area, in pages. */

@@ -80,7 +80,13 @@ function try_realign_addr(mm: MmStruct, pmc: PagetableMoveControl): void {
  * slots.
  */
 function move_slot_state(mm: MmStruct, oldSlot: number, n: number, newSlot: number): void {
-  const maps: Map<number, unknown>[] = [mm.filePages, mm.guardPages, mm.unwritten, mm.folios];
+  const maps: Map<number, unknown>[] = [
+    mm.filePages,
+    mm.guardPages,
+    mm.unwritten,
+    mm.mlocked,
+    mm.folios,
+  ];
   for (const map of maps) {
     if (map.size === 0) continue;
     const moved: [number, unknown][] = [];
@@ -135,6 +141,7 @@ function move_ptes(
   const oldFile = mm.filePages.get(oldSlot);
   const oldGuard = mm.guardPages.get(oldSlot);
   const oldZero = mm.unwritten.get(oldSlot);
+  const oldLocked = mm.mlocked.get(oldSlot);
   const hasFolio = mm.folios.has(oldSlot);
   let moved = 0;
   for (let i = 0; i < extent; i++) {
@@ -170,6 +177,10 @@ function move_ptes(
     if (oldZero && bitOf(oldZero, 0, si)) {
       setBit(oldZero, 0, si, false);
       setBit(slotBits(mm, mm.unwritten, newSlot), 0, di, true);
+    }
+    if (oldLocked && bitOf(oldLocked, 0, si)) {
+      setBit(oldLocked, 0, si, false);
+      setBit(slotBits(mm, mm.mlocked, newSlot), 0, di, true);
     }
     if (hasFolio) move_folio_page(mm, oldSlot, si, newSlot, di);
   }

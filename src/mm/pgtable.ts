@@ -5,7 +5,7 @@
 import type { ArchGeometry } from '../arch/index.js';
 import { assert, InvariantError } from '../util/assert.js';
 import type { FreePolicy, MmStruct, ThpMode } from './mm_types.js';
-import { DirPool, PtePool } from './pgtable-pool.js';
+import { DirPool, PtePool, wordMask } from './pgtable-pool.js';
 import { VmaTree } from './vma.js';
 
 /** Kernel level name of each directory level of `g`, PGD first, PMD last. */
@@ -68,6 +68,7 @@ export function mm_alloc(
     filePages: new Map(),
     guardPages: new Map(),
     unwritten: new Map(),
+    mlocked: new Map(),
     mmap: new VmaTree(),
     mmap_base,
     mmap_min_addr: options.mmap_min_addr ?? MMAP_MIN_ADDR_DEFAULT,
@@ -201,6 +202,30 @@ export function slot_bits(
     slots.set(slot, bits);
   }
   return bits;
+}
+
+/** Clears the bits of pages [start, end) in the per-slot bitmaps `slots`; empty slots go. */
+export function slot_bits_forget(
+  mm: MmStruct,
+  slots: Map<number, Uint32Array>,
+  start: number,
+  end: number,
+): void {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
+    const bits = slots.get(slot);
+    if (!bits) continue;
+    const lo = Math.max(start - slot * PMD_SIZE, 0);
+    const hi = Math.min(end - slot * PMD_SIZE, PMD_SIZE);
+    let left = 0;
+    for (let w = 0; w < bits.length; w++) {
+      const from = Math.max(lo - w * 32, 0);
+      const to = Math.min(hi - w * 32, 32);
+      if (from < to) bits[w] = (bits[w] & ~wordMask(from, to)) >>> 0;
+      left |= bits[w];
+    }
+    if (left === 0) slots.delete(slot);
+  }
 }
 
 /**

@@ -57,7 +57,10 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
       if (full) {
         if (mode === 'cold') return;
         if (entry === PMD_HUGE_ANON) {
-          if (mode === 'pageout') split_folio(mm, addr, __split_huge_pmd(mm, pmd, idx));
+          // An mlocked folio (mlocked.ts) is unevictable: PAGEOUT puts it back untouched.
+          if (mode === 'pageout' && !mm.folios.get(addr / g.PMD_SIZE)?.share.mlocked) {
+            split_folio(mm, addr, __split_huge_pmd(mm, pmd, idx));
+          }
           return;
         }
         __split_huge_pmd(mm, pmd, idx);
@@ -68,7 +71,13 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
     } else if (mode !== 'pressure' && folio_in_range(mm, addr, lo, hi)) {
       const whole = folio_fully_covered(mm, addr, lo, hi);
       if (!whole) split_folio(mm, addr, entry, { lo, hi, whole: false });
-      else if (mode === 'pageout' && !folio_any_lazy(mm, addr, entry)) split_folio(mm, addr, entry);
+      else if (
+        mode === 'pageout' &&
+        !folio_any_lazy(mm, addr, entry) &&
+        !mm.folios.get(addr / g.PMD_SIZE)?.share.mlocked
+      ) {
+        split_folio(mm, addr, entry);
+      }
     }
     if (mode === 'cold') return;
     discard_lazy(mm, pmd, idx, addr, lo, hi);

@@ -17,7 +17,7 @@ import {
 } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
 import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
-import { mm_dec_nr_ptes, mm_sub_nr_ptes } from './pgtable.js';
+import { mm_dec_nr_ptes, mm_sub_nr_ptes, slot_bits_forget } from './pgtable.js';
 import { folio_remove_pages } from './folio.js';
 import { zap_file_rss } from './filemap.js';
 
@@ -334,21 +334,7 @@ function zap_inline_pte(
 
 /** Forgets the guard markers of [start, end) (pages); the zap that follows clears the entries. */
 export function guard_forget(mm: MmStruct, start: number, end: number): void {
-  const PMD_SIZE = mm.geometry.PMD_SIZE;
-  for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
-    const bits = mm.guardPages.get(slot);
-    if (!bits) continue;
-    const lo = Math.max(start - slot * PMD_SIZE, 0);
-    const hi = Math.min(end - slot * PMD_SIZE, PMD_SIZE);
-    let left = 0;
-    for (let w = 0; w < bits.length; w++) {
-      const from = Math.max(lo - w * 32, 0);
-      const to = Math.min(hi - w * 32, 32);
-      if (from < to) bits[w] = (bits[w] & ~wordMask(from, to)) >>> 0;
-      left |= bits[w];
-    }
-    if (left === 0) mm.guardPages.delete(slot);
-  }
+  slot_bits_forget(mm, mm.guardPages, start, end);
 }
 
 /** The details of `unmap_vmas`: no table reclaim, guard markers dropped. */
@@ -367,6 +353,8 @@ export function unmap_single_vma(
   if (s >= e) return;
   if (vma.vm_file) zap_file_rss(mm, vma, s, e);
   if (details?.drop_markers && mm.guardPages.size !== 0) guard_forget(mm, s, e);
+  // The zapped pages' folios (mlocked or not) are gone from here.
+  if (mm.mlocked.size !== 0) slot_bits_forget(mm, mm.mlocked, s, e);
   unmap_page_range(mm, s, e, details);
 }
 

@@ -71,6 +71,7 @@ export interface CheckJson {
   readonly stats: {
     readonly executions: number;
     readonly redundant: number;
+    readonly pruned: number;
     readonly steps: number;
     readonly max_depth: number;
     readonly strategy: string;
@@ -162,6 +163,7 @@ export function checkResultJson(
     stats: {
       executions: s.executions,
       redundant: s.redundant,
+      pruned: s.pruned,
       steps: s.steps,
       max_depth: s.maxDepth,
       strategy: s.strategy,

@@ -3,6 +3,7 @@
 
 import type { CheckFail, CheckResult, CheckStats, ShrinkResult } from '../check/index.js';
 import { meetsExpectation, type ExpectedVerdict } from '../paths/index.js';
+import { groupDigits } from '../util/format.js';
 
 /** Options of {@link formatCheckResult}. */
 export interface CheckPrintOptions {
@@ -221,7 +222,8 @@ function violationLines(fail: CheckFail): string[] {
 function how(s: CheckStats): string {
   const parts = [s.strategy];
   if (s.strategy.startsWith('random') || s.strategy.startsWith('pct')) parts.push(`seed ${s.seed}`);
-  if (s.redundant > 0) parts.push(`${s.redundant} pruned`);
+  if (s.redundant > 0) parts.push(`${s.redundant} sleep-set blocked`);
+  if (s.pruned > 0) parts.push(`${s.pruned} infeasible reversals pruned`);
   if (s.preemptionBound !== undefined) parts.push(`preemption bound ${s.preemptionBound}`);
   parts.push(`max depth ${s.maxDepth}`);
   return `  (${parts.join(', ')})`;
@@ -232,7 +234,7 @@ function time(s: CheckStats): string {
 }
 
 function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  return `${groupDigits(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function fit(text: string, w: number): string {

@@ -5,6 +5,7 @@ import type { TablePrediction } from '../trace/predict.js';
 import type { ProcessSnapshot, SnapshotMapping } from '../trace/snapshot.js';
 import { SCHEMA_VERSION } from './json.js';
 import type { TextTable } from './sim-report.js';
+import { groupDigits } from '../util/format.js';
 
 /** What one policy would free in this process right now. */
 export interface PolicyNow {
@@ -144,7 +145,7 @@ export function policiesNow(vmpteKb: number, wastedKb: number): PolicyNow[] {
   ];
 }
 
-const kb = (n: number): string => n.toLocaleString('en-US');
+const kb = (n: number): string => groupDigits(n);
 
 /** The per-mapping table; `limit` keeps the rows with the most wasted kB (then address order). */
 export function inspectTable(r: InspectReport, limit?: number): TextTable {

@@ -4,8 +4,9 @@
 import type { ReplayResult } from '../trace/replay.js';
 import { SCHEMA_VERSION } from './json.js';
 import type { TextTable } from './sim-report.js';
+import { groupDigits } from '../util/format.js';
 
-const kb = (n: number): string => n.toLocaleString('en-US');
+const kb = (n: number): string => groupDigits(n);
 const pct = (x: number): string => `${x.toFixed(2)}%`;
 
 /** A column name for a replay: the policy, with the kernel when it decided it. */

@@ -2,6 +2,7 @@
 
 import { SCHEMA_VERSION } from './json.js';
 import type { TextTable } from './sim-report.js';
+import { groupDigits } from '../util/format.js';
 
 /** One process row. `needed_kb`/`wasted_kb` are null when it was not scanned (or could not be). */
 export interface TopRow {
@@ -25,7 +26,7 @@ export interface TopReport {
   readonly rows: readonly TopRow[];
 }
 
-const kb = (n: number | null): string => (n === null ? '-' : n.toLocaleString('en-US'));
+const kb = (n: number | null): string => (n === null ? '-' : groupDigits(n));
 
 /** The ranked table. */
 export function topTable(r: TopReport): TextTable {

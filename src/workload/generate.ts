@@ -486,9 +486,7 @@ class Generator {
     if (r === undefined) return;
     const [m, p] = r;
     let [, , start, len] = r;
-    let kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap']);
-    // Pages DONTUNMAP leaves in a VMA it unlocks stay mlocked (not modelled): not on locked memory.
-    if (kind === 'dontunmap' && (this.lockFuture || m.pieces.some((q) => q.locked))) kind = 'move';
+    const kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap']);
     if (kind === 'shrink') {
       if (len < 2) return;
       const keep = this.between(1, len - 1);

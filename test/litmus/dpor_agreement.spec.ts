@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { registerObject, reportAccess, type Program } from '../../src/check/index.js';
 import { listScenarios, programName, variantCombinations } from '../../src/paths/index.js';
 import { arbReportedProgram, buildReportedProgram } from './engine/reported-programs.js';
+import { agreementRuns, agreementTimeout } from './engine/sweep.js';
 import { missing, outcomes } from './outcomes.js';
 
 /**
@@ -75,17 +76,21 @@ describe('dpor_agreement', () => {
     expect(() => outcomes(program, {})).toThrow(/objects share a name: batch/);
   });
 
-  it('reaches the same traces, end states and violations as plain DFS on random programs', () => {
-    fc.assert(
-      fc.property(arbReportedProgram(), (threads) => {
-        const program = buildReportedProgram(threads);
-        const dfs = outcomes(program, { dpor: false });
-        const dpor = outcomes(program, {});
-        expect(missing(dpor, dfs)).toEqual({ results: [], traces: 0 });
-        expect(missing(dfs, dpor)).toEqual({ results: [], traces: 0 });
-        expect(dpor.executions).toBeLessThanOrEqual(dfs.executions);
-      }),
-      { numRuns: 250, seed: 61 },
-    );
-  });
+  it(
+    'reaches the same traces, end states and violations as plain DFS on random programs',
+    () => {
+      fc.assert(
+        fc.property(arbReportedProgram(), (threads) => {
+          const program = buildReportedProgram(threads);
+          const dfs = outcomes(program, { dpor: false });
+          const dpor = outcomes(program, {});
+          expect(missing(dpor, dfs)).toEqual({ results: [], traces: 0 });
+          expect(missing(dfs, dpor)).toEqual({ results: [], traces: 0 });
+          expect(dpor.executions).toBeLessThanOrEqual(dfs.executions);
+        }),
+        agreementRuns(250, 61),
+      );
+    },
+    agreementTimeout,
+  );
 });

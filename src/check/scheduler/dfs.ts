@@ -5,7 +5,7 @@ import { InvariantError } from '../../util/assert.js';
 import { Footprint, conflicts } from '../access.js';
 import { Path } from '../path.js';
 import type { CheckLimit } from '../result.js';
-import { lowestThread, type ExecutionView, type Scheduler } from '../scheduler.js';
+import { PRUNED, lowestThread, type ExecutionView, type Scheduler } from '../scheduler.js';
 import { RaceAnalysis } from './dpor.js';
 
 /** Options of {@link DfsScheduler}. */
@@ -41,6 +41,14 @@ export class DfsScheduler implements Scheduler {
   private readonly fpAt: Footprint[][] = [];
   /** Which entries of fpAt hold a footprint: bit t of known[i] for thread t at frame i. */
   private known = new Int32Array(64);
+  /**
+   * The wakeup sequence being followed (thread ids; entry 0 was taken at `followFrame`), or null.
+   * A tentative branch is confirmed once its sequence ran to the end, and pruned when a step of it
+   * is disabled on the way (see dpor.ts and docs/checker.md).
+   */
+  private follow: Int32Array | null = null;
+  private followIdx = 0;
+  private followFrame = -1;
 
   constructor(options: DfsOptions) {
     if (options.dpor && options.maxPreemptions !== undefined) {
@@ -62,6 +70,9 @@ export class DfsScheduler implements Scheduler {
       this.branch = -1;
       return true;
     }
+    // The last execution ended (finished, failed, sleep-set blocked) inside its wakeup sequence:
+    // its branch was explored like any other.
+    if (this.follow !== null) this.confirm();
     const path = this.path;
     const i = path.nextBranch();
     if (i < 0) return false;
@@ -72,6 +83,14 @@ export class DfsScheduler implements Scheduler {
     path.chosen[i] = t;
     path.done[i] |= 1 << t;
     this.branch = i;
+    const seq = path.takeWakeup(i, t);
+    if (seq !== undefined && seq.length > 1) {
+      this.follow = seq;
+      this.followIdx = 1;
+      this.followFrame = i;
+    } else {
+      path.tentative[i] &= ~(1 << t);
+    }
     return true;
   }
 
@@ -94,6 +113,18 @@ export class DfsScheduler implements Scheduler {
       return t;
     }
     if (this.races !== null) this.checkBlocked(view, enabled);
+    let follow = this.follow;
+    if (follow !== null && enabled !== 0) {
+      // The blocked races above still count: this prefix is feasible, and the write that disables
+      // a sequence's step is the one whose reversal matters (a lock's earlier acquisition).
+      const fi = this.followFrame;
+      while ((enabled & (1 << follow[this.followIdx])) === 0) {
+        const next = path.switchWakeup(fi, path.chosen[fi], follow, this.followIdx, enabled);
+        if (next === undefined) return this.prune();
+        follow = next;
+        this.follow = next;
+      }
+    }
     if (enabled === 0) return null;
     const cur = view.current;
     const curEnabled = cur >= 0 && (enabled & (1 << cur)) !== 0;
@@ -103,6 +134,18 @@ export class DfsScheduler implements Scheduler {
     if (this.races !== null) this.pushFootprints(i, sleep, view.threadCount);
     const awake = enabled & ~sleep;
     if (awake === 0) return null;
+    if (follow !== null) {
+      const w = follow[this.followIdx];
+      if ((awake & (1 << w)) !== 0) {
+        if (++this.followIdx === follow.length) this.confirm();
+        path.backtrack[i] = 1 << w;
+        path.chosen[i] = w;
+        path.done[i] = 1 << w;
+        return w;
+      }
+      // Asleep: v cannot be followed here; explore the branch as plain source-DPOR does.
+      this.confirm();
+    }
     let allowed = awake;
     if (curEnabled && preemptions >= this.bound) {
       allowed = awake & (1 << cur);
@@ -134,9 +177,41 @@ export class DfsScheduler implements Scheduler {
   violated(_view: ExecutionView, step: number): void {
     // The violation cut the other threads short: their next steps might have run before the
     // violating one, and ended in a different violation (only matters under keepGoing).
-    if (this.races !== null && step >= this.branch && step < this.path.len) {
-      this.path.backtrack[step] |= this.path.enabled[step];
+    const path = this.path;
+    if (this.races !== null && step >= this.branch && step < path.len) {
+      path.backtrack[step] |= path.enabled[step];
+      path.tentative[step] = 0;
+      path.done[step] &= ~path.pruned[step];
+      path.pruned[step] = 0;
     }
+  }
+
+  /** The wakeup sequence ran to its end (or cannot be followed further): its branch is real. */
+  private confirm(): void {
+    const i = this.followFrame;
+    this.path.tentative[i] &= ~(1 << this.path.chosen[i]);
+    this.follow = null;
+  }
+
+  /**
+   * A step of the wakeup sequence is disabled: the reversal it stands for is infeasible (no
+   * execution puts its last step there), so the partial execution is dropped with the frames it
+   * pushed. The branch is tried again with its next queued sequence, or marked pruned.
+   */
+  private prune(): typeof PRUNED {
+    const path = this.path;
+    const i = this.followFrame;
+    const t = path.chosen[i];
+    const bit = 1 << t;
+    path.len = i + 1;
+    if (path.hasWakeup(i, t)) {
+      path.done[i] &= ~bit;
+    } else {
+      path.tentative[i] &= ~bit;
+      path.pruned[i] |= bit;
+    }
+    this.follow = null;
+    return PRUNED;
   }
 
   exhaustive(): boolean {
@@ -161,7 +236,8 @@ export class DfsScheduler implements Scheduler {
   private sleepAfter(view: ExecutionView, i: number): number {
     const path = this.path;
     const p = path.chosen[i];
-    let m = (path.sleep[i] | path.done[i]) & ~(1 << p);
+    // A pruned thread explored nothing from frame i, so it cannot sleep.
+    let m = (path.sleep[i] | path.done[i]) & ~path.pruned[i] & ~(1 << p);
     if (m === 0) return 0;
     const taken = view.footprint();
     const fps = this.fpAt[i];

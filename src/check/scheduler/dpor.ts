@@ -2,8 +2,9 @@
 // reduction", POPL 2014, Algorithm 1): happens-before vector clocks over the steps of one execution,
 // the races of each new step, and the initials of the reversed sequence added to backtrack sets.
 
-import { ADD, READ, WRITE, type Footprint } from '../access.js';
+import { ADD, Footprint, READ, WRITE } from '../access.js';
 import type { Path } from '../path.js';
+import { lowestThread } from '../scheduler.js';
 
 /**
  * Happens-before tracking for one execution at a time, reused across executions. Event `k` is the
@@ -25,6 +26,8 @@ export class RaceAnalysis {
   /** Footprint of each event as `dense object * 4 + kind bits`; event k's start at evStart[k]. */
   private evStart = new Int32Array(257);
   private evData = new Int32Array(1024);
+  /** Per footprint entry, the amount of a pure add that stated one, else NaN. */
+  private evDelta = new Float64Array(1024);
   /** Clock of each thread's last event (row per thread). */
   private threadClock = new Int32Array(16);
   private lastWrite = new Int32Array(64).fill(-1);
@@ -37,6 +40,21 @@ export class RaceAnalysis {
   private checkedWrite: Map<number, number>[] = [];
   /** Events already reversed against the current step (a step may race one event on two objects). */
   private readonly raced: number[] = [];
+  /** The threads of v = notdep(e, E).p, in execution order, while a reversal is computed. */
+  private readonly seq: number[] = [];
+  /**
+   * What each blocked thread's guard read at each state: slot `k * threads + q` holds thread q's
+   * guard keys at the state before event k when `guardKnown` is 1 there (q was blocked by its
+   * guard, not held back by symmetry). Written when the state is first reached, like the frame.
+   */
+  private guardAt: Footprint[] = [];
+  private guardKnown = new Uint8Array(256);
+
+  /**
+   * @param pruneInfeasible skip reversals whose last step provably stays blocked (default true);
+   *   the estimator's probes keep them, as its calibration against exhaustive runs assumes.
+   */
+  constructor(private readonly pruneInfeasible = true) {}
   /** Event of each thread's first step, or -1; and each thread's symmetry predecessor, or -1. */
   private firstEvent = new Int32Array(4);
   private symPred = new Int32Array(4);
@@ -90,15 +108,20 @@ export class RaceAnalysis {
     const localIdx = clock[p];
     let at = this.evStart[k];
     if (at + fp.size > this.evData.length) {
-      const grown = new Int32Array(Math.max(at + fp.size, this.evData.length * 2));
+      const n = Math.max(at + fp.size, this.evData.length * 2);
+      const grown = new Int32Array(n);
       grown.set(this.evData);
       this.evData = grown;
+      const d = new Float64Array(n);
+      d.set(this.evDelta);
+      this.evDelta = d;
     }
     const ev = this.evData;
     for (let i = 0; i < fp.size; i++) {
       const kind = fp.entries[i] & 3;
       const o = this.obj(fp.entries[i] >>> 2);
       ev[at + i] = o * 4 + kind;
+      this.evDelta[at + i] = fp.deltas[i];
       const lw = this.lastWrite[o];
       if (lw >= 0) this.join(clock, lw);
       // An add or write follows the reads since the last write; a read or write, the adds.
@@ -207,6 +230,7 @@ export class RaceAnalysis {
    */
   recordBlocked(q: number, guard: Footprint, path: Path): void {
     if (this.built !== this.count) this.rebuild(this.count);
+    this.keepGuard(this.count, q, guard);
     for (let i = 0; i < guard.size; i++) {
       const o = this.objIds.get(guard.entries[i] >>> 2);
       if (o === undefined) continue;
@@ -221,6 +245,86 @@ export class RaceAnalysis {
     }
   }
 
+  private keepGuard(k: number, q: number, guard: Footprint): void {
+    const slot = k * this.threads + q;
+    if (slot >= this.guardKnown.length) {
+      const grown = new Uint8Array(Math.max(slot + 1, this.guardKnown.length * 2));
+      grown.set(this.guardKnown);
+      this.guardKnown = grown;
+    }
+    while (this.guardAt.length <= slot) this.guardAt.push(new Footprint());
+    const g = this.guardAt[slot];
+    g.clear();
+    g.addAll(guard);
+    this.guardKnown[slot] = guard.size > 0 ? 1 : 0;
+  }
+
+  /**
+   * Whether `p`'s step at the end of v = notdep(e, E).p is provably disabled, without a replay:
+   * at some state `j` of this execution after p's last step (so p's pending step was the same),
+   * p was blocked by its guard, and every object that guard read has the same value at the end of
+   * v as at `j`. Values are compared without knowing them: both states hold the same steps on the
+   * object except some adds after its last write, whose stated amounts sum to the same; a write
+   * that only one state holds, or an add without an amount, gives up. A guard is a deterministic read of
+   * shared state, so it reads the same and is false again. `waiting` is true for a blocked-guard
+   * race (p is blocked at the current state `k`, whose guard was just kept).
+   */
+  private provablyBlocked(e: number, k: number, p: number, path: Path, waiting: boolean): boolean {
+    const T = this.threads;
+    let lastP = -1;
+    for (let x = k - 1; x >= 0; x--) {
+      if (this.tid[x] === p) {
+        lastP = x;
+        break;
+      }
+    }
+    let tried = 0;
+    for (let j = waiting ? k : k - 1; j > lastP && tried < 16; j--) {
+      const blocked = j === k || (path.enabled[j] & (1 << p)) === 0;
+      const slot = j * T + p;
+      if (!blocked || slot >= this.guardKnown.length || this.guardKnown[slot] === 0) continue;
+      tried++;
+      if (this.sameGuardValues(e, k, j, this.guardAt[slot])) return true;
+    }
+    return false;
+  }
+
+  /** Whether every object guard `g` read at state `j` has the same value there as after v. */
+  private sameGuardValues(e: number, k: number, j: number, g: Footprint): boolean {
+    const te = this.tid[e];
+    const le = this.local[e];
+    const T = this.threads;
+    const base = Math.min(e, j);
+    for (let x = 0; x < g.size; x++) {
+      const o = this.objIds.get(g.entries[x] >>> 2);
+      if (o === undefined) continue; // no step ever touched it
+      let diff = 0;
+      let firstDiff = k;
+      let lastSharedWrite = -1;
+      for (let y = base; y < k; y++) {
+        for (let i = this.evStart[y]; i < this.evStart[y + 1]; i++) {
+          const entry = this.evData[i];
+          if (entry >>> 2 !== o || (entry & 3) === READ) continue;
+          const inV = y < e || (y > e && this.clocks[y * T + te] <= le);
+          const inJ = y < j;
+          if (inV === inJ) {
+            if (inV && (entry & 3) === WRITE) lastSharedWrite = y;
+            continue;
+          }
+          const d = this.evDelta[i];
+          if ((entry & 3) !== ADD || Number.isNaN(d)) return false;
+          if (y < firstDiff) firstDiff = y;
+          diff += inV ? d : -d;
+        }
+      }
+      // An add that only one state holds, overwritten by a write both hold, changes nothing there;
+      // before that write the comparison by amounts does not hold: give up.
+      if (firstDiff < lastSharedWrite) return false;
+      if (diff !== 0) return false;
+    }
+    return true;
+  }
+
   private blockedRace(q: number, e: number, path: Path): void {
     const T = this.threads;
     if (this.tid[e] === q || this.threadClock[q * T + this.tid[e]] > this.local[e]) return;
@@ -228,38 +332,83 @@ export class RaceAnalysis {
     const tc = this.threadClock;
     for (let t = 0, base = q * T; t < T; t++) clock[t] = tc[base + t];
     this.join(clock, e);
-    this.reverse(e, this.count, q, clock, path);
+    this.reverse(e, this.count, q, clock, path, /* waiting = */ true);
   }
 
   /**
    * For the race of event `e` with a later event of thread `p` (clock `pClock`) that would sit at
-   * position `k`: v = notdep(e, E).p, and unless backtrack(pre(E, e)) already holds one of v's
-   * initials, adds one.
+   * position `k`: v = notdep(e, E).p. Unless a confirmed branch of backtrack(pre(E, e)) already
+   * holds one of v's initials, v is queued as a wakeup sequence: on a tentative branch that holds
+   * an initial, else on a new one (an initial, the racing thread when it is one). Following v
+   * later tells whether `p`'s step is enabled at its end (see DfsScheduler).
    */
-  private reverse(e: number, k: number, p: number, pClock: Int32Array, path: Path): void {
+  private reverse(
+    e: number,
+    k: number,
+    p: number,
+    pClock: Int32Array,
+    path: Path,
+    waiting = false,
+  ): void {
     const T = this.threads;
     const enabledAtE = path.enabled[e];
-    if ((path.backtrack[e] & enabledAtE) === enabledAtE) return;
+    const open = path.tentative[e] | path.pruned[e];
+    if ((path.backtrack[e] & ~open & enabledAtE) === enabledAtE) return;
     const te = this.tid[e];
     const le = this.local[e];
     const first = this.scratch.first;
     first.fill(-1);
+    const seq = this.seq;
+    seq.length = 0;
     let initials = 0;
     for (let j = e + 1; j < k; j++) {
       const base = j * T;
       if (this.clocks[base + te] > le) continue;
       const q = this.tid[j];
+      seq.push(q);
       if (first[q] >= 0) continue;
       first[q] = this.local[j];
       if (!this.after(this.clocks, base, q, first)) initials |= 1 << q;
     }
     if (first[p] < 0 && !this.after(pClock, 0, p, first)) initials |= 1 << p;
-    if ((initials & path.backtrack[e]) !== 0) return;
+    seq.push(p);
+    const covered = initials & path.backtrack[e] & ~path.pruned[e];
+    // A confirmed branch covers v (source-DPOR).
+    if ((covered & ~path.tentative[e]) !== 0) return;
+    if (this.pruneInfeasible && this.provablyBlocked(e, k, p, path, waiting)) return;
+    if (covered !== 0) {
+      // A tentative branch covers v only once it runs one of its sequences to the end, so v
+      // joins its queue.
+      const c = (covered & (1 << p)) !== 0 ? p : lowestThread(covered);
+      path.queueWakeup(e, c, this.wakeupSequence(c));
+      return;
+    }
     const preferred = initials & enabledAtE & ~path.sleep[e];
     const pick = preferred !== 0 ? preferred : initials & enabledAtE;
     if (pick === 0) return;
-    const chosen = (pick & (1 << p)) !== 0 ? 1 << p : pick & -pick;
-    path.backtrack[e] |= chosen;
+    const c = (pick & (1 << p)) !== 0 ? p : lowestThread(pick);
+    const bit = 1 << c;
+    path.backtrack[e] |= bit;
+    if ((path.sleep[e] & bit) !== 0) return; // covered by the earlier exploration that put c asleep
+    if ((path.pruned[e] & bit) !== 0) {
+      path.pruned[e] &= ~bit;
+      path.done[e] &= ~bit;
+    }
+    path.queueWakeup(e, c, this.wakeupSequence(c));
+  }
+
+  /** The sequence in {@link seq} with initial `c`'s first event moved to the front. */
+  private wakeupSequence(c: number): Int32Array {
+    const seq = this.seq;
+    const out = new Int32Array(seq.length);
+    out[0] = c;
+    let n = 1;
+    let moved = false;
+    for (const q of seq) {
+      if (q === c && !moved) moved = true;
+      else out[n++] = q;
+    }
+    return out;
   }
 
   /** Whether the event with clock `c[base..]` of thread `q` follows some other thread's first event in v. */

@@ -37,6 +37,7 @@ import { fitLine } from '../render.js';
 import { outputWidth } from '../terminal.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
 import { resolvePtlabFromAnywhere } from '../scenario-loader.js';
+import { groupDigits } from '../../util/format.js';
 
 interface CheckFlags {
   variant: string[];
@@ -101,9 +102,9 @@ export function registerCheck(program: Command): void {
     .option('--no-progress', 'no progress line on stderr')
     .option(
       '--estimate',
-      'print the estimate of executions and time even for a short run (dfs with DPOR)',
+      'estimate executions and time before the run and print it (dfs with DPOR)',
     )
-    .option('--no-estimate', 'do not estimate the run before it starts')
+    .option('--no-estimate', 'do not estimate the run')
     .option('-l, --list', 'list the built-in scenarios with their variants and expected verdicts')
     .addHelpText(
       'after',
@@ -112,9 +113,10 @@ Exit status: 0 no violation (pass or bounded), 1 a violation was found, 2 bad in
 With --all-variants: 0 when every variant ends as its scenario expects (an expected failure
 counts; a bounded run where a pass was expected does not), else 1.
 
-Before an exhaustive run (dfs with DPOR) a few random probes estimate its executions and time
+An exhaustive run (dfs with DPOR) that goes on for 0.25 s is estimated by random probes
 (Knuth's estimator, as GenMC does); the estimate is printed on stderr when the run looks longer
-than a second (always with --estimate), updates the progress line, and is in the JSON output.
+than a second, updates the progress line, and is in the JSON output. --estimate makes it before
+the run and always prints it.
 
 --mutate GUARD removes one protocol guard from the modelled kernel paths (mutation testing). The
 scenario's expected verdicts are those of the intact paths: with --all-variants the table shows
@@ -430,6 +432,12 @@ function checkOptions(flags: CheckFlags): CheckOptions {
 /** Estimated runs shorter than this print no estimate unless --estimate asks for it. */
 const LONG_RUN_SECONDS = 1;
 
+/**
+ * Without --estimate, the estimate is made only once the run has gone on this long: most runs end
+ * sooner, and a start-up of 40 cold probes cost more than a whole short run (issue #6 §4).
+ */
+const ESTIMATE_AFTER_MS = 250;
+
 function runOne(
   scenario: Scenario,
   values: VariantValues,
@@ -453,27 +461,39 @@ function runOne(
   }
   const showProgress = show.progress && process.stderr.isTTY;
   const name = programName(scenario, values);
-  const estimate = estimateFor(program, options, show.estimate);
-  if (
-    estimate !== undefined &&
-    (show.estimate === true || (estimate.seconds ?? 0) >= LONG_RUN_SECONDS)
-  ) {
-    err(`${name}: ${describeEstimate(estimate)}`);
-  }
-  const of = estimate !== undefined ? ` of ~${estimate.executions.toLocaleString('en-US')}` : '';
+  const estimable = canEstimate(options, show.estimate);
+  let estimate: RunEstimate | undefined;
+  const announce = (e: RunEstimate): void => {
+    estimate = e;
+    if (show.estimate === true || (e.seconds ?? 0) >= LONG_RUN_SECONDS) {
+      if (showProgress) process.stderr.write('\r\x1b[K');
+      err(`${name}: ${describeEstimate(e)}`);
+    }
+  };
+  if (estimable && show.estimate === true) announce(estimateFor(program, options));
+  const lazy = estimable && show.estimate === undefined;
+  let calls = 0;
   const result = runCheck(program, {
     ...options,
-    ...(showProgress
+    ...(showProgress || lazy
       ? {
+          progressInterval: lazy ? 100 : 1000,
           onProgress: (p) => {
-            const secs = (p.elapsedMs ?? 0) / 1000;
+            const ms = p.elapsedMs ?? 0;
+            // Nested in the run, between two executions: the probes are executions of their own.
+            if (lazy && estimate === undefined && ms >= ESTIMATE_AFTER_MS) {
+              announce(estimateFor(program, options));
+            }
+            if (!showProgress || (lazy && ++calls % 10 !== 0)) return;
+            const secs = ms / 1000;
             const rate = secs > 0 ? Math.round(p.executions / secs) : 0;
+            const of = estimate !== undefined ? ` of ~${groupDigits(estimate.executions)}` : '';
             // Time left at the live rate (the estimate's own time is from cold probes).
             const left =
               estimate !== undefined && rate > 0 && estimate.executions > p.executions
                 ? `, ~${formatSeconds((estimate.executions - p.executions) / rate)} left`
                 : '';
-            const tail = `: ${p.executions.toLocaleString('en-US')}${of} executions, ${rate.toLocaleString('en-US')}/s${left}, depth ${p.depth}`;
+            const tail = `: ${groupDigits(p.executions)}${of} executions, ${groupDigits(rate)}/s${left}, depth ${p.depth}`;
             process.stderr.write(`\r${fitLine(name, tail)}\x1b[K`);
           },
         }
@@ -485,17 +505,16 @@ function runOne(
 }
 
 /**
- * The estimate of an exhaustive DPOR run (none for sampling, bounding, replay, plain DFS, or with
- * --no-estimate); its probes cost about 40 executions.
+ * Whether the run gets an estimate: exhaustive DPOR only (none for sampling, bounding, replay,
+ * plain DFS, or with --no-estimate); its probes cost about 40 executions.
  */
-function estimateFor(
-  program: Program,
-  options: CheckOptions,
-  flag: boolean | undefined,
-): RunEstimate | undefined {
-  if (flag === false) return undefined;
-  if ((options.strategy ?? 'dfs') !== 'dfs' || options.dpor === false) return undefined;
-  if (options.maxPreemptions !== undefined || options.schedule !== undefined) return undefined;
+function canEstimate(options: CheckOptions, flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if ((options.strategy ?? 'dfs') !== 'dfs' || options.dpor === false) return false;
+  return options.maxPreemptions === undefined && options.schedule === undefined;
+}
+
+function estimateFor(program: Program, options: CheckOptions): RunEstimate {
   return estimateRun(program, {
     now: () => performance.now(),
     ...(options.symmetry !== undefined ? { symmetry: options.symmetry } : {}),
@@ -506,7 +525,7 @@ function describeEstimate(e: RunEstimate): string {
   const secs = e.seconds === undefined ? '' : `, ~${formatSeconds(e.seconds)}`;
   const pm = Math.round(e.relativeError * 100);
   return (
-    `estimate: ~${e.executions.toLocaleString('en-US')} executions${secs} ` +
+    `estimate: ~${groupDigits(e.executions)} executions${secs} ` +
     `(${e.probes} random probes, +-${pm}%; a rough figure, often off by 2-5x)`
   );
 }

@@ -10,6 +10,7 @@ import { renderTable } from '../render.js';
 import { packagePath } from '../../host/package-path.js';
 import { COMPARE_SET, simulate } from './sim.js';
 import { getImage, imageTables } from '../../workload/image.js';
+import { groupDigits } from '../../util/format.js';
 
 /** The benchmark workload shipped with ptlab. */
 export const DEMO_WORKLOAD = packagePath('examples', '001-pt-reclaim-benchmark', 'workload.ptw');
@@ -79,4 +80,4 @@ export function explain(results: readonly SimResult[]): string {
   ].join('\n');
 }
 
-const fmt = (n: number): string => n.toLocaleString('en-US');
+const fmt = (n: number): string => groupDigits(n);

@@ -10,6 +10,7 @@ import { readUserFile, out, outJson, err } from '../io.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
 import { parseNumber } from '../../workload/numbers.js';
 import { simulate } from './sim.js';
+import { groupDigits } from '../../util/format.js';
 
 interface VerifyFlags {
   runs: string;
@@ -29,7 +30,7 @@ function memAvailable(): number | undefined {
   }
 }
 
-const mib = (bytes: number): string => `${Math.ceil(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
+const mib = (bytes: number): string => `${groupDigits(Math.ceil(bytes / 2 ** 20))} MiB`;
 
 /** `--max-memory`: a size such as 8G; default half of MemAvailable (the host is shared). */
 function memoryLimit(flag: string | undefined): { bytes: number; why: string } | undefined {

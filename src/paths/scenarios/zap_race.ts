@@ -23,8 +23,8 @@ class ZapState {
 }
 
 // Steps without a guard never change: allocate them once per program, not once per execution.
-function fixed(obj: string, access: Access, label: string): Step {
-  return { obj, access, label };
+function fixed(obj: string, access: Access, label: string, delta?: number): Step {
+  return delta === undefined ? { obj, access, label } : { obj, access, label, delta };
 }
 
 const S = {
@@ -39,17 +39,17 @@ const S = {
   slowUnlockPtl: fixed('ptl', 'release', 'zapper: slow path: spin_unlock(ptl)'),
   slowUnlockPml: fixed('pml', 'release', 'zapper: slow path: spin_unlock(pml)'),
   setFreed: fixed('freed', 'write', 'zapper: free the table'),
-  fltInc: fixed('readers', 'add', 'faulter: rcu_read_lock (readers++)'),
+  fltInc: fixed('readers', 'add', 'faulter: rcu_read_lock (readers++)', 1),
   fltPmd: fixed('pmd', 'read', 'faulter: pte_offset_map: pmd'),
   fltRecheck: fixed('pmd', 'read', 'faulter: pmd_same recheck'),
   fltFreed: fixed('freed', 'read', 'faulter: use the table'),
   fltSet: fixed('pte[0]', 'write', 'faulter: set_pte_at(pte[0])'),
   fltUnlock: fixed('ptl', 'release', 'faulter: spin_unlock(ptl)'),
-  fltDec: fixed('readers', 'add', 'faulter: rcu_read_unlock (readers--)'),
-  wlkInc: fixed('readers', 'add', 'walker: local_irq_disable (readers++)'),
+  fltDec: fixed('readers', 'add', 'faulter: rcu_read_unlock (readers--)', -1),
+  wlkInc: fixed('readers', 'add', 'walker: local_irq_disable (readers++)', 1),
   wlkPmd: fixed('pmd', 'read', 'walker: pmdp_get_lockless'),
   wlkFreed: fixed('freed', 'read', 'walker: use the table'),
-  wlkDec: fixed('readers', 'add', 'walker: local_irq_enable (readers--)'),
+  wlkDec: fixed('readers', 'add', 'walker: local_irq_enable (readers--)', -1),
 };
 
 interface ZapKnobs {

@@ -14,6 +14,7 @@ import {
   type ThreadSpec,
 } from '../../../src/check/index.js';
 import { Mem, access, acquire, release } from './programs.js';
+import { agreementRuns, agreementTimeout } from './sweep.js';
 
 type Op =
   | { readonly k: 'read' | 'write' | 'add' | 'wait' | 'assert'; readonly v: 'x' | 'y' }
@@ -144,17 +145,18 @@ function explore(shape: Shape, reduce: boolean): Set<string> {
 }
 
 describe('dpor with symmetry', () => {
-  it('reaches every outcome, deadlock and violation found without symmetry', () => {
-    fc.assert(
-      fc.property(arbProgram, (shape) => {
-        const full = [...explore(shape, false)].sort();
-        const reduced = [...explore(shape, true)].sort();
-        expect(reduced).toEqual(full);
-      }),
-      {
-        seed: Number(process.env.PTLAB_AGREEMENT_SEED ?? 6),
-        numRuns: Number(process.env.PTLAB_AGREEMENT_RUNS ?? 200),
-      },
-    );
-  });
+  it(
+    'reaches every outcome, deadlock and violation found without symmetry',
+    () => {
+      fc.assert(
+        fc.property(arbProgram, (shape) => {
+          const full = [...explore(shape, false)].sort();
+          const reduced = [...explore(shape, true)].sort();
+          expect(reduced).toEqual(full);
+        }),
+        agreementRuns(200, 6),
+      );
+    },
+    agreementTimeout,
+  );
 });

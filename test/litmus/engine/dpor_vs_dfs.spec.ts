@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runCheck, type CheckOptions } from '../../../src/check/index.js';
 import { arbProgram, buildProgram, type Op } from './random-programs.js';
+import { agreementRuns, agreementTimeout } from './sweep.js';
 
 function outcomes(
   threads: Op[][],
@@ -22,33 +23,41 @@ function outcomes(
 }
 
 describe('dpor_vs_dfs', () => {
-  it('reaches every outcome and deadlock of plain DFS on random programs', () => {
-    fc.assert(
-      fc.property(arbProgram({ asserts: false }), (threads) => {
-        const dfs = outcomes(threads, { dpor: false });
-        const dpor = outcomes(threads, { dpor: true });
-        expect([...dpor.seen].sort()).toEqual([...dfs.seen].sort());
-        expect(dpor.executions).toBeLessThanOrEqual(dfs.executions);
-      }),
-      { numRuns: 300, seed: 42 },
-    );
-  });
+  it(
+    'reaches every outcome and deadlock of plain DFS on random programs',
+    () => {
+      fc.assert(
+        fc.property(arbProgram({ asserts: false }), (threads) => {
+          const dfs = outcomes(threads, { dpor: false });
+          const dpor = outcomes(threads, { dpor: true });
+          expect([...dpor.seen].sort()).toEqual([...dfs.seen].sort());
+          expect(dpor.executions).toBeLessThanOrEqual(dfs.executions);
+        }),
+        agreementRuns(300, 42),
+      );
+    },
+    agreementTimeout,
+  );
 
-  it('finds every distinct violation plain DFS finds, with keepGoing, on programs that assert', () => {
-    fc.assert(
-      fc.property(arbProgram({ asserts: true }), (threads) => {
-        const violations = (dpor: boolean): string[] => {
-          const seen = new Set<string>();
-          runCheck(buildProgram(threads, new Set()), {
-            dpor,
-            keepGoing: true,
-            onFailure: (f) => seen.add(`${f.violation.kind}: ${f.violation.message}`),
-          });
-          return [...seen].sort();
-        };
-        expect(violations(true)).toEqual(violations(false));
-      }),
-      { numRuns: 300, seed: 43 },
-    );
-  });
+  it(
+    'finds every distinct violation plain DFS finds, with keepGoing, on programs that assert',
+    () => {
+      fc.assert(
+        fc.property(arbProgram({ asserts: true }), (threads) => {
+          const violations = (dpor: boolean): string[] => {
+            const seen = new Set<string>();
+            runCheck(buildProgram(threads, new Set()), {
+              dpor,
+              keepGoing: true,
+              onFailure: (f) => seen.add(`${f.violation.kind}: ${f.violation.message}`),
+            });
+            return [...seen].sort();
+          };
+          expect(violations(true)).toEqual(violations(false));
+        }),
+        agreementRuns(300, 43),
+      );
+    },
+    agreementTimeout,
+  );
 });

@@ -7,7 +7,10 @@ import { Mem, access, acquire, release } from './programs.js';
 
 /** One operation of a random thread. */
 export type Op =
-  | { readonly k: 'read' | 'write' | 'inc' | 'add' | 'wait' | 'assert'; readonly v: 'x' | 'y' }
+  | {
+      readonly k: 'read' | 'write' | 'inc' | 'add' | 'dec' | 'bump' | 'wait' | 'zero' | 'assert';
+      readonly v: 'x' | 'y';
+    }
   | { readonly k: 'lock'; readonly l: 'a' | 'b' }
   | { readonly k: 'unlock' };
 
@@ -21,7 +24,10 @@ export function arbProgram(options: { asserts: boolean }): fc.Arbitrary<Op[][]> 
     'write',
     'inc',
     'add',
+    'dec',
+    'bump',
     'wait',
+    'zero',
     ...(options.asserts ? ['assert' as const] : []),
   ];
   return fc.array(
@@ -65,10 +71,15 @@ export function buildProgram(threads: Op[][], seen: Set<string>): Program {
                 mem.set(op.v, mem.get(op.v) + 1);
                 break;
               case 'add':
-                // A commutative update: adds commute with adds, not with reads or writes.
-                yield access(op.v, 'add');
-                mem.set(op.v, mem.get(op.v) + 1);
+              case 'dec':
+              case 'bump': {
+                // A commutative update: adds commute with adds, not with reads or writes. `add`
+                // and `dec` state their amount (DPOR then compares counter values), `bump` not.
+                const d = op.k === 'dec' ? -1 : 1;
+                yield op.k === 'bump' ? access(op.v, 'add') : { ...access(op.v, 'add'), delta: d };
+                mem.set(op.v, mem.get(op.v) + d);
                 break;
+              }
               case 'assert':
                 yield access(op.v, 'read', `assert ${op.v} != 2`);
                 if (mem.get(op.v) === 2) violate('assertion', `${op.v} is 2`);
@@ -81,6 +92,15 @@ export function buildProgram(threads: Op[][], seen: Set<string>): Program {
                   enabled: () => mem.get(op.v) !== 0,
                 };
                 reads[me].push(mem.get(op.v));
+                break;
+              case 'zero':
+                // A wait for a counter to drain (the zapper's readers == 0).
+                yield {
+                  obj: op.v,
+                  access: 'read',
+                  label: `wait ${op.v} == 0`,
+                  enabled: () => mem.get(op.v) === 0,
+                };
                 break;
               case 'lock':
                 if (held.includes(op.l)) break;

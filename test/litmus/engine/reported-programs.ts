@@ -63,7 +63,7 @@ class Memory {
   }
   /** A counter update whose result the step does not use (commutes with other adds). */
   add(n: string, d: number): void {
-    reportAccess(this.ids.get(n) ?? -1, 'add');
+    reportAccess(this.ids.get(n) ?? -1, 'add', d);
     this.vals.set(n, (this.vals.get(n) ?? 0) + d);
   }
   peek(n: string): number {
