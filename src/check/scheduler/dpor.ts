@@ -373,8 +373,10 @@ export class RaceAnalysis {
     if (first[p] < 0 && !this.after(pClock, 0, p, first)) initials |= 1 << p;
     seq.push(p);
     const covered = initials & path.backtrack[e] & ~path.pruned[e];
-    // A confirmed branch covers v (source-DPOR).
-    if ((covered & ~path.tentative[e]) !== 0) return;
+    // A confirmed branch covers v (source-DPOR), and so does a sleeping initial: it was explored
+    // from an earlier state whose executions starting with it include v's (the sleep-set half of
+    // optimal DPOR's insertion test, with initials rather than weak initials).
+    if ((covered & ~path.tentative[e]) !== 0 || (initials & path.sleep[e]) !== 0) return;
     if (this.pruneInfeasible && this.provablyBlocked(e, k, p, path, waiting)) return;
     if (covered !== 0) {
       // A tentative branch covers v only once it runs one of its sequences to the end, so v
@@ -383,13 +385,11 @@ export class RaceAnalysis {
       path.queueWakeup(e, c, this.wakeupSequence(c));
       return;
     }
-    const preferred = initials & enabledAtE & ~path.sleep[e];
-    const pick = preferred !== 0 ? preferred : initials & enabledAtE;
+    const pick = initials & enabledAtE;
     if (pick === 0) return;
     const c = (pick & (1 << p)) !== 0 ? p : lowestThread(pick);
     const bit = 1 << c;
     path.backtrack[e] |= bit;
-    if ((path.sleep[e] & bit) !== 0) return; // covered by the earlier exploration that put c asleep
     if ((path.pruned[e] & bit) !== 0) {
       path.pruned[e] &= ~bit;
       path.done[e] &= ~bit;
