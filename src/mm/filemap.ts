@@ -126,6 +126,20 @@ function do_fault_around(mm: MmStruct, vma: VmAreaStruct, p: number): void {
 }
 
 /**
+ * Maps page `p` of file VMA `vma` to its cached page-cache page and nothing around it, as
+ * `filemap_map_pages` does for each page it finds; for a state measured page by page (the process
+ * image's libraries). A page not cached, beyond the file, or already mapped is left alone.
+ */
+export function filemap_map_one(mm: MmStruct, vma: VmAreaStruct, p: number): void {
+  const file = vma.vm_file as SimFile;
+  const off = pgoff_of(vma, p);
+  if (off >= file.pages || !file.cache.has(off)) return;
+  pmd_alloc(mm, p);
+  const pte = pte_alloc(mm, p);
+  if (entry_kind(mm, pte, p) === 0) map_file_page(mm, vma, pte, p);
+}
+
+/**
  * One access to page `p` of file VMA `vma` (`do_read_fault`, `do_cow_fault`, `do_shared_fault`,
  * or a write-protect fault on a mapped page). A page at or beyond the file's end is SIGBUS.
  */

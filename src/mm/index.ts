@@ -8,7 +8,7 @@ export type {
   VmAreaStruct,
   ZapDetails,
 } from './mm_types.js';
-export { disk_file_alloc, file_alloc, FAULT_AROUND_PAGES } from './filemap.js';
+export { disk_file_alloc, file_alloc, filemap_map_one, FAULT_AROUND_PAGES } from './filemap.js';
 export {
   AnonVma,
   VM_ACCOUNT,

@@ -21,6 +21,20 @@ export interface ForkAnonVma {
   readonly child_chained: Shared<boolean>;
 }
 
+/**
+ * What fork's copy of a private anonymous mapping needs when the world models folios (COW): the
+ * mm's write_protect_seq, each source entry's write bit and each folio's PageAnonExclusive.
+ */
+export interface ForkCow {
+  readonly write_protect_seq: Shared<number>;
+  /** The write bit of source entry `i`. */
+  readonly pte_write: readonly Shared<boolean>[];
+  /** PageAnonExclusive by folio number. */
+  readonly anon_exclusive: ReadonlyMap<number, Shared<boolean>>;
+  /** The folio number copy_present_page gives the child's copy of a pinned folio. */
+  readonly copy_folio: number;
+}
+
 /** Options of {@link dup_mmap}. */
 export interface DupMmapOptions {
   /**
@@ -29,6 +43,8 @@ export interface DupMmapOptions {
    */
   readonly vma_start_write?: boolean;
   readonly anon_vma: ForkAnonVma;
+  /** COW state when the world models folios; omitted, PTE values are copied as bare numbers. */
+  readonly cow?: ForkCow;
 }
 
 /**
@@ -50,9 +66,15 @@ export function* dup_mmap(w: World, cpu: Cpu, child: MmStruct, o: DupMmapOptions
   // makes the tables be copied to a child that is not on its chain.
   yield step('copy_page_range: vma_needs_copy');
   if (o.anon_vma.parent.get()) {
+    const cow = o.cow;
+    // copy_page_range() of a COW mapping: GUP-fast FOLL_PIN walks see the odd count and retry.
+    if (cow) yield step('copy_page_range: raw_write_seqcount_begin(write_protect_seq)');
+    if (cow) cow.write_protect_seq.set(cow.write_protect_seq.get() + 1);
     for (let i = 0; i < mm.pmds.length; i++) {
-      yield* copy_pte_range(w, cpu, child, mm.pmds[i], child.pmds[i]);
+      yield* copy_pte_range(w, cpu, child, mm.pmds[i], child.pmds[i], cow);
     }
+    if (cow) yield step('copy_page_range: raw_write_seqcount_end(write_protect_seq)');
+    if (cow) cow.write_protect_seq.set(cow.write_protect_seq.get() + 1);
   }
   if (locked) yield* vma.vm_lock.up_write(cpu, 'mmap_write_unlock: vma_end_write_all');
   yield* mm.mmap_lock.up_write(cpu, 'dup_mmap: mmap_write_unlock(oldmm)');
@@ -70,6 +92,7 @@ export function* copy_pte_range(
   child: MmStruct,
   src_pmd: PmdSlot,
   dst_pmd: PmdSlot,
+  cow?: ForkCow,
 ): Gen {
   const seen = yield* pmdp_get_lockless(w, cpu, src_pmd, 'copy_pmd_range: pmd_none_or_clear_bad');
   if (seen <= 0) return;
@@ -86,10 +109,39 @@ export function* copy_pte_range(
     yield* src_ptl.spin_lock(cpu, 'copy_pte_range: spin_lock_nested(src_ptl)');
     for (let i = 0; i < m.table.nr_entries; i++) {
       const pte = yield* ptep_get(w, cpu, m.table, i, 'copy_present_ptes: ptep_get(src)');
-      if (pte !== 0) yield* set_pte_at(w, cpu, dst, i, pte, 'copy_present_ptes: set_ptes (child)');
+      if (pte === 0) continue;
+      const child_pte = cow ? yield* copy_present_pte_cow(w, cpu, cow, pte, i) : pte;
+      yield* set_pte_at(w, cpu, dst, i, child_pte, 'copy_present_ptes: set_ptes (child)');
     }
     yield* src_ptl.spin_unlock(cpu, 'copy_pte_range: spin_unlock(src_ptl)');
     yield* pte_unmap(w, cpu, 'copy_pte_range');
   }
   yield* dst.page.ptl.spin_unlock(cpu, 'copy_pte_range: pte_unmap_unlock (child)');
+}
+
+/**
+ * copy_present_pte() of an anonymous folio: folio_try_dup_anon_rmap_pte() refuses a folio that
+ * may be DMA-pinned (more references than its one mapping), and copy_present_page() gives the
+ * child a copy of its own; otherwise the folio is shared (PageAnonExclusive cleared, a reference
+ * for the child) and the parent's entry write-protected. Returns what the child maps.
+ */
+function* copy_present_pte_cow(
+  w: World,
+  _cpu: Cpu,
+  cow: ForkCow,
+  pte: number,
+  i: number,
+): Gen<number> {
+  const folio = w.folios.get(pte);
+  if (folio === undefined) return pte;
+  yield step('copy_present_ptes: folio_try_dup_anon_rmap_pte (folio_maybe_dma_pinned)');
+  if (folio.folio_ref_count() > 1) {
+    w.newFolio(cow.copy_folio, 1);
+    return cow.copy_folio;
+  }
+  cow.anon_exclusive.get(pte)?.set(false);
+  folio.folio_get();
+  yield step('copy_present_ptes: ptep_set_wrprotect(src)');
+  cow.pte_write[i].set(false);
+  return pte;
 }

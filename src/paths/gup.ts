@@ -9,6 +9,7 @@ import type { Folio } from './world/folio.js';
 import { local_irq_disable, local_irq_enable } from './world/irq.js';
 import type { PmdSlot } from './world/mm.js';
 import type { PteTable } from './world/page-alloc.js';
+import type { Shared } from './world/shared.js';
 import { step, type Gen } from './world/step.js';
 import type { World } from './world/world.js';
 
@@ -30,6 +31,17 @@ export interface GupOptions {
    * the PTE only and so missed pmdp_collapse_flush.
    */
   readonly pmd_recheck?: boolean;
+  /**
+   * mm->write_protect_seq, which fork's copy of COW mappings holds odd: a FOLL_PIN walk gives up
+   * on an odd value and unpins when the value changed by the end ("mm/gup: prevent gup_fast from
+   * racing with COW during fork", 57efa1fe5957, 5.11). Omitted: not modelled.
+   */
+  readonly write_protect_seq?: Shared<number>;
+  /**
+   * The write bit of the entry pinned: FOLL_WRITE needs it, and the PTE re-check sees it cleared
+   * (fork's ptep_set_wrprotect). Omitted: not modelled.
+   */
+  readonly pte_write?: Shared<boolean>;
 }
 
 const FALLBACK: GupPin = { result: 'fallback', folio: null };
@@ -70,8 +82,10 @@ function* gup_fast_pte_range(
   yield* w.rcu.rcu_read_lock(cpu);
   const table = w.alloc.table(pmdval);
   const pte = yield* ptep_get(w, cpu, table, i, 'gup_fast_pte_range: ptep_get_lockless');
+  // FOLL_WRITE on a write-protected entry: the slow path must break COW first.
+  const writable = o.pte_write?.get() ?? true;
   let pin: GupPin = FALLBACK;
-  if (pte !== 0) {
+  if (pte !== 0 && writable) {
     const grabbed = yield* try_grab_folio_fast(w, cpu, pte);
     const folio = grabbed === 'none' ? null : grabbed;
     if (grabbed !== null) pin = yield* recheck(w, cpu, pmd, pmdval, folio, o, { table, i, pte });
@@ -101,7 +115,7 @@ function* recheck(
   }
   if (at !== null) {
     const pteNow = yield* ptep_get(w, cpu, at.table, at.i, 'gup_fast_pte_range: recheck pte');
-    if (pteNow !== at.pte) {
+    if (pteNow !== at.pte || !(o.pte_write?.get() ?? true)) {
       yield* gup_put_folio(cpu, folio, 'gup_fast_pte_range: pte changed: gup_put_folio');
       return FALLBACK;
     }
@@ -121,6 +135,15 @@ export function* pin_user_pages_fast(
   i: number,
   o: GupOptions = {},
 ): Gen<GupPin> {
+  const seqcount = guarded(w.config, 'gup_fast_write_protect_seq')
+    ? o.write_protect_seq
+    : undefined;
+  let seq = 0;
+  if (seqcount !== undefined) {
+    yield step('gup_fast: raw_read_seqcount(write_protect_seq)');
+    seq = seqcount.get();
+    if (seq % 2 === 1) return FALLBACK;
+  }
   yield* local_irq_disable(cpu, 'gup_fast: local_irq_save');
   const pmdval = yield* pmdp_get_lockless(w, cpu, pmd, 'gup_fast_pmd_range: pmdp_get_lockless');
   let pin: GupPin = FALLBACK;
@@ -133,6 +156,13 @@ export function* pin_user_pages_fast(
       pin = yield* recheck(w, cpu, pmd, pmdval, folio, { pmd_recheck: true }, null);
   }
   yield* local_irq_enable(cpu, 'gup_fast: local_irq_restore');
+  if (seqcount !== undefined && pin.result === 'pinned') {
+    yield step('gup_fast: read_seqcount_retry(write_protect_seq)');
+    if (seqcount.get() !== seq) {
+      yield* gup_put_folio(cpu, pin.folio, 'gup_fast: fork raced: gup_fast_unpin_user_pages');
+      return FALLBACK;
+    }
+  }
   return pin;
 }
 

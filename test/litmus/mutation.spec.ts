@@ -172,6 +172,13 @@ export const CATCHES: readonly Catch[] = [
     kind: 'lost-mapping',
     at: 'end',
   },
+  {
+    mutation: 'gup_fast_write_protect_seq',
+    scenario: 'fork_vs_gup_fast',
+    variants: { gup: 'write_protect_seq' },
+    kind: 'lost-mapping',
+    at: 'gup_fast',
+  },
 ];
 
 describe('mutation suite', () => {

@@ -3,6 +3,7 @@
 import { UsageError } from '../../util/errors.js';
 import { collapseVsPtReclaim } from './collapse_vs_pt_reclaim.js';
 import { exitVsWalkers } from './exit_vs_walkers.js';
+import { forkVsGupFast } from './fork_vs_gup_fast.js';
 import { forkVsPtReclaim } from './fork_vs_pt_reclaim.js';
 import { gupFastVsCollapse } from './gup_fast_vs_collapse.js';
 import { mremapMovePtes } from './mremap_move_ptes.js';
@@ -41,6 +42,7 @@ const BUILT_IN: readonly Scenario[] = [
   collapseVsPtReclaim,
   mremapVsRetract,
   forkVsPtReclaim,
+  forkVsGupFast,
   twoVmaSharedTable,
   exitVsWalkers,
   mremapMovePtes,

@@ -32,6 +32,8 @@ export const MUTATIONS = {
     'mremap moves entries without write-locking the source VMA and the new one it links',
   mremap_rmap_locks:
     'move_ptes skips the rmap locks even when the new VMA precedes the old in rmap order',
+  gup_fast_write_protect_seq:
+    "GUP-fast pins without checking fork's write_protect_seq (a pin can land after fork's check)",
   fork_vma_start_write:
     "dup_mmap copies the parent's tables without write-locking its VMAs (per-VMA faults go on)",
   pt_reclaim_same_lock_check:

@@ -40,4 +40,24 @@ describe('process image', () => {
     // The 36 KiB hole below ld.so's scratch page lies in a slot that already has a PTE table.
     expect(r.reports[0]).toMatchObject({ vmpte_kb: 40, rss_anon_kb: 104 });
   });
+
+  it('maps the executable, libc, ld.so and the vdso as files: RssFile, COW copies in RssAnon', () => {
+    const r = runWorkload(parseWorkload('report start', 'x.ptw'), {
+      image: 'dynamic',
+      debug: true,
+    });
+    const image = getImage('dynamic');
+    const filePages = image.mappings
+      .filter((m) => m.backing === 'file')
+      .reduce((n, m) => n + m.filePages.length, 0);
+    expect(r.reports[0]).toMatchObject({ rss_file_kb: 4 * filePages, rss_shmem_kb: 0 });
+    expect(r.reports[0]?.rss_file_kb).toBe(1432);
+    // Written segments (RELRO, .data) hold private anonymous copies only.
+    for (const m of image.mappings.filter((x) => x.file && x.anonPages.length > 0)) {
+      expect(m.filePages, m.what).toEqual([]);
+    }
+    expect(new Set(image.mappings.flatMap((m) => (m.file ? [m.file.name] : [])))).toEqual(
+      new Set(Object.keys(image.files)),
+    );
+  });
 });
