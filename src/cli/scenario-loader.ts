@@ -55,3 +55,17 @@ export function resolvePtlabFromAnywhere(): void {
     data: { root: pathToFileURL(pkg).href },
   });
 }
+
+/** Where the entry module (main.ts) leaves its `import()` for the code-cached bundle to use. */
+export const IMPORT_HOOK = Symbol.for('ptlab.cli.import');
+
+/**
+ * Imports a user's module by URL. The CLI bundle runs as a vm.Script (code-cache.ts), where
+ * `import()` has no loader unless an experimental option is given; the entry module, a real ES
+ * module, lends its own.
+ */
+export function importUserModule(url: string): Promise<Record<string, unknown>> {
+  const lent = (globalThis as Record<symbol, unknown>)[IMPORT_HOOK] as
+    ((url: string) => Promise<Record<string, unknown>>) | undefined;
+  return lent !== undefined ? lent(url) : (import(url) as Promise<Record<string, unknown>>);
+}

@@ -41,7 +41,21 @@ export class RaceAnalysis {
   /** Events already reversed against the current step (a step may race one event on two objects). */
   private readonly raced: number[] = [];
   /** The threads of v = notdep(e, E).p, in execution order, while a reversal is computed. */
-  private readonly seq: number[] = [];
+  private seq = new Int32Array(256);
+  private seqLen = 0;
+  /** Position of each thread's last event in the current execution, or -1. */
+  private lastEv = new Int32Array(4);
+  /**
+   * Per guard object, while one reversal is judged: the steps from `touchLo` on that wrote or
+   * added to it, as (position, kind, amount, in v) in the flat lists below; touchAt maps the
+   * object to its [start, end) there.
+   */
+  private readonly touchAt = new Map<number, number>();
+  private readonly touchPos: number[] = [];
+  private readonly touchKind: number[] = [];
+  private readonly touchDelta: number[] = [];
+  private readonly touchInV: boolean[] = [];
+  private touchLo = 0;
   /**
    * What each blocked thread's guard read at each state: slot `k * threads + q` holds thread q's
    * guard keys at the state before event k when `guardKnown` is 1 there (q was blocked by its
@@ -67,6 +81,7 @@ export class RaceAnalysis {
     if (threads !== this.firstEvent.length) {
       this.firstEvent = new Int32Array(threads);
       this.symPred = new Int32Array(threads);
+      this.lastEv = new Int32Array(threads);
     }
     for (let t = 0; t < threads; t++) this.symPred[t] = symPred?.(t) ?? -1;
     if (threads !== this.threads) {
@@ -166,6 +181,7 @@ export class RaceAnalysis {
       tc[pb + t] = clock[t];
     }
     for (let i = this.evStart[k]; i < at; i++) this.apply(ev[i], k);
+    this.lastEv[p] = k;
     this.count = k + 1;
     this.built = k + 1;
   }
@@ -211,9 +227,11 @@ export class RaceAnalysis {
     const T = this.threads;
     this.threadClock.fill(0);
     this.firstEvent.fill(-1);
+    this.lastEv.fill(-1);
     if (k === 0) this.evStart[0] = 0;
     for (let j = 0; j < k; j++) {
       const p = this.tid[j];
+      this.lastEv[p] = j;
       for (let t = 0, jb = j * T, pb = p * T; t < T; t++)
         this.threadClock[pb + t] = this.clocks[jb + t];
       if (this.firstEvent[p] < 0) this.firstEvent[p] = j;
@@ -271,13 +289,15 @@ export class RaceAnalysis {
    */
   private provablyBlocked(e: number, k: number, p: number, path: Path, waiting: boolean): boolean {
     const T = this.threads;
-    let lastP = -1;
-    for (let x = k - 1; x >= 0; x--) {
-      if (this.tid[x] === p) {
-        lastP = x;
-        break;
-      }
+    const lastP = this.lastEv[p];
+    if (this.touchPos.length !== 0 || this.touchAt.size !== 0) {
+      this.touchAt.clear();
+      this.touchPos.length = 0;
+      this.touchKind.length = 0;
+      this.touchDelta.length = 0;
+      this.touchInV.length = 0;
     }
+    this.touchLo = Math.min(e, lastP + 1);
     let tried = 0;
     for (let j = waiting ? k : k - 1; j > lastP && tried < 16; j--) {
       const blocked = j === k || (path.enabled[j] & (1 << p)) === 0;
@@ -291,38 +311,55 @@ export class RaceAnalysis {
 
   /** Whether every object guard `g` read at state `j` has the same value there as after v. */
   private sameGuardValues(e: number, k: number, j: number, g: Footprint): boolean {
-    const te = this.tid[e];
-    const le = this.local[e];
-    const T = this.threads;
     const base = Math.min(e, j);
     for (let x = 0; x < g.size; x++) {
       const o = this.objIds.get(g.entries[x] >>> 2);
       if (o === undefined) continue; // no step ever touched it
+      let at = this.touchAt.get(o);
+      if (at === undefined) at = this.collectTouches(e, k, o);
+      const end = this.touchAt.get(-1 - o) as number;
       let diff = 0;
       let firstDiff = k;
       let lastSharedWrite = -1;
-      for (let y = base; y < k; y++) {
-        for (let i = this.evStart[y]; i < this.evStart[y + 1]; i++) {
-          const entry = this.evData[i];
-          if (entry >>> 2 !== o || (entry & 3) === READ) continue;
-          const inV = y < e || (y > e && this.clocks[y * T + te] <= le);
-          const inJ = y < j;
-          if (inV === inJ) {
-            if (inV && (entry & 3) === WRITE) lastSharedWrite = y;
-            continue;
-          }
-          const d = this.evDelta[i];
-          if ((entry & 3) !== ADD || Number.isNaN(d)) return false;
-          if (y < firstDiff) firstDiff = y;
-          diff += inV ? d : -d;
+      for (let i = at; i < end; i++) {
+        const y = this.touchPos[i];
+        if (y < base) continue;
+        const inV = this.touchInV[i];
+        if (inV === y < j) {
+          if (inV && this.touchKind[i] === WRITE) lastSharedWrite = y;
+          continue;
         }
+        const d = this.touchDelta[i];
+        if (this.touchKind[i] !== ADD || Number.isNaN(d)) return false;
+        if (y < firstDiff) firstDiff = y;
+        diff += inV ? d : -d;
       }
       // An add that only one state holds, overwritten by a write both hold, changes nothing there;
       // before that write the comparison by amounts does not hold: give up.
-      if (firstDiff < lastSharedWrite) return false;
-      if (diff !== 0) return false;
+      if (firstDiff < lastSharedWrite || diff !== 0) return false;
     }
     return true;
+  }
+
+  /** Lists the writes and adds to object `o` from touchLo to `k`; returns where they start. */
+  private collectTouches(e: number, k: number, o: number): number {
+    const T = this.threads;
+    const te = this.tid[e];
+    const le = this.local[e];
+    const start = this.touchPos.length;
+    for (let y = this.touchLo; y < k; y++) {
+      for (let i = this.evStart[y]; i < this.evStart[y + 1]; i++) {
+        const entry = this.evData[i];
+        if (entry >>> 2 !== o || (entry & 3) === READ) continue;
+        this.touchPos.push(y);
+        this.touchKind.push(entry & 3);
+        this.touchDelta.push(this.evDelta[i]);
+        this.touchInV.push(y < e || (y > e && this.clocks[y * T + te] <= le));
+      }
+    }
+    this.touchAt.set(o, start);
+    this.touchAt.set(-1 - o, this.touchPos.length);
+    return start;
   }
 
   private blockedRace(q: number, e: number, path: Path): void {
@@ -358,23 +395,28 @@ export class RaceAnalysis {
     const le = this.local[e];
     const first = this.scratch.first;
     first.fill(-1);
+    if (this.seq.length < k - e + 1)
+      this.seq = new Int32Array(Math.max(k - e + 1, this.seq.length * 2));
     const seq = this.seq;
-    seq.length = 0;
+    let n = 0;
     let initials = 0;
     for (let j = e + 1; j < k; j++) {
       const base = j * T;
       if (this.clocks[base + te] > le) continue;
       const q = this.tid[j];
-      seq.push(q);
+      seq[n++] = q;
       if (first[q] >= 0) continue;
       first[q] = this.local[j];
       if (!this.after(this.clocks, base, q, first)) initials |= 1 << q;
     }
     if (first[p] < 0 && !this.after(pClock, 0, p, first)) initials |= 1 << p;
-    seq.push(p);
+    seq[n++] = p;
+    this.seqLen = n;
     const covered = initials & path.backtrack[e] & ~path.pruned[e];
-    // A confirmed branch covers v (source-DPOR).
-    if ((covered & ~path.tentative[e]) !== 0) return;
+    // A confirmed branch covers v (source-DPOR), and so does a sleeping initial: it was explored
+    // from an earlier state whose executions starting with it include v's (the sleep-set half of
+    // optimal DPOR's insertion test, with initials rather than weak initials).
+    if ((covered & ~path.tentative[e]) !== 0 || (initials & path.sleep[e]) !== 0) return;
     if (this.pruneInfeasible && this.provablyBlocked(e, k, p, path, waiting)) return;
     if (covered !== 0) {
       // A tentative branch covers v only once it runs one of its sequences to the end, so v
@@ -383,13 +425,11 @@ export class RaceAnalysis {
       path.queueWakeup(e, c, this.wakeupSequence(c));
       return;
     }
-    const preferred = initials & enabledAtE & ~path.sleep[e];
-    const pick = preferred !== 0 ? preferred : initials & enabledAtE;
+    const pick = initials & enabledAtE;
     if (pick === 0) return;
     const c = (pick & (1 << p)) !== 0 ? p : lowestThread(pick);
     const bit = 1 << c;
     path.backtrack[e] |= bit;
-    if ((path.sleep[e] & bit) !== 0) return; // covered by the earlier exploration that put c asleep
     if ((path.pruned[e] & bit) !== 0) {
       path.pruned[e] &= ~bit;
       path.done[e] &= ~bit;
@@ -400,11 +440,13 @@ export class RaceAnalysis {
   /** The sequence in {@link seq} with initial `c`'s first event moved to the front. */
   private wakeupSequence(c: number): Int32Array {
     const seq = this.seq;
-    const out = new Int32Array(seq.length);
+    const len = this.seqLen;
+    const out = new Int32Array(len);
     out[0] = c;
     let n = 1;
     let moved = false;
-    for (const q of seq) {
+    for (let i = 0; i < len; i++) {
+      const q = seq[i];
       if (q === c && !moved) moved = true;
       else out[n++] = q;
     }

@@ -36,7 +36,7 @@ import { err, ioReason, out, outJson } from '../io.js';
 import { fitLine } from '../render.js';
 import { outputWidth } from '../terminal.js';
 import { parseFormat, parsePositiveInt } from '../options.js';
-import { resolvePtlabFromAnywhere } from '../scenario-loader.js';
+import { importUserModule, resolvePtlabFromAnywhere } from '../scenario-loader.js';
 import { groupDigits } from '../../util/format.js';
 
 interface CheckFlags {
@@ -613,7 +613,7 @@ async function loadScenario(target: string): Promise<Scenario> {
   let mod: Record<string, unknown>;
   resolvePtlabFromAnywhere();
   try {
-    mod = (await import(pathToFileURL(resolve(target)).href)) as Record<string, unknown>;
+    mod = await importUserModule(pathToFileURL(resolve(target)).href);
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new UsageError('io', `cannot load scenario module '${target}': ${why}`);
