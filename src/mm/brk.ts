@@ -6,7 +6,7 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_ACCOUNT, VM_LOCKED, VM_READ, VM_WRITE } from './mm_types.js';
 import { do_vmi_align_munmap, vm_enough_memory } from './mmap.js';
 import { STACK_GUARD_GAP_PAGES, vm_start_gap } from './stack.js';
-import { same_file_range } from './vma.js';
+import { avc_insert, same_file_range } from './vma.js';
 import { __mm_populate } from './gup.js';
 
 /** `mm->start_brk` and `mm->brk`, in bytes (the break need not be page-aligned). */
@@ -87,6 +87,7 @@ function do_brk_flags(
   };
   if (vma && vma.vm_end === addr && vma.vm_flags === flags && same_file_range(vma, fresh)) {
     vma.vm_end = addr + len;
+    avc_insert(vma);
     return true;
   }
   mm.mmap.insert(fresh);

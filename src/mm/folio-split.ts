@@ -87,7 +87,7 @@ export function is_whole(f: LargeFolio): boolean {
 /**
  * Splits record `f` of slot `slot` (PTE table `pte`): its never-written pages become zero-page
  * entries (RSS drops, lazy-free state goes with the page); the rest become small pages.
- * `mlocked` (the folio is mlocked, see folio_mlocked) keeps every subpage.
+ * `mlocked` (the folio is mlocked, see folio_mlocked) keeps every subpage, `keep` the pages given.
  */
 export function split_folio_record(
   mm: MmStruct,
@@ -95,6 +95,7 @@ export function split_folio_record(
   f: LargeFolio,
   pte: number,
   mlocked: boolean,
+  keep: Uint32Array | null = null,
 ): void {
   folio_drop_record(mm, slot, f);
   if (pte === 0) return;
@@ -119,7 +120,13 @@ export function split_folio_record(
     const present = words[base + w];
     const zero = planes ? planes.words[planes.base + w] : 0;
     // Pages of a VM_LOCKED VMA keep their subpage (try_to_map_unused_to_zeropage refuses).
-    const unused = present & ~zero & f.member[w] & ~f.written[w] & ~(locked ? locked[w] : 0);
+    const unused =
+      present &
+      ~zero &
+      f.member[w] &
+      ~f.written[w] &
+      ~(locked ? locked[w] : 0) &
+      ~(keep ? keep[w] : 0);
     if (unused === 0) continue;
     planes ??= ptes.ensurePlanes(pte);
     planes.words[planes.base + w] = (planes.words[planes.base + w] | unused) >>> 0;

@@ -31,6 +31,12 @@ export interface LargeFolio {
   readonly pieces: { n: number };
   /** The record of another folio with pages in the same slot (after an mremap), if any. */
   next: LargeFolio | undefined;
+  /**
+   * Pages a fork write-protected for COW here (`copy_present_ptes` in a VMA the child copied):
+   * only a write to one of them faults and copies. A page in a VMA fork did not copy
+   * (MADV_DONTFORK) stays writable, and a write just stores to the shared folio.
+   */
+  cow?: Uint32Array;
 }
 
 /** Slot number (page number / PMD_SIZE) of a page. */
@@ -40,7 +46,9 @@ function slotOf(mm: MmStruct, addr: number): number {
 
 /** Mask of the pages [lo, hi) of a slot that fall in bitmap word `w`. */
 function rangeMask(w: number, lo: number, hi: number): number {
-  return wordMask(Math.max(lo - w * 32, 0), Math.max(Math.min(hi - w * 32, 32), 0));
+  const from = Math.max(lo - w * 32, 0);
+  const to = Math.min(hi - w * 32, 32);
+  return from < to ? wordMask(from, to) : 0;
 }
 
 /** Records a fresh THP folio in the slot of `addr`; pages [lo, hi) of the slot are written. */
@@ -186,8 +194,9 @@ export function folio_shared_pages(mm: MmStruct, addr: number): Uint32Array | nu
 
 /**
  * A write fault over pages [lo, hi) of the slot of `addr` (pages [lo, end) faulted, `hi` <= `end`
- * stored to). An exclusive folio is reused: its pages [lo, hi) are written. A COW-shared one is
- * not: each faulted page gets a copy and leaves the folio in this mm (`wp_page_copy`).
+ * stored to). An exclusive folio is reused: its pages [lo, hi) are written. In a COW-shared one
+ * each page a fork write-protected gets a copy and leaves the folio in this mm (`wp_page_copy`);
+ * a page fork left writable is just written.
  */
 export function folio_write_fault(
   mm: MmStruct,
@@ -200,8 +209,8 @@ export function folio_write_fault(
     const slot = slotOf(mm, addr);
     for (let f = mm.folios.get(slot); f;) {
       const next = f.next;
-      if (f.share.mms > 1) remove_record_pages(mm, slot, f, lo, end);
-      else for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) mark_record_written(f, w, lo, hi);
+      for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) mark_record_written(f, w, lo, hi);
+      if (f.share.mms > 1 && f.cow) remove_record_pages(mm, slot, f, lo, end, f.cow);
       f = next;
     }
   } else folio_mark_written(mm, addr, lo, hi);
@@ -217,10 +226,14 @@ function remove_record_pages(
   f: LargeFolio,
   lo: number,
   hi: number,
+  only: Uint32Array,
 ): void {
   let left = 0;
   for (let w = 0; w < f.member.length; w++) {
-    f.member[w] = (f.member[w] & ~rangeMask(w, lo, hi)) >>> 0;
+    const gone = rangeMask(w, lo, hi) & only[w];
+    f.member[w] = (f.member[w] & ~gone) >>> 0;
+    f.written[w] = (f.written[w] & ~gone) >>> 0;
+    only[w] = (only[w] & ~gone) >>> 0;
     left |= f.member[w];
   }
   if (left === 0) folio_drop_record(mm, slot, f);

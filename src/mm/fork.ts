@@ -9,6 +9,7 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { AnonVma, PMD_HUGE_ZERO, VM_DONTCOPY, VM_LOCKED_MASK, VM_WIPEONFORK } from './mm_types.js';
 import { mm_alloc, mm_inc_nr_dir, mm_inc_nr_ptes, pmd_install } from './pgtable.js';
 import { folio_add_record, folio_find_record, folio_records } from './folio.js';
+import { avc_insert } from './vma.js';
 
 /**
  * `dup_mm`: the child's mm. Every VMA is copied except VM_DONTCOPY ones (MADV_DONTFORK), without
@@ -36,6 +37,7 @@ export function dup_mm(parent: MmStruct): MmStruct {
       vm_flags: vma.vm_flags & ~VM_LOCKED_MASK,
       anon_vma: vma.anon_vma === null || wipe ? null : new AnonVma(true),
     };
+    avc_insert(tmp);
     if (vma.vm_file) {
       tmp.vm_file = vma.vm_file;
       tmp.vm_pgoff = vma.vm_pgoff ?? 0;
@@ -214,6 +216,11 @@ function share_folio(dst: MmStruct, src: MmStruct, slot: number, lo: number, hi:
       const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32)) & f.member[w];
       mine.member[w] = (mine.member[w] | mask) >>> 0;
       mine.written[w] = (mine.written[w] | (mask & f.written[w])) >>> 0;
+      // copy_present_ptes write-protects both sides for COW.
+      f.cow ??= new Uint32Array(f.member.length);
+      mine.cow ??= new Uint32Array(f.member.length);
+      f.cow[w] = (f.cow[w] | mask) >>> 0;
+      mine.cow[w] = (mine.cow[w] | mask) >>> 0;
     }
   }
 }

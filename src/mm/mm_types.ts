@@ -54,6 +54,11 @@ export interface VmAreaStruct {
    * mremap moved them (else it is `vm_start`).
    */
   vm_pgoff?: number;
+  /**
+   * When the VMA's anon_vma_chain entries were last (re)inserted into the anon_vma interval tree
+   * (`avc_insert`): the rmap walk visits mappings of one page offset in that order.
+   */
+  avc_seq?: number;
 }
 
 /** A file as mappings see it: its size and which of its pages are in the page cache. */

@@ -209,6 +209,11 @@ function move_folio_page(
       folio_add_record(mm, newSlot, f, shift, f.pieces);
     setBit(to.member, 0, di, true);
     setBit(to.written, 0, di, written);
+    if (f.cow && bitOf(f.cow, 0, si)) {
+      to.cow ??= new Uint32Array(f.member.length);
+      setBit(to.cow, 0, di, true);
+      setBit(f.cow, 0, si, false);
+    }
     setBit(f.member, 0, si, false);
     setBit(f.written, 0, si, false);
     if (f.member.every((m) => m === 0)) folio_drop_record(mm, oldSlot, f);

@@ -14,7 +14,7 @@ import {
   unmapped_area_topdown,
   vm_enough_memory,
 } from './mmap.js';
-import { vma_merge, vma_pgoff } from './vma.js';
+import { avc_insert, vma_merge, vma_pgoff } from './vma.js';
 import { dontunmap_keep_mlocked } from './mlocked.js';
 import { move_page_tables } from './mremap-pgtables.js';
 import { __mm_populate } from './gup.js';
@@ -86,6 +86,7 @@ function copy_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, len: number, pg
   if (vma.vm_file) copy.vm_file = vma.vm_file;
   if (vma.vm_file || pgoff !== addr) copy.vm_pgoff = pgoff;
   mm.mmap.insert(copy);
+  avc_insert(copy);
   return vma_merge(mm.mmap, copy, { left: true, right: true });
 }
 

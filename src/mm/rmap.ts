@@ -4,7 +4,7 @@
 
 import { AnonVma, VM_ACCESS_FLAGS } from './mm_types.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { same_file_range } from './vma.js';
+import { avc_insert, same_file_range } from './vma.js';
 
 /**
  * `anon_vma_compatible(a, b)` for adjacent anonymous VMAs `a` (below) and `b`: they could share
@@ -41,5 +41,7 @@ function find_mergeable_anon_vma(mm: MmStruct, vma: VmAreaStruct): AnonVma | nul
  * including the huge-zero read fault; small read faults map the zero page without one.
  */
 export function anon_vma_prepare(mm: MmStruct, vma: VmAreaStruct): void {
-  if (vma.anon_vma === null) vma.anon_vma = find_mergeable_anon_vma(mm, vma) ?? new AnonVma();
+  if (vma.anon_vma !== null) return;
+  vma.anon_vma = find_mergeable_anon_vma(mm, vma) ?? new AnonVma();
+  avc_insert(vma);
 }

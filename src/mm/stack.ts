@@ -7,6 +7,7 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE } from './mm_types.js';
 import { vm_enough_memory } from './mmap.js';
 import { anon_vma_prepare } from './rmap.js';
+import { avc_insert } from './vma.js';
 
 /** `stack_guard_gap`: 256 pages (1 MiB), the kernel's default (`stack_guard_gap=` boot option). */
 export const STACK_GUARD_GAP_PAGES = 256;
@@ -48,6 +49,7 @@ export function expand_downwards(mm: MmStruct, vma: VmAreaStruct, addr: number):
   if (vma.vm_flags & VM_ACCOUNT && !vm_enough_memory(mm, grow)) return false;
   if (vma.vm_pgoff !== undefined) vma.vm_pgoff -= grow;
   vma.vm_start = addr;
+  avc_insert(vma);
   return true;
 }
 

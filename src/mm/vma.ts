@@ -80,6 +80,18 @@ export function is_mergeable_anon_vma(a: AnonVma | null, b: AnonVma | null): boo
   return a === b;
 }
 
+let avcSeq = 0;
+
+/**
+ * `anon_vma_interval_tree_insert` of the VMA's anon_vma_chain entries, as done when a VMA gets an
+ * anon_vma, is created by a split, a copy or fork, or changes bounds (`vma_complete` reinserts
+ * it): among VMAs mapping a page at the same `vm_pgoff` start, the rmap walk visits them in this
+ * order (equal keys go right in the interval tree).
+ */
+export function avc_insert(vma: VmAreaStruct): void {
+  vma.avc_seq = ++avcSeq;
+}
+
 /**
  * `split_vma`: cuts `vma` at `addr` (strictly inside), returning the new upper piece. Both pieces
  * share the anon_vma (anon_vma_clone). The caller splits huge PMDs straddling `addr`.
@@ -97,6 +109,9 @@ export function split_vma(tree: VmaTree, vma: VmAreaStruct, addr: number): VmAre
     upper.vm_pgoff = vma_pgoff(vma) + (addr - vma.vm_start);
   vma.vm_end = addr;
   tree.insert(upper);
+  // __split_vma: the new piece's chain is cloned, then vma_complete reinserts the old piece.
+  avc_insert(upper);
+  avc_insert(vma);
   return upper;
 }
 
@@ -136,6 +151,7 @@ export function vma_merge(
   ) {
     prev.vm_end = vma.vm_end;
     prev.anon_vma = prev.anon_vma ?? vma.anon_vma;
+    avc_insert(prev);
     tree.remove(vma);
     target = prev;
   }
@@ -150,6 +166,7 @@ export function vma_merge(
   ) {
     target.vm_end = next.vm_end;
     target.anon_vma = target.anon_vma ?? next.anon_vma;
+    avc_insert(target);
     tree.remove(next);
   }
   return target;

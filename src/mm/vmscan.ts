@@ -263,11 +263,59 @@ function deferred_split_scan(mms: readonly MmStruct[]): boolean {
     // Whether the folio is mlocked is decided before any process's record of it goes.
     const [mm0, , f0] = info.where[0];
     const mlocked = folio_mlocked(mm0, f0);
-    for (const [mm, slot, f] of info.where)
-      split_folio_record(mm, slot, f, slot_pte(mm, slot), mlocked);
+    const keep = mlocked_on_remap(info.where);
+    info.where.forEach(([mm, slot, f], k) => {
+      split_folio_record(mm, slot, f, slot_pte(mm, slot), mlocked, keep[k]);
+    });
     split = true;
   }
   return split;
+}
+
+/**
+ * Which pages of each record keep their subpage although never written, because the split's
+ * remap mlocked it first: `remove_migration_ptes` walks a subpage's mappings in rmap order (by
+ * the VMA's `vm_pgoff` start, then `avc_seq`), and restoring it into a VM_LOCKED VMA mlocks the
+ * new small folio (`mlock_vma_folio`), so every mapping walked after that one keeps it
+ * (`try_to_map_unused_to_zeropage` refuses mlocked folios); mappings walked before it were
+ * already given the zero page (docs/fidelity.md F3).
+ */
+function mlocked_on_remap(
+  where: readonly [MmStruct, number, LargeFolio][],
+): (Uint32Array | null)[] {
+  type Key = [number, number];
+  const before = (a: Key, b: Key): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  const n = where.length === 0 ? 0 : where[0][0].ptes.entries;
+  const first: (Key | null)[] = new Array<Key | null>(n).fill(null);
+  const keys: Map<number, Key>[] = where.map(([mm, slot, f]) => {
+    const out = new Map<number, Key>();
+    const start = slot * mm.geometry.PMD_SIZE;
+    for (const vma of mm.mmap.range(start, start + mm.geometry.PMD_SIZE)) {
+      const key: Key = [vma_pgoff(vma), vma.avc_seq ?? 0];
+      const lo = Math.max(vma.vm_start, start) - start;
+      const hi = Math.min(vma.vm_end, start + mm.geometry.PMD_SIZE) - start;
+      for (let i = lo; i < hi; i++) {
+        if (((f.member[i >>> 5] >>> (i & 31)) & 1) === 0) continue;
+        out.set(i, key);
+        const j = i - f.shift;
+        if (vma.vm_flags & VM_LOCKED && j >= 0 && j < n) {
+          const cur = first[j];
+          if (cur === null || before(key, cur)) first[j] = key;
+        }
+      }
+    }
+    return out;
+  });
+  return where.map(([, , f], k) => {
+    let bits: Uint32Array | null = null;
+    for (const [i, key] of keys[k]) {
+      const lock = first[i - f.shift];
+      if (!lock || !before(lock, key)) continue;
+      bits ??= new Uint32Array(f.member.length);
+      bits[i >>> 5] = (bits[i >>> 5] | (1 << (i & 31))) >>> 0;
+    }
+    return bits;
+  });
 }
 
 /** `thp_underused`: more than `max_ptes_none` subpages of a whole folio are zero-filled. */

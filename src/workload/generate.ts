@@ -50,6 +50,8 @@ interface ProcState {
   maps: Mapping[];
   lockFuture: boolean;
   guards: [number, number][];
+  /** The process's program break, once a `brk` placed a heap (a fork copies it). */
+  heap: { brk: number; reserve: number } | undefined;
 }
 
 interface Mapping {
@@ -81,8 +83,6 @@ class Generator {
   forked = false;
   /** Whether a `free` followed a fork (then no more `pressure`). */
   freedAfterFork = false;
-  /** Whether anything was ever mlocked (after a fork, no `pressure` then: docs/fidelity.md). */
-  lockedEver = false;
   private forks = 0;
   private nextMap = 0;
   private reports = 0;
@@ -162,7 +162,6 @@ class Generator {
   }
 
   emit(line: string): void {
-    if (/ locked( |$)|^(mlock|mlockall) /.test(line)) this.lockedEver = true;
     this.lines.push(this.proc === 'main' ? line : `@${this.proc} ${line}`);
   }
 
@@ -180,12 +179,14 @@ class Generator {
       maps: this.maps,
       lockFuture: this.lockFuture,
       guards: this.guards,
+      heap: this.heap,
     });
     const next = this.procs.get(name) as ProcState;
     this.procs.delete(name);
     this.maps = next.maps;
     this.lockFuture = next.lockFuture;
     this.guards = next.guards;
+    this.heap = next.heap;
     this.proc = name;
   }
 
@@ -201,7 +202,12 @@ class Generator {
       ...m,
       pieces: m.pieces.filter((p) => !p.dontfork).map((p) => ({ ...p, locked: false })),
     }));
-    this.procs.set(child, { maps, lockFuture: false, guards: [...this.guards] });
+    this.procs.set(child, {
+      maps,
+      lockFuture: false,
+      guards: [...this.guards],
+      heap: this.heap ? { ...this.heap } : undefined,
+    });
   }
 
   /** `exit` of a live child (emitted from main: exit takes no @process). */
@@ -595,9 +601,9 @@ class Generator {
       this.used.push([start, start + room + pages]);
       return;
     }
-    // brk in main only: a forked child's heap is its parent's, which the model does not carry.
-    if (this.proc !== 'main') return;
     const pageBytes = (n: number): number => Math.ceil(n / PAGE);
+    // A child moves the break it inherited; only main places the heap (the name `heap` is one).
+    if (this.proc !== 'main' && !this.heap) return;
     if (!this.heap) {
       const reserve = 3072;
       const start = this.placement(reserve);
@@ -773,7 +779,7 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
     else if (roll < 0.96) g.mlockall();
-    else if (!g.freedAfterFork && !(g.forked && g.lockedEver) && !g.disk) {
+    else if (!g.freedAfterFork && !g.disk) {
       // pressure takes no @process.
       g.switchTo('main');
       g.emit('pressure');

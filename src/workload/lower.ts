@@ -93,17 +93,21 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
     return map.at;
   };
   const files: string[] = [];
-  // The program break as the oracle's brk ops leave it (they stop the run when refused).
-  let heap: { start: bigint; brk: bigint } | undefined;
+  // Per process, the program break as the oracle's brk ops leave it (they stop the run when
+  // refused); a fork copies it (the child's mm starts with its parent's start_brk and brk).
+  const heaps = new Map<string, { start: bigint; brk: bigint }>();
   // Processes by the index the oracle knows them by: main is 0, each fork takes the next one.
   const procs = new Map<string, number>([[MAIN_PROCESS, 0]]);
   workload.ops.forEach((op, index) => {
     let line: string;
     switch (op.kind) {
-      case 'fork':
+      case 'fork': {
+        const parent = heaps.get(op.proc ?? MAIN_PROCESS);
+        if (parent) heaps.set(op.child, { ...parent });
         procs.set(op.child, procs.size);
         line = `fork ${procs.size - 1}`;
         break;
+      }
       case 'exit':
         line = `exit ${procs.get(op.child) ?? -1}`;
         break;
@@ -167,10 +171,12 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
         break;
       }
       case 'brk': {
+        const proc = op.proc ?? MAIN_PROCESS;
         if (op.at !== undefined) {
-          heap = { start: op.at, brk: op.at };
+          heaps.set(proc, { start: op.at, brk: op.at });
           if (!maps.has(HEAP_NAME)) maps.set(HEAP_NAME, { at: op.at });
         }
+        const heap = heaps.get(proc);
         if (heap === undefined) {
           throw new UsageError(
             'host',
