@@ -2,7 +2,6 @@
 // under four allocators), each held after its work: the frozen scan sees one stable VmPTE, and
 // the prediction accounts for all of it (needed + wasted = VmPTE, needed never above it).
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import {
   churnBinary,
   hasCommand,
   hostUnavailable,
+  redisClient,
   startTarget,
   vmpteOf,
 } from '../helpers/host.js';
@@ -104,11 +104,7 @@ describe.skipIf(why !== undefined)(
           `echo ready; exec redis-server --port ${port} --save '' --appendonly no --enable-debug-command yes --loglevel warning`,
         ]);
         targets.push(t);
-        const cli = (...args: string[]): string =>
-          spawnSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).stdout.trim();
-        for (let i = 0; i < 100 && cli('ping') !== 'PONG'; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        const cli = await redisClient(port);
         expect(cli('DEBUG', 'POPULATE', '1000000')).toBe('OK');
         expect(cli('FLUSHALL')).toBe('OK');
         expect(cli('MEMORY', 'PURGE')).toBe('OK');

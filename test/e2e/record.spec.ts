@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ptlab, REPO_ROOT } from '../helpers/cli.js';
 import { expectSchema } from '../helpers/schema.js';
-import { ALLOCATOR_LIBS, churnBinary, hasCommand, hostUnavailable } from '../helpers/host.js';
+import {
+  ALLOCATOR_LIBS,
+  churnBinary,
+  hasCommand,
+  hostUnavailable,
+  redisClient,
+} from '../helpers/host.js';
 
 function recordUnavailable(): string | undefined {
   const host = hostUnavailable();
@@ -171,11 +177,7 @@ describe.skipIf(why !== undefined)(
           { stdio: 'ignore' },
         );
         const done = new Promise<number | null>((r) => rec.on('exit', r));
-        const cli = (...args: string[]): string =>
-          spawnSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).stdout.trim();
-        for (let i = 0; i < 100 && cli('ping') !== 'PONG'; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        const cli = await redisClient(port);
         expect(cli('DEBUG', 'POPULATE', '1000000')).toBe('OK');
         expect(cli('FLUSHALL')).toBe('OK');
         await new Promise((r) => setTimeout(r, 200));

@@ -51,6 +51,19 @@ export function churnBinary(dir: string): string {
   return out;
 }
 
+/**
+ * A redis-cli client of the redis-server on `port` (its trimmed stdout), once the server answers
+ * PING (or after 10 s of trying).
+ */
+export async function redisClient(port: string): Promise<(...args: string[]) => string> {
+  const cli = (...args: string[]): string =>
+    spawnSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).stdout.trim();
+  for (let i = 0; i < 100 && cli('ping') !== 'PONG'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return cli;
+}
+
 /** A started process that printed `ready` (or its first line) on stdout. */
 export interface Target {
   readonly pid: number;
