@@ -52,13 +52,18 @@ export class FootprintBuffers {
   readonly guards: Footprint[] = [];
   /** Footprints of all steps, concatenated; step k's entries start at starts[k]. */
   data = new Int32Array(1024);
-  readonly starts: number[] = [0];
+  /**
+   * Entry k < startsLen. A typed array with its own length: shrinking a JS array by `.length`
+   * each execution trimmed its backing store, which the next execution's pushes reallocated.
+   */
+  starts = new Int32Array(256);
+  startsLen = 1;
 
   reset(threads: number): void {
     while (this.guards.length < threads) this.guards.push(new Footprint());
     for (let t = 0; t < threads; t++) this.guards[t].clear();
     this.fp.clear();
-    this.starts.length = 1;
+    this.startsLen = 1;
   }
 }
 
@@ -83,7 +88,6 @@ export class Execution implements ExecutionView {
   private readonly next: (Step | null)[];
   private readonly fp: Footprint;
   private readonly guards: Footprint[];
-  private readonly fpStart: number[];
   /** Names of the objects the instance registered (registerObject), by id. */
   private objects: ObjectNames = [];
   /** The previous thread of the same symmetry class, or -1 (see ThreadSpec.symmetry). */
@@ -113,7 +117,6 @@ export class Execution implements ExecutionView {
     buffers.reset(threads.length);
     this.fp = buffers.fp;
     this.guards = buffers.guards;
-    this.fpStart = buffers.starts;
     this.live = threads.length;
     this.symPred = new Int32Array(threads.length).fill(-1);
     if (symmetry) {
@@ -318,16 +321,21 @@ export class Execution implements ExecutionView {
 
   private saveFootprint(): void {
     const fp = this.fp;
-    const start = this.fpStart[this.fpStart.length - 1];
-    const end = start + fp.size;
     const b = this.buffers;
+    const start = b.starts[b.startsLen - 1];
+    const end = start + fp.size;
     if (end > b.data.length) {
       const grown = new Int32Array(Math.max(end, b.data.length * 2));
       grown.set(b.data);
       b.data = grown;
     }
     for (let i = 0; i < fp.size; i++) b.data[start + i] = fp.entries[i];
-    this.fpStart.push(end);
+    if (b.startsLen === b.starts.length) {
+      const grown = new Int32Array(b.starts.length * 2);
+      grown.set(b.starts);
+      b.starts = grown;
+    }
+    b.starts[b.startsLen++] = end;
   }
 
   /** The printable name of a footprint key. */
@@ -341,7 +349,8 @@ export class Execution implements ExecutionView {
   /** What step `k` touched, writes first. */
   accessesOf(k: number): TraceAccess[] {
     const out: TraceAccess[] = [];
-    for (let i = this.fpStart[k]; i < this.fpStart[k + 1]; i++) {
+    const starts = this.buffers.starts;
+    for (let i = starts[k]; i < starts[k + 1]; i++) {
       const e = this.buffers.data[i];
       out.push({ obj: this.objectName(e >>> 2), access: kindName(e & 3) });
     }
@@ -377,7 +386,7 @@ export class Execution implements ExecutionView {
   trace(): TraceStep[] {
     return this.steps.map((s, index) => {
       const thread = this.schedule[index];
-      const accesses = index + 1 < this.fpStart.length ? this.accessesOf(index) : [];
+      const accesses = index + 1 < this.buffers.startsLen ? this.accessesOf(index) : [];
       const main = accesses[0];
       return {
         index,

@@ -7,7 +7,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 
@@ -30,7 +30,8 @@ export interface LoadedBundle {
  * compiles as usual); the file names carry the bundle's content hash, so a cache never meets a
  * bundle it was not made from.
  */
-export function loadBundle(file: string, cacheFile?: string): LoadedBundle {
+export function loadBundle(path: string, cacheFile?: string): LoadedBundle {
+  const file = resolve(path);
   const source = readFileSync(file, 'utf8');
   // One line of wrapper, so line numbers in stack traces stay the bundle's.
   const wrapped = `(function (exports, require, module, __filename, __dirname, __ptlabImportMetaUrl) {${source}\n})`;

@@ -79,6 +79,8 @@ function* free_pgtables(
  * The OOM reaper (or process_mrelease) on the victim's mm: under mmap_read_lock, unless
  * MMF_OOM_SKIP says exit_mmap got there first, zaps every slot (__oom_reap_task_mm ->
  * unmap_page_range). It holds the mm by mm_count, not mm_users, so it can overlap exit_mmap.
+ * Differs from kernel: mmap_read_trylock is modelled as a blocking down_read (a failed trylock
+ * makes the reaper retry later, which reaches the same interleavings).
  */
 export function* oom_reap_task_mm(w: World, cpu: Cpu, oom_skip: Shared<boolean>): Gen {
   const mm = w.mm;

@@ -66,6 +66,11 @@ interface Mapping {
   readonly shared: boolean;
   /** Backed by a `file` (shmem or disk): MADV_FREE refuses it. */
   readonly file: boolean;
+  /**
+   * Backed by a disk file: no `remove` (a refault of a punched page goes through readahead and
+   * the fault's retry, which the model does not follow in general: docs/fidelity.md).
+   */
+  readonly disk?: boolean;
   /** MAP_GROWSDOWN: touches below it grow it (the room below is kept free). */
   readonly growsdown?: boolean;
 }
@@ -91,8 +96,8 @@ class Generator {
   private lockFuture = false;
   /** Absolute page ranges that may hold guard markers (accesses there would stop the run). */
   private guards: [number, number][] = [];
-  /** Files created so far, with their size in pages. */
-  private readonly files: { readonly name: string; readonly pages: number }[] = [];
+  /** Files created so far, with their size in pages and whether on a disk. */
+  private readonly files: { readonly name: string; readonly pages: number; disk?: boolean }[] = [];
   /** Whether a disk file exists: reclaim (`pressure`) is not modelled then. */
   disk = false;
   /** Absolute page ranges ever mapped (kept after munmap so new maps stay deterministic). */
@@ -257,15 +262,19 @@ class Generator {
     const backing = this.rng.pick(this.proc === 'main' ? backings : backings.slice(0, 6));
     const shared = backing === 'shared' || (backing === 'file' && this.chance(0.5));
     let fileOpt = '';
+    let disk = false;
     if (backing === 'file') {
       const off = this.chance(0.5) ? 0 : this.between(1, 64);
       let f = this.files.find((x) => x.pages >= off + pages);
       if (f === undefined || this.chance(0.3)) {
         f = { name: `f${this.files.length}`, pages: off + pages + this.between(0, 64) };
         this.files.push(f);
-        this.emit(`file ${f.name} ${bytes(f.pages)}${this.fileKind()}`);
+        const kind = this.fileKind();
+        f.disk = kind === ' disk';
+        this.emit(`file ${f.name} ${bytes(f.pages)}${kind}`);
       }
       fileOpt = ` file=${f.name}${off ? ` off=${bytes(off)}` : ''}`;
+      disk = f.disk === true;
     }
     if (over) {
       for (const m of this.maps) {
@@ -282,6 +291,7 @@ class Generator {
       pieces: [{ start: 0, end: pages, prot, locked }],
       shared,
       file: backing === 'file',
+      disk,
     });
     this.used.push([base, base + pages]);
     this.emit(
@@ -413,7 +423,8 @@ class Generator {
       (m.shared || m.file) &&
       (advice === 'free' || (advice === 'dontneed' && m.shared && this.chance(0.3)))
     ) {
-      advice = m.shared && pieces.every((q) => writable(q.prot)) ? 'remove' : 'dontneed';
+      const punch = m.shared && !m.disk && pieces.every((q) => writable(q.prot));
+      advice = punch ? 'remove' : 'dontneed';
     }
     // After a fork pages may be COW-shared: reclaim of a shared page one process made lazy-free
     // is not modelled (docs/sim-model.md, Not modelled): no `pressure` after such a `free`.
@@ -597,6 +608,7 @@ class Generator {
       pieces: moved,
       shared: m.shared,
       file: m.file,
+      disk: m.disk === true,
     });
     this.used.push([dest, dest + newLen]);
   }

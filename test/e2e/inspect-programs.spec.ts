@@ -2,18 +2,24 @@
 // under four allocators), each held after its work: the frozen scan sees one stable VmPTE, and
 // the prediction accounts for all of it (needed + wasted = VmPTE, needed never above it).
 
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ptlab, REPO_ROOT } from '../helpers/cli.js';
+import { ptlab } from '../helpers/cli.js';
 import { expectSchema } from '../helpers/schema.js';
-import { hasCommand, hostUnavailable, startTarget, vmpteOf } from '../helpers/host.js';
+import {
+  ALLOCATOR_LIBS,
+  churnBinary,
+  hasCommand,
+  hostUnavailable,
+  redisClient,
+  startTarget,
+  vmpteOf,
+} from '../helpers/host.js';
 import type { Target } from '../helpers/host.js';
 
 const why = hostUnavailable();
-const LIB = '/usr/lib/x86_64-linux-gnu';
 const dir = mkdtempSync(join(tmpdir(), 'ptlab-inspect-test-'));
 const targets: Target[] = [];
 afterAll(() => {
@@ -66,7 +72,6 @@ console.log('ready'); setTimeout(() => {}, 120000);`;
 describe.skipIf(why !== undefined)(
   `ptlab inspect on real programs${why ? ` (skipped: ${why})` : ''}`,
   () => {
-    let churn: string;
     it('python3', async () => {
       await held('python3', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', [
         '-c',
@@ -78,30 +83,17 @@ describe.skipIf(why !== undefined)(
       await held('node', process.execPath, ['-e', NODE]);
     });
 
-    it.each([
-      ['glibc', ''],
-      ['jemalloc', `${LIB}/libjemalloc.so.2`],
-      ['tcmalloc', `${LIB}/libtcmalloc_minimal.so.4`],
-      ['mimalloc', `${LIB}/libmimalloc.so.2`],
-    ])('the churn program under %s', async (alloc, lib) => {
-      if (lib !== '' && !existsSync(lib)) {
-        console.log(`skipped: no ${lib}`);
-        return;
-      }
-      churn ??= (() => {
-        const out = join(dir, 'churn');
-        execFileSync('cc', [
-          '-O2',
-          '-pthread',
-          '-o',
-          out,
-          join(REPO_ROOT, 'test/fixtures/host/churn.c'),
-        ]);
-        return out;
-      })();
-      const env = lib === '' ? process.env : { ...process.env, LD_PRELOAD: lib };
-      await held(`churn/${alloc}`, churn, ['20', 'hold'], env);
-    });
+    it.each([['glibc', ''], ...Object.entries(ALLOCATOR_LIBS)])(
+      'the churn program under %s',
+      async (alloc, lib) => {
+        if (lib !== '' && !existsSync(lib)) {
+          console.log(`skipped: no ${lib}`);
+          return;
+        }
+        const env = lib === '' ? process.env : { ...process.env, LD_PRELOAD: lib };
+        await held(`churn/${alloc}`, churnBinary(dir), ['20', 'hold'], env);
+      },
+    );
 
     it.skipIf(!hasCommand('redis-server') || !hasCommand('redis-cli'))(
       'redis-server after populate, FLUSHALL and MEMORY PURGE',
@@ -112,11 +104,7 @@ describe.skipIf(why !== undefined)(
           `echo ready; exec redis-server --port ${port} --save '' --appendonly no --enable-debug-command yes --loglevel warning`,
         ]);
         targets.push(t);
-        const cli = (...args: string[]): string =>
-          spawnSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).stdout.trim();
-        for (let i = 0; i < 100 && cli('ping') !== 'PONG'; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        const cli = await redisClient(port);
         expect(cli('DEBUG', 'POPULATE', '1000000')).toBe('OK');
         expect(cli('FLUSHALL')).toBe('OK');
         expect(cli('MEMORY', 'PURGE')).toBe('OK');

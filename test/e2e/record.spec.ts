@@ -2,21 +2,20 @@
 // the simulator and compared with its own VmPTE samples (never with a fixed number: runs vary).
 // Needs root (tracefs), a C compiler, and the programs; the CI installs them from Debian.
 
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ptlab, REPO_ROOT } from '../helpers/cli.js';
 import { expectSchema } from '../helpers/schema.js';
-import { hasCommand, hostUnavailable } from '../helpers/host.js';
-
-const LIB = '/usr/lib/x86_64-linux-gnu';
-const ALLOCATORS: Record<string, string> = {
-  jemalloc: `${LIB}/libjemalloc.so.2`,
-  tcmalloc: `${LIB}/libtcmalloc_minimal.so.4`,
-  mimalloc: `${LIB}/libmimalloc.so.2`,
-};
+import {
+  ALLOCATOR_LIBS,
+  churnBinary,
+  hasCommand,
+  hostUnavailable,
+  redisClient,
+} from '../helpers/host.js';
 
 function recordUnavailable(): string | undefined {
   const host = hostUnavailable();
@@ -39,21 +38,7 @@ const why = recordUnavailable();
 const dir = mkdtempSync(join(tmpdir(), 'ptlab-record-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let churn: string | undefined;
-function churnBinary(): string {
-  churn ??= (() => {
-    const out = join(dir, 'churn');
-    execFileSync('cc', [
-      '-O2',
-      '-pthread',
-      '-o',
-      out,
-      join(REPO_ROOT, 'test/fixtures/host/churn.c'),
-    ]);
-    return out;
-  })();
-  return churn;
-}
+const churn = (): string => churnBinary(dir);
 
 interface Replay {
   samples: { deviation_pct: number; measured_kb: number; model_kb: number }[];
@@ -121,22 +106,22 @@ describe.skipIf(why !== undefined)(
     // so a churn recording is occasionally off by one table at one sample: each try is a fresh
     // recording, and a model that is wrong fails all three.
     it('a churn program under glibc malloc: within 1%, exact at exit', { retry: 2 }, () => {
-      recordAndReplay('churn-glibc', [churnBinary(), '20']);
+      recordAndReplay('churn-glibc', [churn(), '20']);
     });
 
-    for (const [alloc, lib] of Object.entries(ALLOCATORS)) {
+    for (const [alloc, lib] of Object.entries(ALLOCATOR_LIBS)) {
       it.skipIf(!existsSync(lib))(
         `the churn program under ${alloc}: within 1%, exact at exit${existsSync(lib) ? '' : ` (skipped: no ${lib}; apt-get install lib${alloc})`}`,
         { retry: 2 },
         () => {
-          recordAndReplay(`churn-${alloc}`, ['env', `LD_PRELOAD=${lib}`, churnBinary(), '20']);
+          recordAndReplay(`churn-${alloc}`, ['env', `LD_PRELOAD=${lib}`, churn(), '20']);
         },
       );
     }
 
     it('--compare replays every design: 6.13 keeps at least what 6.18 keeps, refcount the least', () => {
       const file = join(dir, 'compare.trace');
-      expect(ptlab(['record', '-o', file, '--', churnBinary(), '10']).status).toBe(0);
+      expect(ptlab(['record', '-o', file, '--', churn(), '10']).status).toBe(0);
       const perfetto = join(dir, 'compare.json');
       const r = ptlab(['replay', '--compare', '--format', 'json', '--trace-out', perfetto, file]);
       expect(r.status).toBe(0);
@@ -154,7 +139,7 @@ describe.skipIf(why !== undefined)(
 
     it('refuses to write a trace when the kernel lost events', () => {
       const file = join(dir, 'tiny.trace');
-      const r = ptlab(['record', '--buffer-kb', '4', '-o', file, '--', churnBinary(), '10']);
+      const r = ptlab(['record', '--buffer-kb', '4', '-o', file, '--', churn(), '10']);
       if (r.status === 0) {
         // The reader kept up: then the trace says so.
         expect(ptlab(['replay', '--format', 'json', file]).status).toBe(0);
@@ -192,11 +177,7 @@ describe.skipIf(why !== undefined)(
           { stdio: 'ignore' },
         );
         const done = new Promise<number | null>((r) => rec.on('exit', r));
-        const cli = (...args: string[]): string =>
-          spawnSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).stdout.trim();
-        for (let i = 0; i < 100 && cli('ping') !== 'PONG'; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        const cli = await redisClient(port);
         expect(cli('DEBUG', 'POPULATE', '1000000')).toBe('OK');
         expect(cli('FLUSHALL')).toBe('OK');
         await new Promise((r) => setTimeout(r, 200));

@@ -1,10 +1,12 @@
 // Live target processes for the host tests (inspect, top, record): started, awaited until ready,
 // and always killed. Tests that need Linux, /proc or a C compiler skip and say why.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { nativeHelper } from '../../src/host/native.js';
+import { REPO_ROOT } from './cli.js';
 
 /** Why host tests cannot run here, or undefined when they can. */
 export function hostUnavailable(): string | undefined {
@@ -21,6 +23,45 @@ export function hostUnavailable(): string | undefined {
 /** Whether `cmd` runs here (a Debian package the CI installs). */
 export function hasCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** The allocators the churn tests preload, by name (Debian's paths; the CI installs them). */
+export const ALLOCATOR_LIBS: Readonly<Record<string, string>> = {
+  jemalloc: '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+  tcmalloc: '/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4',
+  mimalloc: '/usr/lib/x86_64-linux-gnu/libmimalloc.so.2',
+};
+
+const churnBuilt = new Map<string, string>();
+
+/** Compiles test/fixtures/host/churn.c into `dir` (once per directory) and returns the binary. */
+export function churnBinary(dir: string): string {
+  let out = churnBuilt.get(dir);
+  if (out === undefined) {
+    out = join(dir, 'churn');
+    execFileSync('cc', [
+      '-O2',
+      '-pthread',
+      '-o',
+      out,
+      join(REPO_ROOT, 'test/fixtures/host/churn.c'),
+    ]);
+    churnBuilt.set(dir, out);
+  }
+  return out;
+}
+
+/**
+ * A redis-cli client of the redis-server on `port` (its trimmed stdout), once the server answers
+ * PING (or after 10 s of trying).
+ */
+export async function redisClient(port: string): Promise<(...args: string[]) => string> {
+  const cli = (...args: string[]): string =>
+    spawnSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).stdout.trim();
+  for (let i = 0; i < 100 && cli('ping') !== 'PONG'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return cli;
 }
 
 /** A started process that printed `ready` (or its first line) on stdout. */

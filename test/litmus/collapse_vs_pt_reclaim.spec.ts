@@ -2,10 +2,9 @@
 // vma_start_write must come before check_pmd_still_valid (20250805035447.7958-1-21cnbao@gmail.com).
 
 import { describe, expect, it } from 'vitest';
-import { runCheck, type CheckFail } from '../../src/check/index.js';
-import { checkScenario, getScenario } from '../../src/paths/index.js';
+import { endStates, expectScenarioFails, expectScenarioPasses } from './scenario-checks.js';
 
-const scenario = getScenario('collapse_vs_pt_reclaim');
+const NAME = 'collapse_vs_pt_reclaim';
 
 describe('collapse_vs_pt_reclaim', () => {
   it.each([
@@ -13,19 +12,16 @@ describe('collapse_vs_pt_reclaim', () => {
     { order: 'vma_lock_then_check', madvise_lock: 'mmap_lock' },
     { order: 'check_then_vma_lock', madvise_lock: 'mmap_lock' },
   ])('passes exhaustively with order=$order, madvise_lock=$madvise_lock', (v) => {
-    const { result, asExpected } = checkScenario(scenario, v);
-    expect(result.verdict).toBe('pass');
-    expect(asExpected).toBe(true);
+    expectScenarioPasses(NAME, v);
   });
 
   it('populates the PMD from a none _pmd when MADV_DONTNEED frees the table after the check', () => {
-    const { program, result, asExpected } = checkScenario(scenario, {
-      order: 'check_then_vma_lock',
-      madvise_lock: 'per_vma',
-    });
-    expect(asExpected).toBe(true);
-    const fail = result as CheckFail;
-    expect(fail.violation.kind).toBe('assertion');
+    const fail = expectScenarioFails(
+      NAME,
+      { order: 'check_then_vma_lock', madvise_lock: 'per_vma' },
+      'assertion',
+      'khugepaged',
+    );
     expect(fail.violation.message).toMatch(/pmdp_collapse_flush found pmd none/);
     const labels = fail.trace.map((s) => `${s.threadName}: ${s.label}`);
     // The order that makes it: the check, madvise's whole zap and free, then vma_start_write.
@@ -39,29 +35,12 @@ describe('collapse_vs_pt_reclaim', () => {
     expect(check).toBeGreaterThanOrEqual(0);
     expect(freed).toBeGreaterThan(check);
     expect(locked).toBeGreaterThan(freed);
-    const again = runCheck(program, { schedule: fail.schedule }) as CheckFail;
-    expect(again.violation).toEqual(fail.violation);
   });
 
   it('reaches both endings of the fixed order: collapsed, or the check finds the PMD none', () => {
-    const ends = new Set<string>();
-    const program = scenario.build({ order: 'vma_lock_then_check', madvise_lock: 'per_vma' });
-    runCheck(
-      {
-        name: program.name,
-        create: () => {
-          const inst = program.create();
-          return {
-            ...inst,
-            finalCheck: () => {
-              ends.add((inst.describeState?.() ?? '').split('\n')[0]);
-              return inst.finalCheck?.();
-            },
-          };
-        },
-      },
-      {},
-    );
-    expect([...ends].sort()).toEqual(['pmd = THP folio10 (deposited tbl1)', 'pmd = none']);
+    expect(endStates(NAME, { order: 'vma_lock_then_check', madvise_lock: 'per_vma' })).toEqual([
+      'pmd = THP folio10 (deposited tbl1)',
+      'pmd = none',
+    ]);
   });
 });

@@ -1,26 +1,20 @@
 // powerpc pte_free_defer with PTE fragments sharing one rcu_head (issue #2 §3, seed 002).
 
 import { describe, expect, it } from 'vitest';
-import { runCheck, type CheckFail } from '../../src/check/index.js';
-import { checkScenario, getScenario, measureCost, resolveVariants } from '../../src/paths/index.js';
+import { getScenario, measureCost, resolveVariants } from '../../src/paths/index.js';
+import { expectScenarioFails, expectScenarioPasses } from './scenario-checks.js';
 
-const scenario = getScenario('ppc_pte_free_defer');
+const NAME = 'ppc_pte_free_defer';
+const scenario = getScenario(NAME);
 
 describe('ppc_pte_free_defer', () => {
   it('finds the naive design queuing the page rcu_head twice, and replays it', () => {
-    const { program, result, asExpected } = checkScenario(scenario, { ppc_defer: 'naive' });
-    expect(asExpected).toBe(true);
-    const fail = result as CheckFail;
-    expect(fail.violation.kind).toBe('double-free');
+    const fail = expectScenarioFails(NAME, { ppc_defer: 'naive' }, 'double-free', 'khugepaged');
     expect(fail.violation.message).toContain('rcu_head queued twice');
-    const again = runCheck(program, { schedule: fail.schedule }) as CheckFail;
-    expect(again.violation).toEqual(fail.violation);
   });
 
   it.each(['hugh', 'jason', 'merged'])('passes exhaustively with ppc_defer=%s', (ppc_defer) => {
-    const { result, asExpected } = checkScenario(scenario, { ppc_defer });
-    expect(result.verdict).toBe('pass');
-    expect(asExpected).toBe(true);
+    expectScenarioPasses(NAME, { ppc_defer });
   });
 
   it('reports the cost of each design: hugh may wait two grace periods, jason and merged one', () => {

@@ -63,3 +63,26 @@ export function someExecutionOrders(
   });
   return seen;
 }
+
+/** The first line of the final state (the PMD) of every complete execution of `name`. */
+export function endStates(name: string, variants: Variants): string[] {
+  const ends = new Set<string>();
+  const program = getScenario(name).build(variants);
+  runCheck(
+    {
+      name: program.name,
+      create: () => {
+        const inst = program.create();
+        return {
+          ...inst,
+          finalCheck: () => {
+            ends.add((inst.describeState?.() ?? '').split('\n')[0]);
+            return inst.finalCheck?.();
+          },
+        };
+      },
+    },
+    {},
+  );
+  return [...ends].sort();
+}

@@ -27,8 +27,13 @@ function fixed(obj: string, access: Access, label: string, delta?: number): Step
   return delta === undefined ? { obj, access, label } : { obj, access, label, delta };
 }
 
+/** Takes mutex `lock`: blocked while another thread holds it; the caller then sets the owner. */
+function lockStep(s: ZapState, lock: 'ptl' | 'pml', label: string): Step {
+  const enabled = lock === 'ptl' ? () => s.ptl < 0 : () => s.pml < 0;
+  return { obj: lock, access: 'acquire', label, enabled };
+}
+
 const S = {
-  zapPtl: fixed('ptl', 'acquire', 'zapper: spin_lock(ptl)'),
   zapUnlockPtl: fixed('ptl', 'release', 'zapper: spin_unlock(ptl)'),
   zapRelockUnlock: fixed('ptl', 'release', 'zapper: need_resched: spin_unlock(ptl)'),
   trylockPml: fixed('pml', 'acquire', 'zapper: fast path: spin_trylock(pml)'),
@@ -62,7 +67,7 @@ interface ZapKnobs {
 function* zapper(s: ZapState, me: number, bug: boolean): ThreadBody {
   let direct = true;
   let unlinked = false;
-  yield { ...S.zapPtl, enabled: () => s.ptl < 0 };
+  yield lockStep(s, 'ptl', 'zapper: spin_lock(ptl)');
   s.ptl = me;
   for (let i = 0; i < s.nent; i++) {
     yield { obj: s.pteObj[i], access: 'write', label: `zapper: ptep_get_and_clear(pte[${i}])` };
@@ -71,12 +76,7 @@ function* zapper(s: ZapState, me: number, bug: boolean): ThreadBody {
       yield S.zapRelockUnlock;
       s.ptl = -1;
       direct = bug;
-      yield {
-        obj: 'ptl',
-        access: 'acquire',
-        label: 'zapper: need_resched: spin_lock(ptl)',
-        enabled: () => s.ptl < 0,
-      };
+      yield lockStep(s, 'ptl', 'zapper: need_resched: spin_lock(ptl)');
       s.ptl = me;
     }
   }
@@ -94,21 +94,11 @@ function* zapper(s: ZapState, me: number, bug: boolean): ThreadBody {
   yield S.zapUnlockPtl;
   s.ptl = -1;
   if (!unlinked) {
-    yield {
-      obj: 'pml',
-      access: 'acquire',
-      label: 'zapper: slow path: spin_lock(pml)',
-      enabled: () => s.pml < 0,
-    };
+    yield lockStep(s, 'pml', 'zapper: slow path: spin_lock(pml)');
     s.pml = me;
     yield S.slowReadPmd;
     if (s.pmd === 1) {
-      yield {
-        obj: 'ptl',
-        access: 'acquire',
-        label: 'zapper: slow path: spin_lock(ptl)',
-        enabled: () => s.ptl < 0,
-      };
+      yield lockStep(s, 'ptl', 'zapper: slow path: spin_lock(ptl)');
       s.ptl = me;
       let empty = true;
       for (let i = 0; i < s.nent; i++) {
@@ -156,12 +146,7 @@ function* faulter(s: ZapState, me: number): ThreadBody {
   s.readers++;
   yield S.fltPmd;
   if (s.pmd === 1) {
-    yield {
-      obj: 'ptl',
-      access: 'acquire',
-      label: 'faulter: spin_lock(ptl)',
-      enabled: () => s.ptl < 0,
-    };
+    yield lockStep(s, 'ptl', 'faulter: spin_lock(ptl)');
     s.ptl = me;
     yield S.fltRecheck;
     if (s.pmd === 1) {

@@ -5,26 +5,14 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  runCheck,
-  violate,
-  type CheckOptions,
-  type Program,
-  type Step,
-  type ThreadSpec,
-} from '../../../src/check/index.js';
-import { Mem, access, acquire, release } from './programs.js';
+import { runCheck, type CheckOptions, type Program } from '../../../src/check/index.js';
+import { buildProgram, type Op } from './random-programs.js';
 import { agreementRuns, agreementTimeout } from './sweep.js';
-
-type Op =
-  | { readonly k: 'read' | 'write' | 'add' | 'wait' | 'assert'; readonly v: 'x' | 'y' }
-  | { readonly k: 'lock'; readonly l: 'a' | 'b' }
-  | { readonly k: 'unlock' };
 
 const arbOps: fc.Arbitrary<Op[]> = fc.array(
   fc.oneof(
     fc.record({
-      k: fc.constantFrom('read', 'write', 'add', 'add', 'wait', 'assert'),
+      k: fc.constantFrom('read', 'write', 'inc', 'inc', 'wait', 'assert'),
       v: fc.constantFrom('x', 'y'),
     }),
     fc.record({ k: fc.constant('lock'), l: fc.constantFrom('a', 'b') }),
@@ -51,77 +39,7 @@ function build(shape: Shape, seen: Set<string>, reduce: boolean): Program {
     ...Array.from({ length: shape.copies }, () => shape.shared),
     ...shape.others,
   ];
-  return {
-    name: 'random_symmetric',
-    create() {
-      const mem = new Mem();
-      const reads: number[][] = bodies.map(() => []);
-      // Identical threads' reads are compared as a multiset: sort them.
-      const outcome = (): string => {
-        const sym = reads
-          .slice(0, shape.copies)
-          .map((r) => r.join('.'))
-          .sort();
-        const rest = reads.slice(shape.copies).map((r) => r.join('.'));
-        return `x=${mem.get('x')} y=${mem.get('y')} r=${[...sym, ...rest].join('|')}`;
-      };
-      const specs: ThreadSpec[] = bodies.map((ops, me) => ({
-        name: `t${me}`,
-        ...(reduce && me < shape.copies ? { symmetry: 'copy' } : {}),
-        body: (function* (): Generator<Step, void, void> {
-          const held: string[] = [];
-          for (const op of ops) {
-            switch (op.k) {
-              case 'read':
-                yield access(op.v, 'read');
-                reads[me].push(mem.get(op.v));
-                break;
-              case 'write':
-                yield access(op.v, 'write');
-                mem.set(op.v, 7);
-                break;
-              case 'add':
-                yield { obj: op.v, access: 'rmw', label: `add ${op.v}` };
-                mem.set(op.v, mem.get(op.v) + 1);
-                break;
-              case 'assert':
-                yield access(op.v, 'read', `assert ${op.v} != 2`);
-                if (mem.get(op.v) === 2) violate('assertion', `${op.v} is 2`);
-                break;
-              case 'wait':
-                yield {
-                  obj: op.v,
-                  access: 'read',
-                  label: `wait ${op.v}`,
-                  enabled: () => mem.get(op.v) !== 0,
-                };
-                reads[me].push(mem.get(op.v));
-                break;
-              case 'lock':
-                if (held.includes(op.l)) break;
-                yield* acquire(mem, op.l);
-                held.push(op.l);
-                break;
-              case 'unlock': {
-                const l = held.pop();
-                if (l !== undefined) yield* release(mem, l);
-                break;
-              }
-            }
-          }
-          for (let l = held.pop(); l !== undefined; l = held.pop()) yield* release(mem, l);
-        })(),
-      }));
-      return {
-        threads: specs,
-        finalCheck: () => {
-          seen.add(outcome());
-          return undefined;
-        },
-        describeState: outcome,
-      };
-    },
-  };
+  return buildProgram(bodies, seen, { copies: shape.copies, reduce });
 }
 
 function explore(shape: Shape, reduce: boolean): Set<string> {

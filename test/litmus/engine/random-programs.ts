@@ -1,5 +1,5 @@
 // Random small programs over two cells and two locks (nested locking, blocking waits, so some
-// deadlock): the material of the DPOR-versus-DFS outcome comparison.
+// deadlock): the material of the DPOR-versus-DFS and symmetry-reduction outcome comparisons.
 
 import fc from 'fast-check';
 import { violate, type Program, type Step, type ThreadSpec } from '../../../src/check/index.js';
@@ -43,17 +43,37 @@ export function arbProgram(options: { asserts: boolean }): fc.Arbitrary<Op[][]> 
   );
 }
 
-/** The program of `threads`; its outcome (cells, values read) goes to `seen` or to describeState. */
-export function buildProgram(threads: Op[][], seen: Set<string>): Program {
+/** How the first threads of a program are copies of one another (symmetry reduction). */
+export interface Symmetric {
+  /** The first `copies` threads run the same operations. */
+  readonly copies: number;
+  /** Mark them as one symmetry class (`symmetry: 'copy'`); without it they are plain threads. */
+  readonly reduce: boolean;
+}
+
+/**
+ * The program of `threads`; its outcome (cells, values read) goes to `seen` or to describeState.
+ * With `symmetric`, every write stores one value (a thread's identity must not tell copies apart)
+ * and the copies' reads are compared as a multiset.
+ */
+export function buildProgram(threads: Op[][], seen: Set<string>, symmetric?: Symmetric): Program {
+  const copies = symmetric?.copies ?? 0;
   return {
-    name: 'random_program',
+    name: symmetric ? 'random_symmetric' : 'random_program',
     create() {
       const mem = new Mem();
       const reads: number[][] = threads.map(() => []);
-      const outcome = (): string =>
-        `x=${mem.get('x')} y=${mem.get('y')} r=${reads.map((r) => r.join('.')).join('|')}`;
+      const outcome = (): string => {
+        const sym = reads
+          .slice(0, copies)
+          .map((r) => r.join('.'))
+          .sort();
+        const rest = reads.slice(copies).map((r) => r.join('.'));
+        return `x=${mem.get('x')} y=${mem.get('y')} r=${[...sym, ...rest].join('|')}`;
+      };
       const specs: ThreadSpec[] = threads.map((ops, me) => ({
         name: `t${me}`,
+        ...(symmetric?.reduce && me < copies ? { symmetry: 'copy' as const } : {}),
         body: (function* (): Generator<Step, void, void> {
           const held: string[] = [];
           for (const op of ops) {
@@ -64,7 +84,7 @@ export function buildProgram(threads: Op[][], seen: Set<string>): Program {
                 break;
               case 'write':
                 yield access(op.v, 'write');
-                mem.set(op.v, me + 1);
+                mem.set(op.v, symmetric ? 7 : me + 1);
                 break;
               case 'inc':
                 yield access(op.v, 'rmw');

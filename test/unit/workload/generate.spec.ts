@@ -90,19 +90,29 @@ describe('generateWorkload', () => {
     expect(w.ops.filter((o) => o.kind !== 'report' && o.kind !== 'file')).toHaveLength(5);
   });
 
-  it('files mix: disk, memfd and tmpfs files, private and shared, remove; no pressure with disk', () => {
+  it('files mix: disk, memfd and tmpfs files, private and shared; no remove or pressure on disk', () => {
     const kinds = new Set<string>();
     let remove = 0;
     for (const seed of SEEDS) {
       const w = parseWorkload(generateWorkload(seed, { mix: 'files' }), `files-${seed}.ptw`);
       let disk = false;
+      const diskFiles = new Set<string>();
+      const diskMaps = new Set<string>();
       for (const op of w.ops) {
         if (op.kind === 'file') {
           kinds.add(op.disk ? 'disk' : op.memfd ? 'memfd' : 'tmpfs');
           disk ||= op.disk;
+          if (op.disk) diskFiles.add(op.file);
         }
         if (op.kind === 'map' && op.file !== undefined) kinds.add(op.shared ? 'shared' : 'private');
-        if (op.kind === 'madvise' && op.advice === 'remove') remove++;
+        if (op.kind === 'map' && op.file !== undefined && diskFiles.has(op.file)) {
+          diskMaps.add(op.name);
+        }
+        if (op.kind === 'madvise' && op.advice === 'remove') {
+          remove++;
+          // A refault of a punched disk page is not followed exactly (docs/fidelity.md).
+          expect(diskMaps.has(op.name), `files-${seed}: remove on a disk file`).toBe(false);
+        }
         if (op.kind === 'madvise') expect(op.advice, `files-${seed}`).not.toBe('pageout');
         if (op.kind === 'pressure')
           expect(disk, `files-${seed}: pressure after a disk file`).toBe(false);
@@ -110,6 +120,6 @@ describe('generateWorkload', () => {
       expect(() => lowerWorkload(w)).not.toThrow();
     }
     expect([...kinds].sort()).toEqual(['disk', 'memfd', 'private', 'shared', 'tmpfs']);
-    expect(remove).toBeGreaterThan(20);
+    expect(remove).toBeGreaterThan(10);
   });
 });
