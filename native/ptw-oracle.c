@@ -128,6 +128,7 @@ struct workload {
 	const char *id;
 	int runs;
 	uint32_t op0, nops;
+	uint64_t top; /* not 0: the kernel places mremap moves below it (reserve_above) */
 };
 
 #define MAX_FILES 64
@@ -335,11 +336,13 @@ static void parse_input(char *text, size_t size)
 		if (!strcmp(kw, "workload")) {
 			char *id = next_word(&cursor), *runs = next_word(&cursor);
 			if (!id || !runs || atoi(runs) < 1)
-				bad_input(lineno, "usage: workload ID RUNS");
+				bad_input(lineno, "usage: workload ID RUNS [TOP]");
 			cur = &workloads[nworkloads++];
 			cur->id = id;
 			cur->runs = atoi(runs);
 			cur->op0 = nops;
+			cur->top = 0;
+			(void)next_num(&cursor, &cur->top);
 			continue;
 		}
 		if (!strcmp(kw, "done")) {
@@ -584,6 +587,12 @@ static int refuse_overlaps(const struct workload *w)
 			return refuse(i, " pressure needs a memory cgroup of the oracle's own: ",
 				      memcg_why);
 		}
+		/* Beyond the user address space an op fails alike on both sides: not refused. */
+		if (w->top && o->addr < 0x7ffffffff000ULL &&
+		    ((o->kind == OP_BRK ? o->len : o->addr + o->len) > w->top ||
+		     (o->kind == OP_MREMAP && o->expect + o->arg > w->top)))
+			return refuse(i, " lies above the oracle's top for kernel-placed moves: ",
+				      "keep addresses below 64 TiB in a workload with mremap maymove");
 		hit = overlaps_own(o->addr, o->len, &lo, &hi);
 		if (o->kind == OP_BRK)
 			hit = overlaps_own(o->len > 4096 ? o->len - 4096 : o->len, 4096, &lo, &hi);
@@ -730,6 +739,46 @@ static void warm_up(int status_fd, int reclaim)
 	errno = EINVAL;
 	(void)errno_name(errno);
 	out("", 0);
+}
+
+/*
+ * ---- kernel-placed moves: an mremap MAYMOVE without MREMAP_FIXED goes where the kernel finds
+ * room (get_unmapped_area, top-down below mmap_base, next to the helper's own libraries). Every
+ * free range between `top` and the mmap base is filled with a PROT_NONE reservation (no pages, no
+ * tables), so the kernel places a move right below `top`, where the simulator, whose mmap_base is
+ * `top`, places it too; the lowering gives the model's address as the one the move must return.
+ */
+static void reserve_above(uint64_t top)
+{
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	int n;
+	for (n = 0; n < 1024; n++) {
+		char *p = mmap(NULL, 4096, PROT_NONE, flags, -1, 0);
+		uint64_t lo, step = 4096;
+		if (p == MAP_FAILED)
+			_exit(13);
+		if ((uint64_t)p < top) {
+			munmap(p, 4096);
+			return;
+		}
+		/* The probe took the top page of the highest free range: fill the range down. */
+		lo = (uint64_t)p;
+		while (lo > top) {
+			uint64_t s = step < lo - top ? step : lo - top;
+			void *q = mmap((void *)(lo - s), s, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
+			if (q != MAP_FAILED) {
+				lo -= s;
+				step *= 2;
+				continue;
+			}
+			if (s == 4096)
+				break;
+			step = (s / 2) & ~(uint64_t)4095;
+			if (step < 4096)
+				step = 4096;
+		}
+	}
+	_exit(14);
 }
 
 /* ---- the heap: start_brk moved to the workload's place (PR_SET_MM_MAP needs no capability) ---- */
@@ -1096,6 +1145,8 @@ static void __attribute__((noreturn)) child_run(const struct workload *w)
 	memset(status_buf, 0, sizeof(status_buf));
 	memset(line_buf, 0, sizeof(line_buf));
 	warm_up(status_fd, 1);
+	if (w->top)
+		reserve_above(w->top);
 	/*
 	 * mlockall(MCL_CURRENT) populates every mapping: fault in the helper's own ones beforehand.
 	 * `pressure` would evict the helper's own file pages charged to its cgroup (RssFile drops):

@@ -4,6 +4,7 @@
 import type { Workload } from '../workload/types.js';
 import { MAIN_PROCESS } from '../workload/types.js';
 import { runWorkload } from '../workload/run.js';
+import { ORACLE_MOVE_TOP } from '../workload/lower.js';
 import type { SimOptions } from '../workload/run.js';
 import type { UsageError } from '../util/errors.js';
 import { release } from 'node:os';
@@ -149,6 +150,8 @@ export function hostSimOptions(): SimOptions {
   const { mmapMinAddr, overcommitLimit, thp, maxPtesNone, readAheadKb } = hostLimits();
   return {
     mmapMinAddr,
+    // Where the oracle lets the kernel place mremap moves (lower.ts).
+    mmapBase: ORACLE_MOVE_TOP,
     ...(readAheadKb !== undefined ? { readAheadKb } : {}),
     ...(overcommitLimit !== undefined ? { overcommitLimit } : {}),
     ...(thp !== undefined ? { thp } : {}),

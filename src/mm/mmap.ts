@@ -21,7 +21,7 @@ import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
 import { free_pgtables } from './free_pgtables.js';
 import { unmap_vmas } from './zap.js';
-import { split_vma, vma_merge } from './vma.js';
+import { split_vma, vm_start_gap, vma_merge } from './vma.js';
 import { __mm_populate } from './gup.js';
 
 /** `PROT_*` bits (include/uapi/asm-generic/mman-common.h). */
@@ -178,14 +178,15 @@ export function unmapped_area_topdown(mm: MmStruct, pages: number): number | und
   const vmas = mm.mmap.vmas;
   let i = mm.mmap.indexAfter(high) - 1;
   let gapEnd = high;
+  // A gap ends below the guard gap of a stack above it (`vm_start_gap`).
   const next = vmas[i + 1];
-  if (next && next.vm_start < gapEnd) gapEnd = next.vm_start;
+  if (next && vm_start_gap(next) < gapEnd) gapEnd = vm_start_gap(next);
   for (; ; i--) {
     const prev = vmas[i];
     const gapStart = Math.max(prev ? prev.vm_end : 0, low);
     if (gapEnd - gapStart >= pages && gapEnd >= gapStart) return gapEnd - pages;
     if (!prev) return undefined;
-    gapEnd = Math.min(prev.vm_start, high);
+    gapEnd = Math.min(vm_start_gap(prev), high);
   }
 }
 

@@ -7,19 +7,12 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE } from './mm_types.js';
 import { vm_enough_memory } from './mmap.js';
 import { anon_vma_prepare } from './rmap.js';
-import { avc_insert } from './vma.js';
+import { avc_insert, STACK_GUARD_GAP_PAGES, vm_start_gap } from './vma.js';
 
-/** `stack_guard_gap`: 256 pages (1 MiB), the kernel's default (`stack_guard_gap=` boot option). */
-export const STACK_GUARD_GAP_PAGES = 256;
+export { STACK_GUARD_GAP_PAGES, vm_start_gap };
+
 /** `RLIMIT_STACK`: 8 MiB, the usual soft limit, in pages. */
 export const RLIMIT_STACK_PAGES = 2048;
-
-/** `vm_start_gap`: where a mapping below `vma` must end (the guard gap below a stack). */
-export function vm_start_gap(vma: VmAreaStruct): number {
-  return vma.vm_flags & VM_GROWSDOWN
-    ? Math.max(vma.vm_start - STACK_GUARD_GAP_PAGES, 0)
-    : vma.vm_start;
-}
 
 /**
  * `expand_downwards`: extends the stack `vma` down to page `addr`; false (the fault is SIGSEGV)

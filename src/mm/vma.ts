@@ -3,6 +3,17 @@
 
 import { assert } from '../util/assert.js';
 import type { AnonVma, VmAreaStruct } from './mm_types.js';
+import { VM_GROWSDOWN } from './mm_types.js';
+
+/** `stack_guard_gap`: 256 pages (1 MiB), the kernel's default (`stack_guard_gap=` boot option). */
+export const STACK_GUARD_GAP_PAGES = 256;
+
+/** `vm_start_gap`: where a mapping below `vma` must end (the guard gap below a stack). */
+export function vm_start_gap(vma: VmAreaStruct): number {
+  return vma.vm_flags & VM_GROWSDOWN
+    ? Math.max(vma.vm_start - STACK_GUARD_GAP_PAGES, 0)
+    : vma.vm_start;
+}
 
 /** VMAs sorted by address. invariant: non-empty, non-overlapping, strictly increasing. */
 export class VmaTree {

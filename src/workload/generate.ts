@@ -5,6 +5,7 @@
 import { Prng } from '../util/prng.js';
 import type { Prot } from './types.js';
 import { formatSize } from './numbers.js';
+import { ORACLE_MOVE_TOP } from './lower.js';
 
 /** Options of {@link generateWorkload}; every field is optional. */
 export interface GenerateOptions {
@@ -377,6 +378,14 @@ class Generator {
   }
 
   touch(): void {
+    if (this.placedTouch !== undefined) {
+      const [proc, line] = this.placedTouch;
+      this.placedTouch = undefined;
+      if (proc === this.proc) {
+        this.emit(line);
+        return;
+      }
+    }
     const write = this.chance(this.filesMix ? 0.5 : 0.7);
     const r = this.range(write ? (p) => writable(p.prot) : (p) => readable(p.prot));
     if (r === undefined) return;
@@ -410,7 +419,10 @@ class Generator {
     const pieces = m.pieces.filter((q) => q.start < start + len && q.end > start);
     // Locked pieces refuse plain DONTNEED and FREE (EINVAL); populate needs the access.
     // MADV_FREE is for anonymous private memory; shared writable memory can punch a hole.
-    if (advice === 'free' && (m.shared || m.file)) {
+    if (
+      (m.shared || m.file) &&
+      (advice === 'free' || (advice === 'dontneed' && m.shared && this.chance(0.3)))
+    ) {
       const punch = m.shared && !m.disk && pieces.every((q) => writable(q.prot));
       advice = punch ? 'remove' : 'dontneed';
     }
@@ -503,7 +515,7 @@ class Generator {
     if (r === undefined) return;
     const [m, p] = r;
     let [, , start, len] = r;
-    const kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap']);
+    const kind = this.rng.pick(['shrink', 'grow', 'move', 'move', 'move', 'dontunmap', 'placed']);
     if (kind === 'shrink') {
       if (len < 2) return;
       const keep = this.between(1, len - 1);
@@ -524,25 +536,42 @@ class Generator {
       this.used.push([end, end + delta]);
       return;
     }
-    // A move of the whole mapping across its VMAs, when nothing of it was unmapped.
-    const whole = kind === 'move' && this.chance(0.2) && contiguous(m);
-    if (whole) [start, len] = [0, m.pages];
-    const newLen =
-      kind === 'move' && !whole && this.chance(0.3)
-        ? this.rng.pick([len + 1, len + 512, Math.max(1, len - 1)])
-        : len;
-    let dest = this.placement(Math.max(newLen, len) + SLOT_PAGES);
-    if (dest === undefined) return;
-    // Mutually aligned with the source half the time (whole tables move), else anywhere (a THP
-    // then lands at another offset in its slot, or is split between two places).
-    if (this.chance(0.5))
-      dest += (((m.base + start) % SLOT_PAGES) - (dest % SLOT_PAGES) + SLOT_PAGES) % SLOT_PAGES;
-    if (!this.free(dest, newLen)) return;
     const name = `m${this.nextMap++}`;
-    const flags = kind === 'dontunmap' ? ' dontunmap' : '';
-    this.emit(
-      `mremap ${m.name} +${bytes(start)} ${bytes(len)} ${bytes(newLen)} maymove fixed${flags} at=${bytes(dest)} as=${name}`,
-    );
+    let dontunmap = kind === 'dontunmap';
+    let newLen = len;
+    let dest: number | undefined;
+    if (kind === 'placed') {
+      // The kernel places it (no fixed): a growth that cannot stay in place (the range ends
+      // inside its piece), or DONTUNMAP without an address. It lands top-down below the
+      // oracle's top (lower.ts), 2 MiB aligned when its length is a 2 MiB multiple.
+      const grow = start + len < p.end && this.chance(0.5);
+      if (grow) newLen = len + this.rng.pick([1, 512, 1024]);
+      dontunmap = !grow;
+      dest = this.placedTop - newLen;
+      if (newLen % SLOT_PAGES === 0) dest -= dest % SLOT_PAGES;
+      this.placedTop = dest;
+      this.emit(
+        `mremap ${m.name} +${bytes(start)} ${bytes(len)} ${bytes(newLen)} maymove${dontunmap ? ' dontunmap' : ''} as=${name}`,
+      );
+    } else {
+      // A move of the whole mapping across its VMAs, when nothing of it was unmapped.
+      const whole = kind === 'move' && this.chance(0.2) && contiguous(m);
+      if (whole) [start, len] = [0, m.pages];
+      newLen =
+        kind === 'move' && !whole && this.chance(0.3)
+          ? this.rng.pick([len + 1, len + 512, Math.max(1, len - 1)])
+          : len;
+      dest = this.placement(Math.max(newLen, len) + SLOT_PAGES);
+      if (dest === undefined) return;
+      // Mutually aligned with the source half the time (whole tables move), else anywhere (a THP
+      // then lands at another offset in its slot, or is split between two places).
+      if (this.chance(0.5))
+        dest += (((m.base + start) % SLOT_PAGES) - (dest % SLOT_PAGES) + SLOT_PAGES) % SLOT_PAGES;
+      if (!this.free(dest, newLen)) return;
+      this.emit(
+        `mremap ${m.name} +${bytes(start)} ${bytes(len)} ${bytes(newLen)} maymove fixed${dontunmap ? ' dontunmap' : ''} at=${bytes(dest)} as=${name}`,
+      );
+    }
     const moved = m.pieces
       .filter((q) => q.end > start && q.start < start + Math.min(len, newLen))
       .map((q) => ({
@@ -554,12 +583,22 @@ class Generator {
       const last = moved[moved.length - 1];
       moved.push({ ...last, start: len, end: newLen });
     }
-    if (kind === 'dontunmap') {
+    if (dontunmap) {
       for (const q of m.pieces) q.locked = false;
     } else {
       m.pieces = m.pieces.flatMap((q) =>
         q.end > start && q.start < start + len ? cut(q, start, start + len) : [q],
       );
+    }
+    if (kind === 'placed') {
+      // Only touched once: the generator's other ops (maps next to a mapping, growths, MAP_FIXED
+      // over it) would reach above the oracle's top, which must stay free.
+      const all = (ok: (q: Piece) => boolean): boolean => moved.length > 0 && moved.every(ok);
+      if (!this.guarded(m, start, len) && all((q) => readable(q.prot))) {
+        const write = all((q) => writable(q.prot)) ? '' : ' read';
+        this.placedTouch = [this.proc, `touch ${name} +0 ${bytes(newLen)} stride=64K${write}`];
+      }
+      return;
     }
     if (this.guarded(m, start, len)) this.guards.push([dest, dest + newLen]);
     this.maps.push({
@@ -573,6 +612,12 @@ class Generator {
     });
     this.used.push([dest, dest + newLen]);
   }
+
+  /** The next `touch` of a mapping the kernel placed (its only use; see mremap). */
+  private placedTouch: [string, string] | undefined;
+
+  /** Where the next kernel-placed mremap lands, as the model places it (pages, top-down). */
+  private placedTop = Number(ORACLE_MOVE_TOP / 4096n);
 
   /** The heap once a `brk` placed it: its break in bytes from its start, and its reserved pages. */
   private heap: { brk: number; reserve: number } | undefined;

@@ -2,7 +2,8 @@
 // names become absolute addresses, offsets are added, prot and advice become kernel numbers.
 
 import { UsageError } from '../util/errors.js';
-import type { Advice, FileOp, MremapOp, Prot, Workload } from './types.js';
+import type { Advice, FileOp, MremapOp, Prot, Workload, WorkloadOp } from './types.js';
+import { runWorkload } from './run.js';
 import { MAIN_PROCESS } from './types.js';
 import { formatAddress } from './numbers.js';
 import { HEAP_NAME } from './parse.js';
@@ -50,6 +51,21 @@ export interface LoweredWorkload {
   readonly lines: readonly string[];
   /** `sourceOp[i]` is the index in `workload.ops` of resolved line `i`. */
   readonly sourceOp: readonly number[];
+  /** With a move the kernel places itself: the oracle keeps the kernel's choices below this. */
+  readonly top?: bigint;
+}
+
+/**
+ * The top of the room an `mremap … maymove` without `fixed` may be moved to, on both sides (64
+ * TiB): the oracle fills everything free between it and its mmap base (its own libraries) with
+ * PROT_NONE reservations, so the kernel places such a move right below it, and the simulator,
+ * given it as `mmapBase`, places it too (hostSimOptions).
+ */
+export const ORACLE_MOVE_TOP = 0x400000000000n;
+
+/** Whether the kernel chooses where `op` goes (MREMAP_MAYMOVE without MREMAP_FIXED). */
+function kernelPlaced(op: WorkloadOp): op is MremapOp {
+  return op.kind === 'mremap' && op.maymove && !op.fixed;
 }
 
 /** A workload to run in an oracle batch, under an identifier without blanks. */
@@ -83,6 +99,11 @@ function fileKind(op: FileOp): number {
  * without `at=`: its placement would depend on the oracle's own address-space layout (PLACE-1).
  */
 export function lowerWorkload(workload: Workload): LoweredWorkload {
+  // Where the model puts each move the kernel places itself: the oracle checks the kernel's
+  // address against it (a different one is the `MOVED` error) and later ops use it.
+  const targets = new Map<MremapOp, bigint>();
+  const placed = workload.ops.some(kernelPlaced);
+  if (placed) runWorkload(workload, { mmapBase: ORACLE_MOVE_TOP, mremapTargets: targets });
   const maps = new Map<string, { readonly at: bigint }>();
   const lines: string[] = [];
   const sourceOp: number[] = [];
@@ -165,7 +186,7 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
         break;
       case 'mremap': {
         const from = base(op.name) + op.offset;
-        const to = mremapResult(op, from);
+        const to = targets.get(op) ?? mremapResult(op, from);
         if (op.as !== undefined) maps.set(op.as, { at: to });
         line = `mremap ${formatAddress(from)} ${op.oldLen} ${op.newLen} ${mremapFlags(op)} ${formatAddress(op.at ?? 0n)} ${formatAddress(to)}`;
         break;
@@ -207,7 +228,7 @@ export function lowerWorkload(workload: Workload): LoweredWorkload {
     lines.push(proc === 0 ? line : `@${proc} ${line}`);
     sourceOp.push(index);
   });
-  return { lines, sourceOp };
+  return placed ? { lines, sourceOp, top: ORACLE_MOVE_TOP } : { lines, sourceOp };
 }
 
 /** `MREMAP_*` bits of an mremap op (include/uapi/linux/mman.h). */
@@ -216,9 +237,9 @@ function mremapFlags(op: MremapOp): number {
 }
 
 /**
- * The address an mremap must return for the oracle to follow it: `at=` with MREMAP_FIXED or
- * MREMAP_DONTUNMAP (a hint there), else the old one (a resize in place). A move the kernel places itself lands next to the oracle's own
- * mappings, so the oracle reports it as `MOVED` instead of comparing counters.
+ * The address an mremap must return when the model gave none (it failed there, and so should the
+ * kernel): `at=` with MREMAP_FIXED or MREMAP_DONTUNMAP, else the old one. A kernel-placed move
+ * returns the model's address (`targets`); a different one is the oracle's `MOVED` error.
  */
 function mremapResult(op: MremapOp, from: bigint): bigint {
   return (op.fixed || op.dontunmap) && op.at !== undefined ? op.at : from;
@@ -233,7 +254,8 @@ export function lowerBatch(jobs: readonly OracleJob[]): {
   const lowered = jobs.map((job) => {
     if (!/^\S+$/.test(job.id)) throw new UsageError('option', `bad oracle job id '${job.id}'`);
     const l = lowerWorkload(job.workload);
-    parts.push(`workload ${job.id} ${job.runs}`, ...l.lines, 'done');
+    const top = l.top === undefined ? '' : ` ${formatAddress(l.top)}`;
+    parts.push(`workload ${job.id} ${job.runs}${top}`, ...l.lines, 'done');
     return l;
   });
   return { text: `${parts.join('\n')}\n`, lowered };

@@ -46,6 +46,11 @@ export interface SimOptions {
   /** Top of the hint-less mmap area in bytes (default 0x7ffff7fff000: TASK_SIZE - 128 MiB). */
   readonly mmapBase?: bigint;
   /**
+   * Filled with the address (bytes) each successful `mremap` op returned: where the model placed
+   * a move the kernel places itself (the oracle's lowering checks the kernel agrees).
+   */
+  readonly mremapTargets?: Map<MremapOp, bigint>;
+  /**
    * The process image the workload starts in (issue #7 h): `dynamic`, the mappings of a
    * dynamically linked program at `main` (its mmap base too, unless `mmapBase` is given), or
    * `none`, an empty address space (default; what the kernel oracle's deltas correspond to).
@@ -212,6 +217,7 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
     mm,
     Math.floor(((options.readAheadKb ?? 128) * 1024) / mm.geometry.PAGE_SIZE),
   );
+  run.mremapTargets = options.mremapTargets;
   const reports: SimReport[] = [];
   const ops = workload.ops;
   let error: UsageError | undefined;
@@ -275,6 +281,8 @@ class Runner {
   readonly procs = new Map<string, MmStruct>();
   /** Whether a disk file exists (`pressure` is not modelled then). */
   private disk = false;
+  /** SimOptions.mremapTargets. */
+  mremapTargets: Map<MremapOp, bigint> | undefined;
 
   /** `readahead`: a disk file's read-around in pages (`read_ahead_kb`). */
   constructor(
@@ -536,7 +544,9 @@ class Runner {
     const flags = { maymove: op.maymove, fixed: op.fixed, dontunmap: op.dontunmap };
     const r = do_mremap(mm, start, op.oldLen, op.newLen, flags, op.at ?? 0n);
     if ('errno' in r) return errnoError(r.errno, `mremap of '${op.name}' failed`, at);
-    if (op.as !== undefined) this.starts.set(op.as, BigInt(r.addr) * BigInt(mm.geometry.PAGE_SIZE));
+    const addr = BigInt(r.addr) * BigInt(mm.geometry.PAGE_SIZE);
+    if (op.as !== undefined) this.starts.set(op.as, addr);
+    this.mremapTargets?.set(op, addr);
     return undefined;
   }
 }

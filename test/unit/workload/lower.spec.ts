@@ -1,7 +1,7 @@
 // Tests of lowering a workload to the kernel oracle's resolved op list.
 
 import { describe, expect, it } from 'vitest';
-import { lowerBatch, lowerWorkload } from '../../../src/workload/lower.js';
+import { lowerBatch, lowerWorkload, ORACLE_MOVE_TOP } from '../../../src/workload/lower.js';
 import { parseWorkload } from '../../../src/workload/parse.js';
 import { UsageError } from '../../../src/util/errors.js';
 
@@ -51,6 +51,24 @@ describe('lowerWorkload', () => {
     expect((error as UsageError).code).toBe('host');
     expect((error as UsageError).where).toEqual({ file: 'w.ptw', line: 2, col: 1 });
     expect((error as UsageError).message).toContain(`map 'b' (add at=ADDR`);
+  });
+
+  it('gives a move the kernel places the address the model chose below ORACLE_MOVE_TOP', () => {
+    const l = lower(
+      'map a 4M at=1G\nmap x 4K at=0x40400000\nmremap a +0 4M 8M maymove as=b\ntouch b +0 4K\n' +
+        'mremap b +0 4K 4K maymove dontunmap as=c\ntouch c +0 1',
+    );
+    expect(l.top).toBe(ORACLE_MOVE_TOP);
+    // 8 MiB (a 2 MiB multiple) goes right below the top, 2 MiB aligned; 4 KiB right below it.
+    const b = ORACLE_MOVE_TOP - 8n * 2n ** 20n;
+    const c = b - 4096n;
+    expect(l.lines.slice(2)).toEqual([
+      `mremap 0x40000000 4194304 8388608 1 0x0 0x${b.toString(16)}`,
+      `touch 0x${b.toString(16)} 4096 4096 w`,
+      `mremap 0x${b.toString(16)} 4096 4096 5 0x0 0x${c.toString(16)}`,
+      `touch 0x${c.toString(16)} 1 4096 w`,
+    ]);
+    expect(lower('map a 4M at=1G\nmremap a +0 4M 4M maymove fixed at=2G').top).toBeUndefined();
   });
 });
 
