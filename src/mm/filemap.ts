@@ -17,6 +17,7 @@ import {
   zap_huge_pmd_shmem,
 } from './filemap-thp.js';
 import { pmd_alloc, pte_alloc, pte_set_marked, slot_bits } from './pgtable.js';
+import { sync_mmap_readahead_window } from './readahead.js';
 import { anon_vma_prepare } from './rmap.js';
 
 /** `fault_around_bytes` (64 KiB) in pages: a read fault maps cached pages around it. */
@@ -36,18 +37,16 @@ export function disk_file_alloc(name: string, pages: number, readahead: number):
 }
 
 /**
- * Puts page `off` of `file` in the page cache: shmem allocates it; a disk file reads it with the
- * pages around it that are missing (`do_sync_mmap_readahead`'s read-around: `ra_pages` pages
- * starting `ra_pages / 2` before it, clipped to the file).
+ * Puts page `off` of `file` in the page cache for a fault in `vma`: shmem allocates it; a disk
+ * file reads it with the missing pages of its readahead window (`sync_mmap_readahead_window`).
  */
-function filemap_get_page(file: SimFile, off: number): void {
+function filemap_get_page(file: SimFile, vma: VmAreaStruct, off: number): void {
   if (file.cache.has(off)) return;
   if (file.readahead === 0) {
     file.cache.add(off);
     return;
   }
-  const from = Math.max(0, off - Math.floor(file.readahead / 2));
-  const to = Math.min(from + file.readahead, file.pages);
+  const { from, to } = sync_mmap_readahead_window(file, vma, off);
   for (let o = from; o < to; o++) file.cache.add(o);
 }
 
@@ -192,11 +191,11 @@ export function do_file_fault(
     if (!file.cache.has(off) && file.readahead > 0) {
       // A disk read drops the lock and retries the fault (VM_FAULT_RETRY): fault-around then
       // finds the pages the read-around brought in.
-      filemap_get_page(file, off);
+      filemap_get_page(file, vma, off);
       do_fault_around(mm, vma, p);
       if (entry_kind(mm, pte, p) !== 0) return null;
     }
-    filemap_get_page(file, off);
+    filemap_get_page(file, vma, off);
     map_file_page(mm, vma, pte, p);
     return null;
   }
@@ -205,7 +204,7 @@ export function do_file_fault(
   const kind = entry_kind(mm, pte, p);
   if (vma.vm_flags & VM_SHARED) {
     if (kind !== 0) return null;
-    filemap_get_page(file, off);
+    filemap_get_page(file, vma, off);
     // finish_fault maps a whole shmem folio that fits the VMA and the table when every entry it
     // would take is none.
     const a0 = in_huge_folio(mm, vma, p) ? huge_folio_fit(mm, vma, p) : -1;
@@ -217,7 +216,7 @@ export function do_file_fault(
   if (kind === 1) return null;
   anon_vma_prepare(mm, vma);
   // The page cache page is read in (or, for shmem, allocated) before it is copied.
-  filemap_get_page(file, off);
+  filemap_get_page(file, vma, off);
   if (kind === 3) cow_file_page(mm, vma, pte, p);
   else map_anon_page(mm, pte, p);
   return null;
