@@ -27,6 +27,7 @@ import { madvise_remove } from './filemap.js';
 import { madvise_guard_install, madvise_guard_remove } from './guard.js';
 import { madvise_collapse } from './khugepaged.js';
 import { madvise_collapse_file } from './khugepaged-file.js';
+import { madvise_pageout_shmem } from './shmem-reclaim.js';
 
 /** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
 export type Advice =
@@ -114,6 +115,7 @@ function madvise_vma_behavior(
     case 'cold':
       if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
       reclaim_range(mm, start, end, advice);
+      if (advice === 'pageout') madvise_pageout_shmem(mm, vma, start, end);
       return { prev: vma };
     case 'guard_install':
     case 'guard_remove': {
