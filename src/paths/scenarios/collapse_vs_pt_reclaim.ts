@@ -64,12 +64,12 @@ export const collapseVsPtReclaim: Scenario = defineScenario({
       const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
       const pmd = w.pmd();
       w.initTable(pmd, [1, 2]);
-      w.spawn('khugepaged', function* (cpu) {
-        yield* collapse_huge_page(w, cpu, pmd, 10, {
+      w.spawn('khugepaged', (cpu) =>
+        collapse_huge_page(w, cpu, pmd, 10, {
           vma_lock:
             v.order === 'check_then_vma_lock' ? 'check_then_vma_lock' : 'vma_lock_then_check',
-        });
-      });
+        }),
+      );
       const per_vma_lock = v.madvise_lock === 'per_vma';
       w.spawn('madvise', (cpu) =>
         madvise_dontneed_single_vma(w, cpu, pmd, { per_vma_lock, mmap_lock: !per_vma_lock }),

@@ -92,9 +92,7 @@ export const exitVsWalkers: Scenario = defineScenario({
         w.spawn('oom_reaper', (cpu) => oom_reap_task_mm(w, cpu, r.oom_skip));
       } else if (r.anon_vma !== undefined) {
         const anon_vma = r.anon_vma;
-        w.spawn('rmap', function* (cpu) {
-          yield* rmap_walk_anon(w, cpu, anon_vma, pmd, 0);
-        });
+        w.spawn('rmap', (cpu) => rmap_walk_anon(w, cpu, anon_vma, pmd, 0));
       } else if (r.i_mmap !== undefined) {
         const f = r.i_mmap;
         w.spawn('khugepaged', (cpu) =>

@@ -94,9 +94,9 @@ export const forkVsPtReclaim: Scenario = defineScenario({
         );
       } else {
         const anon_prepare = v.anon_prepare === 'per_vma' ? 'per_vma' : 'mmap_lock';
-        w.spawn('fault', function* (cpu) {
-          yield* do_user_addr_fault(w, cpu, pmd, 0, 3, { anon_vma: anon_vma.parent, anon_prepare });
-        });
+        w.spawn('fault', (cpu) =>
+          do_user_addr_fault(w, cpu, pmd, 0, 3, { anon_vma: anon_vma.parent, anon_prepare }),
+        );
       }
       w.addFinalCheck(() => {
         if (anon_vma.child_chained.peek()) return undefined;

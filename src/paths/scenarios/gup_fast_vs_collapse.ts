@@ -71,9 +71,7 @@ export const gupFastVsCollapse: Scenario = defineScenario({
       w.newFolio(1);
       w.newFolio(2);
       w.linkInitial(pmd, t);
-      w.spawn('khugepaged', function* (cpu) {
-        yield* collapse_huge_page(w, cpu, pmd, 10);
-      });
+      w.spawn('khugepaged', (cpu) => collapse_huge_page(w, cpu, pmd, 10));
       w.spawn('gup_fast', function* (cpu) {
         const pin = yield* pin_user_pages_fast(w, cpu, pmd, 0, {
           pmd_recheck: v.gup === 'fixed',

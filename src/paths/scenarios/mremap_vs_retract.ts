@@ -67,12 +67,12 @@ export const mremapVsRetract: Scenario = defineScenario({
       w.linkInitial(from, w.alloc.newPage().tables[0]);
       const mmap_trylock = v.retract === 'mmap_trylock';
       w.spawn('khugepaged', (cpu) => retract_page_tables(w, cpu, from, { i_mmap, mmap_trylock }));
-      w.spawn('mremap', function* (cpu) {
-        yield* move_page_tables_pmd(w, cpu, from, w.pmd(1), {
+      w.spawn('mremap', (cpu) =>
+        move_page_tables_pmd(w, cpu, from, w.pmd(1), {
           i_mmap,
           recheck: v.fix === 'recheck',
-        });
-      });
+        }),
+      );
       return w.instance();
     },
   }),

@@ -66,12 +66,10 @@ export const munmapVsGupFast: Scenario = defineScenario({
       const pmd = w.pmd();
       w.initTable(pmd, [1]);
       w.spawn('munmap', (cpu) => do_vmi_munmap(w, cpu));
-      w.spawn('gup_fast', function* (cpu) {
-        yield* gup_fast(w, cpu, pmd, 0);
-      });
-      w.spawn('fault', function* (cpu) {
-        yield* do_user_addr_fault(w, cpu, pmd, 1, 2, { per_vma_lock: v.fault_lock === 'per_vma' });
-      });
+      w.spawn('gup_fast', (cpu) => gup_fast(w, cpu, pmd, 0));
+      w.spawn('fault', (cpu) =>
+        do_user_addr_fault(w, cpu, pmd, 1, 2, { per_vma_lock: v.fault_lock === 'per_vma' }),
+      );
       return w.instance();
     },
   }),

@@ -61,12 +61,8 @@ export const ppcFragDestroy: Scenario = defineScenario({
       page.pt_frag_refcount.value = FRAG_NR;
       const cache = new PteFragCache(FRAG_NR, { page, next: 1 });
       w.linkInitial(w.pmd(0), page.tables[0]);
-      w.spawn('khugepaged', function* (cpu) {
-        yield* retract_page_tables(w, cpu, w.pmd(0));
-      });
-      w.spawn('exit', function* (cpu) {
-        yield* pte_frag_destroy(w, cpu, cache, v.destroy === 'fixed');
-      });
+      w.spawn('khugepaged', (cpu) => retract_page_tables(w, cpu, w.pmd(0)));
+      w.spawn('exit', (cpu) => pte_frag_destroy(w, cpu, cache, v.destroy === 'fixed'));
       return w.instance();
     },
   }),

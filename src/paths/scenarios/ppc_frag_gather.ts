@@ -58,9 +58,7 @@ export const ppcFragGather: Scenario = defineScenario({
         madvise_dontneed_single_vma(w, cpu, w.pmd(0), { mmap_lock: false }),
       );
       const slot = v.walker === 'other' ? 1 : 0;
-      w.spawn('walker', function* (cpu) {
-        yield* pteOffsetMapReader(w, cpu, w.pmd(slot), 0);
-      });
+      w.spawn('walker', (cpu) => pteOffsetMapReader(w, cpu, w.pmd(slot), 0));
       return w.instance();
     },
   }),

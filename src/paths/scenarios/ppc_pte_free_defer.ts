@@ -71,9 +71,7 @@ export const ppcPteFreeDefer: Scenario = defineScenario({
       w.spawn('khugepaged', function* (cpu) {
         for (let i = 0; i < n; i++) yield* retract_page_tables(w, cpu, w.pmd(i));
       });
-      w.spawn('walker', function* (cpu) {
-        yield* pteOffsetMapReader(w, cpu, w.pmd(n - 1), 0);
-      });
+      w.spawn('walker', (cpu) => pteOffsetMapReader(w, cpu, w.pmd(n - 1), 0));
       return w.instance();
     },
   }),

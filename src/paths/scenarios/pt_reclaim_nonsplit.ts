@@ -61,9 +61,7 @@ export const ptReclaimNonsplit: Scenario = defineScenario({
       const pmd = w.pmd();
       w.initTable(pmd, [1, 2]);
       w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
-      w.spawn('fault', function* (cpu) {
-        yield* do_anonymous_page(w, cpu, pmd, 0, 3);
-      });
+      w.spawn('fault', (cpu) => do_anonymous_page(w, cpu, pmd, 0, 3));
       return w.instance();
     },
   }),

@@ -74,16 +74,10 @@ export const ptReclaimVsWalkers: Scenario = defineScenario({
       });
       const pmd = w.pmd();
       w.initTable(pmd, [1]);
-      w.spawn('fault', function* (cpu) {
-        yield* do_anonymous_page(w, cpu, pmd, 1, 2);
-      });
-      w.spawn('gup_fast', function* (cpu) {
-        yield* gup_fast(w, cpu, pmd, 0);
-      });
+      w.spawn('fault', (cpu) => do_anonymous_page(w, cpu, pmd, 1, 2));
+      w.spawn('gup_fast', (cpu) => gup_fast(w, cpu, pmd, 0));
       w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
-      w.spawn('walker', function* (cpu) {
-        yield* pteOffsetMapReader(w, cpu, pmd, 0);
-      });
+      w.spawn('walker', (cpu) => pteOffsetMapReader(w, cpu, pmd, 0));
       return w.instance();
     },
   }),

@@ -30,9 +30,7 @@ export const pteAllocRace: Scenario = defineScenario({
       const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
       const pmd = w.pmd();
       for (const entry of [0, 1]) {
-        w.spawn(`fault${entry}`, function* (cpu) {
-          yield* do_anonymous_page(w, cpu, pmd, entry, entry + 1);
-        });
+        w.spawn(`fault${entry}`, (cpu) => do_anonymous_page(w, cpu, pmd, entry, entry + 1));
       }
       return w.instance();
     },

@@ -54,12 +54,8 @@ export const pteRefRevive: Scenario = defineScenario({
       t.pte_ref.value = 1;
       w.linkInitial(pmd, t);
       w.spawn('madvise', (cpu) => madvise_dontneed_pte_ref(w, cpu, pmd));
-      w.spawn('walker', function* (cpu) {
-        yield* pte_ref_walker(w, cpu, pmd, 0);
-      });
-      w.spawn('fault', function* (cpu) {
-        yield* do_anonymous_page_pte_ref(w, cpu, pmd, 1, 2);
-      });
+      w.spawn('walker', (cpu) => pte_ref_walker(w, cpu, pmd, 0));
+      w.spawn('fault', (cpu) => do_anonymous_page_pte_ref(w, cpu, pmd, 1, 2));
       return w.instance();
     },
   }),

@@ -51,9 +51,7 @@ export const retractVsFault: Scenario = defineScenario({
       w.linkInitial(pmd, w.alloc.newPage().tables[0]);
       const immediate = v.table_free === 'none';
       w.spawn('khugepaged', (cpu) => retract_page_tables(w, cpu, pmd, { immediate }));
-      w.spawn('inserter', function* (cpu) {
-        yield* do_anonymous_page(w, cpu, pmd, 0, 1);
-      });
+      w.spawn('inserter', (cpu) => do_anonymous_page(w, cpu, pmd, 0, 1));
       return w.instance();
     },
   }),

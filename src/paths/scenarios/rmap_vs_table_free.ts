@@ -70,9 +70,7 @@ export const rmapVsTableFree: Scenario = defineScenario({
         rwsem: new RwSemaphore('anon_vma.rwsem'),
         linked: new Shared('anon_vma_chain(vma)', true),
       };
-      w.spawn('rmap', function* (cpu) {
-        yield* rmap_walk_anon(w, cpu, anon_vma, pmd, 0);
-      });
+      w.spawn('rmap', (cpu) => rmap_walk_anon(w, cpu, anon_vma, pmd, 0));
       w.spawn('freer', function* (cpu) {
         const mm = w.mm;
         yield* mm.mmap_lock.down_write(cpu, 'mmap_write_lock');

@@ -51,9 +51,9 @@ export const twoVmaSharedTable: Scenario = defineScenario({
       const vma_a = new VmAreaStruct('vma_a', [pmd]);
       const vma_b = new VmAreaStruct('vma_b', [pmd]);
       const a = v.fault_in === 'a';
-      w.spawn(`fault_${v.fault_in}`, function* (cpu) {
-        yield* do_user_addr_fault(w, cpu, pmd, a ? 0 : 1, 3, { vma: a ? vma_a : vma_b });
-      });
+      w.spawn(`fault_${v.fault_in}`, (cpu) =>
+        do_user_addr_fault(w, cpu, pmd, a ? 0 : 1, 3, { vma: a ? vma_a : vma_b }),
+      );
       w.spawn('madvise_b', (cpu) =>
         madvise_dontneed_single_vma(w, cpu, pmd, {
           per_vma_lock: true,
