@@ -27,6 +27,7 @@ import { madvise_populate } from './gup.js';
 import { madvise_remove } from './filemap.js';
 import { madvise_guard_install, madvise_guard_remove } from './guard.js';
 import { madvise_collapse } from './khugepaged.js';
+import { madvise_collapse_file } from './khugepaged-file.js';
 
 /** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
 export type Advice =
@@ -124,7 +125,9 @@ function madvise_vma_behavior(
       return errno ? { errno, prev: vma } : { prev: vma };
     }
     case 'collapse': {
-      const errno = madvise_collapse(mm, vma, start, end);
+      const errno = vma.vm_file
+        ? madvise_collapse_file(mm, vma, start, end)
+        : madvise_collapse(mm, vma, start, end);
       return errno ? { errno, prev: vma } : { prev: vma };
     }
     case 'remove': {

@@ -8,7 +8,13 @@
 
 import { INLINE_NONE, popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
-import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO, VM_LOCKED } from './mm_types.js';
+import {
+  PMD_HUGE_ANON,
+  PMD_HUGE_LAZY,
+  PMD_HUGE_SHMEM,
+  PMD_HUGE_ZERO,
+  VM_LOCKED,
+} from './mm_types.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
 import {
@@ -58,6 +64,8 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
     // MADV_COLD/PAGEOUT leave a large folio another process maps alone ("do not interfere with
     // other mappings of this folio"), PMD-mapped or not.
     if (mode !== 'pressure' && folio_shared(mm, addr)) return;
+    // A PMD-mapped shmem folio is swap-backed: without swap reclaim keeps it.
+    if (entry === PMD_HUGE_SHMEM) return;
     if (entry < 0) {
       if (entry === PMD_HUGE_ZERO) return;
       if (full) {

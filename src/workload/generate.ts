@@ -66,10 +66,7 @@ interface Mapping {
   readonly shared: boolean;
   /** Backed by a `file` (shmem or disk): MADV_FREE refuses it. */
   readonly file: boolean;
-  /**
-   * Backed by a disk file: no `remove` (a refault of a punched page goes through readahead and
-   * the fault's retry, which the model does not follow in general: docs/fidelity.md).
-   */
+  /** Backed by a disk file (its mapped pages count in RssFile). */
   readonly disk?: boolean;
   /** MAP_GROWSDOWN: touches below it grow it (the room below is kept free). */
   readonly growsdown?: boolean;
@@ -443,7 +440,7 @@ class Generator {
       (m.shared || m.file) &&
       (advice === 'free' || (advice === 'dontneed' && m.shared && this.chance(0.3)))
     ) {
-      const punch = m.shared && !m.disk && pieces.every((q) => writable(q.prot));
+      const punch = m.shared && pieces.every((q) => writable(q.prot));
       advice = punch ? 'remove' : 'dontneed';
     }
     if (
