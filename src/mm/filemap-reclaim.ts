@@ -8,13 +8,8 @@
 
 import type { MmStruct, SimFile, VmAreaStruct } from './mm_types.js';
 import { VM_LOCKED } from './mm_types.js';
-import { file_page_mapped, unmap_file_page } from './filemap.js';
+import { file_page_mapped, pgoff_of, unmap_file_page } from './filemap.js';
 import { filemap_evict } from './readahead.js';
-
-/** The page offset in its file of page `p` of file VMA `vma`. */
-function pgoff_of(vma: VmAreaStruct, p: number): number {
-  return (vma.vm_pgoff ?? 0) + (p - vma.vm_start);
-}
 
 /** How many entries in `mm`'s fork family map page `off` of `file` (the folio's mapcount). */
 function file_mapcount(mm: MmStruct, file: SimFile, off: number): number {

@@ -8,7 +8,14 @@
 
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, SimFile, VmAreaStruct } from './mm_types.js';
-import { PageSet, VM_LOCKED, VM_SHARED, VM_WRITE } from './mm_types.js';
+import { PMD_HUGE_SHMEM, PageSet, VM_LOCKED, VM_SHARED, VM_WRITE } from './mm_types.js';
+import {
+  do_set_pmd,
+  huge_folio_fit,
+  in_huge_folio,
+  shmem_pmd_mappable,
+  zap_huge_pmd_shmem,
+} from './filemap-thp.js';
 import { pmd_alloc, pte_alloc, pte_set_marked, slot_bits } from './pgtable.js';
 import {
   async_mmap_readahead,
@@ -23,7 +30,7 @@ export const FAULT_AROUND_PAGES = 16;
 
 /** Creates a file of `pages` pages with an empty page cache (`shmem` for tmpfs and memfd). */
 export function file_alloc(name: string, pages: number, shmem: boolean): SimFile {
-  return { name, pages, shmem, cache: new PageSet(), readahead: 0 };
+  return { name, pages, shmem, cache: new PageSet(), readahead: 0, huge: new Set() };
 }
 
 /**
@@ -38,6 +45,7 @@ export function disk_file_alloc(name: string, pages: number, readahead: number):
     cache: new PageSet(true),
     readahead,
     ra: file_ra_state_init(),
+    huge: new Set(),
   };
 }
 
@@ -59,7 +67,7 @@ function filemap_fault(file: SimFile, vma: VmAreaStruct, off: number): boolean {
 }
 
 /** The page offset in its file of page `p` of file VMA `vma`. */
-function pgoff_of(vma: VmAreaStruct, p: number): number {
+export function pgoff_of(vma: VmAreaStruct, p: number): number {
   return (vma.vm_pgoff ?? 0) + (p - vma.vm_start);
 }
 
@@ -128,6 +136,15 @@ function do_fault_around(mm: MmStruct, vma: VmAreaStruct, p: number): void {
     pte_off - Math.min(pte_off, vma_off),
   );
   const to = Math.min(from + FAULT_AROUND_PAGES, PTRS, pte_off + (vma.vm_end - p));
+  // 6.18 maps a large folio of the window whole where it fits the VMA and the PTE table.
+  const a0 = in_huge_folio(mm, vma, p) ? huge_folio_fit(mm, vma, p) : -1;
+  if (a0 >= 0) {
+    const table = pte_alloc(mm, p);
+    for (let q = a0; q < a0 + PTRS; q++) {
+      if (entry_kind(mm, table, q) === 0) map_file_page(mm, vma, table, q);
+    }
+    return;
+  }
   let pte = 0;
   for (let i = from; i < to; i++) {
     const q = p - pte_off + i;
@@ -171,6 +188,16 @@ export function do_file_fault(
   const pmd = pmd_alloc(mm, p);
   const idx = Math.floor(p / mm.geometry.PMD_SIZE) % mm.geometry.PTRS_PER_PMD;
   const existing = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
+  const cow = write && (vma.vm_flags & VM_SHARED) === 0;
+  if (existing === PMD_HUGE_SHMEM) {
+    if (!cow) return null;
+    // do_huge_pmd_wp_page of a file PMD: the PMD goes, the fault falls back to a COW of the
+    // page through a PTE table.
+    zap_huge_pmd_shmem(mm, pmd, idx);
+  } else if (existing === 0 && !cow && off < file.pages && shmem_pmd_mappable(mm, vma, p)) {
+    do_set_pmd(mm, pmd, idx);
+    return null;
+  }
   const before = existing > 0 ? entry_kind(mm, existing, p) : 0;
   if (!write) {
     if (before !== 0) return null;
@@ -191,7 +218,12 @@ export function do_file_fault(
     file.ra?.dirty.add(off);
     if (kind !== 0) return null;
     filemap_fault(file, vma, off);
-    map_file_page(mm, vma, pte, p);
+    // finish_fault maps a whole shmem folio that fits the VMA and the table when every entry it
+    // would take is none.
+    const a0 = in_huge_folio(mm, vma, p) ? huge_folio_fit(mm, vma, p) : -1;
+    if (a0 >= 0 && mm.ptes.count(pte) === 0) {
+      for (let q = a0; q < a0 + mm.geometry.PTRS_PER_PTE; q++) map_file_page(mm, vma, pte, q);
+    } else map_file_page(mm, vma, pte, p);
     return null;
   }
   if (kind === 1) return null;

@@ -96,6 +96,11 @@ export interface SimFile {
   readonly readahead: number;
   /** A disk file's readahead and reclaim state (src/mm/readahead.ts); none for shmem. */
   readonly ra?: FileRaState;
+  /**
+   * Shmem only: the PMD-sized folios of the page cache, by folio index (page offset / 512), made
+   * by MADV_COLLAPSE (`collapse_file`); every other cached page is an order-0 folio.
+   */
+  readonly huge: Set<number>;
 }
 
 /**
@@ -257,3 +262,8 @@ export const PMD_HUGE_ANON = -1;
 export const PMD_HUGE_LAZY = -2;
 /** The huge zero page, mapped by a read fault in a THP-eligible slot. */
 export const PMD_HUGE_ZERO = -3;
+/**
+ * A PMD mapping a PMD-sized shmem folio of the page cache (`do_set_pmd`): RssShmem +512, no
+ * deposited table on x86-64 (ACC-5), so it is not counted in `nr_ptes`.
+ */
+export const PMD_HUGE_SHMEM = -4;

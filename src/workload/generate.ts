@@ -94,8 +94,6 @@ class Generator {
   private readonly procs = new Map<string, ProcState>();
   /** Whether a fork happened: from then on pages may be COW-shared between processes. */
   forked = false;
-  /** Whether a `free` followed a fork (then no more `pressure`). */
-  freedAfterFork = false;
   private forks = 0;
   private nextMap = 0;
   private reports = 0;
@@ -389,6 +387,28 @@ class Generator {
     return [m, p, start, this.between(1, p.end - start)];
   }
 
+  /**
+   * After a fork: MADV_FREE of part of an anonymous private piece, whose small pages may be
+   * COW-shared with other processes, sometimes a write to part of it again, then reclaim:
+   * `pressure`, or PAGEOUT of the range in this process (cow-share.ts).
+   */
+  sharedFree(): void {
+    const r = this.range((q) => !q.locked);
+    if (r === undefined) return;
+    const [m, p, start, len] = r;
+    if (m.shared || m.file) return;
+    this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} free`);
+    if (writable(p.prot) && !this.guarded(m, start, len) && this.chance(0.3)) {
+      this.emit(`touch ${m.name} +${bytes(start)} ${bytes(this.between(1, len))}`);
+    }
+    if (this.disk || this.chance(0.4)) {
+      this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} pageout`);
+    } else {
+      this.switchTo('main');
+      this.emit('pressure');
+    }
+  }
+
   /** Whether [start, start + len) of `m` may hold a guard marker. */
   guarded(m: Mapping, start: number, len: number): boolean {
     const s = m.base + start;
@@ -422,7 +442,7 @@ class Generator {
     // Sometimes the whole mapping, across the VMAs that mprotect or advice split it into.
     if (this.chance(0.2) && contiguous(m)) [start, len] = [0, m.pages];
     let advice = this.rng.pick([
-      ...(this.forkMix ? ['cold'] : []),
+      ...(this.forkMix ? ['cold', 'pageout', 'free'] : []),
       ...(this.filesMix ? ['free', 'willneed', 'cold', 'pageout', 'pageout'] : []),
       'dontneed',
       'dontneed',
@@ -447,9 +467,6 @@ class Generator {
       const punch = m.shared && pieces.every((q) => writable(q.prot));
       advice = punch ? 'remove' : 'dontneed';
     }
-    // After a fork pages may be COW-shared: reclaim of a shared page one process made lazy-free
-    // is not modelled (docs/sim-model.md, Not modelled): no `pressure` after such a `free`.
-    if (this.forked && advice === 'free') this.freedAfterFork = true;
     if (
       (advice === 'dontneed' || advice === 'free' || advice === 'remove') &&
       pieces.some((q) => q.locked)
@@ -462,7 +479,10 @@ class Generator {
     }
     // MADV_HUGEPAGE makes a disk file's refault read PMD-sized folios: not modelled.
     if (advice === 'hugepage' && m.disk) advice = 'nohugepage';
-    if (advice === 'pageout' && pieces.some((q) => q.locked)) advice = 'willneed';
+    // PAGEOUT and COLD of locked memory fail.
+    if ((advice === 'pageout' || advice === 'cold') && pieces.some((q) => q.locked)) {
+      advice = 'willneed';
+    }
     if (advice === 'populate_read' && pieces.some((q) => !readable(q.prot))) advice = 'willneed';
     if (advice === 'populate_write' && pieces.some((q) => !writable(q.prot))) advice = 'willneed';
     if (advice.startsWith('populate') && !contiguousOver(m, start, start + len)) advice = 'cold';
@@ -847,6 +867,12 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
         ops++;
         continue;
       }
+      if (g.forked && g.maps.length > 0 && g.chance(0.06)) {
+        g.sharedFree();
+        ops++;
+        g.maybeReport();
+        continue;
+      }
       if (g.maps.length > 0 && g.chance(0.05)) {
         g.forkAdvice();
         ops++;
@@ -870,7 +896,7 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
     else if (roll < 0.96) g.mlockall();
-    else if (!g.freedAfterFork && !g.diskDirty && !g.bigDisk) {
+    else if (!g.diskDirty && !g.bigDisk) {
       // pressure takes no @process.
       g.switchTo('main');
       g.emit('pressure');

@@ -4,7 +4,6 @@
 import { DEFAULT_ARCH, getArch } from '../arch/index.js';
 import type { ArchGeometry } from '../arch/index.js';
 import {
-  collapse_file_vma,
   do_madvise,
   do_mlock,
   do_mlockall,
@@ -23,6 +22,7 @@ import {
   exit_mmap,
   mm_alloc,
   mmCounters,
+  shmem_thp_unsupported,
   shrink_file_cache,
   shrink_lazyfree,
   touch_range,
@@ -333,22 +333,22 @@ class Runner {
     return `${hex(start)}-${hex(start + op.len)}`;
   }
 
-  /** MADV_COLLAPSE over a file or shared mapping is not modelled: refused before it runs. */
-  private collapseRefused(
+  /**
+   * Shmem THP states the model does not follow (`shmem_thp_unsupported`): refused before the op
+   * runs.
+   */
+  private shmemThpRefused(
     mm: MmStruct,
+    what: 'collapse' | 'mremap' | 'reclaim' | 'remove',
     start: bigint,
     len: bigint,
     at: SourcePos,
   ): UsageError | undefined {
     const page = BigInt(mm.geometry.PAGE_SIZE);
     const first = Number(start / page);
-    const vma = collapse_file_vma(mm, first, first + Number((len + page - 1n) / page));
-    if (!vma) return undefined;
-    return new UsageError(
-      'unsupported',
-      `madvise collapse of a file or shared mapping is not modelled (the page cache's collapse_file path); collapse anonymous private memory only`,
-      at,
-    );
+    const why = shmem_thp_unsupported(mm, what, first, first + Number((len + page - 1n) / page));
+    if (why === null) return undefined;
+    return new UsageError('unsupported', `${why} is not modelled`, at);
   }
 
   /** Whether [start, start + len) maps a dirty page of a disk file. */
@@ -505,10 +505,14 @@ class Runner {
       case 'mremap':
         return this.mremap(mm, op, start, at);
       case 'madvise': {
-        if (op.advice === 'collapse') {
-          const refused = this.collapseRefused(mm, start, op.len, at);
-          if (refused) return refused;
-        }
+        const what =
+          op.advice === 'collapse' || op.advice === 'remove'
+            ? op.advice
+            : op.advice === 'pageout' || op.advice === 'cold'
+              ? 'reclaim'
+              : undefined;
+        const refused = what && this.shmemThpRefused(mm, what, start, op.len, at);
+        if (refused) return refused;
         if (op.advice === 'pageout' && this.disk && this.dirtyDiskPages(mm, start, op.len)) {
           return diskRefused('madvise pageout', at);
         }
@@ -562,6 +566,8 @@ class Runner {
     if (op.as !== undefined && this.starts.has(op.as)) {
       return new UsageError('parse', `duplicate mapping name '${op.as}' (use a new name)`, op.pos);
     }
+    const refused = this.shmemThpRefused(mm, 'mremap', start, op.oldLen, at);
+    if (refused) return refused;
     const flags = { maymove: op.maymove, fixed: op.fixed, dontunmap: op.dontunmap };
     const r = do_mremap(mm, start, op.oldLen, op.newLen, flags, op.at ?? 0n);
     if ('errno' in r) return errnoError(r.errno, `mremap of '${op.name}' failed`, at);
