@@ -67,6 +67,11 @@ describe.skipIf(why !== undefined)(
       ]);
     });
 
+    it('python3 attaching a SysV shared memory segment (shmget, shmat, fork, shmdt)', () => {
+      const j = recordAndReplay(dir, 'sysv-shm', ['/usr/bin/python3', fixture('sysv-shm.py')]);
+      expectEveryProcessExact(j, 2);
+    });
+
     it.skipIf(!hasCommand('sqlite3'))(
       `sqlite3 on a disk database with mmap I/O (the mapping grows by mremap): exact${missing('sqlite3', 'sqlite3')}`,
       () => {
