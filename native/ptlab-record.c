@@ -54,7 +54,8 @@ static const char *syscalls[] = { "mmap",	 "munmap",	"mremap",	  "brk",
 				  "vfork",	 "execve",	"execveat",	  "exit",
 				  "exit_group",	 "mlock",	"mlock2",	  "munlock",
 				  "mlockall",	 "munlockall",	"shmget",	  "shmat",
-				  "shmdt",	 "remap_file_pages" };
+				  "shmdt",	 "remap_file_pages", "read",	  "write",
+				  "pread64",	 "pwrite64" };
 
 static char tracefs[256] = "/sys/kernel/tracing";
 static char inst[512];

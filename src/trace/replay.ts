@@ -491,6 +491,14 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       case 'shmdt':
         shmdt(st, big(a[0]));
         return;
+      case 'read':
+      case 'pread64':
+        transfer(st, big(a[1]), ret ?? 0n, true);
+        return;
+      case 'write':
+      case 'pwrite64':
+        transfer(st, big(a[1]), ret ?? 0n, false);
+        return;
       case 'remap_file_pages':
       case 'process_madvise':
         note(notLowered, r.name);
@@ -501,6 +509,16 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       default:
         return; // clone, fork, exit: handled by newtask and snapshot records
     }
+  }
+
+  // The kernel accessed the buffer of a read or write: copy_to_user/copy_from_user fault on it
+  // (those faults are recorded), but O_DIRECT I/O pins the pages with GUP, which faults them in
+  // without a fault event. Either way every page of [buf, buf + transferred) was accessed.
+  function transfer(st: MmState, buf: bigint, bytes: bigint, write: boolean): void {
+    if (bytes <= 0n) return;
+    const first = buf / PAGE;
+    const last = (buf + bytes - 1n) / PAGE;
+    for (let p = first; p <= last; p++) fault(st, p * PAGE, write);
   }
 
   // SysV shared memory: a segment is a shmem file of the IPC namespace, so every process of the

@@ -230,3 +230,21 @@ describe('replayTrace: shared and file mappings', () => {
     });
   });
 });
+
+describe('replayTrace: buffers the kernel accessed', () => {
+  it('faults in the buffer of a read, as O_DIRECT pins it with GUP (no fault event)', () => {
+    const buf = 1 * G;
+    const t = trace([
+      snapshot(100, at()),
+      sys(100, 'mmap', [0, 8 << 20, 3, PRIVATE | ANON, -1 >>> 0, 0], buf),
+      // 4 MiB read into the buffer from its second page on: three 2 MiB slots touched.
+      sys(100, 'read', [3, buf + 0x1000, 4 << 20], 4 << 20),
+      // A failed write accessed nothing.
+      sys(100, 'write', [4, buf + (6 << 20), 4096], -14),
+      sample(100, 28),
+    ]);
+    const r = replayTrace(t);
+    // 12 kB + three PTE tables + the 1 GiB slot's PMD table.
+    expect(r.final).toEqual({ model_vmpte_kb: 28, measured_vmpte_kb: 28 });
+  });
+});
