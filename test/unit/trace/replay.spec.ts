@@ -201,4 +201,50 @@ describe('replayTrace: shared and file mappings', () => {
     expect(r.not_lowered).toEqual({});
     expect(r.final.model_vmpte_kb).toBe(r.final.measured_vmpte_kb);
   });
+
+  it('maps a SysV segment where shmat put it, shares it at fork, and unmaps it whole at shmdt', () => {
+    const base = 1 * G;
+    const t = trace([
+      snapshot(100, at()),
+      sys(100, 'shmget', [0, 4 << 20, 0o1600], 7),
+      sys(100, 'shmat', [7, 0, 0], base),
+      fault(100, base),
+      fault(100, base + (2 << 20)),
+      // 12 kB + two PTE tables + the 1 GiB slot's PMD table.
+      sample(100, 24),
+      newtask(100, 101, SIGCHLD),
+      // Shared memory: fork copies none of its tables.
+      sample(101, 12),
+      sys(100, 'shmdt', [base], 0),
+      sample(100, 12),
+    ]);
+    const r = replayTrace(t);
+    expect(r.not_lowered).toEqual({});
+    expect(r.samples.map((s) => s.model_kb)).toEqual([24, 12, 12]);
+  });
+
+  it('lists a shmat of a segment the trace never saw created', () => {
+    const t = trace([snapshot(100, at()), sys(100, 'shmat', [9, 0, 0], G), sample(100, 12)]);
+    expect(replayTrace(t).not_lowered).toEqual({
+      'shmat of a segment created outside the trace': 1,
+    });
+  });
+});
+
+describe('replayTrace: buffers the kernel accessed', () => {
+  it('faults in the buffer of a read, as O_DIRECT pins it with GUP (no fault event)', () => {
+    const buf = 1 * G;
+    const t = trace([
+      snapshot(100, at()),
+      sys(100, 'mmap', [0, 8 << 20, 3, PRIVATE | ANON, -1 >>> 0, 0], buf),
+      // 4 MiB read into the buffer from its second page on: three 2 MiB slots touched.
+      sys(100, 'read', [3, buf + 0x1000, 4 << 20], 4 << 20),
+      // A failed write accessed nothing.
+      sys(100, 'write', [4, buf + (6 << 20), 4096], -14),
+      sample(100, 28),
+    ]);
+    const r = replayTrace(t);
+    // 12 kB + three PTE tables + the 1 GiB slot's PMD table.
+    expect(r.final).toEqual({ model_vmpte_kb: 28, measured_vmpte_kb: 28 });
+  });
 });
