@@ -17,6 +17,7 @@ import {
 import { mm_alloc, mm_inc_nr_dir, mm_inc_nr_ptes, pmd_install } from './pgtable.js';
 import { folio_add_record, folio_find_record, folio_records } from './folio.js';
 import { avc_insert } from './vma.js';
+import { cow_fork_pages } from './cow-share.js';
 
 /**
  * `dup_mm`: the child's mm. Every VMA is copied except VM_DONTCOPY ones (MADV_DONTFORK), without
@@ -164,6 +165,7 @@ function copy_pmd_entry(
     const zero = sPlanes ? sPlanes.words[sPlanes.base + w] & bits : 0;
     const lazy = sPlanes ? sPlanes.words[sPlanes.base + sp.words + w] & bits : 0;
     anon += popcount32((bits & ~zero) >>> 0);
+    if (!vma.vm_file) cow_fork_pages(dst, src, slot, w, (bits & ~zero) >>> 0);
     if (zero !== 0 || lazy !== 0) {
       const dPlanes = dp.ensurePlanes(dstPte);
       dPlanes.words[dPlanes.base + w] = (dPlanes.words[dPlanes.base + w] | zero) >>> 0;
