@@ -4,7 +4,13 @@
 // the owning thread writes them, a grace period or an IPI sender reads them.
 
 import { registerObject, reportAccess } from '../../check/access.js';
-import { objectName } from './step.js';
+import { memo } from './step.js';
+
+const cpuNames = memo((name) => ({
+  rcu: `rcu(${name})`,
+  irq: `irq(${name})`,
+  done: `done(${name})`,
+}));
 
 /** The per-CPU state that grace periods and IPIs depend on. */
 export class Cpu {
@@ -22,9 +28,10 @@ export class Cpu {
     readonly id: number,
     readonly name: string,
   ) {
-    this.rcuId = registerObject(objectName('rcu', name));
-    this.irqId = registerObject(objectName('irq', name));
-    this.doneId = registerObject(objectName('done', name));
+    const names = cpuNames(name);
+    this.rcuId = registerObject(names.rcu);
+    this.irqId = registerObject(names.irq);
+    this.doneId = registerObject(names.done);
   }
 
   /** Nesting depth of rcu_read_lock() on this CPU. */
