@@ -3,7 +3,7 @@
 // change them. Each CPU's RCU state, IRQ state and completion are shared locations of their own:
 // the owning thread writes them, a grace period or an IPI sender reads them.
 
-import { registerObject, reportAccess } from '../../check/access.js';
+import { registerObject, reportRead, reportWrite } from '../../check/access.js';
 import { memo } from './step.js';
 
 const cpuNames = memo((name) => ({
@@ -36,12 +36,12 @@ export class Cpu {
 
   /** Nesting depth of rcu_read_lock() on this CPU. */
   get rcu_read_lock_nesting(): number {
-    reportAccess(this.rcuId, 'read');
+    reportRead(this.rcuId);
     return this.nesting;
   }
 
   set rcu_read_lock_nesting(n: number) {
-    reportAccess(this.rcuId, 'write');
+    reportWrite(this.rcuId);
     this.nesting = n;
   }
 
@@ -50,45 +50,45 @@ export class Cpu {
    * period that saw the CPU inside a section may end once this has changed.
    */
   get quiescent_seq(): number {
-    reportAccess(this.rcuId, 'read');
+    reportRead(this.rcuId);
     return this.qs;
   }
 
   set quiescent_seq(n: number) {
-    reportAccess(this.rcuId, 'write');
+    reportWrite(this.rcuId);
     this.qs = n;
   }
 
   /** True between local_irq_disable() and local_irq_enable(). */
   get irqs_disabled(): boolean {
-    reportAccess(this.irqId, 'read');
+    reportRead(this.irqId);
     return this.irqOff;
   }
 
   set irqs_disabled(v: boolean) {
-    reportAccess(this.irqId, 'write');
+    reportWrite(this.irqId);
     this.irqOff = v;
   }
 
   /** Bumped each time IRQs are re-enabled: an IPI sent while they were off is taken then. */
   get irq_enable_seq(): number {
-    reportAccess(this.irqId, 'read');
+    reportRead(this.irqId);
     return this.irqSeq;
   }
 
   set irq_enable_seq(n: number) {
-    reportAccess(this.irqId, 'write');
+    reportWrite(this.irqId);
     this.irqSeq = n;
   }
 
   /** Set when the thread running on this CPU has returned. */
   get done(): boolean {
-    reportAccess(this.doneId, 'read');
+    reportRead(this.doneId);
     return this.finished;
   }
 
   set done(v: boolean) {
-    reportAccess(this.doneId, 'write');
+    reportWrite(this.doneId);
     this.finished = v;
   }
 
