@@ -11,7 +11,7 @@ import {
   popcount32,
 } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
-import { PMD_HUGE_ZERO } from './mm_types.js';
+import { PMD_HUGE_SHMEM, PMD_HUGE_ZERO } from './mm_types.js';
 import { pmd_lookup } from './pgtable.js';
 import type { LargeFolio } from './folio.js';
 
@@ -56,6 +56,15 @@ export function recount(mm: MmStruct): Recount {
       });
       if (k < mm.dirs.length - 1) {
         walk(k + 1, e, addr);
+        continue;
+      }
+      if (e === PMD_HUGE_SHMEM) {
+        const vma = mm.mmap.find_vma(addr);
+        assert(
+          vma?.vm_file?.shmem === true && vma.vm_start <= addr && addr + g.PMD_SIZE <= vma.vm_end,
+          'shmem PMD not inside one shmem VMA',
+          { addr },
+        );
         continue;
       }
       nr_ptes++;
@@ -234,6 +243,7 @@ function validate_file_pages(mm: MmStruct): void {
       }
     }
   }
+  shmem += shmem_pmd_pages(mm);
   assert(file === mm.rss_file && shmem === mm.rss_shmem, 'file RSS differs from a recount', {
     file,
     shmem,
@@ -299,4 +309,28 @@ function validate_mlocked(mm: MmStruct): void {
       assert((b & ~anon) === 0, 'mlocked page not a present anonymous page', { slot, w });
     });
   }
+}
+
+/** Pages mapped by PMD-mapped shmem folios (each counts 512 in RssShmem). */
+function shmem_pmd_pages(mm: MmStruct): number {
+  const g = mm.geometry;
+  const pool = mm.dirs[mm.dirs.length - 1];
+  let n = 0;
+  for (const v of mm.mmap.vmas) {
+    if (!v.vm_file?.shmem) continue;
+    for (
+      let a = Math.ceil(v.vm_start / g.PMD_SIZE) * g.PMD_SIZE;
+      a + g.PMD_SIZE <= v.vm_end;
+      a += g.PMD_SIZE
+    ) {
+      const pmd = pmd_lookup(mm, a);
+      if (
+        pmd !== 0 &&
+        pool.raw(pmd, Math.floor(a / g.PMD_SIZE) % g.PTRS_PER_PMD) === PMD_HUGE_SHMEM
+      ) {
+        n += g.PTRS_PER_PTE;
+      }
+    }
+  }
+  return n;
 }

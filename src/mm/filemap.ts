@@ -8,8 +8,21 @@
 
 import type { Errno } from '../util/errors.js';
 import type { MmStruct, SimFile, VmAreaStruct } from './mm_types.js';
-import { PageSet, VM_LOCKED, VM_SHARED, VM_WRITE } from './mm_types.js';
+import { PMD_HUGE_SHMEM, PageSet, VM_LOCKED, VM_SHARED, VM_WRITE } from './mm_types.js';
+import {
+  do_set_pmd,
+  huge_folio_fit,
+  in_huge_folio,
+  shmem_pmd_mappable,
+  zap_huge_pmd_shmem,
+} from './filemap-thp.js';
 import { pmd_alloc, pte_alloc, pte_set_marked, slot_bits } from './pgtable.js';
+import {
+  async_mmap_readahead,
+  file_ra_state_init,
+  filemap_evict,
+  sync_mmap_readahead,
+} from './readahead.js';
 import { anon_vma_prepare } from './rmap.js';
 
 /** `fault_around_bytes` (64 KiB) in pages: a read fault maps cached pages around it. */
@@ -17,7 +30,7 @@ export const FAULT_AROUND_PAGES = 16;
 
 /** Creates a file of `pages` pages with an empty page cache (`shmem` for tmpfs and memfd). */
 export function file_alloc(name: string, pages: number, shmem: boolean): SimFile {
-  return { name, pages, shmem, cache: new PageSet(), readahead: 0 };
+  return { name, pages, shmem, cache: new PageSet(), readahead: 0, huge: new Set() };
 }
 
 /**
@@ -25,27 +38,36 @@ export function file_alloc(name: string, pages: number, shmem: boolean): SimFile
  * the page cache, clean, as an order-0 folio. `readahead` is the device's read-around in pages.
  */
 export function disk_file_alloc(name: string, pages: number, readahead: number): SimFile {
-  return { name, pages, shmem: false, cache: new PageSet(true), readahead };
+  return {
+    name,
+    pages,
+    shmem: false,
+    cache: new PageSet(true),
+    readahead,
+    ra: file_ra_state_init(),
+    huge: new Set(),
+  };
 }
 
 /**
- * Puts page `off` of `file` in the page cache: shmem allocates it; a disk file reads it with the
- * pages around it that are missing (`do_sync_mmap_readahead`'s read-around: `ra_pages` pages
- * starting `ra_pages / 2` before it, clipped to the file).
+ * The page-cache side of `filemap_fault` (`shmem_fault` for shmem), first attempt, for page `off`
+ * of `file` faulted in `vma`: shmem allocates a missing page; a disk file reads it with its
+ * readahead window, or, for a cached page with PG_readahead, reads the next window ahead. Returns
+ * whether the fault dropped its lock for that (VM_FAULT_RETRY: a read fault's retry runs
+ * fault-around again, and the retry never reads ahead asynchronously).
  */
-function filemap_get_page(file: SimFile, off: number): void {
-  if (file.cache.has(off)) return;
-  if (file.readahead === 0) {
+function filemap_fault(file: SimFile, vma: VmAreaStruct, off: number): boolean {
+  if (!file.ra) {
     file.cache.add(off);
-    return;
+    return false;
   }
-  const from = Math.max(0, off - Math.floor(file.readahead / 2));
-  const to = Math.min(from + file.readahead, file.pages);
-  for (let o = from; o < to; o++) file.cache.add(o);
+  if (file.cache.has(off)) return async_mmap_readahead(file, off);
+  sync_mmap_readahead(file, vma, off);
+  return true;
 }
 
 /** The page offset in its file of page `p` of file VMA `vma`. */
-function pgoff_of(vma: VmAreaStruct, p: number): number {
+export function pgoff_of(vma: VmAreaStruct, p: number): number {
   return (vma.vm_pgoff ?? 0) + (p - vma.vm_start);
 }
 
@@ -114,11 +136,21 @@ function do_fault_around(mm: MmStruct, vma: VmAreaStruct, p: number): void {
     pte_off - Math.min(pte_off, vma_off),
   );
   const to = Math.min(from + FAULT_AROUND_PAGES, PTRS, pte_off + (vma.vm_end - p));
+  // 6.18 maps a large folio of the window whole where it fits the VMA and the PTE table.
+  const a0 = in_huge_folio(mm, vma, p) ? huge_folio_fit(mm, vma, p) : -1;
+  if (a0 >= 0) {
+    const table = pte_alloc(mm, p);
+    for (let q = a0; q < a0 + PTRS; q++) {
+      if (entry_kind(mm, table, q) === 0) map_file_page(mm, vma, table, q);
+    }
+    return;
+  }
   let pte = 0;
   for (let i = from; i < to; i++) {
     const q = p - pte_off + i;
     const off = pgoff_of(vma, q);
-    if (off >= file.pages || !file.cache.has(off)) continue;
+    // A folio with PG_readahead is left to the fault on it (`next_uptodate_folio`).
+    if (off >= file.pages || !file.cache.has(off) || file.ra?.mark.has(off)) continue;
     // The table is installed with the first page mapped (`filemap_map_pmd`), not before.
     pte ||= pte_alloc(mm, p);
     if (entry_kind(mm, pte, q) === 0) map_file_page(mm, vma, pte, q);
@@ -156,6 +188,16 @@ export function do_file_fault(
   const pmd = pmd_alloc(mm, p);
   const idx = Math.floor(p / mm.geometry.PMD_SIZE) % mm.geometry.PTRS_PER_PMD;
   const existing = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
+  const cow = write && (vma.vm_flags & VM_SHARED) === 0;
+  if (existing === PMD_HUGE_SHMEM) {
+    if (!cow) return null;
+    // do_huge_pmd_wp_page of a file PMD: the PMD goes, the fault falls back to a COW of the
+    // page through a PTE table.
+    zap_huge_pmd_shmem(mm, pmd, idx);
+  } else if (existing === 0 && !cow && off < file.pages && shmem_pmd_mappable(mm, vma, p)) {
+    do_set_pmd(mm, pmd, idx);
+    return null;
+  }
   const before = existing > 0 ? entry_kind(mm, existing, p) : 0;
   if (!write) {
     if (before !== 0) return null;
@@ -163,32 +205,36 @@ export function do_file_fault(
     if (off >= file.pages) return 'SIGBUS';
     const pte = pte_alloc(mm, p);
     if (entry_kind(mm, pte, p) !== 0) return null;
-    if (!file.cache.has(off) && file.readahead > 0) {
-      // A disk read drops the lock and retries the fault (VM_FAULT_RETRY): fault-around then
-      // finds the pages the read-around brought in.
-      filemap_get_page(file, off);
-      do_fault_around(mm, vma, p);
-      if (entry_kind(mm, pte, p) !== 0) return null;
-    }
-    filemap_get_page(file, off);
-    map_file_page(mm, vma, pte, p);
+    // A retried fault maps what the read brought in around it first.
+    if (filemap_fault(file, vma, off)) do_fault_around(mm, vma, p);
+    if (entry_kind(mm, pte, p) === 0) map_file_page(mm, vma, pte, p);
     return null;
   }
   if (off >= file.pages) return 'SIGBUS';
   const pte = pte_alloc(mm, p);
   const kind = entry_kind(mm, pte, p);
   if (vma.vm_flags & VM_SHARED) {
+    // A shared write dirties the page (`page_mkwrite`), mapped already or not.
+    file.ra?.dirty.add(off);
     if (kind !== 0) return null;
-    filemap_get_page(file, off);
-    map_file_page(mm, vma, pte, p);
+    filemap_fault(file, vma, off);
+    // finish_fault maps a whole shmem folio that fits the VMA and the table when every entry it
+    // would take is none.
+    const a0 = in_huge_folio(mm, vma, p) ? huge_folio_fit(mm, vma, p) : -1;
+    if (a0 >= 0 && mm.ptes.count(pte) === 0) {
+      for (let q = a0; q < a0 + mm.geometry.PTRS_PER_PTE; q++) map_file_page(mm, vma, pte, q);
+    } else map_file_page(mm, vma, pte, p);
     return null;
   }
   if (kind === 1) return null;
   anon_vma_prepare(mm, vma);
-  // The page cache page is read in (or, for shmem, allocated) before it is copied.
-  filemap_get_page(file, off);
+  // The page cache page is read in (or, for shmem, allocated) before it is copied; a mapped one
+  // is copied without a page-cache lookup (`wp_page_copy`).
   if (kind === 3) cow_file_page(mm, vma, pte, p);
-  else map_anon_page(mm, pte, p);
+  else {
+    filemap_fault(file, vma, off);
+    map_anon_page(mm, pte, p);
+  }
   return null;
 }
 
@@ -257,7 +303,7 @@ export function madvise_remove(
   if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return 'EACCES';
   const lo = pgoff_of(vma, start);
   const hi = Math.min(pgoff_of(vma, end), file.pages);
-  for (let off = lo; off < hi; off++) file.cache.delete(off);
+  for (let off = lo; off < hi; off++) filemap_evict(file, off);
   // Every process mapping the file loses its page-cache entries there (unmap_mapping_range).
   for (const m of mm.family) {
     for (const v of m.mmap.vmas) {
@@ -270,8 +316,15 @@ export function madvise_remove(
   return null;
 }
 
+/** Whether the entry of page `p` maps a page-cache page. */
+export function file_page_mapped(mm: MmStruct, p: number): boolean {
+  const bits = fileBits(mm, p, false);
+  const i = p % mm.geometry.PMD_SIZE;
+  return bits !== undefined && ((bits[i >>> 5] >>> (i & 31)) & 1) !== 0;
+}
+
 /** Clears the entry of page `p` if it maps a page-cache page (an anon COW copy stays). */
-function unmap_file_page(mm: MmStruct, vma: VmAreaStruct, p: number): void {
+export function unmap_file_page(mm: MmStruct, vma: VmAreaStruct, p: number): void {
   const bits = fileBits(mm, p, false);
   const i = p % mm.geometry.PMD_SIZE;
   const bit = 1 << (i & 31);

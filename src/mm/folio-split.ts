@@ -10,6 +10,7 @@ import { VM_LOCKED } from './mm_types.js';
 import { pmd_lookup } from './pgtable.js';
 import { set_unwritten_word } from './unwritten.js';
 import { mlocked_mark } from './mlocked.js';
+import { cow_split_record } from './cow-share.js';
 import { folio_drop_record, records_of, folio_records, type LargeFolio } from './folio.js';
 
 /** The PTE table mapping PMD slot `slot`, or 0 when none (or a huge PMD maps it). */
@@ -113,6 +114,7 @@ export function split_folio_record(
         mlocked_mark(mm, slot, w, (anon & f.member[w]) >>> 0);
       }
     }
+    cow_split_record(mm, slot, f, pte);
     return;
   }
   const locked = lockedPages(mm, slot);
@@ -144,6 +146,7 @@ export function split_folio_record(
       set_unwritten_word(mm, slot, w, (old & ~f.member[w]) | kept);
     }
   }
+  cow_split_record(mm, slot, f, pte);
 }
 
 /** Clears the lazy-free bit of every page `mm` maps of folio record `f`'s folio (in `slot`). */

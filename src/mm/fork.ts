@@ -6,10 +6,18 @@
 import { mm_brk, mm_set_brk } from './brk.js';
 import { popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { AnonVma, PMD_HUGE_ZERO, VM_DONTCOPY, VM_LOCKED_MASK, VM_WIPEONFORK } from './mm_types.js';
+import {
+  AnonVma,
+  PMD_HUGE_SHMEM,
+  PMD_HUGE_ZERO,
+  VM_DONTCOPY,
+  VM_LOCKED_MASK,
+  VM_WIPEONFORK,
+} from './mm_types.js';
 import { mm_alloc, mm_inc_nr_dir, mm_inc_nr_ptes, pmd_install } from './pgtable.js';
 import { folio_add_record, folio_find_record, folio_records } from './folio.js';
 import { avc_insert } from './vma.js';
+import { cow_fork_pages } from './cow-share.js';
 
 /**
  * `dup_mm`: the child's mm. Every VMA is copied except VM_DONTCOPY ones (MADV_DONTFORK), without
@@ -124,6 +132,8 @@ function copy_pmd_entry(
   const dstPool = dst.dirs[dst.dirs.length - 1];
   const entry = srcPool.get(srcPmd, idx);
   const slot = Math.floor(addr / PMD_SIZE);
+  // copy_huge_pmd leaves a file PMD to be faulted in again: the child's entry stays none.
+  if (entry === PMD_HUGE_SHMEM) return;
   if (entry < 0) {
     dstPool.set(dstPmd, idx, entry);
     mm_inc_nr_ptes(dst);
@@ -155,6 +165,7 @@ function copy_pmd_entry(
     const zero = sPlanes ? sPlanes.words[sPlanes.base + w] & bits : 0;
     const lazy = sPlanes ? sPlanes.words[sPlanes.base + sp.words + w] & bits : 0;
     anon += popcount32((bits & ~zero) >>> 0);
+    if (!vma.vm_file) cow_fork_pages(dst, src, slot, w, (bits & ~zero) >>> 0);
     if (zero !== 0 || lazy !== 0) {
       const dPlanes = dp.ensurePlanes(dstPte);
       dPlanes.words[dPlanes.base + w] = (dPlanes.words[dPlanes.base + w] | zero) >>> 0;

@@ -9,6 +9,7 @@ export type {
   ZapDetails,
 } from './mm_types.js';
 export { disk_file_alloc, file_alloc, filemap_map_one, FAULT_AROUND_PAGES } from './filemap.js';
+export { dirty_file_pages, file_has_dirty, shrink_file_cache } from './filemap-reclaim.js';
 export {
   AnonVma,
   VM_ACCOUNT,
@@ -54,7 +55,7 @@ export { do_brk, mm_brk, mm_set_brk, type BrkState } from './brk.js';
 export { expand_downwards, STACK_GUARD_GAP_PAGES, RLIMIT_STACK_PAGES } from './stack.js';
 export { dup_mm } from './fork.js';
 export { do_madvise, type Advice } from './madvise.js';
-export { collapse_file_vma } from './khugepaged.js';
+export { shmem_thp_unsupported } from './khugepaged-file.js';
 export { shrink_lazyfree } from './vmscan.js';
 export { reclaim_pt_is_enabled, try_to_free_pte } from './pt_reclaim.js';
 export { recount, validate_mm, type Recount } from './debug.js';

@@ -37,16 +37,6 @@ export function collapse_allowed(mm: MmStruct, vma: VmAreaStruct): boolean {
 }
 
 /**
- * The first file or shared VMA in [start, end) (pages), or null: MADV_COLLAPSE of those goes through
- * the page cache (`hpage_collapse_scan_file`, `collapse_file`, `collapse_pte_mapped_thp`), which
- * the model does not cover.
- */
-export function collapse_file_vma(mm: MmStruct, start: number, end: number): VmAreaStruct | null {
-  for (const vma of mm.mmap.range(start, end)) if (vma.vm_file) return vma;
-  return null;
-}
-
-/**
  * `madvise_collapse` over [start, end) (pages) of one anonymous private VMA: every whole PMD slot
  * of the range is collapsed in address order. EINVAL when the VMA cannot hold a THP, when a slot
  * stops the call (its PMD entry is none, a guard marker), or at the

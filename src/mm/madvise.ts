@@ -21,11 +21,15 @@ import { reclaim_range } from './vmscan.js';
 import { folio_in_range, folio_shared, folio_shared_pages } from './folio.js';
 import { split_folio } from './folio-split.js';
 import { mlocked_pages } from './mlocked.js';
+import { cow_free_skip } from './cow-share.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 import { madvise_populate } from './gup.js';
 import { madvise_remove } from './filemap.js';
+import { pageout_file_range } from './filemap-reclaim.js';
+import { force_page_cache_ra } from './readahead.js';
 import { madvise_guard_install, madvise_guard_remove } from './guard.js';
 import { madvise_collapse } from './khugepaged.js';
+import { madvise_collapse_file } from './khugepaged-file.js';
 
 /** madvise behaviours the model implements, by their `MADV_*` names in lower case. */
 export type Advice =
@@ -113,6 +117,7 @@ function madvise_vma_behavior(
     case 'cold':
       if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
       reclaim_range(mm, start, end, advice);
+      if (advice === 'pageout') pageout_file_range(mm, vma, start, end);
       return { prev: vma };
     case 'guard_install':
     case 'guard_remove': {
@@ -123,7 +128,9 @@ function madvise_vma_behavior(
       return errno ? { errno, prev: vma } : { prev: vma };
     }
     case 'collapse': {
-      const errno = madvise_collapse(mm, vma, start, end);
+      const errno = vma.vm_file
+        ? madvise_collapse_file(mm, vma, start, end)
+        : madvise_collapse(mm, vma, start, end);
       return errno ? { errno, prev: vma } : { prev: vma };
     }
     case 'remove': {
@@ -131,6 +138,11 @@ function madvise_vma_behavior(
       return errno ? { errno, prev: vma } : { prev: vma };
     }
     case 'willneed':
+      if (vma.vm_file?.ra) {
+        const first = (vma.vm_pgoff ?? 0) + (start - vma.vm_start);
+        force_page_cache_ra(vma.vm_file, first, first + (end - start));
+      }
+      return { prev: vma };
     case 'populate_read':
     case 'populate_write':
       return { prev: vma };
@@ -205,10 +217,13 @@ export function madvise_free_range(mm: MmStruct, start: number, end: number): vo
         ~(skip ? skip[w] : 0) &
         ~(locked ? locked[w] : 0);
       if (present === 0) continue;
+      // A PG_dirty small folio another process maps stays as it is (cow-share.ts).
+      const marked = (present & ~cow_free_skip(mm, slot / g.PMD_SIZE, w, present)) >>> 0;
+      if (marked === 0) continue;
       planes ??= ptes.ensurePlanes(pte);
       const zero = planes.words[planes.base + w];
       const l = planes.base + ptes.words + w;
-      planes.words[l] = (planes.words[l] | (present & ~zero)) >>> 0;
+      planes.words[l] = (planes.words[l] | (marked & ~zero)) >>> 0;
     }
   });
 }

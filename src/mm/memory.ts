@@ -25,6 +25,7 @@ import { mm_add_nr_ptes, pmd_alloc, pmd_install } from './pgtable.js';
 import { anon_vma_prepare } from './rmap.js';
 import { folio_write_fault } from './folio.js';
 import { mark_unwritten_fault } from './unwritten.js';
+import { cow_tracking, cow_write_fault, cow_write_strided } from './cow-share.js';
 
 /**
  * Faults every page of [start, end) (pages, inside `vma`) as `__handle_mm_fault` would for one
@@ -42,6 +43,7 @@ export function handle_mm_fault_range(
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
   if (write) anon_vma_prepare(mm, vma);
+  if (write) cow_write_fault(mm, start, end, gup);
   for (let addr = start; addr < end;) {
     const next = pmd_addr_end(g, addr, end);
     const haddr = addr - (addr % g.PMD_SIZE);
@@ -129,6 +131,7 @@ export function handle_mm_fault_strided(
   const span = mm.dirSpan[mm.dirs.length - 2];
   const mayThp = vma_thp_enabled(mm, vma);
   if (write) anon_vma_prepare(mm, vma);
+  if (write && cow_tracking(mm)) cow_write_strided(mm, first, step, count);
   // Every access of a stride that is a whole number of PMD slots lands on the same page index.
   const slots = step % PMD_SIZE === 0 && mm.inlineTables && !mayThp ? step / PMD_SIZE : 0;
   for (let k = 0, p = first; k < count;) {

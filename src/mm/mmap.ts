@@ -15,9 +15,11 @@ import {
   VM_READ,
   VM_SHARED,
   VM_WRITE,
+  PMD_HUGE_SHMEM,
 } from './mm_types.js';
 import { file_alloc } from './filemap.js';
 import { __split_huge_pmd } from './huge_memory.js';
+import { zap_huge_pmd_shmem } from './filemap-thp.js';
 import { pmd_lookup } from './pgtable.js';
 import { free_pgtables } from './free_pgtables.js';
 import { unmap_vmas } from './zap.js';
@@ -197,7 +199,9 @@ export function split_huge_pmd_address(mm: MmStruct, addr: number): void {
   const pmd = pmd_lookup(mm, addr);
   if (pmd === 0) return;
   const idx = Math.floor(addr / PMD_SIZE) % mm.geometry.PTRS_PER_PMD;
-  if (mm.dirs[mm.dirs.length - 1].get(pmd, idx) < 0) __split_huge_pmd(mm, pmd, idx);
+  const entry = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
+  if (entry === PMD_HUGE_SHMEM) zap_huge_pmd_shmem(mm, pmd, idx);
+  else if (entry < 0) __split_huge_pmd(mm, pmd, idx);
 }
 
 /** `__split_vma` including `vma_adjust_trans_huge`; returns the upper piece. */

@@ -3,6 +3,7 @@
 // and the destination entry is none, else entry by entry (move_ptes). Mirrors move_page_tables in
 // mm/mremap.c (see docs/kernel-version.md).
 
+import { cow_move_page, cow_move_slots } from './cow-share.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { INLINE_NONE } from './pgtable-pool.js';
 import { dir_index, mm_inc_nr_dir, pmd_alloc, pmd_install } from './pgtable.js';
@@ -94,6 +95,7 @@ function move_slot_state(mm: MmStruct, oldSlot: number, n: number, newSlot: numb
     for (const [slot] of moved) map.delete(slot);
     for (const [slot, v] of moved) map.set(slot - oldSlot + newSlot, v);
   }
+  cow_move_slots(mm, oldSlot, n, newSlot);
 }
 
 function bitOf(words: Uint32Array, base: number, i: number): boolean {
@@ -183,6 +185,7 @@ function move_ptes(
       setBit(slotBits(mm, mm.mlocked, newSlot), 0, di, true);
     }
     if (hasFolio) move_folio_page(mm, oldSlot, si, newSlot, di);
+    cow_move_page(mm, oldSlot, si, newSlot, di);
   }
   ptes.addCount(opte, -moved);
   ptes.addCount(npte, moved);

@@ -8,7 +8,13 @@
 
 import { INLINE_NONE, popcount32, wordMask } from './pgtable-pool.js';
 import type { MmStruct } from './mm_types.js';
-import { PMD_HUGE_ANON, PMD_HUGE_LAZY, PMD_HUGE_ZERO, VM_LOCKED } from './mm_types.js';
+import {
+  PMD_HUGE_ANON,
+  PMD_HUGE_LAZY,
+  PMD_HUGE_SHMEM,
+  PMD_HUGE_ZERO,
+  VM_LOCKED,
+} from './mm_types.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { pmd_lookup } from './pgtable.js';
 import {
@@ -28,6 +34,12 @@ import {
 } from './folio-split.js';
 import { vma_pgoff } from './vma.js';
 import { free_pte, walk_pmd_entries } from './zap.js';
+import {
+  cow_pageout_keep,
+  cow_reclaim_begin,
+  cow_reclaim_end,
+  cow_reclaim_keep,
+} from './cow-share.js';
 
 /** What a reclaim walk does: `pressure` only discards; the madvise advices also split folios. */
 export type ReclaimMode = 'pressure' | 'pageout' | 'cold';
@@ -52,6 +64,8 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
     // MADV_COLD/PAGEOUT leave a large folio another process maps alone ("do not interfere with
     // other mappings of this folio"), PMD-mapped or not.
     if (mode !== 'pressure' && folio_shared(mm, addr)) return;
+    // A PMD-mapped shmem folio is swap-backed: without swap reclaim keeps it.
+    if (entry === PMD_HUGE_SHMEM) return;
     if (entry < 0) {
       if (entry === PMD_HUGE_ZERO) return;
       if (full) {
@@ -80,7 +94,11 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
       }
     }
     if (mode === 'cold') return;
-    discard_lazy(mm, pmd, idx, addr, lo, hi);
+    // Small folios another process maps: PAGEOUT leaves them, reclaim walks them (cow-share.ts).
+    const slotNo = slot / g.PMD_SIZE;
+    const keep =
+      mode === 'pageout' ? cow_pageout_keep(mm, slotNo, lo, hi) : cow_reclaim_keep(mm, slotNo);
+    discard_lazy(mm, pmd, idx, addr, lo, hi, keep);
   });
 }
 
@@ -167,6 +185,7 @@ function discard_lazy(
   addr: number,
   lo: number,
   hi: number,
+  keep: Uint32Array | null,
 ): void {
   const pte = mm.dirs[mm.dirs.length - 1].get(pmd, idx);
   const ptes = mm.ptes;
@@ -182,7 +201,10 @@ function discard_lazy(
   let discarded = 0;
   for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
     const l = planes.base + ptes.words + w;
-    const lazy = planes.words[l] & wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+    const lazy =
+      planes.words[l] &
+      wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32)) &
+      ~(keep ? keep[w] : 0);
     if (lazy === 0) continue;
     discarded += popcount32(lazy);
     planes.words[l] = planes.words[l] & ~lazy;
@@ -334,9 +356,13 @@ function thp_underused(mm: MmStruct, written: Uint32Array): boolean {
  */
 export function shrink_lazyfree(procs: MmStruct | readonly MmStruct[]): void {
   const mms = 'geometry' in procs ? [procs] : procs;
+  cow_reclaim_begin(mms);
   for (const mm of mms) reclaim_unlocked(mm);
+  cow_reclaim_end(mms);
   if (!deferred_split_scan(mms)) return;
+  cow_reclaim_begin(mms);
   for (const mm of mms) reclaim_unlocked(mm);
+  cow_reclaim_end(mms);
 }
 
 /** One reclaim pass over every VMA; pages of VM_LOCKED VMAs are unevictable, never seen. */

@@ -16,7 +16,9 @@ import {
   wordMask,
 } from './pgtable-pool.js';
 import type { MmStruct, VmAreaStruct, ZapDetails } from './mm_types.js';
+import { PMD_HUGE_SHMEM } from './mm_types.js';
 import { __split_huge_pmd, zap_huge_pmd } from './huge_memory.js';
+import { zap_huge_pmd_shmem } from './filemap-thp.js';
 import { mm_dec_nr_ptes, mm_sub_nr_ptes, slot_bits_forget } from './pgtable.js';
 import { folio_remove_pages } from './folio.js';
 import { zap_file_rss } from './filemap.js';
@@ -237,6 +239,10 @@ function zap_pmd_range(
         row[rowBase + idx] = emptyCode;
         emptied++;
       }
+      continue;
+    }
+    if (entry === PMD_HUGE_SHMEM) {
+      zap_huge_pmd_shmem(mm, pmd, idx);
       continue;
     }
     if (entry < 0) {

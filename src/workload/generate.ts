@@ -7,6 +7,14 @@ import type { Prot } from './types.js';
 import { formatSize } from './numbers.js';
 import { ORACLE_MOVE_TOP } from './lower.js';
 
+/**
+ * The largest disk file (in pages) the generator reclaims: 4 MiB, so that with this host's
+ * `read_ahead_kb` (8192: 2048 pages read from 1024 before the page) every read-around covers the
+ * whole file and leaves no PG_readahead mark whose fault would read ahead into large folios (not
+ * modelled: the model refuses it as `unsupported`).
+ */
+const SMALL_DISK_PAGES = 1024;
+
 /** Options of {@link generateWorkload}; every field is optional. */
 export interface GenerateOptions {
   /** Fewest operations, reports not counted (default 10). */
@@ -66,11 +74,10 @@ interface Mapping {
   readonly shared: boolean;
   /** Backed by a `file` (shmem or disk): MADV_FREE refuses it. */
   readonly file: boolean;
-  /**
-   * Backed by a disk file: no `remove` (a refault of a punched page goes through readahead and
-   * the fault's retry, which the model does not follow in general: docs/fidelity.md).
-   */
+  /** Backed by a disk file (its mapped pages count in RssFile). */
   readonly disk?: boolean;
+  /** Backed by a disk file larger than `SMALL_DISK_PAGES`: never reclaimed (see there). */
+  readonly bigDisk?: boolean;
   /** MAP_GROWSDOWN: touches below it grow it (the room below is kept free). */
   readonly growsdown?: boolean;
 }
@@ -87,8 +94,6 @@ class Generator {
   private readonly procs = new Map<string, ProcState>();
   /** Whether a fork happened: from then on pages may be COW-shared between processes. */
   forked = false;
-  /** Whether a `free` followed a fork (then no more `pressure`). */
-  freedAfterFork = false;
   private forks = 0;
   private nextMap = 0;
   private reports = 0;
@@ -98,8 +103,15 @@ class Generator {
   private guards: [number, number][] = [];
   /** Files created so far, with their size in pages and whether on a disk. */
   private readonly files: { readonly name: string; readonly pages: number; disk?: boolean }[] = [];
-  /** Whether a disk file exists: reclaim (`pressure`) is not modelled then. */
+  /** Whether a disk file exists. */
   disk = false;
+  /**
+   * Whether a disk file was written through a shared mapping: reclaim (`pressure`, `pageout`) of
+   * a dirty disk page is not modelled then.
+   */
+  diskDirty = false;
+  /** Whether a disk file larger than `SMALL_DISK_PAGES` exists (then no `pressure`). */
+  bigDisk = false;
   /** Absolute page ranges ever mapped (kept after munmap so new maps stay deterministic). */
   private readonly used: [number, number][] = [];
 
@@ -263,6 +275,7 @@ class Generator {
     const shared = backing === 'shared' || (backing === 'file' && this.chance(0.5));
     let fileOpt = '';
     let disk = false;
+    let bigDisk = false;
     if (backing === 'file') {
       const off = this.chance(0.5) ? 0 : this.between(1, 64);
       let f = this.files.find((x) => x.pages >= off + pages);
@@ -275,6 +288,8 @@ class Generator {
       }
       fileOpt = ` file=${f.name}${off ? ` off=${bytes(off)}` : ''}`;
       disk = f.disk === true;
+      bigDisk = disk && f.pages > SMALL_DISK_PAGES;
+      this.bigDisk ||= bigDisk;
     }
     if (over) {
       for (const m of this.maps) {
@@ -292,6 +307,7 @@ class Generator {
       shared,
       file: backing === 'file',
       disk,
+      bigDisk,
     });
     this.used.push([base, base + pages]);
     this.emit(
@@ -371,6 +387,28 @@ class Generator {
     return [m, p, start, this.between(1, p.end - start)];
   }
 
+  /**
+   * After a fork: MADV_FREE of part of an anonymous private piece, whose small pages may be
+   * COW-shared with other processes, sometimes a write to part of it again, then reclaim:
+   * `pressure`, or PAGEOUT of the range in this process (cow-share.ts).
+   */
+  sharedFree(): void {
+    const r = this.range((q) => !q.locked);
+    if (r === undefined) return;
+    const [m, p, start, len] = r;
+    if (m.shared || m.file) return;
+    this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} free`);
+    if (writable(p.prot) && !this.guarded(m, start, len) && this.chance(0.3)) {
+      this.emit(`touch ${m.name} +${bytes(start)} ${bytes(this.between(1, len))}`);
+    }
+    if (this.disk || this.chance(0.4)) {
+      this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} pageout`);
+    } else {
+      this.switchTo('main');
+      this.emit('pressure');
+    }
+  }
+
   /** Whether [start, start + len) of `m` may hold a guard marker. */
   guarded(m: Mapping, start: number, len: number): boolean {
     const s = m.base + start;
@@ -391,6 +429,7 @@ class Generator {
     if (r === undefined) return;
     const [m, , start, len] = r;
     if (this.guarded(m, start, len)) return;
+    if (write && m.shared && m.disk) this.diskDirty = true;
     const stride = this.rng.pick(['', '', ' stride=64K', ' stride=2M', ' stride=12K']);
     this.emit(`touch ${m.name} +${bytes(start)} ${bytes(len)}${stride}${write ? '' : ' read'}`);
   }
@@ -403,8 +442,8 @@ class Generator {
     // Sometimes the whole mapping, across the VMAs that mprotect or advice split it into.
     if (this.chance(0.2) && contiguous(m)) [start, len] = [0, m.pages];
     let advice = this.rng.pick([
-      ...(this.forkMix ? ['cold'] : []),
-      ...(this.filesMix ? ['free', 'willneed', 'cold'] : []),
+      ...(this.forkMix ? ['cold', 'pageout', 'free'] : []),
+      ...(this.filesMix ? ['free', 'willneed', 'cold', 'pageout', 'pageout'] : []),
       'dontneed',
       'dontneed',
       'dontneed',
@@ -416,6 +455,8 @@ class Generator {
       'guard_install',
       'guard_remove',
     ]);
+    // Reclaim of a disk file's clean pages, then their refault through readahead.
+    if (m.disk && this.chance(0.25)) advice = 'pageout';
     const pieces = m.pieces.filter((q) => q.start < start + len && q.end > start);
     // Locked pieces refuse plain DONTNEED and FREE (EINVAL); populate needs the access.
     // MADV_FREE is for anonymous private memory; shared writable memory can punch a hole.
@@ -423,17 +464,24 @@ class Generator {
       (m.shared || m.file) &&
       (advice === 'free' || (advice === 'dontneed' && m.shared && this.chance(0.3)))
     ) {
-      const punch = m.shared && !m.disk && pieces.every((q) => writable(q.prot));
+      const punch = m.shared && pieces.every((q) => writable(q.prot));
       advice = punch ? 'remove' : 'dontneed';
     }
-    // After a fork pages may be COW-shared: reclaim of a shared page one process made lazy-free
-    // is not modelled (docs/sim-model.md, Not modelled): no `pressure` after such a `free`.
-    if (this.forked && advice === 'free') this.freedAfterFork = true;
     if (
       (advice === 'dontneed' || advice === 'free' || advice === 'remove') &&
       pieces.some((q) => q.locked)
     ) {
       advice = 'dontneed_locked';
+    }
+    // PAGEOUT: anon private memory, or a disk file's clean pages; shmem pageout is not modelled.
+    if (advice === 'pageout' && (m.disk ? this.diskDirty || m.bigDisk : m.shared || m.file)) {
+      advice = 'cold';
+    }
+    // MADV_HUGEPAGE makes a disk file's refault read PMD-sized folios: not modelled.
+    if (advice === 'hugepage' && m.disk) advice = 'nohugepage';
+    // PAGEOUT and COLD of locked memory fail.
+    if ((advice === 'pageout' || advice === 'cold') && pieces.some((q) => q.locked)) {
+      advice = 'willneed';
     }
     if (advice === 'populate_read' && pieces.some((q) => !readable(q.prot))) advice = 'willneed';
     if (advice === 'populate_write' && pieces.some((q) => !writable(q.prot))) advice = 'willneed';
@@ -454,6 +502,7 @@ class Generator {
             ).filter(([u, v]) => u < v),
       );
     }
+    if (advice === 'populate_write' && m.shared && m.disk) this.diskDirty = true;
     this.emit(`madvise ${m.name} +${bytes(start)} ${bytes(len)} ${advice}`);
   }
 
@@ -599,6 +648,7 @@ class Generator {
       const all = (ok: (q: Piece) => boolean): boolean => moved.length > 0 && moved.every(ok);
       if (!this.guarded(m, start, len) && all((q) => readable(q.prot))) {
         const write = all((q) => writable(q.prot)) ? '' : ' read';
+        if (write === '' && m.shared && m.disk) this.diskDirty = true;
         this.placedTouch = [this.proc, `touch ${name} +0 ${bytes(newLen)} stride=64K${write}`];
       }
       return;
@@ -612,6 +662,7 @@ class Generator {
       shared: m.shared,
       file: m.file,
       disk: m.disk === true,
+      bigDisk: m.bigDisk === true,
     });
     this.used.push([dest, dest + newLen]);
   }
@@ -816,6 +867,12 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
         ops++;
         continue;
       }
+      if (g.forked && g.maps.length > 0 && g.chance(0.06)) {
+        g.sharedFree();
+        ops++;
+        g.maybeReport();
+        continue;
+      }
       if (g.maps.length > 0 && g.chance(0.05)) {
         g.forkAdvice();
         ops++;
@@ -839,7 +896,7 @@ export function generateWorkload(seed: number, options: GenerateOptions = {}): s
     else if (roll < 0.9) g.mprotect();
     else if (roll < 0.95) g.mlock();
     else if (roll < 0.96) g.mlockall();
-    else if (!g.freedAfterFork && !g.disk) {
+    else if (!g.diskDirty && !g.bigDisk) {
       // pressure takes no @process.
       g.switchTo('main');
       g.emit('pressure');

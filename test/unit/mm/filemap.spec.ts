@@ -125,9 +125,29 @@ describe('disk files (cached whole when created)', () => {
     touch_range(mm, GiB + 40n * 4n * KiB, 4n * KiB, 4096n, true);
     expect(mmCounters(mm).rss_file_kb).toBe(4);
     expect([23, 24, 55, 56].map((o) => f.cache.has(o))).toEqual([false, true, true, false]);
-    // A read at page 60 (not cached): the read-around brings 44..75, then the window 48..63.
+    // The first page of its async part (24 + 32 - 8 = 48) got PG_readahead.
+    expect(f.ra?.mark.has(48)).toBe(true);
+    // A read at page 60 (not cached): the read-around brings 44..75, then the window 48..63
+    // without the marked page 48.
     touch_range(mm, GiB + 60n * 4n * KiB, 4n * KiB, 4096n, false);
-    expect(mmCounters(mm).rss_file_kb).toBe(4 + 64);
+    expect(mmCounters(mm).rss_file_kb).toBe(4 + 60);
+    validate_mm(mm);
+  });
+
+  it('reads forward from the faulting page in an executable VMA (6.16+), clipped to the VMA', () => {
+    const mm = fresh();
+    const f = disk_file_alloc('f', 512, 32);
+    vm_mmap_pgoff(mm, GiB, 1n * MiB, RW | 4, { file: f, shared: true });
+    expect(do_madvise(mm, GiB + 64n * KiB, 64n * KiB, 'remove')).toBeNull();
+    // A read at page 26 of the punched window 16..31 reads 26..57 only: the retry maps 26..31.
+    touch_range(mm, GiB + 26n * 4n * KiB, 4n * KiB, 4096n, false);
+    expect([25, 26, 31].map((o) => f.cache.has(o))).toEqual([false, true, true]);
+    expect(mmCounters(mm).rss_file_kb).toBe(24);
+    // Near the VMA's end (page 255 of 256) nothing beyond the VMA is read.
+    expect(do_madvise(mm, GiB + 1020n * KiB, 4n * KiB, 'remove')).toBeNull();
+    expect(do_madvise(mm, GiB + 1016n * KiB, 4n * KiB, 'remove')).toBeNull();
+    touch_range(mm, GiB + 1020n * KiB, 4n * KiB, 4096n, true);
+    expect([254, 255, 256].map((o) => f.cache.has(o))).toEqual([false, true, true]);
     validate_mm(mm);
   });
 

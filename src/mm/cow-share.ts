@@ -1,0 +1,523 @@
+// Which small anonymous pages are still COW-shared between the processes of a fork family, and
+// the folio flags MADV_FREE and reclaim read on them (issue #7). Mirrors the order-0 parts of
+// copy_present_pte and do_wp_page (mm/memory.c), madvise_free_pte_range (mm/madvise.c) and the
+// lazy-free branch of try_to_unmap_one under rmap_walk_anon (mm/rmap.c, mm/vmscan.c) (see
+// docs/kernel-version.md).
+//
+// Every small anonymous page fork copies gets a folio id (an Int32 per page, per PMD slot, per mm;
+// 0: no id), the same in the parent and the child: the id names the order-0 folio both map. The
+// ids are kept where pages go (fork, mremap, a folio split names its subpages), dropped where a
+// process gets a page of its own (a write fault: COW copy, or the reuse of a folio nobody else maps
+// any more), and otherwise allowed to go stale: a page that is not present, the zero page, a file
+// page, a guard marker or a page of a large folio never counts as a holder, and every way a new
+// small anonymous page appears at a stale place (a write fault, a move, a split) overwrites it.
+// So the holders of an id are counted when they are needed (by a scan over the family), not kept.
+
+import { wordMask } from './pgtable-pool.js';
+import type { MmStruct } from './mm_types.js';
+import { VM_LOCKED } from './mm_types.js';
+import { vma_pgoff } from './vma.js';
+import { slot_pte } from './folio-split.js';
+import type { LargeFolio } from './folio.js';
+
+/** PG_dirty: MADV_FREE leaves the folio alone while another process maps it. */
+const PG_DIRTY = 1;
+/**
+ * The folio is lazy-free (not swap-backed) but a holder's PTE is dirty again: reclaim's unmap
+ * meets the dirty PTE, puts it back, and the folio becomes swap-backed and PG_dirty.
+ */
+const LAZY_REDIRTIED = 2;
+
+/** Per fork family: the flags of each folio id (index 0 unused). */
+interface FolioIds {
+  flags: Uint8Array;
+  next: number;
+}
+
+const families = new WeakMap<Set<MmStruct>, FolioIds>();
+/** Per mm: PMD slot number → the folio id of each of its 512 pages (0: none, or stale). */
+const slotIds = new WeakMap<MmStruct, Map<number, Int32Array>>();
+/** Per subpage-0 id of a split large folio (its `share` object): every mm names its pages alike. */
+const splitBase = new WeakMap<object, number>();
+/** During a reclaim: per mm and slot, the lazy-free pages a shared folio's walk keeps. */
+const reclaimKeep = new WeakMap<MmStruct, Map<number, Uint32Array>>();
+
+function familyIds(mm: MmStruct): FolioIds {
+  let t = families.get(mm.family);
+  if (!t) {
+    t = { flags: new Uint8Array(1024), next: 1 };
+    families.set(mm.family, t);
+  }
+  return t;
+}
+
+function newIds(mm: MmStruct, n: number, flags: number): number {
+  const t = familyIds(mm);
+  while (t.next + n > t.flags.length) {
+    const grown = new Uint8Array(t.flags.length * 2);
+    grown.set(t.flags);
+    t.flags = grown;
+  }
+  const first = t.next;
+  t.next += n;
+  if (flags !== 0) t.flags.fill(flags, first, first + n);
+  return first;
+}
+
+function idsOf(mm: MmStruct): Map<number, Int32Array> {
+  let m = slotIds.get(mm);
+  if (!m) {
+    m = new Map();
+    slotIds.set(mm, m);
+  }
+  return m;
+}
+
+function slotArray(mm: MmStruct, slot: number): Int32Array {
+  const m = idsOf(mm);
+  let a = m.get(slot);
+  if (!a) {
+    a = new Int32Array(mm.ptes.entries);
+    m.set(slot, a);
+  }
+  return a;
+}
+
+/** Whether any page of `mm` has a folio id (the cheap test before any work). */
+function hasIds(mm: MmStruct): boolean {
+  const m = slotIds.get(mm);
+  return m !== undefined && m.size !== 0;
+}
+
+/** Bitmap of the pages of `slot` that map a large folio (their ids are stale). */
+function folioPages(mm: MmStruct, slot: number): Uint32Array | null {
+  let out: Uint32Array | null = null;
+  for (let f: LargeFolio | undefined = mm.folios.get(slot); f; f = f.next) {
+    out ??= new Uint32Array(mm.ptes.words);
+    for (let w = 0; w < out.length; w++) out[w] = (out[w] | f.member[w]) >>> 0;
+  }
+  return out;
+}
+
+/** Bitmap of the small anonymous pages of PTE table `pte` (slot `slot`): the pages an id names. */
+function smallAnon(mm: MmStruct, slot: number, pte: number): Uint32Array {
+  const ptes = mm.ptes;
+  const out = new Uint32Array(ptes.words);
+  if (pte === 0) return out;
+  const { words, base } = ptes.presentWords(pte);
+  const planes = ptes.planeWords(pte);
+  const large = mm.folios.size === 0 ? null : folioPages(mm, slot);
+  for (let w = 0; w < out.length; w++) {
+    out[w] =
+      (words[base + w] &
+        ~(planes ? planes.words[planes.base + w] : 0) &
+        ~(large ? large[w] : 0)) >>>
+      0;
+  }
+  return out;
+}
+
+function lazyBits(mm: MmStruct, pte: number): Uint32Array | null {
+  if (pte === 0) return null;
+  const planes = mm.ptes.planeWords(pte);
+  if (!planes) return null;
+  return planes.words.subarray(planes.base + mm.ptes.words, planes.base + 2 * mm.ptes.words);
+}
+
+const bit = (words: ArrayLike<number>, i: number): boolean =>
+  ((words[i >>> 5] >>> (i & 31)) & 1) !== 0;
+
+/** One place a folio id is mapped: a live small anonymous page of one mm. */
+interface Holder {
+  readonly mm: MmStruct;
+  readonly slot: number;
+  readonly i: number;
+}
+
+/** Every live holder of every id in `mms`, by id (ids with one holder included). */
+function holders(mms: Iterable<MmStruct>): Map<number, Holder[]> {
+  const out = new Map<number, Holder[]>();
+  for (const mm of mms) {
+    const m = slotIds.get(mm);
+    if (!m) continue;
+    for (const [slot, ids] of m) {
+      const anon = smallAnon(mm, slot, slot_pte(mm, slot));
+      for (let w = 0; w < anon.length; w++) {
+        let b = anon[w];
+        while (b !== 0) {
+          const i = w * 32 + (31 - Math.clz32(b & -b));
+          b = (b & (b - 1)) >>> 0;
+          const id = ids[i];
+          if (id === 0) continue;
+          let list = out.get(id);
+          if (!list) {
+            list = [];
+            out.set(id, list);
+          }
+          list.push({ mm, slot, i });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** How many live pages of the family map each id (a zero-filled array where none do). */
+function holderCounts(mm: MmStruct): Int32Array {
+  const t = familyIds(mm);
+  const counts = new Int32Array(t.next);
+  for (const [id, list] of holders(mm.family)) counts[id] = list.length;
+  return counts;
+}
+
+/** Whether holder `h` maps its page in a VM_LOCKED VMA, or keeps it mlocked (mlocked.ts). */
+function holderLocked(h: Holder): boolean {
+  if (bit(h.mm.mlocked.get(h.slot) ?? [], h.i)) return true;
+  const addr = h.slot * h.mm.geometry.PMD_SIZE + h.i;
+  const vma = h.mm.mmap.find_vma(addr);
+  return (
+    vma !== undefined && vma !== null && vma.vm_start <= addr && (vma.vm_flags & VM_LOCKED) !== 0
+  );
+}
+
+/**
+ * Per id: 0 no live holder, else 1 + (2 when more than one page maps it) + (4 when one of them is
+ * mlocked: in a VM_LOCKED VMA, or kept mlocked).
+ */
+function holderState(mm: MmStruct): Uint8Array {
+  const t = familyIds(mm);
+  const out = new Uint8Array(t.next);
+  for (const [id, list] of holders(mm.family)) {
+    out[id] = 1 | (list.length > 1 ? 2 : 0) | (list.some(holderLocked) ? 4 : 0);
+  }
+  return out;
+}
+
+/**
+ * `copy_present_pte` of the small anonymous pages `bits` (word `w` of slot `slot`, in an anonymous
+ * VMA fork copies): child and parent now map one folio each, named by the same id (a new one
+ * where the parent's page had none). A page that stays mlocked outside any VM_LOCKED VMA
+ * (mlocked.ts) is the same mlocked folio in the child: unevictable there too until a write copies
+ * it (issue #7).
+ */
+export function cow_fork_pages(
+  dst: MmStruct,
+  src: MmStruct,
+  slot: number,
+  w: number,
+  bits: number,
+): void {
+  const large = src.folios.size === 0 ? null : folioPages(src, slot);
+  let b = (bits & ~(large ? large[w] : 0)) >>> 0;
+  if (b === 0) return;
+  const locked = src.mlocked.get(slot);
+  if (locked && locked[w] & b) {
+    let d = dst.mlocked.get(slot);
+    if (!d) {
+      d = new Uint32Array(dst.ptes.words);
+      dst.mlocked.set(slot, d);
+    }
+    d[w] = (d[w] | (locked[w] & b)) >>> 0;
+  }
+  const from = slotArray(src, slot);
+  const to = slotArray(dst, slot);
+  while (b !== 0) {
+    const i = w * 32 + (31 - Math.clz32(b & -b));
+    b = (b & (b - 1)) >>> 0;
+    if (from[i] === 0) from[i] = newIds(src, 1, 0);
+    to[i] = from[i];
+  }
+}
+
+/**
+ * Before write faults of pages [start, end) of `mm` (an anonymous VMA): where the page's folio
+ * has an id another live page maps, `do_wp_page` copies it (the writer's page is a new folio,
+ * not mlocked); where nobody else maps it any more the folio is reused in place
+ * (`wp_page_reuse`: no copy, RssAnon unchanged), keeping its flags. A write to a clean lazy-free
+ * page the process alone maps dirties its PTE without a fault: the folio stays lazy-free, which
+ * reclaim will find (LAZY_REDIRTIED), or gets PG_dirty at once for a GUP write (`follow_page_pte`
+ * marks the folio dirty when the PTE is clean).
+ */
+export function cow_write_fault(mm: MmStruct, start: number, end: number, gup: boolean): void {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const ids = slotIds.get(mm);
+  let counts: Int32Array | null = null;
+  for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
+    const a = ids?.get(slot);
+    const pte = a || mm.ptes.live !== 0 ? slot_pte(mm, slot) : 0;
+    const lazy = lazyBits(mm, pte);
+    if (!a && !lazy) continue;
+    const lo = Math.max(start - slot * PMD_SIZE, 0);
+    const hi = Math.min(end - slot * PMD_SIZE, PMD_SIZE);
+    const anon = smallAnon(mm, slot, pte);
+    for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+      const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+      const live = anon[w] & mask;
+      if (a) {
+        // New pages (none, zero page) get no id; stale ones go.
+        let gone = mask & ~live;
+        while (gone !== 0) {
+          const i = w * 32 + (31 - Math.clz32(gone & -gone));
+          gone = (gone & (gone - 1)) >>> 0;
+          a[i] = 0;
+        }
+      }
+      let b = live >>> 0;
+      while (b !== 0) {
+        const i = w * 32 + (31 - Math.clz32(b & -b));
+        b = (b & (b - 1)) >>> 0;
+        const id = a ? a[i] : 0;
+        const isLazy = lazy !== null && bit(lazy, i);
+        if (id !== 0) {
+          counts ??= holderCounts(mm);
+          if (counts[id] > 1) {
+            // A COW copy: the writer's page is a folio of its own now.
+            counts[id]--;
+            (a as Int32Array)[i] = 0;
+            const locked = mm.mlocked.get(slot);
+            if (locked) locked[i >>> 5] = (locked[i >>> 5] & ~(1 << (i & 31))) >>> 0;
+            continue;
+          }
+        }
+        if (!isLazy) continue;
+        const flag = gup ? PG_DIRTY : LAZY_REDIRTIED;
+        const t = familyIds(mm);
+        if (id === 0) slotArray(mm, slot)[i] = newIds(mm, 1, flag);
+        else t.flags[id] = (t.flags[id] & ~LAZY_REDIRTIED) | flag;
+      }
+    }
+  }
+}
+
+/** `cow_write_fault` of the pages `first`, `first + step`, … (`count` of them). */
+export function cow_write_strided(mm: MmStruct, first: number, step: number, count: number): void {
+  for (let k = 0; k < count; k++)
+    cow_write_fault(mm, first + k * step, first + k * step + 1, false);
+}
+
+/** Whether write faults of `mm` need `cow_write_fault` (ids, or a lazy-free page, may exist). */
+export function cow_tracking(mm: MmStruct): boolean {
+  return hasIds(mm) || mm.family.size > 1;
+}
+
+/**
+ * `madvise_free_pte_range` on the small anonymous pages `bits` of word `w` of slot `slot`: returns
+ * the ones that do not become lazy-free: PG_dirty folios another process maps ("we mustn't clear
+ * the folio's dirty flag": left alone), and folios another process keeps mlocked (the PTE is
+ * cleaned but `folio_mark_lazyfree` skips an unevictable folio, so it stays swap-backed). On a
+ * folio `mm` alone maps it clears PG_dirty and the redirtied state.
+ */
+export function cow_free_skip(mm: MmStruct, slot: number, w: number, bits: number): number {
+  const a = slotIds.get(mm)?.get(slot);
+  if (!a || bits === 0) return 0;
+  const t = familyIds(mm);
+  let skip = 0;
+  let state: Uint8Array | null = null;
+  let b = (bits & smallAnon(mm, slot, slot_pte(mm, slot))[w]) >>> 0;
+  while (b !== 0) {
+    const j = 31 - Math.clz32(b & -b);
+    b = (b & (b - 1)) >>> 0;
+    const id = a[w * 32 + j];
+    if (id === 0) continue;
+    state ??= holderState(mm);
+    if (state[id] & 4 || (state[id] & 2 && t.flags[id] & PG_DIRTY)) skip |= 1 << j;
+    else if (!(state[id] & 2)) t.flags[id] = 0;
+  }
+  return skip >>> 0;
+}
+
+/** The rmap walk's order of a holder: its VMA's `vm_pgoff`, then the anon_vma chain's insertion. */
+function rmapKey(h: Holder): [number, number, boolean] {
+  const addr = h.slot * h.mm.geometry.PMD_SIZE + h.i;
+  const vma = h.mm.mmap.find_vma(addr);
+  if (!vma || vma.vm_start > addr) return [Infinity, 0, false];
+  return [vma_pgoff(vma), vma.avc_seq ?? 0, holderLocked(h)];
+}
+
+function keepPage(mm: MmStruct, slot: number, i: number): void {
+  let m = reclaimKeep.get(mm);
+  if (!m) {
+    m = new Map();
+    reclaimKeep.set(mm, m);
+  }
+  let b = m.get(slot);
+  if (!b) {
+    b = new Uint32Array(mm.ptes.words);
+    m.set(slot, b);
+  }
+  b[i >>> 5] = (b[i >>> 5] | (1 << (i & 31))) >>> 0;
+}
+
+function clearLazy(h: Holder): void {
+  const lazy = lazyBits(h.mm, slot_pte(h.mm, h.slot));
+  if (lazy) lazy[h.i >>> 5] = (lazy[h.i >>> 5] & ~(1 << (h.i & 31))) >>> 0;
+}
+
+/**
+ * Reclaim (`pressure`, the memory cgroup of `mms`) of the lazy-free small folios with ids, before
+ * the per-process passes discard clean lazy-free pages: `try_to_unmap` walks a folio's mappings
+ * in rmap order (VMAs by `vm_pgoff`, then anon_vma chain insertion, across processes) and discards
+ * it from every clean mapping until it meets a dirty PTE; that one and every later mapping keep
+ * it, and the folio is swap-backed and PG_dirty from then on (their lazy-free bits go). A folio
+ * a VM_LOCKED VMA maps (or that stays mlocked) is unevictable: every mapping keeps it. Until
+ * `cow_reclaim_end`, `cow_reclaim_keep` answers which lazy-free pages the walks kept.
+ */
+export function cow_reclaim_begin(mms: readonly MmStruct[]): void {
+  for (const mm of mms) reclaimKeep.delete(mm);
+  if (!mms.some(hasIds)) return;
+  const t = familyIds(mms[0]);
+  for (const [id, list] of holders(mms)) {
+    const anyLazy = list.some((h) => {
+      const lazy = lazyBits(h.mm, slot_pte(h.mm, h.slot));
+      return lazy !== null && bit(lazy, h.i);
+    });
+    if (!anyLazy && !(t.flags[id] & LAZY_REDIRTIED)) continue;
+    const keyed = list.map((h) => ({ h, key: rmapKey(h) }));
+    if (keyed.some((k) => k.key[2])) {
+      for (const { h } of keyed) keepPage(h.mm, h.slot, h.i);
+      continue;
+    }
+    keyed.sort((x, y) => x.key[0] - y.key[0] || x.key[1] - y.key[1]);
+    let stop = -1;
+    for (let k = 0; k < keyed.length; k++) {
+      const { h } = keyed[k];
+      const lazy = lazyBits(h.mm, slot_pte(h.mm, h.slot));
+      if (!(lazy !== null && bit(lazy, h.i))) {
+        stop = k;
+        break;
+      }
+    }
+    if (stop < 0) {
+      t.flags[id] = 0;
+      continue;
+    }
+    t.flags[id] = PG_DIRTY;
+    for (let k = stop; k < keyed.length; k++) clearLazy(keyed[k].h);
+  }
+}
+
+/** Ends a reclaim begun by `cow_reclaim_begin`. */
+export function cow_reclaim_end(mms: readonly MmStruct[]): void {
+  for (const mm of mms) reclaimKeep.delete(mm);
+}
+
+/** Lazy-free pages of `slot` the current reclaim keeps (see cow_reclaim_begin), or null. */
+export function cow_reclaim_keep(mm: MmStruct, slot: number): Uint32Array | null {
+  return reclaimKeep.get(mm)?.get(slot) ?? null;
+}
+
+/**
+ * MADV_PAGEOUT over pages [lo, hi) of slot `slot`: `madvise_cold_or_pageout_pte_range` leaves a
+ * small folio another process maps alone ("do not interfere with other mappings"); returns those
+ * pages (to keep). A folio `mm` alone maps whose PTE was dirtied again after MADV_FREE is put back
+ * by the unmap and becomes PG_dirty.
+ */
+export function cow_pageout_keep(
+  mm: MmStruct,
+  slot: number,
+  lo: number,
+  hi: number,
+): Uint32Array | null {
+  const a = slotIds.get(mm)?.get(slot);
+  if (!a) return null;
+  const t = familyIds(mm);
+  const anon = smallAnon(mm, slot, slot_pte(mm, slot));
+  let counts: Int32Array | null = null;
+  let keep: Uint32Array | null = null;
+  for (let i = lo; i < hi; i++) {
+    const id = a[i];
+    if (id === 0 || !bit(anon, i)) continue;
+    counts ??= holderCounts(mm);
+    if (counts[id] > 1) {
+      keep ??= new Uint32Array(mm.ptes.words);
+      keep[i >>> 5] = (keep[i >>> 5] | (1 << (i & 31))) >>> 0;
+    } else if (t.flags[id] & LAZY_REDIRTIED) {
+      t.flags[id] = PG_DIRTY;
+    }
+  }
+  return keep;
+}
+
+/**
+ * After `split_folio_record` of record `f` (slot `slot`): its pages that stay small anonymous
+ * pages are order-0 folios now, the same in every mm mapping the folio (ids by subpage). The
+ * split copies PG_dirty, which the PMD split set when the PMD was dirty: every page not
+ * lazy-free (a clean lazy-free THP's PMD is clean).
+ */
+export function cow_split_record(mm: MmStruct, slot: number, f: LargeFolio, pte: number): void {
+  if (pte === 0) return;
+  const n = mm.ptes.entries;
+  let base = splitBase.get(f.share);
+  if (base === undefined) {
+    base = newIds(mm, n, 0);
+    splitBase.set(f.share, base);
+  }
+  const t = familyIds(mm);
+  const anon = smallAnon(mm, slot, pte);
+  const lazy = lazyBits(mm, pte);
+  const a = slotArray(mm, slot);
+  for (let w = 0; w < anon.length; w++) {
+    let b = (anon[w] & f.member[w]) >>> 0;
+    while (b !== 0) {
+      const i = w * 32 + (31 - Math.clz32(b & -b));
+      b = (b & (b - 1)) >>> 0;
+      const j = i - f.shift;
+      if (j < 0 || j >= n) continue;
+      a[i] = base + j;
+      if (!(lazy !== null && bit(lazy, i))) t.flags[base + j] |= PG_DIRTY;
+    }
+  }
+}
+
+/** mremap's `move_ptes` of page `si` of slot `oldSlot` to page `di` of slot `newSlot`. */
+export function cow_move_page(
+  mm: MmStruct,
+  oldSlot: number,
+  si: number,
+  newSlot: number,
+  di: number,
+): void {
+  const m = slotIds.get(mm);
+  if (!m) return;
+  const from = m.get(oldSlot);
+  const id = from ? from[si] : 0;
+  if (from) from[si] = 0;
+  if (id !== 0) slotArray(mm, newSlot)[di] = id;
+  else {
+    const to = m.get(newSlot);
+    if (to) to[di] = 0;
+  }
+}
+
+/** mremap's whole-table moves: the ids of `n` slots from `oldSlot` go to `newSlot`. */
+export function cow_move_slots(mm: MmStruct, oldSlot: number, n: number, newSlot: number): void {
+  const m = slotIds.get(mm);
+  if (!m || m.size === 0) return;
+  const moved: [number, Int32Array | undefined][] = [];
+  for (let k = 0; k < n; k++) {
+    moved.push([newSlot + k, m.get(oldSlot + k)]);
+    m.delete(oldSlot + k);
+  }
+  for (const [slot, ids] of moved) {
+    if (ids) m.set(slot, ids);
+    else m.delete(slot);
+  }
+}
+
+/** Number of pages of `mm` with a folio id, live or stale (tests and the debug dump). */
+export function cow_id_pages(mm: MmStruct): number {
+  let n = 0;
+  for (const ids of slotIds.get(mm)?.values() ?? []) {
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== 0) n++;
+  }
+  return n;
+}
+
+/** How many live pages of the family map the folio `mm` maps at page `addr` (0: no id). */
+export function cow_sharers(mm: MmStruct, addr: number): number {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const slot = Math.floor(addr / PMD_SIZE);
+  const id = slotIds.get(mm)?.get(slot)?.[addr - slot * PMD_SIZE] ?? 0;
+  if (id === 0) return 0;
+  return holderCounts(mm)[id] ?? 0;
+}
