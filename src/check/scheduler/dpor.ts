@@ -55,6 +55,7 @@ export class RaceAnalysis {
    * entries), when the step declares it, else none (predLen -1 marks unknown).
    */
   private predData = new Int32Array(16);
+  private denseScratch = new Int32Array(16);
   private predLen = -1;
   /** Position of each thread's last event in the current execution, or -1. */
   private lastEv = new Int32Array(4);
@@ -501,28 +502,22 @@ export class RaceAnalysis {
       cand &= cand - 1;
       const fq = fpOf(e, q);
       if (fq === null) continue;
+      // q's step as dense entries (an object no step touched conflicts with nothing).
+      let n = 0;
+      const dq = this.denseScratch.length < fq.size ? new Int32Array(fq.size) : this.denseScratch;
+      this.denseScratch = dq;
+      for (let x = 0; x < fq.size; x++) {
+        const o = this.objIds.get(fq.entries[x] >>> 2);
+        if (o !== undefined) dq[n++] = o * 4 + (fq.entries[x] & 3);
+      }
       let free = true;
       for (let i = 0; free && i < this.seqLen; i++) {
         const ev = this.seqEv[i];
         if (ev === UNKNOWN) free = false;
-        else if (ev === PREDICTED) free = !this.conflictsIn(fq, this.predData, 0, this.predLen);
-        else free = !this.conflictsIn(fq, this.evData, this.evStart[ev], this.evStart[ev + 1]);
+        else if (ev === PREDICTED) free = !denseConflict(dq, n, this.predData, 0, this.predLen);
+        else free = !denseConflict(dq, n, this.evData, this.evStart[ev], this.evStart[ev + 1]);
       }
       if (free) return true;
-    }
-    return false;
-  }
-
-  /** Whether footprint `f` (keys) conflicts with the dense entries `data[from..to)`. */
-  private conflictsIn(f: Footprint, data: Int32Array, from: number, to: number): boolean {
-    for (let x = 0; x < f.size; x++) {
-      const o = this.objIds.get(f.entries[x] >>> 2);
-      if (o === undefined) continue;
-      const kind = f.entries[x] & 3;
-      for (let i = from; i < to; i++) {
-        const ev = data[i];
-        if (ev >>> 2 === o && (kind | (ev & 3)) === WRITE) return true;
-      }
     }
     return false;
   }
@@ -610,4 +605,16 @@ export class RaceAnalysis {
     evStart.set(this.evStart);
     this.evStart = evStart;
   }
+}
+
+/** Whether dense entries `a[0..n)` and `b[from..to)` hold a conflicting pair. */
+function denseConflict(a: Int32Array, n: number, b: Int32Array, from: number, to: number): boolean {
+  for (let x = 0; x < n; x++) {
+    const u = a[x];
+    for (let i = from; i < to; i++) {
+      const w = b[i];
+      if (w >>> 2 === u >>> 2 && ((w | u) & 3) === WRITE) return true;
+    }
+  }
+  return false;
 }
