@@ -23,7 +23,7 @@ import {
   vm_mmap_pgoff,
   VM_WRITE,
 } from '../mm/index.js';
-import type { Advice, MmStruct } from '../mm/index.js';
+import type { Advice, MmStruct, SimFile } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { SampleRecord, SyscallRecord, Trace } from './format.js';
 import { isScanFailure, parseScanOutput, RUN_FILE, RUN_HUGE } from './snapshot.js';
@@ -111,6 +111,8 @@ const MAP_POPULATE = 0x8000;
 const MAP_NONBLOCK = 0x10000;
 const MAP_FIXED_NOREPLACE = 0x100000;
 const MLOCK_ONFAULT = 1;
+const SHM_RDONLY = 0o10000;
+const SHM_EXEC = 0o100000;
 const CLONE_VM = 0x100;
 const CLONE_THREAD = 0x10000;
 const MREMAP_MAYMOVE = 1;
@@ -170,11 +172,11 @@ interface MmState {
   leaving: boolean;
 }
 
-/** A recent event of one thread: when, whether a fault, and the history length before it. */
+/** A recent event of one thread: when, whether a fault, and its change of pgtables_bytes. */
 interface RecentEvent {
   readonly t: number;
   readonly fault: boolean;
-  readonly abs: number;
+  delta: number;
 }
 
 /** Syscalls that end the task's image (exec replaces it, exit_group tears it down). */
@@ -201,6 +203,9 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
   // The process (tgid) of each task seen created: a CLONE_VM child without CLONE_THREAD (vfork,
   // posix_spawn) runs in its parent's mm until its exec, but is a process of its own.
   const tgidOf = new Map<number, number>();
+  // SysV shared memory segments by id (from shmget), shared by every process of the trace.
+  const shmSegs = new Map<bigint, SimFile>();
+  const shmFiles = new Set<SimFile>();
   const samples: MutableSample[] = [];
   // Samples whose marker may have come while a syscall that ends later was already in effect.
   const open = new Map<MmState, MutableSample[]>();
@@ -262,7 +267,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         if (!st) break;
         events++;
         const ring = recent.get(r.tid) ?? [];
-        ring.push({ t: r.t, fault: r.k === 'fault', abs: st.histBase + st.histB.length });
+        const ev: RecentEvent = { t: r.t, fault: r.k === 'fault', delta: 0 };
+        ring.push(ev);
         if (ring.length > 8) ring.shift();
         recent.set(r.tid, ring);
         const before = st.mm.pgtables_bytes;
@@ -277,6 +283,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
           // mm for its exit sample.
           if (r.name !== 'exit_group') tidMm.set(r.tid, null);
         }
+        ev.delta = st.mm.pgtables_bytes - before;
         record(st, r.t);
         if (r.k === 'syscall' && r.t_enter !== undefined) settle(st, r.t_enter, before);
         break;
@@ -333,12 +340,16 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       return;
     }
     // Candidates: the state in effect at the read, every state until the marker, and the state
-    // before a fault a thread may still have been inside at the read (the fault event fires at
-    // entry; a page-cache miss can keep it in flight for milliseconds before its table appears).
+    // at the read without the faults threads may still have been inside (the fault event fires
+    // at entry; a page-cache miss can keep it in flight for milliseconds before its table
+    // appears): each such fault's own change undone, one at a time and all together. Other
+    // threads' events since stay applied: a state long before the read is no candidate.
     let hi = st.histT.length - 1;
     while (hi > 0 && (st.histT[hi] ?? 0) > s.t) hi--;
     let lo = hi;
     while (lo > 0 && (st.histT[lo] ?? 0) > s.read_t) lo--;
+    const atRead = st.histB[lo] ?? 0;
+    const undo: number[] = [];
     for (const [tid, ring] of recent) {
       if (tidMm.get(tid) !== st) continue;
       let e: RecentEvent | undefined;
@@ -346,7 +357,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         const x = ring[i];
         if (x && x.t <= s.read_t) e = x;
       }
-      if (e?.fault) lo = Math.min(lo, e.abs - 1 - st.histBase);
+      if (e?.fault && e.delta !== 0) undo.push(e.delta);
     }
     const res: MutableSample = {
       t: s.t,
@@ -359,6 +370,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       hi: st.histB[hi] ?? 0,
     };
     for (let i = Math.max(0, lo); i <= hi; i++) consider(res, st.histB[i] ?? 0);
+    for (const d of undo) consider(res, atRead - d);
+    if (undo.length > 1) consider(res, atRead - undo.reduce((x, y) => x + y, 0));
     samples.push(res);
     const list = open.get(st) ?? [];
     list.push(res);
@@ -477,8 +490,23 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       case 'munlockall':
         do_mlockall(mm, 0);
         return;
+      case 'shmget':
+        shmget(a, ret ?? 0n);
+        return;
       case 'shmat':
+        shmat(st, a, ret ?? 0n);
+        return;
       case 'shmdt':
+        shmdt(st, big(a[0]));
+        return;
+      case 'read':
+      case 'pread64':
+        transfer(st, big(a[1]), ret ?? 0n, true);
+        return;
+      case 'write':
+      case 'pwrite64':
+        transfer(st, big(a[1]), ret ?? 0n, false);
+        return;
       case 'remap_file_pages':
       case 'process_madvise':
         note(notLowered, r.name);
@@ -489,6 +517,53 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       default:
         return; // clone, fork, exit: handled by newtask and snapshot records
     }
+  }
+
+  // The kernel accessed the buffer of a read or write: copy_to_user/copy_from_user fault on it
+  // (those faults are recorded), but O_DIRECT I/O pins the pages with GUP, which faults them in
+  // without a fault event. Either way every page of [buf, buf + transferred) was accessed.
+  function transfer(st: MmState, buf: bigint, bytes: bigint, write: boolean): void {
+    if (bytes <= 0n) return;
+    const first = buf / PAGE;
+    const last = (buf + bytes - 1n) / PAGE;
+    for (let p = first; p <= last; p++) fault(st, p * PAGE, write);
+  }
+
+  // SysV shared memory: a segment is a shmem file of the IPC namespace, so every process of the
+  // trace attaching one id maps the same file (ipc/shm.c: newseg, do_shmat, ksys_shmdt).
+  function shmget(a: readonly string[], id: bigint): void {
+    const pages = Number((big(a[1]) + PAGE - 1n) / PAGE);
+    const seg = shmSegs.get(id);
+    // Another shmget of an existing key may ask for less than the segment has; keep the largest.
+    if (!seg || seg.pages < pages) {
+      const file = file_alloc(`shm ${id}`, pages, true);
+      shmSegs.set(id, file);
+      shmFiles.add(file);
+    }
+  }
+
+  function shmat(st: MmState, a: readonly string[], at: bigint): void {
+    const seg = shmSegs.get(big(a[0]));
+    if (!seg) {
+      note(notLowered, 'shmat of a segment created outside the trace');
+      return;
+    }
+    const flags = Number(big(a[2]));
+    const prot = (flags & SHM_RDONLY ? 1 : 3) | (flags & SHM_EXEC ? 4 : 0);
+    const len = BigInt(seg.pages) * PAGE;
+    const res = vm_mmap_pgoff(st.mm, at, len, prot, { fixed: true, shared: true, file: seg });
+    if ('errno' in res) note(notLowered, `shmat (${res.errno} in the model)`);
+  }
+
+  function shmdt(st: MmState, addr: bigint): void {
+    // The segment attached at `addr` goes whole (the VMAs of its file from there on).
+    const vma = st.mm.mmap.find_vma(Number(addr / PAGE));
+    const seg = vma?.vm_file;
+    if (!vma || !seg || !shmFiles.has(seg) || BigInt(vma.vm_start) * PAGE !== addr) {
+      note(notLowered, 'shmdt of no segment the model attached');
+      return;
+    }
+    do_munmap(st.mm, addr, BigInt(seg.pages - (vma.vm_pgoff ?? 0)) * PAGE);
   }
 
   function brk(st: MmState, now: bigint): void {

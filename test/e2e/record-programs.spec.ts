@@ -67,6 +67,30 @@ describe.skipIf(why !== undefined)(
       ]);
     });
 
+    it('python3 attaching a SysV shared memory segment (shmget, shmat, fork, shmdt)', () => {
+      const j = recordAndReplay(dir, 'sysv-shm', ['/usr/bin/python3', fixture('sysv-shm.py')]);
+      expectEveryProcessExact(j, 2);
+    });
+
+    it('dd with O_DIRECT reads (GUP faults the buffer in, with no fault event): exact', () => {
+      // A disk filesystem: tmpfs serves O_DIRECT through the page cache (a copy, not GUP).
+      const disk = mkdtempSync(join(process.env.PTLAB_DISK_DIR ?? '/var/tmp', 'ptlab-dio-'));
+      try {
+        const file = join(disk, 'in.bin');
+        writeFileSync(file, Buffer.alloc(24 << 20, 7));
+        recordAndReplay(dir, 'dd-direct', [
+          'dd',
+          `if=${file}`,
+          'of=/dev/null',
+          'bs=8M',
+          'iflag=direct',
+          'status=none',
+        ]);
+      } finally {
+        rmSync(disk, { recursive: true, force: true });
+      }
+    });
+
     it.skipIf(!hasCommand('sqlite3'))(
       `sqlite3 on a disk database with mmap I/O (the mapping grows by mremap): exact${missing('sqlite3', 'sqlite3')}`,
       () => {

@@ -201,4 +201,80 @@ describe('replayTrace: shared and file mappings', () => {
     expect(r.not_lowered).toEqual({});
     expect(r.final.model_vmpte_kb).toBe(r.final.measured_vmpte_kb);
   });
+
+  it('maps a SysV segment where shmat put it, shares it at fork, and unmaps it whole at shmdt', () => {
+    const base = 1 * G;
+    const t = trace([
+      snapshot(100, at()),
+      sys(100, 'shmget', [0, 4 << 20, 0o1600], 7),
+      sys(100, 'shmat', [7, 0, 0], base),
+      fault(100, base),
+      fault(100, base + (2 << 20)),
+      // 12 kB + two PTE tables + the 1 GiB slot's PMD table.
+      sample(100, 24),
+      newtask(100, 101, SIGCHLD),
+      // Shared memory: fork copies none of its tables.
+      sample(101, 12),
+      sys(100, 'shmdt', [base], 0),
+      sample(100, 12),
+    ]);
+    const r = replayTrace(t);
+    expect(r.not_lowered).toEqual({});
+    expect(r.samples.map((s) => s.model_kb)).toEqual([24, 12, 12]);
+  });
+
+  it('lists a shmat of a segment the trace never saw created', () => {
+    const t = trace([snapshot(100, at()), sys(100, 'shmat', [9, 0, 0], G), sample(100, 12)]);
+    expect(replayTrace(t).not_lowered).toEqual({
+      'shmat of a segment created outside the trace': 1,
+    });
+  });
+});
+
+describe('replayTrace: buffers the kernel accessed', () => {
+  it('faults in the buffer of a read, as O_DIRECT pins it with GUP (no fault event)', () => {
+    const buf = 1 * G;
+    const t = trace([
+      snapshot(100, at()),
+      sys(100, 'mmap', [0, 8 << 20, 3, PRIVATE | ANON, -1 >>> 0, 0], buf),
+      // 4 MiB read into the buffer from its second page on: three 2 MiB slots touched.
+      sys(100, 'read', [3, buf + 0x1000, 4 << 20], 4 << 20),
+      // A failed write accessed nothing.
+      sys(100, 'write', [4, buf + (6 << 20), 4096], -14),
+      sample(100, 28),
+    ]);
+    const r = replayTrace(t);
+    // 12 kB + three PTE tables + the 1 GiB slot's PMD table.
+    expect(r.final).toEqual({ model_vmpte_kb: 28, measured_vmpte_kb: 28 });
+  });
+});
+
+describe('replayTrace: the window of a sample', () => {
+  const CLONE_THREAD = 0x10000;
+  // Thread 100's fault maps slot 0 (a PTE and a PMD table), then thread 102's three faults map
+  // three more slots: 12 + 8 + 12 = 32 kB. Each thread's last event is a fault, which fires at its
+  // entry, so either may still have been in flight at the read.
+  const events = (): TraceRecord[] => [
+    snapshot(100, at()),
+    newtask(100, 102, CLONE_VM | CLONE_THREAD | 0x800),
+    sys(100, 'mmap', [0, 16 << 20, 3, PRIVATE | ANON, -1 >>> 0, 0], G),
+    fault(100, G),
+    fault(102, G + (2 << 20)),
+    fault(102, G + (4 << 20)),
+    fault(102, G + (6 << 20)),
+  ];
+
+  it('takes the state at the read without the faults still in flight', () => {
+    // Without thread 102's last fault (28), without thread 100's (24), without both (20).
+    for (const kb of [32, 28, 24, 20]) {
+      expect(replayTrace(trace([...events(), sample(100, kb)])).max_deviation_pct).toBe(0);
+    }
+  });
+
+  it('does not take a state from before the other threads changed the tables since', () => {
+    // 12 kB: before thread 100's fault, and so before thread 102's three faults as well.
+    const r = replayTrace(trace([...events(), sample(100, 12)]));
+    expect(r.samples[0]?.model_kb).toBe(20);
+    expect(r.max_deviation_pct).toBeGreaterThan(1);
+  });
 });
