@@ -48,6 +48,8 @@ export class DeclaredObjects {
 export class FootprintBuffers {
   /** The footprint of the last step performed. */
   readonly fp = new Footprint();
+  /** Scratch for Execution.pendingFootprint. */
+  readonly predicted = new Footprint();
   /** Reads of each thread's guard at the last enabledMask. */
   readonly guards: Footprint[] = [];
   /** Footprints of all steps, concatenated; step k's entries start at starts[k]. */
@@ -184,6 +186,16 @@ export class Execution implements ExecutionView {
 
   symmetryPredecessor(t: number): number {
     return this.symPred[t];
+  }
+
+  pendingFootprint(t: number): Footprint | null {
+    const s = this.next[t];
+    if (s === null || s.obj === undefined) return null;
+    const fp = this.buffers.predicted;
+    fp.clear();
+    fp.addKey(this.declared.key(s.obj), declaredBits(s.access), s.delta ?? NaN);
+    fp.addAll(this.guards[t]);
+    return fp;
   }
 
   /** Marks `t` as begun and releases the next thread of its class. */

@@ -172,11 +172,11 @@ interface MmState {
   leaving: boolean;
 }
 
-/** A recent event of one thread: when, whether a fault, and the history length before it. */
+/** A recent event of one thread: when, whether a fault, and its change of pgtables_bytes. */
 interface RecentEvent {
   readonly t: number;
   readonly fault: boolean;
-  readonly abs: number;
+  delta: number;
 }
 
 /** Syscalls that end the task's image (exec replaces it, exit_group tears it down). */
@@ -267,7 +267,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         if (!st) break;
         events++;
         const ring = recent.get(r.tid) ?? [];
-        ring.push({ t: r.t, fault: r.k === 'fault', abs: st.histBase + st.histB.length });
+        const ev: RecentEvent = { t: r.t, fault: r.k === 'fault', delta: 0 };
+        ring.push(ev);
         if (ring.length > 8) ring.shift();
         recent.set(r.tid, ring);
         const before = st.mm.pgtables_bytes;
@@ -282,6 +283,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
           // mm for its exit sample.
           if (r.name !== 'exit_group') tidMm.set(r.tid, null);
         }
+        ev.delta = st.mm.pgtables_bytes - before;
         record(st, r.t);
         if (r.k === 'syscall' && r.t_enter !== undefined) settle(st, r.t_enter, before);
         break;
@@ -338,12 +340,16 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       return;
     }
     // Candidates: the state in effect at the read, every state until the marker, and the state
-    // before a fault a thread may still have been inside at the read (the fault event fires at
-    // entry; a page-cache miss can keep it in flight for milliseconds before its table appears).
+    // at the read without the faults threads may still have been inside (the fault event fires
+    // at entry; a page-cache miss can keep it in flight for milliseconds before its table
+    // appears): each such fault's own change undone, one at a time and all together. Other
+    // threads' events since stay applied: a state long before the read is no candidate.
     let hi = st.histT.length - 1;
     while (hi > 0 && (st.histT[hi] ?? 0) > s.t) hi--;
     let lo = hi;
     while (lo > 0 && (st.histT[lo] ?? 0) > s.read_t) lo--;
+    const atRead = st.histB[lo] ?? 0;
+    const undo: number[] = [];
     for (const [tid, ring] of recent) {
       if (tidMm.get(tid) !== st) continue;
       let e: RecentEvent | undefined;
@@ -351,7 +357,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         const x = ring[i];
         if (x && x.t <= s.read_t) e = x;
       }
-      if (e?.fault) lo = Math.min(lo, e.abs - 1 - st.histBase);
+      if (e?.fault && e.delta !== 0) undo.push(e.delta);
     }
     const res: MutableSample = {
       t: s.t,
@@ -364,6 +370,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       hi: st.histB[hi] ?? 0,
     };
     for (let i = Math.max(0, lo); i <= hi; i++) consider(res, st.histB[i] ?? 0);
+    for (const d of undo) consider(res, atRead - d);
+    if (undo.length > 1) consider(res, atRead - undo.reduce((x, y) => x + y, 0));
     samples.push(res);
     const list = open.get(st) ?? [];
     list.push(res);
