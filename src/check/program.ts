@@ -30,7 +30,7 @@ export interface Step {
   /**
    * With `access: 'add'`, the amount added (a finite number). Optional; when every add to a
    * counter states it, DPOR can tell a guard on the counter false at a reversed position without
-   * replaying it (docs/checker.md, *Wakeup sequences and infeasible reversals*).
+   * replaying it (docs/checker.md, *Wakeup trees and infeasible reversals*).
    */
   readonly delta?: number;
   /** Where in the modelled code this is, e.g. `zap_pte_range: pmd_clear`. Shown in traces. */
