@@ -238,10 +238,15 @@ export function cow_fork_pages(
  * reclaim will find (LAZY_REDIRTIED), or gets PG_dirty at once for a GUP write (`follow_page_pte`
  * marks the folio dirty when the PTE is clean).
  */
-export function cow_write_fault(mm: MmStruct, start: number, end: number, gup: boolean): void {
+export function cow_write_fault(
+  mm: MmStruct,
+  start: number,
+  end: number,
+  gup: boolean,
+  cache: { counts: Int32Array | null } = { counts: null },
+): void {
   const PMD_SIZE = mm.geometry.PMD_SIZE;
   const ids = slotIds.get(mm);
-  let counts: Int32Array | null = null;
   for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
     const a = ids?.get(slot);
     const pte = a || mm.ptes.live !== 0 ? slot_pte(mm, slot) : 0;
@@ -269,7 +274,8 @@ export function cow_write_fault(mm: MmStruct, start: number, end: number, gup: b
         const id = a ? a[i] : 0;
         const isLazy = lazy !== null && bit(lazy, i);
         if (id !== 0) {
-          counts ??= holderCounts(mm);
+          cache.counts ??= holderCounts(mm);
+          const counts = cache.counts;
           if (counts[id] > 1) {
             // A COW copy: the writer's page is a folio of its own now.
             counts[id]--;
@@ -289,10 +295,15 @@ export function cow_write_fault(mm: MmStruct, start: number, end: number, gup: b
   }
 }
 
-/** `cow_write_fault` of the pages `first`, `first + step`, … (`count` of them). */
+/**
+ * `cow_write_fault` of the pages `first`, `first + step`, … (`count` of them), counting the
+ * holders once (a copy takes its page out of the count).
+ */
 export function cow_write_strided(mm: MmStruct, first: number, step: number, count: number): void {
-  for (let k = 0; k < count; k++)
-    cow_write_fault(mm, first + k * step, first + k * step + 1, false);
+  const cache = { counts: null };
+  for (let k = 0; k < count; k++) {
+    cow_write_fault(mm, first + k * step, first + k * step + 1, false, cache);
+  }
 }
 
 /** Whether write faults of `mm` need `cow_write_fault` (ids, or a lazy-free page, may exist). */
