@@ -505,10 +505,16 @@ export class RaceAnalysis {
     // v's; with weak initials, the sleep-set half of optimal DPOR's insertion test (JACM 2017).
     if ((initials & (explored | path.sleep[e])) !== 0) return;
     if (this.weaklyCovered(e, path)) return;
-    if (this.pruneInfeasible) {
-      const awaited = this.awaitAtEnd(e, k, waiting);
-      if (awaited === 0) return;
-      if (awaited < 0 && this.provablyBlocked(e, k, p, path, waiting)) return;
+    // An await known to hold at the end of v needs no further judgement. One known not to hold is
+    // still followed: the state it reaches records blocked-guard races that no other execution
+    // may reach (two decrements that must both move after the await; each single reversal is
+    // infeasible). Dropping it lost a deadlock of a random program (docs/checker.md).
+    if (
+      this.pruneInfeasible &&
+      this.awaitAtEnd(e, k, waiting) !== 1 &&
+      this.provablyBlocked(e, k, p, path, waiting)
+    ) {
+      return;
     }
     const v: Wakeup = this.wakeupSequence();
     // A branch not yet explored whose thread is a weak initial of v takes v into its wakeup
