@@ -132,16 +132,40 @@ interface Holder {
   readonly mm: MmStruct;
   readonly slot: number;
   readonly i: number;
+  /** Mapped in a VM_LOCKED VMA, or kept mlocked (mlocked.ts). */
+  readonly locked: boolean;
 }
 
-/** Every live holder of every id in `mms`, by id (ids with one holder included). */
-function holders(mms: Iterable<MmStruct>): Map<number, Holder[]> {
-  const out = new Map<number, Holder[]>();
+/** Bitmap of the pages of `slot` that `mm` keeps mlocked: in VM_LOCKED VMAs, or mlocked.ts's. */
+function lockedPages(mm: MmStruct, slot: number): Uint32Array {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const out = mm.mlocked.get(slot)?.slice() ?? new Uint32Array(mm.ptes.words);
+  const start = slot * PMD_SIZE;
+  for (const vma of mm.mmap.range(start, start + PMD_SIZE)) {
+    if (!(vma.vm_flags & VM_LOCKED)) continue;
+    const lo = Math.max(vma.vm_start, start) - start;
+    const hi = Math.min(vma.vm_end, start + PMD_SIZE) - start;
+    for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+      out[w] = (out[w] | wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32))) >>> 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Calls `visit` for every live holder of an id in `mms`: a small anonymous page with an id, with
+ * whether it is mlocked (lockedPages).
+ */
+function forEachHolder(
+  mms: Iterable<MmStruct>,
+  visit: (id: number, mm: MmStruct, slot: number, i: number, locked: boolean) => void,
+): void {
   for (const mm of mms) {
     const m = slotIds.get(mm);
     if (!m) continue;
     for (const [slot, ids] of m) {
       const anon = smallAnon(mm, slot, slot_pte(mm, slot));
+      let locked: Uint32Array | null = null;
       for (let w = 0; w < anon.length; w++) {
         let b = anon[w];
         while (b !== 0) {
@@ -149,35 +173,33 @@ function holders(mms: Iterable<MmStruct>): Map<number, Holder[]> {
           b = (b & (b - 1)) >>> 0;
           const id = ids[i];
           if (id === 0) continue;
-          let list = out.get(id);
-          if (!list) {
-            list = [];
-            out.set(id, list);
-          }
-          list.push({ mm, slot, i });
+          locked ??= lockedPages(mm, slot);
+          visit(id, mm, slot, i, bit(locked, i));
         }
       }
     }
   }
+}
+
+/** Every live holder of every id in `mms`, by id (ids with one holder included). */
+function holders(mms: Iterable<MmStruct>): Map<number, Holder[]> {
+  const out = new Map<number, Holder[]>();
+  forEachHolder(mms, (id, mm, slot, i, locked) => {
+    let list = out.get(id);
+    if (!list) {
+      list = [];
+      out.set(id, list);
+    }
+    list.push({ mm, slot, i, locked });
+  });
   return out;
 }
 
 /** How many live pages of the family map each id (a zero-filled array where none do). */
 function holderCounts(mm: MmStruct): Int32Array {
-  const t = familyIds(mm);
-  const counts = new Int32Array(t.next);
-  for (const [id, list] of holders(mm.family)) counts[id] = list.length;
+  const counts = new Int32Array(familyIds(mm).next);
+  forEachHolder(mm.family, (id) => counts[id]++);
   return counts;
-}
-
-/** Whether holder `h` maps its page in a VM_LOCKED VMA, or keeps it mlocked (mlocked.ts). */
-function holderLocked(h: Holder): boolean {
-  if (bit(h.mm.mlocked.get(h.slot) ?? [], h.i)) return true;
-  const addr = h.slot * h.mm.geometry.PMD_SIZE + h.i;
-  const vma = h.mm.mmap.find_vma(addr);
-  return (
-    vma !== undefined && vma !== null && vma.vm_start <= addr && (vma.vm_flags & VM_LOCKED) !== 0
-  );
 }
 
 /**
@@ -185,12 +207,17 @@ function holderLocked(h: Holder): boolean {
  * mlocked: in a VM_LOCKED VMA, or kept mlocked).
  */
 function holderState(mm: MmStruct): Uint8Array {
-  const t = familyIds(mm);
-  const out = new Uint8Array(t.next);
-  for (const [id, list] of holders(mm.family)) {
-    out[id] = 1 | (list.length > 1 ? 2 : 0) | (list.some(holderLocked) ? 4 : 0);
-  }
+  const out = new Uint8Array(familyIds(mm).next);
+  forEachHolder(mm.family, (id, _mm, _slot, _i, locked) => {
+    out[id] = (out[id] === 0 ? 1 : out[id] | 2) | (locked ? 4 : 0);
+  });
   return out;
+}
+
+/** Holder counts and states computed once for the length of one operation (they stay valid). */
+export interface CowCache {
+  counts?: Int32Array;
+  state?: Uint8Array;
 }
 
 /**
@@ -243,67 +270,95 @@ export function cow_write_fault(
   start: number,
   end: number,
   gup: boolean,
-  cache: { counts: Int32Array | null } = { counts: null },
+  cache: CowCache = {},
 ): void {
   const PMD_SIZE = mm.geometry.PMD_SIZE;
-  const ids = slotIds.get(mm);
+  const words = mm.ptes.words;
   for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
-    const a = ids?.get(slot);
-    const pte = a || mm.ptes.live !== 0 ? slot_pte(mm, slot) : 0;
-    const lazy = lazyBits(mm, pte);
-    if (!a && !lazy) continue;
     const lo = Math.max(start - slot * PMD_SIZE, 0);
     const hi = Math.min(end - slot * PMD_SIZE, PMD_SIZE);
-    const anon = smallAnon(mm, slot, pte);
+    const pages = new Uint32Array(words);
     for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
-      const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
-      const live = anon[w] & mask;
-      if (a) {
-        // New pages (none, zero page) get no id; stale ones go.
-        let gone = mask & ~live;
-        while (gone !== 0) {
-          const i = w * 32 + (31 - Math.clz32(gone & -gone));
-          gone = (gone & (gone - 1)) >>> 0;
-          a[i] = 0;
+      pages[w] = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+    }
+    cow_write_slot(mm, slot, pages, gup, cache);
+  }
+}
+
+/** `cow_write_fault` of the pages `pages` (a bitmap) of PMD slot `slot`. */
+function cow_write_slot(
+  mm: MmStruct,
+  slot: number,
+  pages: Uint32Array,
+  gup: boolean,
+  cache: CowCache,
+): void {
+  const a = slotIds.get(mm)?.get(slot);
+  const pte = a || mm.ptes.live !== 0 ? slot_pte(mm, slot) : 0;
+  const lazy = lazyBits(mm, pte);
+  if (!a && !lazy) return;
+  const anon = smallAnon(mm, slot, pte);
+  for (let w = 0; w < pages.length; w++) {
+    const mask = pages[w];
+    if (mask === 0) continue;
+    const live = anon[w] & mask;
+    if (a) {
+      // New pages (none, zero page) get no id; stale ones go.
+      let gone = (mask & ~live) >>> 0;
+      while (gone !== 0) {
+        const i = w * 32 + (31 - Math.clz32(gone & -gone));
+        gone = (gone & (gone - 1)) >>> 0;
+        a[i] = 0;
+      }
+    }
+    let b = live >>> 0;
+    while (b !== 0) {
+      const i = w * 32 + (31 - Math.clz32(b & -b));
+      b = (b & (b - 1)) >>> 0;
+      const id = a ? a[i] : 0;
+      const isLazy = lazy !== null && bit(lazy, i);
+      if (id !== 0) {
+        cache.counts ??= holderCounts(mm);
+        const counts = cache.counts;
+        if (counts[id] > 1) {
+          // A COW copy: the writer's page is a folio of its own now.
+          counts[id]--;
+          (a as Int32Array)[i] = 0;
+          const locked = mm.mlocked.get(slot);
+          if (locked) locked[i >>> 5] = (locked[i >>> 5] & ~(1 << (i & 31))) >>> 0;
+          continue;
         }
       }
-      let b = live >>> 0;
-      while (b !== 0) {
-        const i = w * 32 + (31 - Math.clz32(b & -b));
-        b = (b & (b - 1)) >>> 0;
-        const id = a ? a[i] : 0;
-        const isLazy = lazy !== null && bit(lazy, i);
-        if (id !== 0) {
-          cache.counts ??= holderCounts(mm);
-          const counts = cache.counts;
-          if (counts[id] > 1) {
-            // A COW copy: the writer's page is a folio of its own now.
-            counts[id]--;
-            (a as Int32Array)[i] = 0;
-            const locked = mm.mlocked.get(slot);
-            if (locked) locked[i >>> 5] = (locked[i >>> 5] & ~(1 << (i & 31))) >>> 0;
-            continue;
-          }
-        }
-        if (!isLazy) continue;
-        const flag = gup ? PG_DIRTY : LAZY_REDIRTIED;
-        const t = familyIds(mm);
-        if (id === 0) slotArray(mm, slot)[i] = newIds(mm, 1, flag);
-        else t.flags[id] = (t.flags[id] & ~LAZY_REDIRTIED) | flag;
-      }
+      if (!isLazy) continue;
+      const flag = gup ? PG_DIRTY : LAZY_REDIRTIED;
+      const t = familyIds(mm);
+      if (id === 0) slotArray(mm, slot)[i] = newIds(mm, 1, flag);
+      else t.flags[id] = (t.flags[id] & ~LAZY_REDIRTIED) | flag;
     }
   }
 }
 
 /**
- * `cow_write_fault` of the pages `first`, `first + step`, … (`count` of them), counting the
- * holders once (a copy takes its page out of the count).
+ * `cow_write_fault` of the pages `first`, `first + step`, … (`count` of them), slot by slot,
+ * counting the holders once (a copy takes its page out of the count).
  */
 export function cow_write_strided(mm: MmStruct, first: number, step: number, count: number): void {
-  const cache = { counts: null };
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const cache: CowCache = {};
+  let slot = -1;
+  let pages: Uint32Array | null = null;
   for (let k = 0; k < count; k++) {
-    cow_write_fault(mm, first + k * step, first + k * step + 1, false, cache);
+    const p = first + k * step;
+    const s = Math.floor(p / PMD_SIZE);
+    if (s !== slot) {
+      if (pages) cow_write_slot(mm, slot, pages, false, cache);
+      slot = s;
+      pages = new Uint32Array(mm.ptes.words);
+    }
+    const i = p - s * PMD_SIZE;
+    (pages as Uint32Array)[i >>> 5] |= 1 << (i & 31);
   }
+  if (pages) cow_write_slot(mm, slot, pages, false, cache);
 }
 
 /** Whether write faults of `mm` need `cow_write_fault` (ids, or a lazy-free page, may exist). */
@@ -318,19 +373,25 @@ export function cow_tracking(mm: MmStruct): boolean {
  * cleaned but `folio_mark_lazyfree` skips an unevictable folio, so it stays swap-backed). On a
  * folio `mm` alone maps it clears PG_dirty and the redirtied state.
  */
-export function cow_free_skip(mm: MmStruct, slot: number, w: number, bits: number): number {
+export function cow_free_skip(
+  mm: MmStruct,
+  slot: number,
+  w: number,
+  bits: number,
+  cache: CowCache,
+): number {
   const a = slotIds.get(mm)?.get(slot);
   if (!a || bits === 0) return 0;
   const t = familyIds(mm);
   let skip = 0;
-  let state: Uint8Array | null = null;
   let b = (bits & smallAnon(mm, slot, slot_pte(mm, slot))[w]) >>> 0;
   while (b !== 0) {
     const j = 31 - Math.clz32(b & -b);
     b = (b & (b - 1)) >>> 0;
     const id = a[w * 32 + j];
     if (id === 0) continue;
-    state ??= holderState(mm);
+    cache.state ??= holderState(mm);
+    const state = cache.state;
     if (state[id] & 4 || (state[id] & 2 && t.flags[id] & PG_DIRTY)) skip |= 1 << j;
     else if (!(state[id] & 2)) t.flags[id] = 0;
   }
@@ -342,7 +403,7 @@ function rmapKey(h: Holder): [number, number, boolean] {
   const addr = h.slot * h.mm.geometry.PMD_SIZE + h.i;
   const vma = h.mm.mmap.find_vma(addr);
   if (!vma || vma.vm_start > addr) return [Infinity, 0, false];
-  return [vma_pgoff(vma), vma.avc_seq ?? 0, holderLocked(h)];
+  return [vma_pgoff(vma), vma.avc_seq ?? 0, h.locked];
 }
 
 function keepPage(mm: MmStruct, slot: number, i: number): void {
@@ -428,18 +489,18 @@ export function cow_pageout_keep(
   slot: number,
   lo: number,
   hi: number,
+  cache: CowCache,
 ): Uint32Array | null {
   const a = slotIds.get(mm)?.get(slot);
   if (!a) return null;
   const t = familyIds(mm);
   const anon = smallAnon(mm, slot, slot_pte(mm, slot));
-  let counts: Int32Array | null = null;
   let keep: Uint32Array | null = null;
   for (let i = lo; i < hi; i++) {
     const id = a[i];
     if (id === 0 || !bit(anon, i)) continue;
-    counts ??= holderCounts(mm);
-    if (counts[id] > 1) {
+    cache.counts ??= holderCounts(mm);
+    if (cache.counts[id] > 1) {
       keep ??= new Uint32Array(mm.ptes.words);
       keep[i >>> 5] = (keep[i >>> 5] | (1 << (i & 31))) >>> 0;
     } else if (t.flags[id] & LAZY_REDIRTIED) {
