@@ -53,8 +53,9 @@ static const char *syscalls[] = { "mmap",	 "munmap",	"mremap",	  "brk",
 				  "prctl",	 "clone",	"clone3",	  "fork",
 				  "vfork",	 "execve",	"execveat",	  "exit",
 				  "exit_group",	 "mlock",	"mlock2",	  "munlock",
-				  "mlockall",	 "munlockall",	"shmat",	  "shmdt",
-				  "remap_file_pages" };
+				  "mlockall",	 "munlockall",	"shmget",	  "shmat",
+				  "shmdt",	 "remap_file_pages", "read",	  "write",
+				  "pread64",	 "pwrite64" };
 
 static char tracefs[256] = "/sys/kernel/tracing";
 static char inst[512];

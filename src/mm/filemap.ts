@@ -17,7 +17,12 @@ import {
   zap_huge_pmd_shmem,
 } from './filemap-thp.js';
 import { pmd_alloc, pte_alloc, pte_set_marked, slot_bits } from './pgtable.js';
-import { sync_mmap_readahead_window } from './readahead.js';
+import {
+  async_mmap_readahead,
+  file_ra_state_init,
+  filemap_evict,
+  sync_mmap_readahead,
+} from './readahead.js';
 import { anon_vma_prepare } from './rmap.js';
 
 /** `fault_around_bytes` (64 KiB) in pages: a read fault maps cached pages around it. */
@@ -33,21 +38,32 @@ export function file_alloc(name: string, pages: number, shmem: boolean): SimFile
  * the page cache, clean, as an order-0 folio. `readahead` is the device's read-around in pages.
  */
 export function disk_file_alloc(name: string, pages: number, readahead: number): SimFile {
-  return { name, pages, shmem: false, cache: new PageSet(true), readahead, huge: new Set() };
+  return {
+    name,
+    pages,
+    shmem: false,
+    cache: new PageSet(true),
+    readahead,
+    ra: file_ra_state_init(),
+    huge: new Set(),
+  };
 }
 
 /**
- * Puts page `off` of `file` in the page cache for a fault in `vma`: shmem allocates it; a disk
- * file reads it with the missing pages of its readahead window (`sync_mmap_readahead_window`).
+ * The page-cache side of `filemap_fault` (`shmem_fault` for shmem), first attempt, for page `off`
+ * of `file` faulted in `vma`: shmem allocates a missing page; a disk file reads it with its
+ * readahead window, or, for a cached page with PG_readahead, reads the next window ahead. Returns
+ * whether the fault dropped its lock for that (VM_FAULT_RETRY: a read fault's retry runs
+ * fault-around again, and the retry never reads ahead asynchronously).
  */
-function filemap_get_page(file: SimFile, vma: VmAreaStruct, off: number): void {
-  if (file.cache.has(off)) return;
-  if (file.readahead === 0) {
+function filemap_fault(file: SimFile, vma: VmAreaStruct, off: number): boolean {
+  if (!file.ra) {
     file.cache.add(off);
-    return;
+    return false;
   }
-  const { from, to } = sync_mmap_readahead_window(file, vma, off);
-  for (let o = from; o < to; o++) file.cache.add(o);
+  if (file.cache.has(off)) return async_mmap_readahead(file, off);
+  sync_mmap_readahead(file, vma, off);
+  return true;
 }
 
 /** The page offset in its file of page `p` of file VMA `vma`. */
@@ -133,7 +149,8 @@ function do_fault_around(mm: MmStruct, vma: VmAreaStruct, p: number): void {
   for (let i = from; i < to; i++) {
     const q = p - pte_off + i;
     const off = pgoff_of(vma, q);
-    if (off >= file.pages || !file.cache.has(off)) continue;
+    // A folio with PG_readahead is left to the fault on it (`next_uptodate_folio`).
+    if (off >= file.pages || !file.cache.has(off) || file.ra?.mark.has(off)) continue;
     // The table is installed with the first page mapped (`filemap_map_pmd`), not before.
     pte ||= pte_alloc(mm, p);
     if (entry_kind(mm, pte, q) === 0) map_file_page(mm, vma, pte, q);
@@ -188,23 +205,19 @@ export function do_file_fault(
     if (off >= file.pages) return 'SIGBUS';
     const pte = pte_alloc(mm, p);
     if (entry_kind(mm, pte, p) !== 0) return null;
-    if (!file.cache.has(off) && file.readahead > 0) {
-      // A disk read drops the lock and retries the fault (VM_FAULT_RETRY): fault-around then
-      // finds the pages the read-around brought in.
-      filemap_get_page(file, vma, off);
-      do_fault_around(mm, vma, p);
-      if (entry_kind(mm, pte, p) !== 0) return null;
-    }
-    filemap_get_page(file, vma, off);
-    map_file_page(mm, vma, pte, p);
+    // A retried fault maps what the read brought in around it first.
+    if (filemap_fault(file, vma, off)) do_fault_around(mm, vma, p);
+    if (entry_kind(mm, pte, p) === 0) map_file_page(mm, vma, pte, p);
     return null;
   }
   if (off >= file.pages) return 'SIGBUS';
   const pte = pte_alloc(mm, p);
   const kind = entry_kind(mm, pte, p);
   if (vma.vm_flags & VM_SHARED) {
+    // A shared write dirties the page (`page_mkwrite`), mapped already or not.
+    file.ra?.dirty.add(off);
     if (kind !== 0) return null;
-    filemap_get_page(file, vma, off);
+    filemap_fault(file, vma, off);
     // finish_fault maps a whole shmem folio that fits the VMA and the table when every entry it
     // would take is none.
     const a0 = in_huge_folio(mm, vma, p) ? huge_folio_fit(mm, vma, p) : -1;
@@ -215,10 +228,13 @@ export function do_file_fault(
   }
   if (kind === 1) return null;
   anon_vma_prepare(mm, vma);
-  // The page cache page is read in (or, for shmem, allocated) before it is copied.
-  filemap_get_page(file, vma, off);
+  // The page cache page is read in (or, for shmem, allocated) before it is copied; a mapped one
+  // is copied without a page-cache lookup (`wp_page_copy`).
   if (kind === 3) cow_file_page(mm, vma, pte, p);
-  else map_anon_page(mm, pte, p);
+  else {
+    filemap_fault(file, vma, off);
+    map_anon_page(mm, pte, p);
+  }
   return null;
 }
 
@@ -287,7 +303,7 @@ export function madvise_remove(
   if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return 'EACCES';
   const lo = pgoff_of(vma, start);
   const hi = Math.min(pgoff_of(vma, end), file.pages);
-  for (let off = lo; off < hi; off++) file.cache.delete(off);
+  for (let off = lo; off < hi; off++) filemap_evict(file, off);
   // Every process mapping the file loses its page-cache entries there (unmap_mapping_range).
   for (const m of mm.family) {
     for (const v of m.mmap.vmas) {
@@ -298,6 +314,13 @@ export function madvise_remove(
     }
   }
   return null;
+}
+
+/** Whether the entry of page `p` maps a page-cache page. */
+export function file_page_mapped(mm: MmStruct, p: number): boolean {
+  const bits = fileBits(mm, p, false);
+  const i = p % mm.geometry.PMD_SIZE;
+  return bits !== undefined && ((bits[i >>> 5] >>> (i & 31)) & 1) !== 0;
 }
 
 /** Clears the entry of page `p` if it maps a page-cache page (an anon COW copy stays). */

@@ -9,6 +9,7 @@ export type {
   ZapDetails,
 } from './mm_types.js';
 export { disk_file_alloc, file_alloc, filemap_map_one, FAULT_AROUND_PAGES } from './filemap.js';
+export { dirty_file_pages, file_has_dirty, shrink_file_cache } from './filemap-reclaim.js';
 export {
   AnonVma,
   VM_ACCOUNT,

@@ -25,6 +25,8 @@ import { cow_free_skip, type CowCache } from './cow-share.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 import { madvise_populate } from './gup.js';
 import { madvise_remove } from './filemap.js';
+import { pageout_file_range } from './filemap-reclaim.js';
+import { force_page_cache_ra } from './readahead.js';
 import { madvise_guard_install, madvise_guard_remove } from './guard.js';
 import { madvise_collapse } from './khugepaged.js';
 import { madvise_collapse_file } from './khugepaged-file.js';
@@ -115,6 +117,7 @@ function madvise_vma_behavior(
     case 'cold':
       if (vma.vm_flags & VM_LOCKED) return { errno: 'EINVAL', prev: vma };
       reclaim_range(mm, start, end, advice);
+      if (advice === 'pageout') pageout_file_range(mm, vma, start, end);
       return { prev: vma };
     case 'guard_install':
     case 'guard_remove': {
@@ -135,6 +138,11 @@ function madvise_vma_behavior(
       return errno ? { errno, prev: vma } : { prev: vma };
     }
     case 'willneed':
+      if (vma.vm_file?.ra) {
+        const first = (vma.vm_pgoff ?? 0) + (start - vma.vm_start);
+        force_page_cache_ra(vma.vm_file, first, first + (end - start));
+      }
+      return { prev: vma };
     case 'populate_read':
     case 'populate_write':
       return { prev: vma };

@@ -62,6 +62,25 @@ export interface VmAreaStruct {
 }
 
 /** A file as mappings see it: its size and which of its pages are in the page cache. */
+/**
+ * The page-cache state of a disk file beyond which pages are cached: the `struct file_ra_state`
+ * window of its last readahead (one `struct file` per `file`, shared by every mapping of it), the
+ * PG_readahead marks, and the pages dirtied through a shared mapping.
+ */
+export interface FileRaState {
+  /** Cached pages whose folio has PG_readahead: fault-around skips them. */
+  readonly mark: PageSet;
+  /** Cached pages written through a shared mapping (dirty until written back; reclaim keeps them). */
+  readonly dirty: PageSet;
+  /** `ra->start`, `ra->size`, `ra->async_size`, `ra->order` of the last readahead. */
+  start: number;
+  size: number;
+  async_size: number;
+  order: number;
+  /** Set when the page cache went where the model does not follow (a large folio read ahead). */
+  unsupported?: string;
+}
+
 export interface SimFile {
   readonly name: string;
   /** Size in pages; an access at or beyond it is SIGBUS. */
@@ -75,6 +94,8 @@ export interface SimFile {
    * `read_ahead_kb`); 0 for shmem, whose fault allocates just the page.
    */
   readonly readahead: number;
+  /** A disk file's readahead and reclaim state (src/mm/readahead.ts); none for shmem. */
+  readonly ra?: FileRaState;
   /**
    * Shmem only: the PMD-sized folios of the page cache, by folio index (page offset / 512), made
    * by MADV_COLLAPSE (`collapse_file`); every other cached page is an order-0 folio.

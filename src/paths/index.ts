@@ -130,4 +130,9 @@ export {
   variantCombinations,
 } from './scenarios/index.js';
 export { checkScenario, meetsExpectation, type ScenarioCheck } from './scenarios/check.js';
+export {
+  worldProgram,
+  type ScenarioSetup,
+  type ScenarioWorldOptions,
+} from './scenarios/world-program.js';
 export { scenarioFromModule } from './scenarios/user.js';

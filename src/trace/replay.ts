@@ -16,13 +16,14 @@ import {
   do_munlock,
   do_munmap,
   dup_mm,
+  file_alloc,
   mm_alloc,
   mm_set_brk,
   touch_range,
   vm_mmap_pgoff,
   VM_WRITE,
 } from '../mm/index.js';
-import type { Advice, MmStruct } from '../mm/index.js';
+import type { Advice, MmStruct, SimFile } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
 import type { SampleRecord, SyscallRecord, Trace } from './format.js';
 import { isScanFailure, parseScanOutput, RUN_FILE, RUN_HUGE } from './snapshot.js';
@@ -102,15 +103,23 @@ const PAGE = 4096n;
 const MAP_SHARED = 0x01;
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
+const MAP_GROWSDOWN = 0x100;
+const MAP_NORESERVE = 0x4000;
+const MAP_HUGETLB = 0x40000;
 const MAP_LOCKED = 0x2000;
 const MAP_POPULATE = 0x8000;
 const MAP_NONBLOCK = 0x10000;
 const MAP_FIXED_NOREPLACE = 0x100000;
 const MLOCK_ONFAULT = 1;
+const SHM_RDONLY = 0o10000;
+const SHM_EXEC = 0o100000;
 const CLONE_VM = 0x100;
+const CLONE_THREAD = 0x10000;
 const MREMAP_MAYMOVE = 1;
 const MREMAP_FIXED = 2;
 const MREMAP_DONTUNMAP = 4;
+/** Pages of a file whose size the trace does not give (256 TiB: past every user address). */
+const UNKNOWN_FILE_PAGES = 2 ** 36;
 const ERR_MIN = 0xfffffffffffff001n;
 
 /** madvise numbers the model implements (include/uapi/asm-generic/mman-common.h). */
@@ -118,6 +127,7 @@ const ADVICE: Readonly<Record<number, Advice>> = {
   3: 'willneed',
   4: 'dontneed',
   8: 'free',
+  9: 'remove',
   14: 'hugepage',
   15: 'nohugepage',
   20: 'cold',
@@ -125,6 +135,9 @@ const ADVICE: Readonly<Record<number, Advice>> = {
   22: 'populate_read',
   23: 'populate_write',
   24: 'dontneed_locked',
+  25: 'collapse',
+  102: 'guard_install',
+  103: 'guard_remove',
   10: 'dontfork',
   11: 'dofork',
   18: 'wipeonfork',
@@ -135,10 +148,8 @@ const ADVICE: Readonly<Record<number, Advice>> = {
 const ADVICE_NO_TABLES = new Set([0, 1, 2, 12, 13, 16, 17]);
 /** The other madvise numbers, named for the not-lowered list. */
 const ADVICE_NAMES: Readonly<Record<number, string>> = {
-  9: 'MADV_REMOVE',
-  25: 'MADV_COLLAPSE',
-  102: 'MADV_GUARD_INSTALL',
-  103: 'MADV_GUARD_REMOVE',
+  100: 'MADV_HWPOISON',
+  101: 'MADV_SOFT_OFFLINE',
 };
 
 /** One simulated address space and what a replay tracks about it. */
@@ -168,6 +179,9 @@ interface RecentEvent {
   readonly abs: number;
 }
 
+/** Syscalls that end the task's image (exec replaces it, exit_group tears it down). */
+const LEAVES_IMAGE = new Set(['execve', 'execveat', 'exit_group']);
+
 const big = (hex: string | undefined): bigint => BigInt(hex ?? '0x0');
 const signed32 = (hex: string | undefined): number => Number(BigInt.asIntN(32, big(hex)));
 
@@ -186,6 +200,12 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
     into[what] = (into[what] ?? 0) + 1;
   };
   const tidMm = new Map<number, MmState | null>();
+  // The process (tgid) of each task seen created: a CLONE_VM child without CLONE_THREAD (vfork,
+  // posix_spawn) runs in its parent's mm until its exec, but is a process of its own.
+  const tgidOf = new Map<number, number>();
+  // SysV shared memory segments by id (from shmget), shared by every process of the trace.
+  const shmSegs = new Map<bigint, SimFile>();
+  const shmFiles = new Set<SimFile>();
   const samples: MutableSample[] = [];
   // Samples whose marker may have come while a syscall that ends later was already in effect.
   const open = new Map<MmState, MutableSample[]>();
@@ -229,7 +249,9 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       case 'newtask': {
         const parent = tidMm.get(r.tid);
         if (parent === undefined) break; // before the first exec: nothing to model yet
-        if ((Number(big(r.clone_flags)) & CLONE_VM) !== 0) tidMm.set(r.child, parent);
+        const flags = Number(big(r.clone_flags));
+        tgidOf.set(r.child, (flags & CLONE_THREAD) !== 0 ? (tgidOf.get(r.tid) ?? r.tid) : r.child);
+        if ((flags & CLONE_VM) !== 0) tidMm.set(r.child, parent);
         else if (parent === null) tidMm.set(r.child, null);
         else {
           const child = forkMm(parent, r.child);
@@ -251,7 +273,15 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         const before = st.mm.pgtables_bytes;
         if (r.k === 'fault') fault(st, big(r.addr), r.write);
         else if (r.k === 'syscall') syscall(st, r);
-        else if (r.status === 'succeeded') note(notLowered, 'khugepaged collapse');
+        if (r.k === 'syscall' && LEAVES_IMAGE.has(r.name) && !failed(r)) {
+          // The image ends: the mm is being replaced or torn down, but only when the task is of
+          // the mm's own process, not a vfork child (CLONE_VM, no CLONE_THREAD) sharing it.
+          if ((tgidOf.get(r.tid) ?? r.tid) === st.pid) st.leaving = true;
+          // An exec replaces the task's image from its entry on: its events until its snapshot
+          // (argv copied onto the new stack) belong to no model yet. An exiting task keeps its
+          // mm for its exit sample.
+          if (r.name !== 'exit_group') tidMm.set(r.tid, null);
+        }
         record(st, r.t);
         if (r.k === 'syscall' && r.t_enter !== undefined) settle(st, r.t_enter, before);
         break;
@@ -377,7 +407,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
 
   function syscall(st: MmState, r: SyscallRecord): void {
     const ret = r.ret === undefined ? undefined : big(r.ret);
-    if (ret !== undefined && ret >= ERR_MIN) return; // failed: the kernel changed nothing we model
+    if (failed(r)) return; // the kernel changed nothing we model
     const a = r.args;
     const mm = st.mm;
     switch (r.name) {
@@ -385,22 +415,34 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         const len = big(a[1]);
         const prot = Number(big(a[2]));
         const flags = Number(big(a[3]));
+        if ((flags & MAP_HUGETLB) !== 0) {
+          note(notLowered, 'mmap of hugetlb memory');
+          return;
+        }
         const at = ret ?? 0n;
+        const shared = (flags & MAP_SHARED) !== 0;
+        // The trace names no file (an fd only) and no file size: each file mapping gets a regular
+        // file of its own, large enough for any access (a program grows a file and then mremaps
+        // onto it, as sqlite does; a real access past the end was a SIGBUS the program rarely
+        // survives). Page tables depend on the kind of mapping (fork copies no tables of a shared
+        // or never-written file mapping: no anon_vma), not on which file it is.
+        const pgoff = Number(big(a[5]) / PAGE);
+        const file =
+          (flags & MAP_ANONYMOUS) === 0 && signed32(a[4]) >= 0
+            ? file_alloc(`fd ${signed32(a[4])}`, pgoff + UNKNOWN_FILE_PAGES, false)
+            : undefined;
         // The kernel chose the address: map exactly there, replacing what MAP_FIXED replaced.
         const res = vm_mmap_pgoff(mm, at, len, prot, {
           fixed: (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0,
           locked: (flags & MAP_LOCKED) !== 0,
           populate: (flags & MAP_POPULATE) !== 0 && (flags & MAP_NONBLOCK) === 0,
+          shared,
+          noreserve: (flags & MAP_NORESERVE) !== 0,
+          growsdown: (flags & MAP_GROWSDOWN) !== 0,
+          ...(file ? { file, pgoff } : {}),
         });
-        if ('errno' in res) {
-          note(notLowered, `mmap (${res.errno} in the model)`);
-          return;
-        }
-        if ((flags & MAP_ANONYMOUS) === 0 && signed32(a[4]) >= 0) {
-          note(approximated, 'mmap of a file, lowered as anonymous memory');
-        } else if ((flags & MAP_SHARED) !== 0) {
-          note(approximated, 'shared anonymous mmap, lowered as private');
-        }
+        if ('errno' in res) note(notLowered, `mmap (${res.errno} in the model)`);
+        else if (file) note(approximated, 'mmap of a file, lowered onto a file of its own');
         return;
       }
       case 'munmap':
@@ -440,8 +482,23 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       case 'munlockall':
         do_mlockall(mm, 0);
         return;
+      case 'shmget':
+        shmget(a, ret ?? 0n);
+        return;
       case 'shmat':
+        shmat(st, a, ret ?? 0n);
+        return;
       case 'shmdt':
+        shmdt(st, big(a[0]));
+        return;
+      case 'read':
+      case 'pread64':
+        transfer(st, big(a[1]), ret ?? 0n, true);
+        return;
+      case 'write':
+      case 'pwrite64':
+        transfer(st, big(a[1]), ret ?? 0n, false);
+        return;
       case 'remap_file_pages':
       case 'process_madvise':
         note(notLowered, r.name);
@@ -449,14 +506,56 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       case 'prctl':
         if (Number(big(a[0])) === 41) note(notLowered, 'prctl(PR_SET_THP_DISABLE)');
         return;
-      case 'execve':
-      case 'execveat':
-      case 'exit_group':
-        st.leaving = true;
-        return;
       default:
         return; // clone, fork, exit: handled by newtask and snapshot records
     }
+  }
+
+  // The kernel accessed the buffer of a read or write: copy_to_user/copy_from_user fault on it
+  // (those faults are recorded), but O_DIRECT I/O pins the pages with GUP, which faults them in
+  // without a fault event. Either way every page of [buf, buf + transferred) was accessed.
+  function transfer(st: MmState, buf: bigint, bytes: bigint, write: boolean): void {
+    if (bytes <= 0n) return;
+    const first = buf / PAGE;
+    const last = (buf + bytes - 1n) / PAGE;
+    for (let p = first; p <= last; p++) fault(st, p * PAGE, write);
+  }
+
+  // SysV shared memory: a segment is a shmem file of the IPC namespace, so every process of the
+  // trace attaching one id maps the same file (ipc/shm.c: newseg, do_shmat, ksys_shmdt).
+  function shmget(a: readonly string[], id: bigint): void {
+    const pages = Number((big(a[1]) + PAGE - 1n) / PAGE);
+    const seg = shmSegs.get(id);
+    // Another shmget of an existing key may ask for less than the segment has; keep the largest.
+    if (!seg || seg.pages < pages) {
+      const file = file_alloc(`shm ${id}`, pages, true);
+      shmSegs.set(id, file);
+      shmFiles.add(file);
+    }
+  }
+
+  function shmat(st: MmState, a: readonly string[], at: bigint): void {
+    const seg = shmSegs.get(big(a[0]));
+    if (!seg) {
+      note(notLowered, 'shmat of a segment created outside the trace');
+      return;
+    }
+    const flags = Number(big(a[2]));
+    const prot = (flags & SHM_RDONLY ? 1 : 3) | (flags & SHM_EXEC ? 4 : 0);
+    const len = BigInt(seg.pages) * PAGE;
+    const res = vm_mmap_pgoff(st.mm, at, len, prot, { fixed: true, shared: true, file: seg });
+    if ('errno' in res) note(notLowered, `shmat (${res.errno} in the model)`);
+  }
+
+  function shmdt(st: MmState, addr: bigint): void {
+    // The segment attached at `addr` goes whole (the VMAs of its file from there on).
+    const vma = st.mm.mmap.find_vma(Number(addr / PAGE));
+    const seg = vma?.vm_file;
+    if (!vma || !seg || !shmFiles.has(seg) || BigInt(vma.vm_start) * PAGE !== addr) {
+      note(notLowered, 'shmdt of no segment the model attached');
+      return;
+    }
+    do_munmap(st.mm, addr, BigInt(seg.pages - (vma.vm_pgoff ?? 0)) * PAGE);
   }
 
   function brk(st: MmState, now: bigint): void {
@@ -487,6 +586,11 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
     const r = do_mremap(st.mm, old, big(a[1]), big(a[2]), f, fixed ? ret : big(a[4] ?? '0'));
     if ('errno' in r) note(notLowered, `mremap (${r.errno} in the model)`);
   }
+}
+
+/** Whether a syscall returned an error (exit and exit_group never return). */
+function failed(r: SyscallRecord): boolean {
+  return r.ret !== undefined && big(r.ret) >= ERR_MIN;
 }
 
 function protOf(perms: string): number {

@@ -13,14 +13,17 @@ import {
   mm_brk,
   mm_set_brk,
   do_munlock,
+  dirty_file_pages,
   disk_file_alloc,
   file_alloc,
+  file_has_dirty,
   do_munmap,
   dup_mm,
   exit_mmap,
   mm_alloc,
   mmCounters,
   shmem_thp_unsupported,
+  shrink_file_cache,
   shrink_lazyfree,
   touch_range,
   validate_mm,
@@ -255,13 +258,14 @@ export function runWorkload(workload: Workload, options: SimOptions = {}): SimRe
 }
 
 /**
- * Reclaim of a disk file's pages is not modelled: it evicts clean page-cache pages, and their
- * refault goes through readahead into large folios the model does not follow.
+ * Reclaim of a dirty disk-file page (written through a shared mapping) is not modelled: reclaim
+ * keeps it with PG_reclaim (and memory-cgroup reclaim wakes the flusher to write it back), and its
+ * refault reads ahead asynchronously into large folios.
  */
 function diskRefused(what: string, at: SourcePos): UsageError {
   return new UsageError(
     'unsupported',
-    `${what} is not modelled with a disk file (reclaim evicts its clean page-cache pages; a refault reads them back into large folios through readahead)`,
+    `${what} is not modelled with a dirty disk-file page (written through a shared mapping: reclaim keeps it for writeback, and its refault reads ahead into large folios)`,
     at,
   );
 }
@@ -279,7 +283,7 @@ class Runner {
   private readonly starts = new Map<string, bigint>();
   private readonly files = new Map<string, SimFile>();
   readonly procs = new Map<string, MmStruct>();
-  /** Whether a disk file exists (`pressure` is not modelled then). */
+  /** Whether a disk file exists. */
   private disk = false;
   /** SimOptions.mremapTargets. */
   mremapTargets: Map<MremapOp, bigint> | undefined;
@@ -294,12 +298,27 @@ class Runner {
 
   /** Runs one op; a refused one comes back as an error naming the address range it covered. */
   step(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
-    const e = this.stepInner(op, reports);
+    const e = this.stepInner(op, reports) ?? this.readaheadRefused(op);
     if (e === undefined || e.code !== 'errno') return e;
     const range = this.rangeOf(op);
     return range === undefined
       ? e
       : new UsageError(e.code, `${e.message} (the op covers ${range})`, e.where, e.errno);
+  }
+
+  /** An op whose faults made readahead create a large folio: not modelled, the run stops. */
+  private readaheadRefused(op: WorkloadOp): UsageError | undefined {
+    if (!this.disk) return undefined;
+    for (const file of this.files.values()) {
+      const why = file.ra?.unsupported;
+      if (why === undefined) continue;
+      return new UsageError(
+        'unsupported',
+        `large page-cache folios are not modelled: in disk file '${file.name}' ${why} (MADV_HUGEPAGE on a file mapping, or the async readahead of a fault on a PG_readahead page)`,
+        op.pos,
+      );
+    }
+    return undefined;
   }
 
   /** `0xSTART-0xEND` of the bytes an op covers, when it names them. */
@@ -332,13 +351,11 @@ class Runner {
     return new UsageError('unsupported', `${why} is not modelled`, at);
   }
 
-  /** Whether [start, start + len) holds a mapping of a disk file. */
-  private diskVma(mm: MmStruct, start: bigint, len: bigint): boolean {
+  /** Whether [start, start + len) maps a dirty page of a disk file. */
+  private dirtyDiskPages(mm: MmStruct, start: bigint, len: bigint): boolean {
     const page = BigInt(mm.geometry.PAGE_SIZE);
     const first = Number(start / page);
-    const end = first + Number((len + page - 1n) / page);
-    for (const vma of mm.mmap.range(first, end)) if (vma.vm_file && !vma.vm_file.shmem) return true;
-    return false;
+    return dirty_file_pages(mm, first, first + Number((len + page - 1n) / page));
   }
 
   private stepInner(op: WorkloadOp, reports: SimReport[]): UsageError | undefined {
@@ -354,7 +371,11 @@ class Runner {
         );
         return undefined;
       case 'pressure':
-        if (this.disk) return diskRefused('pressure', op.pos);
+        if (this.disk) {
+          const disk = [...this.files.values()].filter((f) => f.ra !== undefined);
+          if (disk.some(file_has_dirty)) return diskRefused('pressure', op.pos);
+          shrink_file_cache([...this.procs.values()], disk);
+        }
         // The memory cgroup holds every process: reclaim sees them all.
         shrink_lazyfree([...this.procs.values()]);
         return undefined;
@@ -492,8 +513,8 @@ class Runner {
               : undefined;
         const refused = what && this.shmemThpRefused(mm, what, start, op.len, at);
         if (refused) return refused;
-        if (op.advice === 'pageout' && this.disk && this.diskVma(mm, start, op.len)) {
-          return diskRefused('madvise pageout of a disk file mapping', at);
+        if (op.advice === 'pageout' && this.disk && this.dirtyDiskPages(mm, start, op.len)) {
+          return diskRefused('madvise pageout', at);
         }
         const e = do_madvise(mm, start, op.len, op.advice);
         return e

@@ -2,69 +2,23 @@
 // the simulator and compared with its own VmPTE samples (never with a fixed number: runs vary).
 // Needs root (tracefs), a C compiler, and the programs; the CI installs them from Debian.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ptlab, REPO_ROOT } from '../helpers/cli.js';
 import { expectSchema } from '../helpers/schema.js';
-import {
-  ALLOCATOR_LIBS,
-  churnBinary,
-  hasCommand,
-  hostUnavailable,
-  redisClient,
-} from '../helpers/host.js';
-
-function recordUnavailable(): string | undefined {
-  const host = hostUnavailable();
-  if (host) return host;
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root (tracefs)';
-  // ptlab record mounts tracefs itself when it is missing; if even root cannot (a container
-  // without CAP_SYS_ADMIN), say so instead of failing.
-  if (!existsSync('/sys/kernel/tracing/instances')) {
-    const m = spawnSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing'], {
-      encoding: 'utf8',
-    });
-    if (!existsSync('/sys/kernel/tracing/instances')) {
-      return `no tracefs at /sys/kernel/tracing and mounting it failed (${m.stderr.trim() || m.status})`;
-    }
-  }
-  return undefined;
-}
+import { ALLOCATOR_LIBS, churnBinary, hasCommand, redisClient } from '../helpers/host.js';
+import { recordAndReplay as recordIn, recordUnavailable } from '../helpers/record.js';
+import type { Replay } from '../helpers/record.js';
 
 const why = recordUnavailable();
 const dir = mkdtempSync(join(tmpdir(), 'ptlab-record-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const churn = (): string => churnBinary(dir);
-
-interface Replay {
-  samples: { deviation_pct: number; measured_kb: number; model_kb: number }[];
-  max_deviation_pct: number;
-  final: { model_vmpte_kb: number; measured_vmpte_kb: number };
-  not_lowered: Record<string, number>;
-  processes: { pid: number; final: { model_vmpte_kb: number; measured_vmpte_kb: number } | null }[];
-  policy: string;
-  kernel: string;
-}
-
-/** Records `cmd`, replays it under 6.18, and checks every sample and the exit. */
-function recordAndReplay(name: string, cmd: string[]): Replay {
-  const file = join(dir, `${name}.trace`);
-  const rec = ptlab(['record', '-o', file, '--', ...cmd]);
-  expect(rec.status, rec.stderr).toBe(0);
-  const rep = ptlab(['replay', '--format', 'json', file]);
-  expect(rep.status, rep.stderr).toBe(0);
-  const j = JSON.parse(rep.stdout) as Replay;
-  expectSchema('replay', j);
-  expect(j.samples.length).toBeGreaterThan(1);
-  for (const s of j.samples) expect(s.deviation_pct).toBeLessThanOrEqual(1);
-  expect(j.final.model_vmpte_kb).toBe(j.final.measured_vmpte_kb);
-  expect(j.not_lowered).toEqual({});
-  return j;
-}
+const recordAndReplay = (name: string, cmd: string[]): Replay => recordIn(dir, name, cmd);
 
 const PY = `x = [bytearray(1 << 16) for i in range(3000)]
 del x[::2]

@@ -6,14 +6,13 @@
 import type { Program } from '../../check/program.js';
 import { collapse_huge_page } from '../khugepaged.js';
 import { madvise_dontneed_single_vma } from '../madvise.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** collapse_huge_page under mmap_write_lock against MADV_DONTNEED of the whole slot. */
 export const collapseVsPtReclaim: Scenario = defineScenario({
@@ -58,23 +57,17 @@ export const collapseVsPtReclaim: Scenario = defineScenario({
             'the lock that excludes MADV_DONTNEED (vma_start_write, or mmap_write_lock before 6.17) ' +
             'is held when the PMD is checked, so the table collapse checked is the one it flushes',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(collapseVsPtReclaim, v),
-    create: () => {
-      const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
-      const pmd = w.pmd();
-      w.initTable(pmd, [1, 2]);
-      w.spawn('khugepaged', function* (cpu) {
-        yield* collapse_huge_page(w, cpu, pmd, 10, {
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(collapseVsPtReclaim, v, o, { ptrs_per_pte: 2, table: [1, 2] }, (w, pmd) => {
+      w.spawn('khugepaged', (cpu) =>
+        collapse_huge_page(w, cpu, pmd, 10, {
           vma_lock:
             v.order === 'check_then_vma_lock' ? 'check_then_vma_lock' : 'vma_lock_then_check',
-        });
-      });
+        }),
+      );
       const per_vma_lock = v.madvise_lock === 'per_vma';
       w.spawn('madvise', (cpu) =>
         madvise_dontneed_single_vma(w, cpu, pmd, { per_vma_lock, mmap_lock: !per_vma_lock }),
       );
-      return w.instance();
-    },
-  }),
+    }),
 });

@@ -9,14 +9,13 @@ import { retract_page_tables } from '../khugepaged.js';
 import { rmap_walk_anon } from '../rmap.js';
 import { RwSemaphore } from '../world/rwsem.js';
 import { Shared } from '../world/shared.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** exit_mmap of a one-slot mm against one outside walker. */
 export const exitVsWalkers: Scenario = defineScenario({
@@ -57,55 +56,53 @@ export const exitVsWalkers: Scenario = defineScenario({
         : 'free_pgtables unlinks the VMA from the anon_vma / i_mmap under their write lock ' +
           'before it frees the tables, so a walker that found the VMA finishes first',
   }),
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(exitVsWalkers, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      exitVsWalkers,
+      v,
+      o,
+      {
         ptrs_per_pte: 2,
         config: { mmu_gather_rcu_table_free: v.table_free === 'rcu' },
-      });
-      const pmd = w.pmd();
-      w.initTable(pmd, v.walker === 'retract' ? [] : [1]);
-      const r: ExitRmaps = {
-        mm_users: new Shared('mm_users', 1),
-        oom_skip: new Shared('mm.flags(MMF_OOM_SKIP)', false),
-        ...(v.walker === 'rmap'
-          ? {
-              anon_vma: {
-                rwsem: new RwSemaphore('anon_vma.rwsem'),
-                linked: new Shared('anon_vma_chain(vma)', true),
-              },
-            }
-          : {}),
-        ...(v.walker === 'retract'
-          ? {
-              i_mmap: {
-                rwsem: new RwSemaphore('i_mmap_rwsem'),
-                linked: new Shared('i_mmap(vma)', true),
-              },
-            }
-          : {}),
-      };
-      w.spawn('exit', (cpu) => exit_mmap(w, cpu, r));
-      if (v.walker === 'oom_reaper') {
-        w.spawn('oom_reaper', (cpu) => oom_reap_task_mm(w, cpu, r.oom_skip));
-      } else if (r.anon_vma !== undefined) {
-        const anon_vma = r.anon_vma;
-        w.spawn('rmap', function* (cpu) {
-          yield* rmap_walk_anon(w, cpu, anon_vma, pmd, 0);
-        });
-      } else if (r.i_mmap !== undefined) {
-        const f = r.i_mmap;
-        w.spawn('khugepaged', (cpu) =>
-          retract_page_tables(w, cpu, pmd, {
-            i_mmap: f.rwsem,
-            mapped: f.linked,
-            mm_users: r.mm_users,
-          }),
-        );
-      }
-      return w.instance();
-    },
-  }),
+        table: v.walker === 'retract' ? [] : [1],
+      },
+      (w, pmd) => {
+        const r: ExitRmaps = {
+          mm_users: new Shared('mm_users', 1),
+          oom_skip: new Shared('mm.flags(MMF_OOM_SKIP)', false),
+          ...(v.walker === 'rmap'
+            ? {
+                anon_vma: {
+                  rwsem: new RwSemaphore('anon_vma.rwsem'),
+                  linked: new Shared('anon_vma_chain(vma)', true),
+                },
+              }
+            : {}),
+          ...(v.walker === 'retract'
+            ? {
+                i_mmap: {
+                  rwsem: new RwSemaphore('i_mmap_rwsem'),
+                  linked: new Shared('i_mmap(vma)', true),
+                },
+              }
+            : {}),
+        };
+        w.spawn('exit', (cpu) => exit_mmap(w, cpu, r));
+        if (v.walker === 'oom_reaper') {
+          w.spawn('oom_reaper', (cpu) => oom_reap_task_mm(w, cpu, r.oom_skip));
+        } else if (r.anon_vma !== undefined) {
+          const anon_vma = r.anon_vma;
+          w.spawn('rmap', (cpu) => rmap_walk_anon(w, cpu, anon_vma, pmd, 0));
+        } else if (r.i_mmap !== undefined) {
+          const f = r.i_mmap;
+          w.spawn('khugepaged', (cpu) =>
+            retract_page_tables(w, cpu, pmd, {
+              i_mmap: f.rwsem,
+              mapped: f.linked,
+              mm_users: r.mm_users,
+            }),
+          );
+        }
+      },
+    ),
 });

@@ -8,14 +8,13 @@ import { user_write_anon } from '../cow.js';
 import { dup_mmap, type ForkCow } from '../fork.js';
 import { pin_user_pages_fast, unpin_user_page, write_through_pin } from '../gup.js';
 import { Shared } from '../world/shared.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** fork of a one-page anonymous mapping, then a write by the parent, against a FOLL_PIN walk. */
 export const forkVsGupFast: Scenario = defineScenario({
@@ -54,11 +53,8 @@ export const forkVsGupFast: Scenario = defineScenario({
             'a pin that overlaps copy_page_range sees write_protect_seq odd or changed and is ' +
             'dropped; one taken before makes fork copy the folio for the child',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(forkVsGupFast, v),
-    create: () => {
-      const w = new World({ mutations: o?.mutations, ptrs_per_pte: 1 });
-      const pmd = w.pmd();
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(forkVsGupFast, v, o, { ptrs_per_pte: 1 }, (w, pmd) => {
       w.newFolio(1, 1);
       w.initTable(pmd, [1]);
       const child = w.newMm('child');
@@ -88,7 +84,5 @@ export const forkVsGupFast: Scenario = defineScenario({
         yield* write_through_pin(w, cpu, pin.folio);
         yield* unpin_user_page(w, cpu, pin.folio);
       });
-      return w.instance();
-    },
-  }),
+    }),
 });

@@ -8,14 +8,13 @@ import { do_user_addr_fault } from '../fault.js';
 import { dup_mmap, type ForkAnonVma } from '../fork.js';
 import { madvise_dontneed_single_vma } from '../madvise.js';
 import { Shared } from '../world/shared.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** dup_mmap + copy_pte_range of the parent's one slot against one per-VMA-locked thread. */
 export const forkVsPtReclaim: Scenario = defineScenario({
@@ -73,11 +72,8 @@ export const forkVsPtReclaim: Scenario = defineScenario({
               : 'vma_start_write makes the fault wait, or the fault installs the anon_vma only ' +
                 'under mmap_lock, which fork holds for write',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(forkVsPtReclaim, v),
-    create: () => {
-      const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
-      const pmd = w.pmd();
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(forkVsPtReclaim, v, o, { ptrs_per_pte: 2 }, (w, pmd) => {
       const madvise = v.other === 'madvise';
       w.initTable(pmd, madvise ? [1, 2] : []);
       const child = w.newMm('child');
@@ -94,9 +90,9 @@ export const forkVsPtReclaim: Scenario = defineScenario({
         );
       } else {
         const anon_prepare = v.anon_prepare === 'per_vma' ? 'per_vma' : 'mmap_lock';
-        w.spawn('fault', function* (cpu) {
-          yield* do_user_addr_fault(w, cpu, pmd, 0, 3, { anon_vma: anon_vma.parent, anon_prepare });
-        });
+        w.spawn('fault', (cpu) =>
+          do_user_addr_fault(w, cpu, pmd, 0, 3, { anon_vma: anon_vma.parent, anon_prepare }),
+        );
       }
       w.addFinalCheck(() => {
         if (anon_vma.child_chained.peek()) return undefined;
@@ -117,7 +113,5 @@ export const forkVsPtReclaim: Scenario = defineScenario({
         }
         return undefined;
       });
-      return w.instance();
-    },
-  }),
+    }),
 });

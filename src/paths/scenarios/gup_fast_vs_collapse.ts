@@ -6,14 +6,13 @@
 import type { Program } from '../../check/program.js';
 import { pin_user_pages_fast, unpin_user_page, write_through_pin } from '../gup.js';
 import { collapse_huge_page } from '../khugepaged.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** khugepaged's anonymous collapse against pin_user_pages_fast on entry 0. */
 export const gupFastVsCollapse: Scenario = defineScenario({
@@ -56,33 +55,28 @@ export const gupFastVsCollapse: Scenario = defineScenario({
             'a pin taken before pmdp_collapse_flush fails the refcount check and collapse backs ' +
             'off; one taken after it sees the PMD changed and is dropped (or the IPI waits for it)',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(gupFastVsCollapse, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      gupFastVsCollapse,
+      v,
+      o,
+      {
         ptrs_per_pte: 2,
         config: { tlb_flush_ipi: v.flush === 'ipi' },
-      });
-      const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      t.initEntry(0, 1);
-      t.initEntry(1, 2);
-      w.newFolio(1);
-      w.newFolio(2);
-      w.linkInitial(pmd, t);
-      w.spawn('khugepaged', function* (cpu) {
-        yield* collapse_huge_page(w, cpu, pmd, 10);
-      });
-      w.spawn('gup_fast', function* (cpu) {
-        const pin = yield* pin_user_pages_fast(w, cpu, pmd, 0, {
-          pmd_recheck: v.gup === 'fixed',
+        table: [1, 2],
+      },
+      (w, pmd) => {
+        w.newFolio(1);
+        w.newFolio(2);
+        w.spawn('khugepaged', (cpu) => collapse_huge_page(w, cpu, pmd, 10));
+        w.spawn('gup_fast', function* (cpu) {
+          const pin = yield* pin_user_pages_fast(w, cpu, pmd, 0, {
+            pmd_recheck: v.gup === 'fixed',
+          });
+          if (pin.folio === null) return;
+          yield* write_through_pin(w, cpu, pin.folio);
+          yield* unpin_user_page(w, cpu, pin.folio);
         });
-        if (pin.folio === null) return;
-        yield* write_through_pin(w, cpu, pin.folio);
-        yield* unpin_user_page(w, cpu, pin.folio);
-      });
-      return w.instance();
-    },
-  }),
+      },
+    ),
 });

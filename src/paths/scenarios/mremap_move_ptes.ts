@@ -10,14 +10,13 @@ import { mremap_move_ptes } from '../mremap.js';
 import { rmap_walk_anon_vmas, type AnonVma } from '../rmap.js';
 import { RwSemaphore } from '../world/rwsem.js';
 import { Shared } from '../world/shared.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** move_ptes of pmd[0] (vma0) into a new table at pmd[1] (vma1) against one other thread. */
 export const mremapMovePtes: Scenario = defineScenario({
@@ -50,53 +49,54 @@ export const mremapMovePtes: Scenario = defineScenario({
       : 'visiting the source first, the walk sees the entry before or after the move; visiting ' +
         'the new VMA first, the anon_vma lock orders the whole move against the walk',
   }),
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(mremapMovePtes, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      mremapMovePtes,
+      v,
+      o,
+      {
         ptrs_per_pte: 1,
         pmd_slots: 2,
         vma_slots: [1, 1],
-      });
-      const [from, to] = [w.pmd(0), w.pmd(1)];
-      const [vma, new_vma] = w.mm.vmas;
-      new_vma.initDetached();
-      w.initTable(from, [1]);
-      const anon_vma: AnonVma = {
-        rwsem: new RwSemaphore('anon_vma.rwsem'),
-        linked: new Shared('anon_vma_chain(vma0)', true),
-      };
-      const new_vma_first = v.other === 'rmap_before';
-      w.spawn('mremap', (cpu) =>
-        mremap_move_ptes(w, cpu, from, to, { vma, new_vma, anon_vma, new_vma_first }),
-      );
-      if (v.other === 'madvise_new' || v.other === 'madvise_src') {
-        const dst = v.other === 'madvise_new';
-        w.spawn('madvise', (cpu) =>
-          madvise_dontneed_single_vma(w, cpu, dst ? to : from, {
-            per_vma_lock: true,
-            vma: dst ? new_vma : vma,
-          }),
+      },
+      (w) => {
+        const [from, to] = [w.pmd(0), w.pmd(1)];
+        const [vma, new_vma] = w.mm.vmas;
+        new_vma.initDetached();
+        w.initTable(from, [1]);
+        const anon_vma: AnonVma = {
+          rwsem: new RwSemaphore('anon_vma.rwsem'),
+          linked: new Shared('anon_vma_chain(vma0)', true),
+        };
+        const new_vma_first = v.other === 'rmap_before';
+        w.spawn('mremap', (cpu) =>
+          mremap_move_ptes(w, cpu, from, to, { vma, new_vma, anon_vma, new_vma_first }),
         );
-        return w.instance();
-      }
-      let found = -1;
-      const order = new_vma_first ? [to, from] : [from, to];
-      w.spawn('rmap', function* (cpu) {
-        found = yield* rmap_walk_anon_vmas(w, cpu, anon_vma, order, 0, 1);
-      });
-      w.addFinalCheck(() =>
-        found === 0
-          ? {
-              kind: 'lost-mapping',
-              message:
-                'the rmap walk found folio1 in neither VMA: move_ptes moved it between the ' +
-                "walk's visits (try_to_unmap or migration would leave that mapping behind)",
-            }
-          : undefined,
-      );
-      return w.instance();
-    },
-  }),
+        if (v.other === 'madvise_new' || v.other === 'madvise_src') {
+          const dst = v.other === 'madvise_new';
+          w.spawn('madvise', (cpu) =>
+            madvise_dontneed_single_vma(w, cpu, dst ? to : from, {
+              per_vma_lock: true,
+              vma: dst ? new_vma : vma,
+            }),
+          );
+          return;
+        }
+        let found = -1;
+        const order = new_vma_first ? [to, from] : [from, to];
+        w.spawn('rmap', function* (cpu) {
+          found = yield* rmap_walk_anon_vmas(w, cpu, anon_vma, order, 0, 1);
+        });
+        w.addFinalCheck(() =>
+          found === 0
+            ? {
+                kind: 'lost-mapping',
+                message:
+                  'the rmap walk found folio1 in neither VMA: move_ptes moved it between the ' +
+                  "walk's visits (try_to_unmap or migration would leave that mapping behind)",
+              }
+            : undefined,
+        );
+      },
+    ),
 });

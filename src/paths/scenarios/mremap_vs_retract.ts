@@ -8,14 +8,13 @@ import type { Program } from '../../check/program.js';
 import { retract_page_tables } from '../khugepaged.js';
 import { move_page_tables_pmd } from '../mremap.js';
 import { RwSemaphore } from '../world/rwsem.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** move_normal_pmd under mmap_write_lock and i_mmap against retract_page_tables. */
 export const mremapVsRetract: Scenario = defineScenario({
@@ -58,22 +57,16 @@ export const mremapVsRetract: Scenario = defineScenario({
             'either the PMD is re-read under the PMD lock, which retract also holds to clear it, ' +
             "or mremap's mmap_write_lock makes retract's trylock fail for the whole move",
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(mremapVsRetract, v),
-    create: () => {
-      const w = new World({ mutations: o?.mutations, ptrs_per_pte: 1, pmd_slots: 2 });
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(mremapVsRetract, v, o, { ptrs_per_pte: 1, pmd_slots: 2, table: [] }, (w, from) => {
       const i_mmap = new RwSemaphore('i_mmap_rwsem');
-      const from = w.pmd(0);
-      w.linkInitial(from, w.alloc.newPage().tables[0]);
       const mmap_trylock = v.retract === 'mmap_trylock';
       w.spawn('khugepaged', (cpu) => retract_page_tables(w, cpu, from, { i_mmap, mmap_trylock }));
-      w.spawn('mremap', function* (cpu) {
-        yield* move_page_tables_pmd(w, cpu, from, w.pmd(1), {
+      w.spawn('mremap', (cpu) =>
+        move_page_tables_pmd(w, cpu, from, w.pmd(1), {
           i_mmap,
           recheck: v.fix === 'recheck',
-        });
-      });
-      return w.instance();
-    },
-  }),
+        }),
+      );
+    }),
 });

@@ -5,14 +5,13 @@ import type { Program } from '../../check/program.js';
 import { do_user_addr_fault } from '../fault.js';
 import { gup_fast } from '../gup.js';
 import { do_vmi_munmap } from '../mmap.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** munmap under mmap_lock against GUP-fast and a fault. */
 export const munmapVsGupFast: Scenario = defineScenario({
@@ -52,27 +51,25 @@ export const munmapVsGupFast: Scenario = defineScenario({
           verdict: 'pass',
           why: 'the flush IPI or the grace period cannot complete while GUP-fast has IRQs off',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(munmapVsGupFast, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      munmapVsGupFast,
+      v,
+      o,
+      {
         ptrs_per_pte: 2,
         config: {
           mmu_gather_rcu_table_free: v.table_free === 'rcu',
           tlb_flush_ipi: v.table_free === 'ipi',
         },
-      });
-      const pmd = w.pmd();
-      w.initTable(pmd, [1]);
-      w.spawn('munmap', (cpu) => do_vmi_munmap(w, cpu));
-      w.spawn('gup_fast', function* (cpu) {
-        yield* gup_fast(w, cpu, pmd, 0);
-      });
-      w.spawn('fault', function* (cpu) {
-        yield* do_user_addr_fault(w, cpu, pmd, 1, 2, { per_vma_lock: v.fault_lock === 'per_vma' });
-      });
-      return w.instance();
-    },
-  }),
+        table: [1],
+      },
+      (w, pmd) => {
+        w.spawn('munmap', (cpu) => do_vmi_munmap(w, cpu));
+        w.spawn('gup_fast', (cpu) => gup_fast(w, cpu, pmd, 0));
+        w.spawn('fault', (cpu) =>
+          do_user_addr_fault(w, cpu, pmd, 1, 2, { per_vma_lock: v.fault_lock === 'per_vma' }),
+        );
+      },
+    ),
 });

@@ -5,14 +5,13 @@
 import type { Program } from '../../check/program.js';
 import { retract_page_tables } from '../khugepaged.js';
 import { PteFragCache, pte_frag_destroy } from '../pgtable-frag.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** Fragments per page (PTE_FRAG_NR, 16 on 64K-page radix; 2 keeps the scenario small). */
 const FRAG_NR = 2;
@@ -47,27 +46,24 @@ export const ppcFragDestroy: Scenario = defineScenario({
           verdict: 'pass',
           why: 'whoever drops the last reference frees the page once, with no flag set',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(ppcFragDestroy, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      ppcFragDestroy,
+      v,
+      o,
+      {
         ptrs_per_pte: 1,
         pmd_slots: 1,
         config: { arch: 'powerpc', ppc_defer: 'merged' },
-      });
-      // The page as pte_fragment_alloc left it: charged for both fragments, fragment 0 carved.
-      const page = w.alloc.newPage(FRAG_NR);
-      page.pt_frag_refcount.value = FRAG_NR;
-      const cache = new PteFragCache(FRAG_NR, { page, next: 1 });
-      w.linkInitial(w.pmd(0), page.tables[0]);
-      w.spawn('khugepaged', function* (cpu) {
-        yield* retract_page_tables(w, cpu, w.pmd(0));
-      });
-      w.spawn('exit', function* (cpu) {
-        yield* pte_frag_destroy(w, cpu, cache, v.destroy === 'fixed');
-      });
-      return w.instance();
-    },
-  }),
+      },
+      (w) => {
+        // The page as pte_fragment_alloc left it: charged for both fragments, fragment 0 carved.
+        const page = w.alloc.newPage(FRAG_NR);
+        page.pt_frag_refcount.value = FRAG_NR;
+        const cache = new PteFragCache(FRAG_NR, { page, next: 1 });
+        w.linkInitial(w.pmd(0), page.tables[0]);
+        w.spawn('khugepaged', (cpu) => retract_page_tables(w, cpu, w.pmd(0)));
+        w.spawn('exit', (cpu) => pte_frag_destroy(w, cpu, cache, v.destroy === 'fixed'));
+      },
+    ),
 });

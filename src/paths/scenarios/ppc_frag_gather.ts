@@ -6,14 +6,13 @@
 import type { Program } from '../../check/program.js';
 import { madvise_dontneed_single_vma } from '../madvise.js';
 import { pteOffsetMapReader } from '../pte-walker.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** One fragment reclaimed through the mmu_gather against a walker of the page. */
 export const ppcFragGather: Scenario = defineScenario({
@@ -39,29 +38,28 @@ export const ppcFragGather: Scenario = defineScenario({
         ? '__tlb_remove_table drops one fragment reference (pte_fragment_free); the page stays while the other fragment is linked'
         : 'the fragment is handed to pte_fragment_free only from the RCU batch callback, after the walker left its read-side section',
   }),
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(ppcFragGather, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      ppcFragGather,
+      v,
+      o,
+      {
         ptrs_per_pte: 1,
         pmd_slots: 2,
         config: { arch: 'powerpc', ppc_defer: 'merged' },
-      });
-      const page = w.alloc.newPage(2);
-      page.pt_frag_refcount.value = 2;
-      page.tables[0].initEntry(0, 1);
-      page.tables[1].initEntry(0, 2);
-      w.linkInitial(w.pmd(0), page.tables[0]);
-      w.linkInitial(w.pmd(1), page.tables[1]);
-      w.spawn('madvise', (cpu) =>
-        madvise_dontneed_single_vma(w, cpu, w.pmd(0), { mmap_lock: false }),
-      );
-      const slot = v.walker === 'other' ? 1 : 0;
-      w.spawn('walker', function* (cpu) {
-        yield* pteOffsetMapReader(w, cpu, w.pmd(slot), 0);
-      });
-      return w.instance();
-    },
-  }),
+      },
+      (w) => {
+        const page = w.alloc.newPage(2);
+        page.pt_frag_refcount.value = 2;
+        page.tables[0].initEntry(0, 1);
+        page.tables[1].initEntry(0, 2);
+        w.linkInitial(w.pmd(0), page.tables[0]);
+        w.linkInitial(w.pmd(1), page.tables[1]);
+        w.spawn('madvise', (cpu) =>
+          madvise_dontneed_single_vma(w, cpu, w.pmd(0), { mmap_lock: false }),
+        );
+        const slot = v.walker === 'other' ? 1 : 0;
+        w.spawn('walker', (cpu) => pteOffsetMapReader(w, cpu, w.pmd(slot), 0));
+      },
+    ),
 });

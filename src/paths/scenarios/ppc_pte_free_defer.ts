@@ -4,10 +4,9 @@
 import type { Program } from '../../check/program.js';
 import { retract_page_tables } from '../khugepaged.js';
 import { pteOffsetMapReader } from '../pte-walker.js';
-import { World } from '../world/world.js';
+import { worldProgram } from './world-program.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
@@ -52,29 +51,20 @@ export const ppcPteFreeDefer: Scenario = defineScenario({
           verdict: 'pass',
           why: 'the page is freed once, after a grace period that began after both fragments were unlinked',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(ppcPteFreeDefer, v),
-    create: () => {
-      const n = Number(v.fragments);
-      const w = new World({
-        mutations: o?.mutations,
-        ptrs_per_pte: 1,
-        pmd_slots: n,
-        config: {
-          arch: 'powerpc',
-          ppc_defer: v.ppc_defer as 'naive' | 'hugh' | 'jason' | 'merged',
-        },
-      });
+  build: (v: VariantValues, o?: BuildOptions): Program => {
+    const n = Number(v.fragments);
+    const config = {
+      arch: 'powerpc',
+      ppc_defer: v.ppc_defer as 'naive' | 'hugh' | 'jason' | 'merged',
+    } as const;
+    return worldProgram(ppcPteFreeDefer, v, o, { ptrs_per_pte: 1, pmd_slots: n, config }, (w) => {
       const page = w.alloc.newPage(n);
       page.pt_frag_refcount.value = n;
       for (let i = 0; i < n; i++) w.linkInitial(w.pmd(i), page.tables[i]);
       w.spawn('khugepaged', function* (cpu) {
         for (let i = 0; i < n; i++) yield* retract_page_tables(w, cpu, w.pmd(i));
       });
-      w.spawn('walker', function* (cpu) {
-        yield* pteOffsetMapReader(w, cpu, w.pmd(n - 1), 0);
-      });
-      return w.instance();
-    },
-  }),
+      w.spawn('walker', (cpu) => pteOffsetMapReader(w, cpu, w.pmd(n - 1), 0));
+    });
+  },
 });

@@ -5,14 +5,13 @@
 import type { Program } from '../../check/program.js';
 import { do_anonymous_page } from '../memory.js';
 import { madvise_dontneed_single_vma } from '../madvise.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** MADV_DONTNEED that reschedules mid-slot against a refilling fault. */
 export const ptReclaimNonempty: Scenario = defineScenario({
@@ -41,21 +40,19 @@ export const ptReclaimNonempty: Scenario = defineScenario({
           verdict: 'pass',
           why: 'after a dropped lock the slow path rescans under both locks and keeps a refilled table',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(ptReclaimNonempty, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      ptReclaimNonempty,
+      v,
+      o,
+      {
         ptrs_per_pte: 2,
         config: { zap_resched_after: 1, pt_reclaim_direct_fix: v.fix === 'fixed' },
-      });
-      const pmd = w.pmd();
-      w.initTable(pmd, [1, 2]);
-      w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
-      w.spawn('fault', function* (cpu) {
-        yield* do_anonymous_page(w, cpu, pmd, 0, 3);
-      });
-      return w.instance();
-    },
-  }),
+        table: [1, 2],
+      },
+      (w, pmd) => {
+        w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
+        w.spawn('fault', (cpu) => do_anonymous_page(w, cpu, pmd, 0, 3));
+      },
+    ),
 });

@@ -5,14 +5,13 @@
 import type { Program } from '../../check/program.js';
 import { do_anonymous_page } from '../memory.js';
 import { madvise_dontneed_single_vma } from '../madvise.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** MADV_DONTNEED with PT_RECLAIM on a non-split-lock configuration against a refilling fault. */
 export const ptReclaimNonsplit: Scenario = defineScenario({
@@ -46,25 +45,23 @@ export const ptReclaimNonsplit: Scenario = defineScenario({
       'one lock serialises the zap, the unlink and the fault; neither path takes it twice, and the ' +
       'slow path rescans after the lock was dropped',
   }),
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(ptReclaimNonsplit, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      ptReclaimNonsplit,
+      v,
+      o,
+      {
         ptrs_per_pte: 2,
         config: {
           split_pte_ptlocks: false,
           zap_resched_after: v.path === 'slow' ? 1 : 0,
           zap_empty_nonsplit_fix: v.zap_fix === 'fixed',
         },
-      });
-      const pmd = w.pmd();
-      w.initTable(pmd, [1, 2]);
-      w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
-      w.spawn('fault', function* (cpu) {
-        yield* do_anonymous_page(w, cpu, pmd, 0, 3);
-      });
-      return w.instance();
-    },
-  }),
+        table: [1, 2],
+      },
+      (w, pmd) => {
+        w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
+        w.spawn('fault', (cpu) => do_anonymous_page(w, cpu, pmd, 0, 3));
+      },
+    ),
 });

@@ -7,14 +7,13 @@ import { do_user_addr_fault } from '../fault.js';
 import { do_anonymous_page } from '../memory.js';
 import { madvise_dontneed_single_vma } from '../madvise.js';
 import { do_vmi_munmap } from '../mmap.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** One table, two freers, and 0 to 2 faults on the same slot. */
 export const ptReclaimTwoFreers: Scenario = defineScenario({
@@ -51,12 +50,8 @@ export const ptReclaimTwoFreers: Scenario = defineScenario({
       'each freer unlinks the table under the PTE lock with the PMD lock held or try-locked, so ' +
       'only one finds the PMD still pointing at it; munmap excludes madvise by mmap_lock or the VMA lock',
   }),
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(ptReclaimTwoFreers, v),
-    create: () => {
-      const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
-      const pmd = w.pmd();
-      w.initTable(pmd, [1, 2]);
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(ptReclaimTwoFreers, v, o, { ptrs_per_pte: 2, table: [1, 2] }, (w, pmd) => {
       // Two madvise calls and faults all hold mmap_lock (or VMA locks) for read, which exclude
       // nothing among them: only with munmap do the locks matter, so only then are they modelled.
       const locks = v.second !== 'madvise';
@@ -82,7 +77,5 @@ export const ptReclaimTwoFreers: Scenario = defineScenario({
           else yield* do_anonymous_page(w, cpu, pmd, entry, 3 + f);
         });
       }
-      return w.instance();
-    },
-  }),
+    }),
 });

@@ -6,14 +6,13 @@ import { do_anonymous_page } from '../memory.js';
 import { gup_fast } from '../gup.js';
 import { madvise_dontneed_single_vma } from '../madvise.js';
 import { pteOffsetMapReader } from '../pte-walker.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** PT_RECLAIM against a fault, GUP-fast and an RCU walker on one PMD slot. */
 export const ptReclaimVsWalkers: Scenario = defineScenario({
@@ -60,31 +59,25 @@ export const ptReclaimVsWalkers: Scenario = defineScenario({
             verdict: 'pass',
             why: 'every unlinked table waits a grace period, which covers both GUP-fast (IRQs off) and rcu_read_lock walkers',
           },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(ptReclaimVsWalkers, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      ptReclaimVsWalkers,
+      v,
+      o,
+      {
         ptrs_per_pte: 2,
         config: {
           pt_reclaim: v.table_free === 'rcu',
           batch_alloc_fails: v.batch === 'nomem',
           mmu_gather_rcu_table_free: v.table_free !== 'page',
         },
-      });
-      const pmd = w.pmd();
-      w.initTable(pmd, [1]);
-      w.spawn('fault', function* (cpu) {
-        yield* do_anonymous_page(w, cpu, pmd, 1, 2);
-      });
-      w.spawn('gup_fast', function* (cpu) {
-        yield* gup_fast(w, cpu, pmd, 0);
-      });
-      w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
-      w.spawn('walker', function* (cpu) {
-        yield* pteOffsetMapReader(w, cpu, pmd, 0);
-      });
-      return w.instance();
-    },
-  }),
+        table: [1],
+      },
+      (w, pmd) => {
+        w.spawn('fault', (cpu) => do_anonymous_page(w, cpu, pmd, 1, 2));
+        w.spawn('gup_fast', (cpu) => gup_fast(w, cpu, pmd, 0));
+        w.spawn('madvise', (cpu) => madvise_dontneed_single_vma(w, cpu, pmd, { mmap_lock: false }));
+        w.spawn('walker', (cpu) => pteOffsetMapReader(w, cpu, pmd, 0));
+      },
+    ),
 });

@@ -3,14 +3,13 @@
 
 import type { Program } from '../../check/program.js';
 import { do_anonymous_page } from '../memory.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** Two write faults racing to populate one empty PMD slot. */
 export const pteAllocRace: Scenario = defineScenario({
@@ -24,17 +23,10 @@ export const pteAllocRace: Scenario = defineScenario({
     verdict: 'pass',
     why: 'pmd_install populates only a PMD it found none under the PMD lock, so one table is linked and the other freed (mm/memory.c since "mm: introduce pmd_install() helper", 2021)',
   }),
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(pteAllocRace, v),
-    create: () => {
-      const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
-      const pmd = w.pmd();
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(pteAllocRace, v, o, { ptrs_per_pte: 2 }, (w, pmd) => {
       for (const entry of [0, 1]) {
-        w.spawn(`fault${entry}`, function* (cpu) {
-          yield* do_anonymous_page(w, cpu, pmd, entry, entry + 1);
-        });
+        w.spawn(`fault${entry}`, (cpu) => do_anonymous_page(w, cpu, pmd, entry, entry + 1));
       }
-      return w.instance();
-    },
-  }),
+    }),
 });

@@ -3,14 +3,13 @@
 
 import type { Program } from '../../check/program.js';
 import { do_anonymous_page_pte_ref, madvise_dontneed_pte_ref, pte_ref_walker } from '../pte_ref.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** Reference-counted PTE tables: reclaim at zero against a walker and a fault. */
 export const pteRefRevive: Scenario = defineScenario({
@@ -40,27 +39,21 @@ export const pteRefRevive: Scenario = defineScenario({
           verdict: 'pass',
           why: 'zero is final: no reference can be taken once the count reached it, so a zero count means no user',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(pteRefRevive, v),
-    create: () => {
-      const w = new World({
-        mutations: o?.mutations,
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(
+      pteRefRevive,
+      v,
+      o,
+      {
         ptrs_per_pte: 2,
         config: { pte_refcount: true, pte_ref_get: v.refcount === 'naive' ? 'naive' : 'tryget' },
-      });
-      const pmd = w.pmd();
-      const t = w.alloc.newPage().tables[0];
-      t.initEntry(0, 1);
-      t.pte_ref.value = 1;
-      w.linkInitial(pmd, t);
-      w.spawn('madvise', (cpu) => madvise_dontneed_pte_ref(w, cpu, pmd));
-      w.spawn('walker', function* (cpu) {
-        yield* pte_ref_walker(w, cpu, pmd, 0);
-      });
-      w.spawn('fault', function* (cpu) {
-        yield* do_anonymous_page_pte_ref(w, cpu, pmd, 1, 2);
-      });
-      return w.instance();
-    },
-  }),
+        table: [1],
+      },
+      (w, pmd, t) => {
+        t.pte_ref.value = 1;
+        w.spawn('madvise', (cpu) => madvise_dontneed_pte_ref(w, cpu, pmd));
+        w.spawn('walker', (cpu) => pte_ref_walker(w, cpu, pmd, 0));
+        w.spawn('fault', (cpu) => do_anonymous_page_pte_ref(w, cpu, pmd, 1, 2));
+      },
+    ),
 });

@@ -5,14 +5,13 @@
 import type { Program } from '../../check/program.js';
 import { retract_page_tables } from '../khugepaged.js';
 import { do_anonymous_page } from '../memory.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** retract_page_tables against an insertion under the PTE lock. */
 export const retractVsFault: Scenario = defineScenario({
@@ -43,18 +42,10 @@ export const retractVsFault: Scenario = defineScenario({
           verdict: 'pass',
           why: 'under the PTE lock retract either sees the new entry and skips, or clears the PMD before the inserter locks, which then finds the PMD changed and retries',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(retractVsFault, v),
-    create: () => {
-      const w = new World({ mutations: o?.mutations, ptrs_per_pte: 1 });
-      const pmd = w.pmd();
-      w.linkInitial(pmd, w.alloc.newPage().tables[0]);
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(retractVsFault, v, o, { ptrs_per_pte: 1, table: [] }, (w, pmd) => {
       const immediate = v.table_free === 'none';
       w.spawn('khugepaged', (cpu) => retract_page_tables(w, cpu, pmd, { immediate }));
-      w.spawn('inserter', function* (cpu) {
-        yield* do_anonymous_page(w, cpu, pmd, 0, 1);
-      });
-      return w.instance();
-    },
-  }),
+      w.spawn('inserter', (cpu) => do_anonymous_page(w, cpu, pmd, 0, 1));
+    }),
 });

@@ -10,14 +10,13 @@ import { mm_dec_nr_ptes } from '../world/mm.js';
 import { RwSemaphore } from '../world/rwsem.js';
 import { Shared } from '../world/shared.js';
 import { step } from '../world/step.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** rmap_walk_anon against a table freer holding mmap_lock for write. */
 export const rmapVsTableFree: Scenario = defineScenario({
@@ -60,19 +59,13 @@ export const rmapVsTableFree: Scenario = defineScenario({
               ? 'the VMA leaves the anon_vma under its lock before the table is freed'
               : 'the walker maps the table under RCU and re-checks the PMD under the PTE lock',
         },
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(rmapVsTableFree, v),
-    create: () => {
-      const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
-      const pmd = w.pmd();
-      const t = w.initTable(pmd, [1]);
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(rmapVsTableFree, v, o, { ptrs_per_pte: 2, table: [1] }, (w, pmd, t) => {
       const anon_vma: AnonVma = {
         rwsem: new RwSemaphore('anon_vma.rwsem'),
         linked: new Shared('anon_vma_chain(vma)', true),
       };
-      w.spawn('rmap', function* (cpu) {
-        yield* rmap_walk_anon(w, cpu, anon_vma, pmd, 0);
-      });
+      w.spawn('rmap', (cpu) => rmap_walk_anon(w, cpu, anon_vma, pmd, 0));
       w.spawn('freer', function* (cpu) {
         const mm = w.mm;
         yield* mm.mmap_lock.down_write(cpu, 'mmap_write_lock');
@@ -93,7 +86,5 @@ export const rmapVsTableFree: Scenario = defineScenario({
         else yield* w.alloc.free_page(cpu, t.page, 'pte_free');
         yield* mm.mmap_lock.up_write(cpu, 'mmap_write_unlock');
       });
-      return w.instance();
-    },
-  }),
+    }),
 });

@@ -7,14 +7,13 @@ import type { Program } from '../../check/program.js';
 import { do_user_addr_fault } from '../fault.js';
 import { madvise_dontneed_single_vma } from '../madvise.js';
 import { VmAreaStruct } from '../world/mm.js';
-import { World } from '../world/world.js';
 import {
   defineScenario,
-  programName,
   type BuildOptions,
   type Scenario,
   type VariantValues,
 } from './scenario.js';
+import { worldProgram } from './world-program.js';
 
 /** A per-VMA-locked fault in A against per-VMA-locked MADV_DONTNEED in B, one shared table. */
 export const twoVmaSharedTable: Scenario = defineScenario({
@@ -42,18 +41,14 @@ export const twoVmaSharedTable: Scenario = defineScenario({
       'PMD_SIZE, since PT_RECLAIM was merged, 6375e95f381e), so a table shared with another VMA ' +
       'is never freed by MADV_DONTNEED; B only clears its own entry under the PTE lock',
   }),
-  build: (v: VariantValues, o?: BuildOptions): Program => ({
-    name: programName(twoVmaSharedTable, v),
-    create: () => {
-      const w = new World({ mutations: o?.mutations, ptrs_per_pte: 2 });
-      const pmd = w.pmd();
-      w.initTable(pmd, [0, 2]);
+  build: (v: VariantValues, o?: BuildOptions): Program =>
+    worldProgram(twoVmaSharedTable, v, o, { ptrs_per_pte: 2, table: [0, 2] }, (w, pmd) => {
       const vma_a = new VmAreaStruct('vma_a', [pmd]);
       const vma_b = new VmAreaStruct('vma_b', [pmd]);
       const a = v.fault_in === 'a';
-      w.spawn(`fault_${v.fault_in}`, function* (cpu) {
-        yield* do_user_addr_fault(w, cpu, pmd, a ? 0 : 1, 3, { vma: a ? vma_a : vma_b });
-      });
+      w.spawn(`fault_${v.fault_in}`, (cpu) =>
+        do_user_addr_fault(w, cpu, pmd, a ? 0 : 1, 3, { vma: a ? vma_a : vma_b }),
+      );
       w.spawn('madvise_b', (cpu) =>
         madvise_dontneed_single_vma(w, cpu, pmd, {
           per_vma_lock: true,
@@ -61,7 +56,5 @@ export const twoVmaSharedTable: Scenario = defineScenario({
           range: { start: 1, end: 2 },
         }),
       );
-      return w.instance();
-    },
-  }),
+    }),
 });

@@ -4,6 +4,7 @@
 // the owning thread writes them, a grace period or an IPI sender reads them.
 
 import { registerObject, reportAccess } from '../../check/access.js';
+import { objectName } from './step.js';
 
 /** The per-CPU state that grace periods and IPIs depend on. */
 export class Cpu {
@@ -21,9 +22,9 @@ export class Cpu {
     readonly id: number,
     readonly name: string,
   ) {
-    this.rcuId = registerObject(`rcu(${name})`);
-    this.irqId = registerObject(`irq(${name})`);
-    this.doneId = registerObject(`done(${name})`);
+    this.rcuId = registerObject(objectName('rcu', name));
+    this.irqId = registerObject(objectName('irq', name));
+    this.doneId = registerObject(objectName('done', name));
   }
 
   /** Nesting depth of rcu_read_lock() on this CPU. */

@@ -7,6 +7,7 @@ import type { Cpu } from './cpu.js';
 import { RwSemaphore } from './rwsem.js';
 import { Shared } from './shared.js';
 import { SpinLock } from './spinlock.js';
+import { concat, objectName } from './step.js';
 
 /** One PMD entry: 0 is pmd_none, otherwise the id of the PTE table it points to. */
 export class PmdSlot {
@@ -54,8 +55,8 @@ export class VmAreaStruct {
     readonly name: string,
     readonly slots: readonly PmdSlot[],
   ) {
-    this.vm_lock = new RwSemaphore(`vm_lock(${name})`);
-    this.state = new Shared(`${name}.detached`, false);
+    this.vm_lock = new RwSemaphore(objectName('vm_lock', name));
+    this.state = new Shared(concat(name, '.detached'), false);
   }
 
   /** Set by munmap (vma_mark_detached): the VMA is no longer in the tree. */
@@ -89,9 +90,9 @@ export class MmStruct {
    * @param prefix prepended to every object name, so a second mm (a fork child) traces apart.
    */
   constructor(nr_pmds: number, vma_slots: readonly number[] = [nr_pmds], prefix = '') {
-    this.mmap_lock = new RwSemaphore(`${prefix}mmap_lock`);
-    this.pml = new SpinLock(`${prefix}pml`);
-    this.ptes = new Shared(`${prefix}nr_ptes`, 0);
+    this.mmap_lock = new RwSemaphore(concat(prefix, 'mmap_lock'));
+    this.pml = new SpinLock(concat(prefix, 'pml'));
+    this.ptes = new Shared(concat(prefix, 'nr_ptes'), 0);
     this.pmds = Array.from(
       { length: nr_pmds },
       (_, i) => new PmdSlot(nr_pmds === 1 ? `${prefix}pmd` : `${prefix}pmd[${i}]`, i),

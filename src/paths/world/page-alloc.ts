@@ -10,7 +10,7 @@ import { RcuHead } from './rcu.js';
 import { Shared } from './shared.js';
 import { SpinLock, type AccessCheck } from './spinlock.js';
 import type { KernelStats } from './stats.js';
-import { step, type Gen } from './step.js';
+import { concat, numbered, objectName, step, type Gen } from './step.js';
 
 /**
  * Where a PTE table is in its life (spec WALK-8): allocated, linked into a PMD, unlinked (PMD
@@ -21,6 +21,19 @@ export type TableLife = 'allocated' | 'linked' | 'unlinked' | 'queued' | 'freed'
 
 /** Life of a whole page-table page. */
 export type PageState = 'live' | 'freed' | 'reused';
+
+/** `pte[${table}][${i}]` for every entry of a table, built once per table name and size. */
+function entryNames(table: string, nr_entries: number): readonly string[] {
+  let names = entryNameCache.get(table);
+  if (names === undefined || names.length < nr_entries) {
+    const prefix = concat(concat('pte[', table), '][');
+    names = Array.from({ length: nr_entries }, (_, i) => concat(prefix, `${i}]`));
+    entryNameCache.set(table, names);
+  }
+  return names;
+}
+
+const entryNameCache = new Map<string, string[]>();
 
 /** A PTE table: entry `i` is 0 for pte_none, else the number of the folio mapped. */
 export class PteTable {
@@ -38,12 +51,14 @@ export class PteTable {
     nr_entries: number,
     check: AccessCheck,
   ) {
-    this.ptes = Array.from({ length: nr_entries }, (_, i) => new Shared(`pte[${name}][${i}]`, 0));
+    const names = entryNames(name, nr_entries);
+    this.ptes = [];
+    for (let i = 0; i < nr_entries; i++) this.ptes.push(new Shared(names[i], 0));
     this.link = new Shared<'allocated' | 'linked' | 'unlinked' | 'queued'>(
-      `life(${name})`,
+      objectName('life', name),
       'allocated',
     );
-    this.pte_ref = new Atomic(`pte_ref(${name})`, 0, check);
+    this.pte_ref = new Atomic(objectName('pte_ref', name), 0, check);
   }
 
   /** PTRS_PER_PTE of this table. */
@@ -69,6 +84,12 @@ export class PteTable {
   /** The entries without an access: final checks and state dumps only. */
   peekEntries(): number[] {
     return this.ptes.map((p) => p.peek());
+  }
+
+  /** The first entry that maps a folio, or -1 when all are none (no access, like peekEntries). */
+  peekFirstMapped(): number {
+    for (let i = 0; i < this.ptes.length; i++) if (this.ptes[i].peek() !== 0) return i;
+    return -1;
   }
 
   /**
@@ -115,11 +136,11 @@ export class PtDesc {
     /** The lock to use as this page's PTE lock when split PTE locks are off (the PMD lock). */
     shared_ptl: SpinLock | null = null,
   ) {
-    this.life = new Shared<PageState>(`state(${name})`, 'live');
-    this.flags = new Shared(`flags(${name})`, false);
-    this.ptl = shared_ptl ?? new SpinLock(`ptl(${name})`, check);
+    this.life = new Shared<PageState>(objectName('state', name), 'live');
+    this.flags = new Shared(objectName('flags', name), false);
+    this.ptl = shared_ptl ?? new SpinLock(objectName('ptl', name), check);
     this.pt_rcu_head = new RcuHead(name);
-    this.pt_frag_refcount = new Atomic(`pt_frag_refcount(${name})`, 0, check);
+    this.pt_frag_refcount = new Atomic(objectName('pt_frag_refcount', name), 0, check);
   }
 
   /** Whether the page is allocated, freed or reused (a read of its state). */
@@ -183,7 +204,7 @@ export class PageAllocator {
     this.buddy.set(free.length > 0 ? free.slice(0, -1) : free);
     const old = this.byFrame.get(pfn);
     if (old) old.state = 'reused';
-    const name = `pg${this.pages.length + 1}`;
+    const name = numbered('pg', this.pages.length + 1);
     const page: PtDesc = new PtDesc(
       name,
       pfn,
@@ -192,7 +213,7 @@ export class PageAllocator {
     );
     for (let f = 0; f < frags; f++) {
       const id = this.tables.length + 1;
-      const tname = frags === 1 ? `tbl${id}` : `tbl${id}(${name}.f${f})`;
+      const tname = frags === 1 ? numbered('tbl', id) : `tbl${id}(${name}.f${f})`;
       const table: PteTable = new PteTable(id, tname, page, this.ptrs_per_pte, (cpu, label) =>
         this.checkTable(cpu, table, label),
       );

@@ -11,7 +11,7 @@ import { violate } from '../../check/program.js';
 import type { Cpu } from './cpu.js';
 import { Shared } from './shared.js';
 import type { KernelStats } from './stats.js';
-import { step, type Gen } from './step.js';
+import { objectName, step, type Gen } from './step.js';
 
 /** A struct rcu_head: one per object, so queuing it again before its callback ran is a bug. */
 export class RcuHead {
@@ -19,7 +19,7 @@ export class RcuHead {
 
   /** @param owner what embeds the head, e.g. `pg1` (the ptdesc's pt_rcu_head). */
   constructor(readonly owner: string) {
-    this.state = new Shared(`rcu_head(${owner})`, false);
+    this.state = new Shared(objectName('rcu_head', owner), false);
   }
 
   /** Queued by call_rcu and not yet dequeued by rcu_do_batch. */
@@ -106,12 +106,12 @@ export class Rcu {
    */
   *rcu_gp_kthread(cpu: Cpu): Gen {
     const others = this.cpus.filter((c) => c !== cpu);
+    // The wait reads the callback list and, when it is empty, whether every thread finished (in
+    // CPU order, up to the first one still running). One closure for every wait: the guard runs
+    // at each scheduling point of the execution.
+    const wait = (): boolean => this.cblist.get().length > 0 || allDone(others);
     for (;;) {
-      // The wait reads the callback list and, when it is empty, whether every thread finished.
-      yield step(
-        'rcu_gp_kthread: wait for callbacks',
-        () => this.cblist.get().length > 0 || others.every((c) => c.done),
-      );
+      yield step('rcu_gp_kthread: wait for callbacks', wait);
       const batch = this.cblist.get();
       if (batch.length === 0) return;
       this.cblist.set([]);
@@ -120,9 +120,7 @@ export class Rcu {
       const seqs = readers.map((c) => c.quiescent_seq);
       this.stats.grace_periods++;
       if (this.waitForReaders && readers.length > 0) {
-        yield step('rcu_gp_fqs: wait for pre-existing readers', () =>
-          readers.every((c, i) => c.quiescent_seq !== seqs[i]),
-        );
+        yield step('rcu_gp_fqs: wait for pre-existing readers', () => allMoved(readers, seqs));
       }
       for (const cb of batch) {
         yield step(`rcu_do_batch: invoke callback (${cb.head.owner})`);
@@ -132,6 +130,18 @@ export class Rcu {
       }
     }
   }
+}
+
+/** True when every CPU of `cpus` has finished (reads each `done` up to the first false). */
+function allDone(cpus: readonly Cpu[]): boolean {
+  for (const c of cpus) if (!c.done) return false;
+  return true;
+}
+
+/** True when every reader passed a quiescent state since `seqs` (reads up to the first that did not). */
+function allMoved(readers: readonly Cpu[], seqs: readonly number[]): boolean {
+  for (let i = 0; i < readers.length; i++) if (readers[i].quiescent_seq === seqs[i]) return false;
+  return true;
 }
 
 function wakeme_after_rcu(completion: Shared<boolean>): RcuCallback {

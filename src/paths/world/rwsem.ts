@@ -5,7 +5,7 @@
 import { violate } from '../../check/program.js';
 import type { Cpu } from './cpu.js';
 import { Shared } from './shared.js';
-import { step, type Gen } from './step.js';
+import { concat, objectName, step, type Gen } from './step.js';
 
 /** A reader-writer semaphore (no writer starvation avoidance: it does not change safety). */
 export class RwSemaphore {
@@ -24,7 +24,7 @@ export class RwSemaphore {
 
   constructor(readonly obj: string) {
     this.writerWord = new Shared<Cpu | null>(obj, null);
-    this.slotSet = new Shared(`${obj}.slots`, 0);
+    this.slotSet = new Shared(concat(obj, '.slots'), 0);
   }
 
   /** The CPU holding it for write, or null. */
@@ -50,7 +50,7 @@ export class RwSemaphore {
   private slot(cpu: Cpu): Shared<number> {
     let s = this.slotOf.get(cpu);
     if (s === undefined) {
-      s = new Shared(`${this.obj}.read(${cpu.name})`, 0);
+      s = new Shared(concat(this.obj, objectName('.read', cpu.name)), 0);
       this.slotOf.set(cpu, s);
       this.readSlots.push(s);
       this.slotSet.set(this.readSlots.length);

@@ -16,3 +16,41 @@ export type Gen<T = void> = Generator<Step, T, void>;
 export function step(label: string, enabled?: () => boolean): Step {
   return enabled ? { label, enabled } : { label };
 }
+
+const joined = new Map<string, Map<string, string>>();
+
+/**
+ * `a + b`, built once per pair and then shared: the labels and object names a path or world
+ * object composes on every call (`${label}: rcu_read_lock`, `state(pg1)`) would otherwise be a
+ * fresh string per step or per execution (issue #6 §4: allocation per execution).
+ */
+export function concat(a: string, b: string): string {
+  let byB = joined.get(a);
+  if (byB === undefined) {
+    byB = new Map();
+    joined.set(a, byB);
+  }
+  let s = byB.get(b);
+  if (s === undefined) {
+    s = a + b;
+    byB.set(b, s);
+  }
+  return s;
+}
+
+/** `${kind}(${owner})`, shared like {@link concat}: how world objects name their cells. */
+export function objectName(kind: string, owner: string): string {
+  return concat(concat(kind, '('), concat(owner, ')'));
+}
+
+const byNumber = new Map<string, string[]>();
+
+/** `${prefix}${n}` for a non-negative integer `n` (`pg1`, `tbl2`), shared like {@link concat}. */
+export function numbered(prefix: string, n: number): string {
+  let names = byNumber.get(prefix);
+  if (names === undefined) {
+    names = [];
+    byNumber.set(prefix, names);
+  }
+  return (names[n] ??= `${prefix}${n}`);
+}

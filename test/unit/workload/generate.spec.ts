@@ -90,10 +90,12 @@ describe('generateWorkload', () => {
     expect(w.ops.filter((o) => o.kind !== 'report' && o.kind !== 'file')).toHaveLength(5);
   });
 
-  it('files mix: disk, memfd and tmpfs files, private and shared; holes in disk files too', () => {
+  it('files mix: disk, memfd and tmpfs files, private and shared; holes and pageout in disk files', () => {
     const kinds = new Set<string>();
     let remove = 0;
     let diskRemove = 0;
+    let pageout = 0;
+    let pressure = 0;
     for (const seed of SEEDS) {
       const w = parseWorkload(generateWorkload(seed, { mix: 'files' }), `files-${seed}.ptw`);
       let disk = false;
@@ -113,14 +115,15 @@ describe('generateWorkload', () => {
           remove++;
           if (diskMaps.has(op.name)) diskRemove++;
         }
-        if (op.kind === 'madvise') expect(op.advice, `files-${seed}`).not.toBe('pageout');
-        if (op.kind === 'pressure')
-          expect(disk, `files-${seed}: pressure after a disk file`).toBe(false);
+        if (op.kind === 'madvise' && op.advice === 'pageout' && diskMaps.has(op.name)) pageout++;
+        if (op.kind === 'pressure' && disk) pressure++;
       }
       expect(() => lowerWorkload(w)).not.toThrow();
     }
     expect([...kinds].sort()).toEqual(['disk', 'memfd', 'private', 'shared', 'tmpfs']);
     expect(remove).toBeGreaterThan(10);
     expect(diskRemove).toBeGreaterThan(0);
+    expect(pageout).toBeGreaterThan(0);
+    expect(pressure).toBeGreaterThan(0);
   });
 });

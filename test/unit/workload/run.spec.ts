@@ -89,15 +89,21 @@ describe('runWorkload', () => {
     expect(r.reports[0]?.vmpte_kb).toBe(12);
   });
 
-  it('refuses pressure with a disk file, and pageout of a disk-file mapping (unsupported)', () => {
-    const p = run('file f 1M disk\nmap a 1M at=1G file=f\ntouch a +0 4K read\nreport r\npressure');
-    expect(p.reports.map((x) => x.rss_file_kb)).toEqual([64]);
-    expect(p.error?.code).toBe('unsupported');
-    expect(p.error?.where).toEqual({ file: 'w.ptw', line: 5, col: 1 });
-    const q = run('file f 1M disk\nmap a 1M at=1G file=f\nmap b 1M at=2G\nmadvise b +0 1M pageout');
+  it('reclaims clean disk-file pages; refuses reclaim of a dirty one (unsupported)', () => {
+    const clean = 'file f 1M disk\nmap a 1M at=1G shared file=f\ntouch a +0 4K read\n';
+    const p = run(`${clean}report r\npressure\nreport p\ntouch a +0 4K read\nreport again`);
+    expect(p.error).toBeUndefined();
+    expect(p.reports.map((x) => x.rss_file_kb)).toEqual([64, 0, 64]);
+    const q = run(`${clean}madvise a +0 1M pageout\nreport p`);
     expect(q.error).toBeUndefined();
-    const r = run('file f 1M disk\nmap a 1M at=1G file=f\nmadvise a +0 1M pageout');
+    expect(q.reports.map((x) => x.rss_file_kb)).toEqual([0]);
+    const dirty = 'file f 1M disk\nmap a 1M at=1G shared file=f\ntouch a +0 4K\n';
+    const r = run(`${dirty}report r\npressure`);
+    expect(r.reports.map((x) => x.rss_file_kb)).toEqual([4]);
     expect(r.error?.code).toBe('unsupported');
-    expect(r.error?.message).toContain('disk file');
+    expect(r.error?.where).toEqual({ file: 'w.ptw', line: 5, col: 1 });
+    const s = run(`${dirty}madvise a +0 1M pageout`);
+    expect(s.error?.code).toBe('unsupported');
+    expect(s.error?.message).toContain('dirty disk-file page');
   });
 });

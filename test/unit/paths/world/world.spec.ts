@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pmd_clear, set_pte_at } from '../../../../src/paths/pgtable.js';
+import type { Step } from '../../../../src/check/program.js';
 import { World } from '../../../../src/paths/world/world.js';
 import { Stepper, caught } from '../../../helpers/step-thread.js';
 
@@ -67,6 +68,27 @@ describe('World', () => {
     w.spawn('t', (cpu) => w.rcu.rcu_read_lock(cpu));
     const s = new Stepper(w.instance());
     expect(caught(() => s.run('t'))?.kind).toBe('assertion');
+  });
+
+  it('runs a thread whose function returns a value and marks its CPU done in its last step', () => {
+    const w = linked();
+    let calls = 0;
+    const cpu = w.spawn('t', function* (c): Generator<Step, number, void> {
+      calls++;
+      yield* w.rcu.rcu_read_lock(c);
+      yield* w.rcu.rcu_read_unlock(c);
+      return 7;
+    });
+    // The body starts at the thread's first resume (as a generator's would), not at spawn.
+    expect(calls).toBe(0);
+    const s = new Stepper(w.instance());
+    expect(calls).toBe(1);
+    expect(s.pending('t')?.label).toBe('rcu_read_lock');
+    s.run('t');
+    expect(cpu.peekDone()).toBe(false);
+    s.run('t');
+    expect(s.done('t')).toBe(true);
+    expect(cpu.peekDone()).toBe(true);
   });
 
   it('describes tables, pages and CPUs inside read-side sections', () => {
