@@ -39,6 +39,12 @@ const families = new WeakMap<Set<MmStruct>, FolioIds>();
 const slotIds = new WeakMap<MmStruct, Map<number, Int32Array>>();
 /** Per subpage-0 id of a split large folio (its `share` object): every mm names its pages alike. */
 const splitBase = new WeakMap<object, number>();
+/**
+ * Per mm: PMD slot → the pages whose PTE a MADV_FREE cleaned while their folio could not become
+ * lazy-free (another process kept it mlocked): they become lazy-free when another process's
+ * MADV_FREE makes the folio lazy-free. Stale outside live small anonymous pages, like the ids.
+ */
+const cleanMarks = new WeakMap<MmStruct, Map<number, Uint32Array>>();
 /** During a reclaim: per mm and slot, the lazy-free pages a shared folio's walk keeps. */
 const reclaimKeep = new WeakMap<MmStruct, Map<number, Uint32Array>>();
 
@@ -81,6 +87,22 @@ function slotArray(mm: MmStruct, slot: number): Int32Array {
     m.set(slot, a);
   }
   return a;
+}
+
+/** `mm`'s clean marks of `slot` (created empty with `create`). */
+function marksOf(mm: MmStruct, slot: number, create: boolean): Uint32Array | undefined {
+  let m = cleanMarks.get(mm);
+  if (!m) {
+    if (!create) return undefined;
+    m = new Map();
+    cleanMarks.set(mm, m);
+  }
+  let b = m.get(slot);
+  if (!b && create) {
+    b = new Uint32Array(mm.ptes.words);
+    m.set(slot, b);
+  }
+  return b;
 }
 
 /** Whether any page of `mm` has a folio id (the cheap test before any work). */
@@ -128,7 +150,7 @@ const bit = (words: ArrayLike<number>, i: number): boolean =>
   ((words[i >>> 5] >>> (i & 31)) & 1) !== 0;
 
 /** One place a folio id is mapped: a live small anonymous page of one mm. */
-interface Holder {
+export interface Holder {
   readonly mm: MmStruct;
   readonly slot: number;
   readonly i: number;
@@ -218,6 +240,7 @@ function holderState(mm: MmStruct): Uint8Array {
 export interface CowCache {
   counts?: Int32Array;
   state?: Uint8Array;
+  holders?: Map<number, Holder[]>;
 }
 
 /**
@@ -245,6 +268,11 @@ export function cow_fork_pages(
       dst.mlocked.set(slot, d);
     }
     d[w] = (d[w] | (locked[w] & b)) >>> 0;
+  }
+  const marks = marksOf(src, slot, false);
+  if (marks && marks[w] & b) {
+    const d = marksOf(dst, slot, true) as Uint32Array;
+    d[w] = (d[w] | (marks[w] & b)) >>> 0;
   }
   const from = slotArray(src, slot);
   const to = slotArray(dst, slot);
@@ -293,6 +321,8 @@ function cow_write_slot(
   gup: boolean,
   cache: CowCache,
 ): void {
+  const marks = marksOf(mm, slot, false);
+  if (marks) for (let w = 0; w < marks.length; w++) marks[w] = (marks[w] & ~pages[w]) >>> 0;
   const a = slotIds.get(mm)?.get(slot);
   const pte = a || mm.ptes.live !== 0 ? slot_pte(mm, slot) : 0;
   const lazy = lazyBits(mm, pte);
@@ -392,10 +422,32 @@ export function cow_free_skip(
     if (id === 0) continue;
     cache.state ??= holderState(mm);
     const state = cache.state;
-    if (state[id] & 4 || (state[id] & 2 && t.flags[id] & PG_DIRTY)) skip |= 1 << j;
-    else if (!(state[id] & 2)) t.flags[id] = 0;
+    if (state[id] & 2 && t.flags[id] & PG_DIRTY) {
+      skip |= 1 << j;
+    } else if (state[id] & 4) {
+      skip |= 1 << j;
+      const marks = marksOf(mm, slot, true) as Uint32Array;
+      marks[w] = (marks[w] | (1 << j)) >>> 0;
+    } else if (state[id] & 2) {
+      cache.holders ??= holders(mm.family);
+      for (const h of cache.holders.get(id) ?? []) lazy_if_marked(h);
+    } else {
+      t.flags[id] = 0;
+    }
   }
   return skip >>> 0;
+}
+
+/** The folio of holder `h` became lazy-free: a PTE an earlier MADV_FREE cleaned is lazy-free now. */
+function lazy_if_marked(h: Holder): void {
+  const marks = marksOf(h.mm, h.slot, false);
+  if (!marks || !bit(marks, h.i)) return;
+  marks[h.i >>> 5] = (marks[h.i >>> 5] & ~(1 << (h.i & 31))) >>> 0;
+  const pte = slot_pte(h.mm, h.slot);
+  if (pte === 0) return;
+  const planes = h.mm.ptes.ensurePlanes(pte);
+  const l = planes.base + h.mm.ptes.words + (h.i >>> 5);
+  planes.words[l] = (planes.words[l] | (1 << (h.i & 31))) >>> 0;
 }
 
 /** The rmap walk's order of a holder: its VMA's `vm_pgoff`, then the anon_vma chain's insertion. */
@@ -528,6 +580,8 @@ export function cow_split_record(mm: MmStruct, slot: number, f: LargeFolio, pte:
   const anon = smallAnon(mm, slot, pte);
   const lazy = lazyBits(mm, pte);
   const a = slotArray(mm, slot);
+  const marks = marksOf(mm, slot, false);
+  if (marks) for (let w = 0; w < marks.length; w++) marks[w] = (marks[w] & ~f.member[w]) >>> 0;
   for (let w = 0; w < anon.length; w++) {
     let b = (anon[w] & f.member[w]) >>> 0;
     while (b !== 0) {
@@ -549,6 +603,15 @@ export function cow_move_page(
   newSlot: number,
   di: number,
 ): void {
+  const oldMarks = marksOf(mm, oldSlot, false);
+  const marked = oldMarks !== undefined && bit(oldMarks, si);
+  if (marked) oldMarks[si >>> 5] = (oldMarks[si >>> 5] & ~(1 << (si & 31))) >>> 0;
+  const newMarks = marksOf(mm, newSlot, marked);
+  if (newMarks) {
+    const bitMask = 1 << (di & 31);
+    newMarks[di >>> 5] =
+      (marked ? newMarks[di >>> 5] | bitMask : newMarks[di >>> 5] & ~bitMask) >>> 0;
+  }
   const m = slotIds.get(mm);
   if (!m) return;
   const from = m.get(oldSlot);
@@ -563,9 +626,15 @@ export function cow_move_page(
 
 /** mremap's whole-table moves: the ids of `n` slots from `oldSlot` go to `newSlot`. */
 export function cow_move_slots(mm: MmStruct, oldSlot: number, n: number, newSlot: number): void {
+  const marks = cleanMarks.get(mm);
+  if (marks && marks.size !== 0) move_slot_arrays(marks, oldSlot, n, newSlot);
   const m = slotIds.get(mm);
-  if (!m || m.size === 0) return;
-  const moved: [number, Int32Array | undefined][] = [];
+  if (m && m.size !== 0) move_slot_arrays(m, oldSlot, n, newSlot);
+}
+
+/** Moves the per-slot arrays of `n` slots from `oldSlot` to `newSlot` (none stays none). */
+function move_slot_arrays<T>(m: Map<number, T>, oldSlot: number, n: number, newSlot: number): void {
+  const moved: [number, T | undefined][] = [];
   for (let k = 0; k < n; k++) {
     moved.push([newSlot + k, m.get(oldSlot + k)]);
     m.delete(oldSlot + k);
