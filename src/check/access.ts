@@ -42,9 +42,17 @@ export class Footprint {
   /** Per entry, the amount of a pure add when every add to it stated one, else NaN. */
   deltas = new Float64Array(8);
   size = 0;
+  /**
+   * For a step that awaits a counter (Step.awaits): the counter's key, the awaited value and the
+   * counter's start value (NaN when not given); awaitKey is -1 otherwise.
+   */
+  awaitKey = -1;
+  awaitValue = NaN;
+  awaitStart = NaN;
 
   clear(): void {
     this.size = 0;
+    this.awaitKey = -1;
   }
 
   /** Adds an access of program object `obj` (a non-negative integer chosen by the program). */

@@ -25,7 +25,7 @@ import {
 } from '../mm/index.js';
 import type { Advice, MmStruct, SimFile } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
-import type { SampleRecord, SyscallRecord, Trace } from './format.js';
+import type { SampleRecord, SyscallRecord, Trace, TraceHeader } from './format.js';
 import { isScanFailure, parseScanOutput, RUN_FILE, RUN_HUGE } from './snapshot.js';
 import type { ProcessSnapshot } from './snapshot.js';
 
@@ -238,7 +238,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
           tidMm.set(r.pid, null);
           break;
         }
-        const st = fromSnapshot(snap, g, policy, note.bind(null, notLowered));
+        const st = fromSnapshot(snap, g, policy, trace.header.thp, note.bind(null, notLowered));
         tidMm.set(r.pid, st);
         record(st, r.t);
         break;
@@ -627,9 +627,15 @@ function fromSnapshot(
   snap: ProcessSnapshot,
   g: ArchGeometry,
   policy: ReturnType<typeof getPolicy>,
+  thp: TraceHeader['thp'],
   notLowered: (what: string) => void,
 ): MmState {
-  const mm = mm_alloc(g, policy, g.TASK_SIZE - 32768);
+  const mm = mm_alloc(
+    g,
+    policy,
+    g.TASK_SIZE - 32768,
+    thp ? { thp_mode: thp.mode, max_ptes_none: thp.max_ptes_none } : {},
+  );
   let stackStart = -1;
   for (const m of snap.mappings) {
     if (m.startVpn >= g.TASK_SIZE) continue; // [vsyscall]: not in the user page tables

@@ -78,6 +78,8 @@ interface Mapping {
   readonly disk?: boolean;
   /** Backed by a disk file larger than `SMALL_DISK_PAGES`: never reclaimed (see there). */
   readonly bigDisk?: boolean;
+  /** Backed by a disk file written in 64 KiB chunks: never reclaimed nor punched. */
+  readonly chunked?: boolean;
   /** MAP_GROWSDOWN: touches below it grow it (the room below is kept free). */
   readonly growsdown?: boolean;
 }
@@ -102,7 +104,12 @@ class Generator {
   /** Absolute page ranges that may hold guard markers (accesses there would stop the run). */
   private guards: [number, number][] = [];
   /** Files created so far, with their size in pages and whether on a disk. */
-  private readonly files: { readonly name: string; readonly pages: number; disk?: boolean }[] = [];
+  private readonly files: {
+    readonly name: string;
+    pages: number;
+    disk?: boolean;
+    chunked?: boolean;
+  }[] = [];
   /** Whether a disk file exists. */
   disk = false;
   /**
@@ -276,19 +283,29 @@ class Generator {
     let fileOpt = '';
     let disk = false;
     let bigDisk = false;
+    let chunked = false;
     if (backing === 'file') {
       const off = this.chance(0.5) ? 0 : this.between(1, 64);
       let f = this.files.find((x) => x.pages >= off + pages);
       if (f === undefined || this.chance(0.3)) {
         f = { name: `f${this.files.length}`, pages: off + pages + this.between(0, 64) };
         this.files.push(f);
-        const kind = this.fileKind();
+        let kind = this.fileKind();
         f.disk = kind === ' disk';
+        // Some disk files written in 64 KiB chunks (64 KiB folios): a whole number of chunks.
+        // Chosen without a draw, so the rest of the seed's workload stays as it was.
+        if (f.disk && f.pages % 3 === 0) {
+          f.pages += (16 - (f.pages % 16)) % 16;
+          f.chunked = true;
+          kind += ' chunk=64K';
+        }
         this.emit(`file ${f.name} ${bytes(f.pages)}${kind}`);
       }
       fileOpt = ` file=${f.name}${off ? ` off=${bytes(off)}` : ''}`;
       disk = f.disk === true;
-      bigDisk = disk && f.pages > SMALL_DISK_PAGES;
+      // A file cached in 64 KiB folios is never reclaimed or punched either (not modelled).
+      chunked = f.chunked === true;
+      bigDisk = disk && (f.pages > SMALL_DISK_PAGES || chunked);
       this.bigDisk ||= bigDisk;
     }
     if (over) {
@@ -308,6 +325,7 @@ class Generator {
       file: backing === 'file',
       disk,
       bigDisk,
+      chunked,
     });
     this.used.push([base, base + pages]);
     this.emit(
@@ -464,7 +482,7 @@ class Generator {
       (m.shared || m.file) &&
       (advice === 'free' || (advice === 'dontneed' && m.shared && this.chance(0.3)))
     ) {
-      const punch = m.shared && pieces.every((q) => writable(q.prot));
+      const punch = m.shared && !m.chunked && pieces.every((q) => writable(q.prot));
       advice = punch ? 'remove' : 'dontneed';
     }
     if (
@@ -479,6 +497,8 @@ class Generator {
     }
     // MADV_HUGEPAGE makes a disk file's refault read PMD-sized folios: not modelled.
     if (advice === 'hugepage' && m.disk) advice = 'nohugepage';
+    // COLD splits a 64 KiB folio it meets in part: not modelled.
+    if (advice === 'cold' && m.chunked) advice = 'willneed';
     // PAGEOUT and COLD of locked memory fail.
     if ((advice === 'pageout' || advice === 'cold') && pieces.some((q) => q.locked)) {
       advice = 'willneed';
@@ -663,6 +683,7 @@ class Generator {
       file: m.file,
       disk: m.disk === true,
       bigDisk: m.bigDisk === true,
+      chunked: m.chunked === true,
     });
     this.used.push([dest, dest + newLen]);
   }

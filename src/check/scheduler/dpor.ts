@@ -55,6 +55,14 @@ export class RaceAnalysis {
    * entries), when the step declares it, else none (predLen -1 marks unknown).
    */
   private predData = new Int32Array(16);
+  /** The blocked step's await (Step.awaits): dense counter and value, or -1. */
+  private predAwait = -1;
+  private predAwaitValue = 0;
+  /** Per event, the counter its step awaited (dense object) or -1, and the awaited value. */
+  private awaitObj = new Int32Array(256);
+  private awaitValue = new Float64Array(256);
+  /** Start value of each awaited counter (dense object). */
+  private readonly counterStart = new Map<number, number>();
   private denseScratch = new Int32Array(16);
   private predLen = -1;
   /** Position of each thread's last event in the current execution, or -1. */
@@ -165,6 +173,8 @@ export class RaceAnalysis {
     }
     at += fp.size;
     this.evStart[k + 1] = at;
+    this.awaitObj[k] = this.noteAwait(fp);
+    this.awaitValue[k] = fp.awaitValue;
     if (localIdx === 0) {
       const q = this.symPred[p];
       if (q >= 0 && this.firstEvent[q] >= 0) this.join(clock, this.firstEvent[q]);
@@ -268,6 +278,8 @@ export class RaceAnalysis {
    */
   recordBlocked(q: number, guard: Footprint, path: Path, predicted: Footprint | null = null): void {
     this.predLen = 0;
+    this.predAwait = predicted === null ? -1 : this.noteAwait(predicted);
+    this.predAwaitValue = predicted === null ? 0 : predicted.awaitValue;
     if (predicted !== null) {
       for (let i = 0; i < predicted.size; i++) {
         if (this.predData.length === this.predLen) {
@@ -307,6 +319,43 @@ export class RaceAnalysis {
     g.clear();
     g.addAll(guard);
     this.guardKnown[slot] = guard.size > 0 ? 1 : 0;
+  }
+
+  /** The dense counter footprint `fp`'s step awaits (its start value kept), or -1. */
+  private noteAwait(fp: Footprint): number {
+    if (fp.awaitKey < 0) return -1;
+    const o = this.obj(fp.awaitKey);
+    if (!this.counterStart.has(o)) this.counterStart.set(o, fp.awaitStart);
+    return o;
+  }
+
+  /**
+   * For a last step of v that awaits a counter (Step.awaits): 1 when the counter equals the
+   * awaited value at the end of pre(E, e).v, 0 when it does not (the step is disabled there), -1
+   * when that is not known. The value is the counter's start plus the stated amounts of the adds
+   * in pre(E, e) and v; a write, or an add without an amount, makes it unknown. This is the await
+   * statement of Jonsson, Lång, Sagonas (FMCAD 2022) for a counter: no replay is needed.
+   */
+  private awaitAtEnd(e: number, k: number, waiting: boolean): number {
+    const o = waiting ? this.predAwait : this.awaitObj[k];
+    if (o < 0) return -1;
+    let sum = this.counterStart.get(o) ?? NaN;
+    if (Number.isNaN(sum)) return -1;
+    const T = this.threads;
+    const te = this.tid[e];
+    const le = this.local[e];
+    for (let j = 0; j < k; j++) {
+      if (j === e || (j > e && this.clocks[j * T + te] > le)) continue;
+      for (let i = this.evStart[j]; i < this.evStart[j + 1]; i++) {
+        if (this.evData[i] >>> 2 !== o) continue;
+        const kind = this.evData[i] & 3;
+        if (kind === READ) continue;
+        const d = this.evDelta[i];
+        if (kind === WRITE || Number.isNaN(d)) return -1;
+        sum += d;
+      }
+    }
+    return sum === (waiting ? this.predAwaitValue : this.awaitValue[k]) ? 1 : 0;
   }
 
   /**
@@ -456,7 +505,17 @@ export class RaceAnalysis {
     // v's; with weak initials, the sleep-set half of optimal DPOR's insertion test (JACM 2017).
     if ((initials & (explored | path.sleep[e])) !== 0) return;
     if (this.weaklyCovered(e, path)) return;
-    if (this.pruneInfeasible && this.provablyBlocked(e, k, p, path, waiting)) return;
+    // An await known to hold at the end of v needs no further judgement. One known not to hold is
+    // still followed: the state it reaches records blocked-guard races that no other execution
+    // may reach (two decrements that must both move after the await; each single reversal is
+    // infeasible). Dropping it lost a deadlock of a random program (docs/checker.md).
+    if (
+      this.pruneInfeasible &&
+      this.awaitAtEnd(e, k, waiting) !== 1 &&
+      this.provablyBlocked(e, k, p, path, waiting)
+    ) {
+      return;
+    }
     const v: Wakeup = this.wakeupSequence();
     // A branch not yet explored whose thread is a weak initial of v takes v into its wakeup
     // tree; the first one in exploration order, since a later one would find it asleep.
@@ -604,6 +663,12 @@ export class RaceAnalysis {
     const evStart = new Int32Array(n + 1);
     evStart.set(this.evStart);
     this.evStart = evStart;
+    const awaitObj = new Int32Array(n);
+    awaitObj.set(this.awaitObj);
+    this.awaitObj = awaitObj;
+    const awaitValue = new Float64Array(n);
+    awaitValue.set(this.awaitValue);
+    this.awaitValue = awaitValue;
   }
 }
 

@@ -278,3 +278,28 @@ describe('replayTrace: the window of a sample', () => {
     expect(r.max_deviation_pct).toBeGreaterThan(1);
   });
 });
+
+describe("replayTrace: the recording host's THP settings", () => {
+  // A fault in an aligned 2 MiB slot, then MADV_DONTNEED of the whole slot, under 6.13 (no
+  // PT_RECLAIM): a THP's deposited table goes with it, a small page's table stays.
+  const events = (): TraceRecord[] => [
+    snapshot(100, at()),
+    sys(100, 'mmap', [0, 4 << 20, 3, PRIVATE | ANON, -1 >>> 0, 0], G),
+    fault(100, G),
+    sys(100, 'madvise', [G, 2 << 20, 4], 0),
+    sample(100, 16),
+  ];
+  const withThp = (mode: 'always' | 'madvise'): Trace => {
+    const t = trace(events());
+    return { ...t, header: { ...t.header, thp: { mode, max_ptes_none: 511 } } };
+  };
+
+  it('maps a THP at the fault when the host had THP always', () => {
+    expect(replayTrace(withThp('always'), { kernel: '6.13' }).final.model_vmpte_kb).toBe(16);
+  });
+
+  it('maps a small page under madvise, and when the trace does not say (its default)', () => {
+    expect(replayTrace(withThp('madvise'), { kernel: '6.13' }).final.model_vmpte_kb).toBe(20);
+    expect(replayTrace(trace(events()), { kernel: '6.13' }).final.model_vmpte_kb).toBe(20);
+  });
+});
