@@ -158,6 +158,18 @@ export function reportAccess(obj: number, kind: AccessKind, delta?: number): voi
   }
 }
 
+/** {@link reportAccess} of a `read`, without the kind lookup (world objects' hot path). */
+export function reportRead(obj: number): void {
+  const into = scope.current;
+  if (into !== null) into.addKey(obj * 2, READ, NaN);
+}
+
+/** {@link reportAccess} of a `write`, without the kind lookup (world objects' hot path). */
+export function reportWrite(obj: number): void {
+  const into = scope.current;
+  if (into !== null) into.addKey(obj * 2, WRITE, NaN);
+}
+
 /**
  * Points reporting at `into` and registration at `table` until the next call (the engine's fast
  * path around each step; nothing is restored).
