@@ -12,7 +12,8 @@
  *   file INDEX SIZE KIND          a fresh file of SIZE bytes: KIND 0 tmpfs (/dev/shm), 1 memfd,
  *                                 2 a regular file on ext4 written 4 KiB at a time and fsynced
  *                                 (every page cached as an order-0 folio),
- *                                 3 the same, then dropped from the page cache (cold); disk files
+ *                                 3 the same, then dropped from the page cache (cold), 4 written
+ *                                 64 KiB at a time (64 KiB folios); disk files
  *                                 are O_TMPFILE in $PTLAB_DISK_DIR or /var/tmp (nothing to remove)
  *   touch ADDR LEN STRIDE w|r     one access at ADDR, ADDR+STRIDE, ... below ADDR+LEN
  *   madvise ADDR LEN ADVICE       ADVICE is the MADV_* number
@@ -633,7 +634,8 @@ static void __attribute__((noinline)) prefault_stack(void)
 /* ---- regular files on a disk filesystem (issue #7) ---- */
 
 #define EXT4_MAGIC 0xEF53
-static char disk_buf[4096];
+/* One write's worth: 4 KiB, or 64 KiB for a file written in 64 KiB chunks (KIND 4). */
+static char disk_buf[65536];
 
 /* Picks the directory of disk files: $PTLAB_DISK_DIR or /var/tmp, which must be ext4. */
 static void disk_setup(void)
@@ -656,20 +658,20 @@ static void disk_setup(void)
 
 /*
  * A regular file of LEN bytes on ext4, unnamed (O_TMPFILE: it goes with its last reference),
- * written one page per pwrite and fsynced, so every page is in the page cache, clean, as an
- * order-0 folio (ext4's write_begin sizes the folio by the write: 64 KiB writes make 64 KiB
- * folios, which a fault maps whole, and 2 MiB writes PMD-sized ones, which a read fault of an
- * aligned VMA maps with one PMD). COLD drops them (POSIX_FADV_DONTNEED). Returns the descriptor
- * or -errno.
+ * written CHUNK bytes per pwrite and fsynced, so every page is in the page cache, clean; ext4's
+ * write_begin sizes the folio by the write: 4 KiB writes make order-0 folios, 64 KiB writes 64 KiB
+ * folios, which a shared write fault maps whole (2 MiB writes would make PMD-sized ones, which a
+ * read fault of an aligned VMA maps with one PMD). COLD drops them (POSIX_FADV_DONTNEED). Returns
+ * the descriptor or -errno.
  */
-static int disk_file(uint64_t len, int cold)
+static int disk_file(uint64_t len, int cold, size_t chunk)
 {
 	uint64_t off = 0;
 	int fd = disk_dir ? open(disk_dir, O_TMPFILE | O_RDWR, 0600) : -1;
 	if (fd < 0)
 		return disk_dir ? -errno : -ENOENT;
 	while (off < len) {
-		size_t n = len - off < sizeof(disk_buf) ? (size_t)(len - off) : sizeof(disk_buf);
+		size_t n = len - off < chunk ? (size_t)(len - off) : chunk;
 		ssize_t w = pwrite(fd, disk_buf, n, (off_t)off);
 		if (w <= 0) {
 			close(fd);
@@ -701,7 +703,7 @@ static void warm_up_files(char *scratch)
 	/* One page written, fsynced and dropped: pwrite, fsync and posix_fadvise are warm too (a
 	 * first call after the baseline faulted libc's text in: RssFile +64 kB by fault-around). */
 	if (disk_dir) {
-		fd = disk_file(sizeof(disk_buf), 1);
+		fd = disk_file(4096, 1, 4096);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -838,7 +840,7 @@ static int run_op(const struct op *o)
 	case OP_FILE: {
 		int fd;
 		if (o->flags >= 2) {
-			fd = disk_file(o->len, o->flags == 3);
+			fd = disk_file(o->len, o->flags == 3, o->flags == 4 ? 65536 : 4096);
 			if (fd < 0)
 				return -fd;
 			files[o->arg] = fd;

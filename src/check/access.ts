@@ -42,9 +42,17 @@ export class Footprint {
   /** Per entry, the amount of a pure add when every add to it stated one, else NaN. */
   deltas = new Float64Array(8);
   size = 0;
+  /**
+   * For a step that awaits a counter (Step.awaits): the counter's key, the awaited value and the
+   * counter's start value (NaN when not given); awaitKey is -1 otherwise.
+   */
+  awaitKey = -1;
+  awaitValue = NaN;
+  awaitStart = NaN;
 
   clear(): void {
     this.size = 0;
+    this.awaitKey = -1;
   }
 
   /** Adds an access of program object `obj` (a non-negative integer chosen by the program). */
@@ -148,6 +156,18 @@ export function reportAccess(obj: number, kind: AccessKind, delta?: number): voi
   if (into !== null) {
     into.add(obj, kind === 'read' ? READ : kind === 'add' ? ADD : WRITE, delta ?? NaN);
   }
+}
+
+/** {@link reportAccess} of a `read`, without the kind lookup (world objects' hot path). */
+export function reportRead(obj: number): void {
+  const into = scope.current;
+  if (into !== null) into.addKey(obj * 2, READ, NaN);
+}
+
+/** {@link reportAccess} of a `write`, without the kind lookup (world objects' hot path). */
+export function reportWrite(obj: number): void {
+  const into = scope.current;
+  if (into !== null) into.addKey(obj * 2, WRITE, NaN);
 }
 
 /**

@@ -48,6 +48,8 @@ export class DeclaredObjects {
 export class FootprintBuffers {
   /** The footprint of the last step performed. */
   readonly fp = new Footprint();
+  /** Scratch for Execution.pendingFootprint. */
+  readonly predicted = new Footprint();
   /** Reads of each thread's guard at the last enabledMask. */
   readonly guards: Footprint[] = [];
   /** Footprints of all steps, concatenated; step k's entries start at starts[k]. */
@@ -96,6 +98,11 @@ export class Execution implements ExecutionView {
   private begun = 0;
   /** Threads held back by symmetry: their class predecessor has not begun. */
   private symHeld = 0;
+  /**
+   * Value of each declared counter (ProgramInstance.counters) by key, as the declared adds
+   * leave it; NaN once anything else changed it.
+   */
+  private readonly counterValue = new Map<number, number>();
 
   private constructor(
     readonly instance: ProgramInstance,
@@ -118,6 +125,9 @@ export class Execution implements ExecutionView {
     this.fp = buffers.fp;
     this.guards = buffers.guards;
     this.live = threads.length;
+    for (const [name, v] of Object.entries(instance.counters ?? {})) {
+      this.counterValue.set(declared.key(name), v);
+    }
     this.symPred = new Int32Array(threads.length).fill(-1);
     if (symmetry) {
       const last = new Map<string, number>();
@@ -186,6 +196,17 @@ export class Execution implements ExecutionView {
     return this.symPred[t];
   }
 
+  pendingFootprint(t: number): Footprint | null {
+    const s = this.next[t];
+    if (s === null || s.obj === undefined) return null;
+    const fp = this.buffers.predicted;
+    fp.clear();
+    fp.addKey(this.declared.key(s.obj), declaredBits(s.access), s.delta ?? NaN);
+    fp.addAll(this.guards[t]);
+    this.noteAwait(fp, s);
+    return fp;
+  }
+
   /** Marks `t` as begun and releases the next thread of its class. */
   private begin(t: number): void {
     if ((this.begun & (1 << t)) !== 0) return;
@@ -222,6 +243,7 @@ export class Execution implements ExecutionView {
         const on = guard();
         setAccessScope(this.objects, null);
         if (on) mask |= 1 << t;
+        if (s.awaits !== undefined && !this.awaitHolds(t, s, on)) return 0;
       } catch (err) {
         setAccessScope(this.objects, null);
         this.violation = toViolation(err, this.names[t], s.label);
@@ -229,6 +251,24 @@ export class Execution implements ExecutionView {
       }
     }
     return mask;
+  }
+
+  /**
+   * Whether an awaiting step's guard result `on` agrees with its declared counter's value (the
+   * promise DPOR relies on); sets an `assertion` violation when it does not.
+   */
+  private awaitHolds(t: number, s: Step, on: boolean): boolean {
+    const value = this.counterValue.get(this.declared.key(s.obj as string));
+    if (value === undefined || Number.isNaN(value) || on === (value === s.awaits)) return true;
+    this.violation = {
+      kind: 'assertion',
+      message:
+        `thread ${this.names[t]}: step '${s.label}' awaits ${s.obj ?? ''} == ${s.awaits} but ` +
+        `its guard returned ${on} where the declared adds give ${value}: the counter changed ` +
+        'other than by declared adds with a delta, or its start value in counters is wrong',
+      details: { thread: this.names[t], step: s.label },
+    };
+    return false;
   }
 
   /** Like {@link enabledMask} but a throwing guard counts as blocked and is not recorded. */
@@ -270,11 +310,28 @@ export class Execution implements ExecutionView {
     const guard = this.guards[t];
     fp.addAll(guard);
     const guardEnd = fp.size;
+    this.noteAwait(fp, s);
+    if (declared >= 0) this.countDeclared(declared, s);
     const ok = this.resume(t);
     this.saveFootprint();
     if (ok && declared >= 0) this.checkDeclared(t, s, declared, guardEnd);
     else if (ok && fp.size === 0) this.emptyStep(t, s);
     return ok && this.violation === undefined;
+  }
+
+  /** Marks footprint `fp` of step `s` as an await on its counter (Step.awaits). */
+  private noteAwait(fp: Footprint, s: Step): void {
+    if (s.awaits === undefined || s.obj === undefined) return;
+    fp.awaitKey = this.declared.key(s.obj);
+    fp.awaitValue = s.awaits;
+    fp.awaitStart = this.instance.counters?.[s.obj] ?? NaN;
+  }
+
+  /** Applies a declared access to a declared counter's tracked value. */
+  private countDeclared(key: number, s: Step): void {
+    const v = this.counterValue.get(key);
+    if (v === undefined || s.access === 'read') return;
+    this.counterValue.set(key, s.access === 'add' && s.delta !== undefined ? v + s.delta : NaN);
   }
 
   /**
@@ -492,10 +549,15 @@ function declaredBits(access: Access | undefined): number {
 
 function isStep(s: unknown): s is Step {
   if (typeof s !== 'object' || s === null) return false;
-  const { obj, access, label, enabled, delta } = s as Record<string, unknown>;
+  const { obj, access, label, enabled, delta, awaits } = s as Record<string, unknown>;
   return (
     (obj === undefined ? access === undefined : typeof obj === 'string' && ACCESSES.has(access)) &&
     (delta === undefined || (access === 'add' && typeof delta === 'number' && isFinite(delta))) &&
+    (awaits === undefined ||
+      (access === 'read' &&
+        typeof enabled === 'function' &&
+        typeof awaits === 'number' &&
+        isFinite(awaits))) &&
     typeof label === 'string' &&
     (enabled === undefined || typeof enabled === 'function')
   );
@@ -515,7 +577,8 @@ function badStep(thread: string, depth: number, value: unknown): Violation {
       `thread ${thread} yielded ${shown.length > 120 ? `${shown.slice(0, 120)}...` : shown} ` +
       `after step ${depth}: a thread must yield a Step { label: string, obj?: string, access?: ` +
       `'read' | 'write' | 'rmw' | 'add' | 'acquire' | 'release', enabled?: () => boolean, delta?: ` +
-      "number } (obj and access together; delta, a finite number, only with access 'add')",
+      'number, awaits?: number } (obj and access together; delta, a finite number, only with ' +
+      "access 'add'; awaits, a finite number, only with access 'read' and enabled)",
     details: { thread },
   };
 }

@@ -30,7 +30,7 @@ export interface Step {
   /**
    * With `access: 'add'`, the amount added (a finite number). Optional; when every add to a
    * counter states it, DPOR can tell a guard on the counter false at a reversed position without
-   * replaying it (docs/checker.md, *Wakeup sequences and infeasible reversals*).
+   * replaying it (docs/checker.md, *Wakeup trees and infeasible reversals*).
    */
   readonly delta?: number;
   /** Where in the modelled code this is, e.g. `zap_pte_range: pmd_clear`. Shown in traces. */
@@ -40,6 +40,15 @@ export interface Step {
    * has not ended). It must be a pure read of shared state.
    */
   readonly enabled?: () => boolean;
+  /**
+   * An await statement (Jonsson, Lång, Sagonas, FMCAD 2022): with `obj`, `access: 'read'` and
+   * `enabled`, the promise that the guard is true exactly when the declared counter `obj` equals
+   * this value. The counter starts at its value in {@link ProgramInstance.counters} and changes
+   * only by declared adds that state their `delta`; the engine checks the guard against that value
+   * at every evaluation (an `assertion` violation when they disagree). DPOR then knows whether the
+   * step is enabled at the end of a reversed sequence without running it.
+   */
+  readonly awaits?: number;
 }
 
 /** A thread's body: a generator that yields before every shared step. */
@@ -69,6 +78,8 @@ export interface ProgramInstance {
   readonly finalCheck?: () => Violation | undefined;
   /** A printable snapshot of the shared state, attached to failures. */
   readonly describeState?: () => string;
+  /** Start values of the declared counters that steps await ({@link Step.awaits}), by name. */
+  readonly counters?: Readonly<Record<string, number>>;
 }
 
 /**

@@ -24,6 +24,11 @@ export interface ExecutionView {
    * happens before `t`'s), or -1. Optional so that hand-written views need not give it.
    */
   symmetryPredecessor?(t: number): number;
+  /**
+   * The footprint thread `t`'s pending step will have when it declares one (its declared object
+   * and its guard's reads: a declared step may touch nothing else), or null. Optional.
+   */
+  pendingFootprint?(t: number): Footprint | null;
 }
 
 /**

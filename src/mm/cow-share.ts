@@ -39,6 +39,12 @@ const families = new WeakMap<Set<MmStruct>, FolioIds>();
 const slotIds = new WeakMap<MmStruct, Map<number, Int32Array>>();
 /** Per subpage-0 id of a split large folio (its `share` object): every mm names its pages alike. */
 const splitBase = new WeakMap<object, number>();
+/**
+ * Per mm: PMD slot → the pages whose PTE a MADV_FREE cleaned while their folio could not become
+ * lazy-free (another process kept it mlocked): they become lazy-free when another process's
+ * MADV_FREE makes the folio lazy-free. Stale outside live small anonymous pages, like the ids.
+ */
+const cleanMarks = new WeakMap<MmStruct, Map<number, Uint32Array>>();
 /** During a reclaim: per mm and slot, the lazy-free pages a shared folio's walk keeps. */
 const reclaimKeep = new WeakMap<MmStruct, Map<number, Uint32Array>>();
 
@@ -81,6 +87,22 @@ function slotArray(mm: MmStruct, slot: number): Int32Array {
     m.set(slot, a);
   }
   return a;
+}
+
+/** `mm`'s clean marks of `slot` (created empty with `create`). */
+function marksOf(mm: MmStruct, slot: number, create: boolean): Uint32Array | undefined {
+  let m = cleanMarks.get(mm);
+  if (!m) {
+    if (!create) return undefined;
+    m = new Map();
+    cleanMarks.set(mm, m);
+  }
+  let b = m.get(slot);
+  if (!b && create) {
+    b = new Uint32Array(mm.ptes.words);
+    m.set(slot, b);
+  }
+  return b;
 }
 
 /** Whether any page of `mm` has a folio id (the cheap test before any work). */
@@ -128,20 +150,44 @@ const bit = (words: ArrayLike<number>, i: number): boolean =>
   ((words[i >>> 5] >>> (i & 31)) & 1) !== 0;
 
 /** One place a folio id is mapped: a live small anonymous page of one mm. */
-interface Holder {
+export interface Holder {
   readonly mm: MmStruct;
   readonly slot: number;
   readonly i: number;
+  /** Mapped in a VM_LOCKED VMA, or kept mlocked (mlocked.ts). */
+  readonly locked: boolean;
 }
 
-/** Every live holder of every id in `mms`, by id (ids with one holder included). */
-function holders(mms: Iterable<MmStruct>): Map<number, Holder[]> {
-  const out = new Map<number, Holder[]>();
+/** Bitmap of the pages of `slot` that `mm` keeps mlocked: in VM_LOCKED VMAs, or mlocked.ts's. */
+function lockedPages(mm: MmStruct, slot: number): Uint32Array {
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const out = mm.mlocked.get(slot)?.slice() ?? new Uint32Array(mm.ptes.words);
+  const start = slot * PMD_SIZE;
+  for (const vma of mm.mmap.range(start, start + PMD_SIZE)) {
+    if (!(vma.vm_flags & VM_LOCKED)) continue;
+    const lo = Math.max(vma.vm_start, start) - start;
+    const hi = Math.min(vma.vm_end, start + PMD_SIZE) - start;
+    for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
+      out[w] = (out[w] | wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32))) >>> 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Calls `visit` for every live holder of an id in `mms`: a small anonymous page with an id, with
+ * whether it is mlocked (lockedPages).
+ */
+function forEachHolder(
+  mms: Iterable<MmStruct>,
+  visit: (id: number, mm: MmStruct, slot: number, i: number, locked: boolean) => void,
+): void {
   for (const mm of mms) {
     const m = slotIds.get(mm);
     if (!m) continue;
     for (const [slot, ids] of m) {
       const anon = smallAnon(mm, slot, slot_pte(mm, slot));
+      let locked: Uint32Array | null = null;
       for (let w = 0; w < anon.length; w++) {
         let b = anon[w];
         while (b !== 0) {
@@ -149,35 +195,33 @@ function holders(mms: Iterable<MmStruct>): Map<number, Holder[]> {
           b = (b & (b - 1)) >>> 0;
           const id = ids[i];
           if (id === 0) continue;
-          let list = out.get(id);
-          if (!list) {
-            list = [];
-            out.set(id, list);
-          }
-          list.push({ mm, slot, i });
+          locked ??= lockedPages(mm, slot);
+          visit(id, mm, slot, i, bit(locked, i));
         }
       }
     }
   }
+}
+
+/** Every live holder of every id in `mms`, by id (ids with one holder included). */
+function holders(mms: Iterable<MmStruct>): Map<number, Holder[]> {
+  const out = new Map<number, Holder[]>();
+  forEachHolder(mms, (id, mm, slot, i, locked) => {
+    let list = out.get(id);
+    if (!list) {
+      list = [];
+      out.set(id, list);
+    }
+    list.push({ mm, slot, i, locked });
+  });
   return out;
 }
 
 /** How many live pages of the family map each id (a zero-filled array where none do). */
 function holderCounts(mm: MmStruct): Int32Array {
-  const t = familyIds(mm);
-  const counts = new Int32Array(t.next);
-  for (const [id, list] of holders(mm.family)) counts[id] = list.length;
+  const counts = new Int32Array(familyIds(mm).next);
+  forEachHolder(mm.family, (id) => counts[id]++);
   return counts;
-}
-
-/** Whether holder `h` maps its page in a VM_LOCKED VMA, or keeps it mlocked (mlocked.ts). */
-function holderLocked(h: Holder): boolean {
-  if (bit(h.mm.mlocked.get(h.slot) ?? [], h.i)) return true;
-  const addr = h.slot * h.mm.geometry.PMD_SIZE + h.i;
-  const vma = h.mm.mmap.find_vma(addr);
-  return (
-    vma !== undefined && vma !== null && vma.vm_start <= addr && (vma.vm_flags & VM_LOCKED) !== 0
-  );
 }
 
 /**
@@ -185,12 +229,18 @@ function holderLocked(h: Holder): boolean {
  * mlocked: in a VM_LOCKED VMA, or kept mlocked).
  */
 function holderState(mm: MmStruct): Uint8Array {
-  const t = familyIds(mm);
-  const out = new Uint8Array(t.next);
-  for (const [id, list] of holders(mm.family)) {
-    out[id] = 1 | (list.length > 1 ? 2 : 0) | (list.some(holderLocked) ? 4 : 0);
-  }
+  const out = new Uint8Array(familyIds(mm).next);
+  forEachHolder(mm.family, (id, _mm, _slot, _i, locked) => {
+    out[id] = (out[id] === 0 ? 1 : out[id] | 2) | (locked ? 4 : 0);
+  });
   return out;
+}
+
+/** Holder counts and states computed once for the length of one operation (they stay valid). */
+export interface CowCache {
+  counts?: Int32Array;
+  state?: Uint8Array;
+  holders?: Map<number, Holder[]>;
 }
 
 /**
@@ -219,6 +269,11 @@ export function cow_fork_pages(
     }
     d[w] = (d[w] | (locked[w] & b)) >>> 0;
   }
+  const marks = marksOf(src, slot, false);
+  if (marks && marks[w] & b) {
+    const d = marksOf(dst, slot, true) as Uint32Array;
+    d[w] = (d[w] | (marks[w] & b)) >>> 0;
+  }
   const from = slotArray(src, slot);
   const to = slotArray(dst, slot);
   while (b !== 0) {
@@ -243,67 +298,97 @@ export function cow_write_fault(
   start: number,
   end: number,
   gup: boolean,
-  cache: { counts: Int32Array | null } = { counts: null },
+  cache: CowCache = {},
 ): void {
   const PMD_SIZE = mm.geometry.PMD_SIZE;
-  const ids = slotIds.get(mm);
+  const words = mm.ptes.words;
   for (let slot = Math.floor(start / PMD_SIZE); slot * PMD_SIZE < end; slot++) {
-    const a = ids?.get(slot);
-    const pte = a || mm.ptes.live !== 0 ? slot_pte(mm, slot) : 0;
-    const lazy = lazyBits(mm, pte);
-    if (!a && !lazy) continue;
     const lo = Math.max(start - slot * PMD_SIZE, 0);
     const hi = Math.min(end - slot * PMD_SIZE, PMD_SIZE);
-    const anon = smallAnon(mm, slot, pte);
+    const pages = new Uint32Array(words);
     for (let w = lo >>> 5; w < (hi + 31) >>> 5; w++) {
-      const mask = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
-      const live = anon[w] & mask;
-      if (a) {
-        // New pages (none, zero page) get no id; stale ones go.
-        let gone = mask & ~live;
-        while (gone !== 0) {
-          const i = w * 32 + (31 - Math.clz32(gone & -gone));
-          gone = (gone & (gone - 1)) >>> 0;
-          a[i] = 0;
+      pages[w] = wordMask(Math.max(lo - w * 32, 0), Math.min(hi - w * 32, 32));
+    }
+    cow_write_slot(mm, slot, pages, gup, cache);
+  }
+}
+
+/** `cow_write_fault` of the pages `pages` (a bitmap) of PMD slot `slot`. */
+function cow_write_slot(
+  mm: MmStruct,
+  slot: number,
+  pages: Uint32Array,
+  gup: boolean,
+  cache: CowCache,
+): void {
+  const marks = marksOf(mm, slot, false);
+  if (marks) for (let w = 0; w < marks.length; w++) marks[w] = (marks[w] & ~pages[w]) >>> 0;
+  const a = slotIds.get(mm)?.get(slot);
+  const pte = a || mm.ptes.live !== 0 ? slot_pte(mm, slot) : 0;
+  const lazy = lazyBits(mm, pte);
+  if (!a && !lazy) return;
+  const anon = smallAnon(mm, slot, pte);
+  for (let w = 0; w < pages.length; w++) {
+    const mask = pages[w];
+    if (mask === 0) continue;
+    const live = anon[w] & mask;
+    if (a) {
+      // New pages (none, zero page) get no id; stale ones go.
+      let gone = (mask & ~live) >>> 0;
+      while (gone !== 0) {
+        const i = w * 32 + (31 - Math.clz32(gone & -gone));
+        gone = (gone & (gone - 1)) >>> 0;
+        a[i] = 0;
+      }
+    }
+    let b = live >>> 0;
+    while (b !== 0) {
+      const i = w * 32 + (31 - Math.clz32(b & -b));
+      b = (b & (b - 1)) >>> 0;
+      const id = a ? a[i] : 0;
+      const isLazy = lazy !== null && bit(lazy, i);
+      if (id !== 0) {
+        cache.counts ??= holderCounts(mm);
+        const counts = cache.counts;
+        if (counts[id] > 1) {
+          // A COW copy: the writer's page is a folio of its own now.
+          counts[id]--;
+          (a as Int32Array)[i] = 0;
+          const locked = mm.mlocked.get(slot);
+          if (locked) locked[i >>> 5] = (locked[i >>> 5] & ~(1 << (i & 31))) >>> 0;
+          continue;
         }
       }
-      let b = live >>> 0;
-      while (b !== 0) {
-        const i = w * 32 + (31 - Math.clz32(b & -b));
-        b = (b & (b - 1)) >>> 0;
-        const id = a ? a[i] : 0;
-        const isLazy = lazy !== null && bit(lazy, i);
-        if (id !== 0) {
-          cache.counts ??= holderCounts(mm);
-          const counts = cache.counts;
-          if (counts[id] > 1) {
-            // A COW copy: the writer's page is a folio of its own now.
-            counts[id]--;
-            (a as Int32Array)[i] = 0;
-            const locked = mm.mlocked.get(slot);
-            if (locked) locked[i >>> 5] = (locked[i >>> 5] & ~(1 << (i & 31))) >>> 0;
-            continue;
-          }
-        }
-        if (!isLazy) continue;
-        const flag = gup ? PG_DIRTY : LAZY_REDIRTIED;
-        const t = familyIds(mm);
-        if (id === 0) slotArray(mm, slot)[i] = newIds(mm, 1, flag);
-        else t.flags[id] = (t.flags[id] & ~LAZY_REDIRTIED) | flag;
-      }
+      if (!isLazy) continue;
+      const flag = gup ? PG_DIRTY : LAZY_REDIRTIED;
+      const t = familyIds(mm);
+      if (id === 0) slotArray(mm, slot)[i] = newIds(mm, 1, flag);
+      else t.flags[id] = (t.flags[id] & ~LAZY_REDIRTIED) | flag;
     }
   }
 }
 
 /**
- * `cow_write_fault` of the pages `first`, `first + step`, … (`count` of them), counting the
- * holders once (a copy takes its page out of the count).
+ * `cow_write_fault` of the pages `first`, `first + step`, … (`count` of them), slot by slot,
+ * counting the holders once (a copy takes its page out of the count).
  */
 export function cow_write_strided(mm: MmStruct, first: number, step: number, count: number): void {
-  const cache = { counts: null };
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  const cache: CowCache = {};
+  let slot = -1;
+  let pages: Uint32Array | null = null;
   for (let k = 0; k < count; k++) {
-    cow_write_fault(mm, first + k * step, first + k * step + 1, false, cache);
+    const p = first + k * step;
+    const s = Math.floor(p / PMD_SIZE);
+    if (s !== slot) {
+      if (pages) cow_write_slot(mm, slot, pages, false, cache);
+      slot = s;
+      pages = new Uint32Array(mm.ptes.words);
+    }
+    const i = p - s * PMD_SIZE;
+    (pages as Uint32Array)[i >>> 5] |= 1 << (i & 31);
   }
+  if (pages) cow_write_slot(mm, slot, pages, false, cache);
 }
 
 /** Whether write faults of `mm` need `cow_write_fault` (ids, or a lazy-free page, may exist). */
@@ -318,23 +403,51 @@ export function cow_tracking(mm: MmStruct): boolean {
  * cleaned but `folio_mark_lazyfree` skips an unevictable folio, so it stays swap-backed). On a
  * folio `mm` alone maps it clears PG_dirty and the redirtied state.
  */
-export function cow_free_skip(mm: MmStruct, slot: number, w: number, bits: number): number {
+export function cow_free_skip(
+  mm: MmStruct,
+  slot: number,
+  w: number,
+  bits: number,
+  cache: CowCache,
+): number {
   const a = slotIds.get(mm)?.get(slot);
   if (!a || bits === 0) return 0;
   const t = familyIds(mm);
   let skip = 0;
-  let state: Uint8Array | null = null;
   let b = (bits & smallAnon(mm, slot, slot_pte(mm, slot))[w]) >>> 0;
   while (b !== 0) {
     const j = 31 - Math.clz32(b & -b);
     b = (b & (b - 1)) >>> 0;
     const id = a[w * 32 + j];
     if (id === 0) continue;
-    state ??= holderState(mm);
-    if (state[id] & 4 || (state[id] & 2 && t.flags[id] & PG_DIRTY)) skip |= 1 << j;
-    else if (!(state[id] & 2)) t.flags[id] = 0;
+    cache.state ??= holderState(mm);
+    const state = cache.state;
+    if (state[id] & 2 && t.flags[id] & PG_DIRTY) {
+      skip |= 1 << j;
+    } else if (state[id] & 4) {
+      skip |= 1 << j;
+      const marks = marksOf(mm, slot, true) as Uint32Array;
+      marks[w] = (marks[w] | (1 << j)) >>> 0;
+    } else if (state[id] & 2) {
+      cache.holders ??= holders(mm.family);
+      for (const h of cache.holders.get(id) ?? []) lazy_if_marked(h);
+    } else {
+      t.flags[id] = 0;
+    }
   }
   return skip >>> 0;
+}
+
+/** The folio of holder `h` became lazy-free: a PTE an earlier MADV_FREE cleaned is lazy-free now. */
+function lazy_if_marked(h: Holder): void {
+  const marks = marksOf(h.mm, h.slot, false);
+  if (!marks || !bit(marks, h.i)) return;
+  marks[h.i >>> 5] = (marks[h.i >>> 5] & ~(1 << (h.i & 31))) >>> 0;
+  const pte = slot_pte(h.mm, h.slot);
+  if (pte === 0) return;
+  const planes = h.mm.ptes.ensurePlanes(pte);
+  const l = planes.base + h.mm.ptes.words + (h.i >>> 5);
+  planes.words[l] = (planes.words[l] | (1 << (h.i & 31))) >>> 0;
 }
 
 /** The rmap walk's order of a holder: its VMA's `vm_pgoff`, then the anon_vma chain's insertion. */
@@ -342,7 +455,7 @@ function rmapKey(h: Holder): [number, number, boolean] {
   const addr = h.slot * h.mm.geometry.PMD_SIZE + h.i;
   const vma = h.mm.mmap.find_vma(addr);
   if (!vma || vma.vm_start > addr) return [Infinity, 0, false];
-  return [vma_pgoff(vma), vma.avc_seq ?? 0, holderLocked(h)];
+  return [vma_pgoff(vma), vma.avc_seq ?? 0, h.locked];
 }
 
 function keepPage(mm: MmStruct, slot: number, i: number): void {
@@ -428,18 +541,18 @@ export function cow_pageout_keep(
   slot: number,
   lo: number,
   hi: number,
+  cache: CowCache,
 ): Uint32Array | null {
   const a = slotIds.get(mm)?.get(slot);
   if (!a) return null;
   const t = familyIds(mm);
   const anon = smallAnon(mm, slot, slot_pte(mm, slot));
-  let counts: Int32Array | null = null;
   let keep: Uint32Array | null = null;
   for (let i = lo; i < hi; i++) {
     const id = a[i];
     if (id === 0 || !bit(anon, i)) continue;
-    counts ??= holderCounts(mm);
-    if (counts[id] > 1) {
+    cache.counts ??= holderCounts(mm);
+    if (cache.counts[id] > 1) {
       keep ??= new Uint32Array(mm.ptes.words);
       keep[i >>> 5] = (keep[i >>> 5] | (1 << (i & 31))) >>> 0;
     } else if (t.flags[id] & LAZY_REDIRTIED) {
@@ -467,6 +580,8 @@ export function cow_split_record(mm: MmStruct, slot: number, f: LargeFolio, pte:
   const anon = smallAnon(mm, slot, pte);
   const lazy = lazyBits(mm, pte);
   const a = slotArray(mm, slot);
+  const marks = marksOf(mm, slot, false);
+  if (marks) for (let w = 0; w < marks.length; w++) marks[w] = (marks[w] & ~f.member[w]) >>> 0;
   for (let w = 0; w < anon.length; w++) {
     let b = (anon[w] & f.member[w]) >>> 0;
     while (b !== 0) {
@@ -488,6 +603,15 @@ export function cow_move_page(
   newSlot: number,
   di: number,
 ): void {
+  const oldMarks = marksOf(mm, oldSlot, false);
+  const marked = oldMarks !== undefined && bit(oldMarks, si);
+  if (marked) oldMarks[si >>> 5] = (oldMarks[si >>> 5] & ~(1 << (si & 31))) >>> 0;
+  const newMarks = marksOf(mm, newSlot, marked);
+  if (newMarks) {
+    const bitMask = 1 << (di & 31);
+    newMarks[di >>> 5] =
+      (marked ? newMarks[di >>> 5] | bitMask : newMarks[di >>> 5] & ~bitMask) >>> 0;
+  }
   const m = slotIds.get(mm);
   if (!m) return;
   const from = m.get(oldSlot);
@@ -502,9 +626,15 @@ export function cow_move_page(
 
 /** mremap's whole-table moves: the ids of `n` slots from `oldSlot` go to `newSlot`. */
 export function cow_move_slots(mm: MmStruct, oldSlot: number, n: number, newSlot: number): void {
+  const marks = cleanMarks.get(mm);
+  if (marks && marks.size !== 0) move_slot_arrays(marks, oldSlot, n, newSlot);
   const m = slotIds.get(mm);
-  if (!m || m.size === 0) return;
-  const moved: [number, Int32Array | undefined][] = [];
+  if (m && m.size !== 0) move_slot_arrays(m, oldSlot, n, newSlot);
+}
+
+/** Moves the per-slot arrays of `n` slots from `oldSlot` to `newSlot` (none stays none). */
+function move_slot_arrays<T>(m: Map<number, T>, oldSlot: number, n: number, newSlot: number): void {
+  const moved: [number, T | undefined][] = [];
   for (let k = 0; k < n; k++) {
     moved.push([newSlot + k, m.get(oldSlot + k)]);
     m.delete(oldSlot + k);

@@ -7,7 +7,7 @@
 // (mm/filemap.c) and shmem_fault / shmem_fallocate (mm/shmem.c) (see docs/kernel-version.md).
 
 import type { Errno } from '../util/errors.js';
-import type { MmStruct, SimFile, VmAreaStruct } from './mm_types.js';
+import type { FileRaState, MmStruct, SimFile, VmAreaStruct } from './mm_types.js';
 import { PMD_HUGE_SHMEM, PageSet, VM_LOCKED, VM_SHARED, VM_WRITE } from './mm_types.js';
 import {
   do_set_pmd,
@@ -34,17 +34,23 @@ export function file_alloc(name: string, pages: number, shmem: boolean): SimFile
 }
 
 /**
- * A regular file on a disk filesystem just written and fsynced 4 KiB at a time: every page is in
- * the page cache, clean, as an order-0 folio. `readahead` is the device's read-around in pages.
+ * A regular file on a disk filesystem just written and fsynced `chunk` pages at a time (1: 4 KiB
+ * writes): every page is in the page cache, clean, in folios of `chunk` pages. `readahead` is the
+ * device's read-around in pages.
  */
-export function disk_file_alloc(name: string, pages: number, readahead: number): SimFile {
+export function disk_file_alloc(
+  name: string,
+  pages: number,
+  readahead: number,
+  chunk = 1,
+): SimFile {
   return {
     name,
     pages,
     shmem: false,
     cache: new PageSet(true),
     readahead,
-    ra: file_ra_state_init(),
+    ra: file_ra_state_init(chunk),
     huge: new Set(),
   };
 }
@@ -153,8 +159,33 @@ function do_fault_around(mm: MmStruct, vma: VmAreaStruct, p: number): void {
     if (off >= file.pages || !file.cache.has(off) || file.ra?.mark.has(off)) continue;
     // The table is installed with the first page mapped (`filemap_map_pmd`), not before.
     pte ||= pte_alloc(mm, p);
-    if (entry_kind(mm, pte, q) === 0) map_file_page(mm, vma, pte, q);
+    const a = folio_fit(mm, vma, q);
+    if (a < 0) {
+      if (entry_kind(mm, pte, q) === 0) map_file_page(mm, vma, pte, q);
+      continue;
+    }
+    // A disk file's large folio that fits the VMA and the table is mapped whole (6.18).
+    const nr = (file.ra as FileRaState).chunk;
+    for (let r = a; r < a + nr; r++)
+      if (entry_kind(mm, pte, r) === 0) map_file_page(mm, vma, pte, r);
   }
+}
+
+/**
+ * The first page of the folio of page `p` (a disk file written in chunks) where the whole folio
+ * fits `vma`, one PTE table and the file (`folio_within_vma`, same PMD, within `i_size`); else -1
+ * (also for order-0 folios).
+ */
+function folio_fit(mm: MmStruct, vma: VmAreaStruct, p: number): number {
+  const file = vma.vm_file as SimFile;
+  const nr = file.ra?.chunk ?? 1;
+  if (nr === 1) return -1;
+  const off = pgoff_of(vma, p);
+  const first = off - (off % nr);
+  const a0 = p - (off - first);
+  const PMD_SIZE = mm.geometry.PMD_SIZE;
+  if (a0 < vma.vm_start || a0 + nr > vma.vm_end || first + nr > file.pages) return -1;
+  return Math.floor(a0 / PMD_SIZE) === Math.floor((a0 + nr - 1) / PMD_SIZE) ? a0 : -1;
 }
 
 /**
@@ -169,6 +200,25 @@ export function filemap_map_one(mm: MmStruct, vma: VmAreaStruct, p: number): voi
   pmd_alloc(mm, p);
   const pte = pte_alloc(mm, p);
   if (entry_kind(mm, pte, p) === 0) map_file_page(mm, vma, pte, p);
+}
+
+/**
+ * `finish_fault` of a disk file cached in large folios (written in chunks): a shared write fault
+ * maps the whole folio of page `p` where it fits the VMA and one PTE table and every entry it
+ * would take is none (6.18); the folio is dirtied whole. Returns whether it did.
+ */
+function finish_fault_folio(mm: MmStruct, vma: VmAreaStruct, pte: number, p: number): boolean {
+  const file = vma.vm_file as SimFile;
+  const a0 = folio_fit(mm, vma, p);
+  if (a0 < 0) return false;
+  const nr = (file.ra as FileRaState).chunk;
+  for (let q = a0; q < a0 + nr; q++) if (entry_kind(mm, pte, q) !== 0) return false;
+  const first = pgoff_of(vma, a0);
+  for (let q = a0; q < a0 + nr; q++) {
+    map_file_page(mm, vma, pte, q);
+    file.ra?.dirty.add(first + (q - a0));
+  }
+  return true;
 }
 
 /**
@@ -223,7 +273,7 @@ export function do_file_fault(
     const a0 = in_huge_folio(mm, vma, p) ? huge_folio_fit(mm, vma, p) : -1;
     if (a0 >= 0 && mm.ptes.count(pte) === 0) {
       for (let q = a0; q < a0 + mm.geometry.PTRS_PER_PTE; q++) map_file_page(mm, vma, pte, q);
-    } else map_file_page(mm, vma, pte, p);
+    } else if (!finish_fault_folio(mm, vma, pte, p)) map_file_page(mm, vma, pte, p);
     return null;
   }
   if (kind === 1) return null;

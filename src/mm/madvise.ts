@@ -21,7 +21,7 @@ import { reclaim_range } from './vmscan.js';
 import { folio_in_range, folio_shared, folio_shared_pages } from './folio.js';
 import { split_folio } from './folio-split.js';
 import { mlocked_pages } from './mlocked.js';
-import { cow_free_skip } from './cow-share.js';
+import { cow_free_skip, type CowCache } from './cow-share.js';
 import { unmap_single_vma, walk_pmd_entries } from './zap.js';
 import { madvise_populate } from './gup.js';
 import { madvise_remove } from './filemap.js';
@@ -178,6 +178,7 @@ function madvise_vma_behavior(
 export function madvise_free_range(mm: MmStruct, start: number, end: number): void {
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
+  const cow: CowCache = {};
   walk_pmd_entries(mm, start, end, (pmd, idx, addr, next) => {
     const entry = pmdPool.get(pmd, idx);
     // The huge zero page is left alone, whole or in part (madvise_free_huge_pmd skips it and
@@ -218,7 +219,7 @@ export function madvise_free_range(mm: MmStruct, start: number, end: number): vo
         ~(locked ? locked[w] : 0);
       if (present === 0) continue;
       // A PG_dirty small folio another process maps stays as it is (cow-share.ts).
-      const marked = (present & ~cow_free_skip(mm, slot / g.PMD_SIZE, w, present)) >>> 0;
+      const marked = (present & ~cow_free_skip(mm, slot / g.PMD_SIZE, w, present, cow)) >>> 0;
       if (marked === 0) continue;
       planes ??= ptes.ensurePlanes(pte);
       const zero = planes.words[planes.base + w];

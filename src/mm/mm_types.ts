@@ -72,6 +72,11 @@ export interface FileRaState {
   readonly mark: PageSet;
   /** Cached pages written through a shared mapping (dirty until written back; reclaim keeps them). */
   readonly dirty: PageSet;
+  /**
+   * Pages per folio of the cache as written (16 for 64 KiB writes, else 1). Reclaim and holes,
+   * which would split such folios, are refused for it (the run's caller checks).
+   */
+  readonly chunk: number;
   /** `ra->start`, `ra->size`, `ra->async_size`, `ra->order` of the last readahead. */
   start: number;
   size: number;

@@ -11,9 +11,20 @@ import { PageSet, VM_EXEC, VM_HUGEPAGE } from './mm_types.js';
 /** `HPAGE_PMD_NR` (x86-64): the pages of a PMD-sized folio. */
 const HPAGE_PMD_NR = 512;
 
-/** A fresh `file_ra_state` for a disk file whose every page is cached and clean. */
-export function file_ra_state_init(): FileRaState {
-  return { mark: new PageSet(), dirty: new PageSet(), start: 0, size: 0, async_size: 0, order: 0 };
+/**
+ * A fresh `file_ra_state` for a disk file whose every page is cached and clean, in folios of
+ * `chunk` pages.
+ */
+export function file_ra_state_init(chunk = 1): FileRaState {
+  return {
+    mark: new PageSet(),
+    dirty: new PageSet(),
+    chunk,
+    start: 0,
+    size: 0,
+    async_size: 0,
+    order: 0,
+  };
 }
 
 /** `get_next_ra_size`: the next window after one of `cur` pages (at most `max`). */

@@ -39,6 +39,7 @@ import {
   cow_reclaim_begin,
   cow_reclaim_end,
   cow_reclaim_keep,
+  type CowCache,
 } from './cow-share.js';
 
 /** What a reclaim walk does: `pressure` only discards; the madvise advices also split folios. */
@@ -53,6 +54,7 @@ export type ReclaimMode = 'pressure' | 'pageout' | 'cold';
 export function reclaim_range(mm: MmStruct, start: number, end: number, mode: ReclaimMode): void {
   const g = mm.geometry;
   const pmdPool = mm.dirs[mm.dirs.length - 1];
+  const cow: CowCache = {};
   walk_pmd_entries(mm, start, end, (pmd, idx, addr, next) => {
     // An inline table has no lazy-free page and no large folio: nothing to reclaim.
     if (pmdPool.raw(pmd, idx) <= INLINE_NONE) return;
@@ -97,7 +99,7 @@ export function reclaim_range(mm: MmStruct, start: number, end: number, mode: Re
     // Small folios another process maps: PAGEOUT leaves them, reclaim walks them (cow-share.ts).
     const slotNo = slot / g.PMD_SIZE;
     const keep =
-      mode === 'pageout' ? cow_pageout_keep(mm, slotNo, lo, hi) : cow_reclaim_keep(mm, slotNo);
+      mode === 'pageout' ? cow_pageout_keep(mm, slotNo, lo, hi, cow) : cow_reclaim_keep(mm, slotNo);
     discard_lazy(mm, pmd, idx, addr, lo, hi, keep);
   });
 }

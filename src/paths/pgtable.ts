@@ -6,7 +6,7 @@ import { violate } from '../check/program.js';
 import type { Cpu } from './world/cpu.js';
 import type { PmdSlot } from './world/mm.js';
 import type { PteTable } from './world/page-alloc.js';
-import { concat, step, type Gen } from './world/step.js';
+import { memo, step, type Gen } from './world/step.js';
 import { guarded } from './world/config.js';
 import type { World } from './world/world.js';
 
@@ -15,6 +15,14 @@ export interface Mapped {
   readonly table: PteTable;
   readonly pmdval: number;
 }
+
+/** The step labels of one caller's pte_offset_map family, built once per caller label. */
+const mapLabels = memo((label) => ({
+  rcu_read_lock: `${label}: rcu_read_lock`,
+  pmdp_get_lockless: `${label}: pmdp_get_lockless`,
+  rcu_read_unlock: `${label}: rcu_read_unlock`,
+  pte_unmap_unlock: `${label}: pte_unmap_unlock`,
+}));
 
 /** pmdp_get_lockless(): one read of the PMD entry. */
 export function* pmdp_get_lockless(_w: World, _cpu: Cpu, pmd: PmdSlot, label: string): Gen<number> {
@@ -110,11 +118,12 @@ export function* __pte_offset_map(
   label = '__pte_offset_map',
 ): Gen<Mapped | null> {
   const rcu = guarded(w.config, 'pte_offset_map_rcu');
-  if (rcu) yield* w.rcu.rcu_read_lock(cpu, concat(label, ': rcu_read_lock'));
-  const pmdval = yield* pmdp_get_lockless(w, cpu, pmd, concat(label, ': pmdp_get_lockless'));
+  const labels = mapLabels(label);
+  if (rcu) yield* w.rcu.rcu_read_lock(cpu, labels.rcu_read_lock);
+  const pmdval = yield* pmdp_get_lockless(w, cpu, pmd, labels.pmdp_get_lockless);
   // A THP leaf (negative in this model) has no table to map: the kernel's "nomap", like none.
   if (pmdval <= 0) {
-    if (rcu) yield* w.rcu.rcu_read_unlock(cpu, concat(label, ': rcu_read_unlock'));
+    if (rcu) yield* w.rcu.rcu_read_unlock(cpu, labels.rcu_read_unlock);
     return null;
   }
   return { table: w.alloc.table(pmdval), pmdval };
@@ -133,7 +142,7 @@ export function pte_offset_map_rw_nolock(w: World, cpu: Cpu, pmd: PmdSlot): Gen<
 /** pte_unmap(): leaves the read-side section entered by the map. */
 export function* pte_unmap(w: World, cpu: Cpu, label = 'pte_unmap'): Gen {
   if (guarded(w.config, 'pte_offset_map_rcu'))
-    yield* w.rcu.rcu_read_unlock(cpu, concat(label, ': rcu_read_unlock'));
+    yield* w.rcu.rcu_read_unlock(cpu, mapLabels(label).rcu_read_unlock);
 }
 
 /**
@@ -156,6 +165,6 @@ export function* pte_offset_map_lock(w: World, cpu: Cpu, pmd: PmdSlot): Gen<Mapp
 
 /** pte_unmap_unlock(): drops the PTE lock, then leaves the read-side section. */
 export function* pte_unmap_unlock(w: World, cpu: Cpu, m: Mapped, label: string): Gen {
-  yield* m.table.page.ptl.spin_unlock(cpu, concat(label, ': pte_unmap_unlock'));
+  yield* m.table.page.ptl.spin_unlock(cpu, mapLabels(label).pte_unmap_unlock);
   yield* pte_unmap(w, cpu, label);
 }

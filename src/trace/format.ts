@@ -27,6 +27,13 @@ export interface TraceHeader {
   readonly lost_events: number;
   /** Trace events enabled (`syscalls:sys_enter_mmap`, ...). */
   readonly events: readonly string[];
+  /**
+   * The recording host's THP settings for 2 MiB anonymous pages (`mode`: always, madvise or
+   * never; `khugepaged/max_ptes_none`), which decide what a fault maps; absent in traces written
+   * before ptlab recorded them, or when the host's were not readable (the replay then assumes
+   * madvise and 511, the kernel's defaults).
+   */
+  readonly thp?: { readonly mode: 'always' | 'madvise' | 'never'; readonly max_ptes_none: number };
 }
 
 /** The image of a process right after exec: native/ptlab-scan.c output (format 1) verbatim. */

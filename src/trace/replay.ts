@@ -25,7 +25,7 @@ import {
 } from '../mm/index.js';
 import type { Advice, MmStruct, SimFile } from '../mm/index.js';
 import { DEFAULT_KERNEL, getPolicy, resolveKernel } from '../policy/index.js';
-import type { SampleRecord, SyscallRecord, Trace } from './format.js';
+import type { SampleRecord, SyscallRecord, Trace, TraceHeader } from './format.js';
 import { isScanFailure, parseScanOutput, RUN_FILE, RUN_HUGE } from './snapshot.js';
 import type { ProcessSnapshot } from './snapshot.js';
 
@@ -172,11 +172,11 @@ interface MmState {
   leaving: boolean;
 }
 
-/** A recent event of one thread: when, whether a fault, and the history length before it. */
+/** A recent event of one thread: when, whether a fault, and its change of pgtables_bytes. */
 interface RecentEvent {
   readonly t: number;
   readonly fault: boolean;
-  readonly abs: number;
+  delta: number;
 }
 
 /** Syscalls that end the task's image (exec replaces it, exit_group tears it down). */
@@ -238,7 +238,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
           tidMm.set(r.pid, null);
           break;
         }
-        const st = fromSnapshot(snap, g, policy, note.bind(null, notLowered));
+        const st = fromSnapshot(snap, g, policy, trace.header.thp, note.bind(null, notLowered));
         tidMm.set(r.pid, st);
         record(st, r.t);
         break;
@@ -267,7 +267,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         if (!st) break;
         events++;
         const ring = recent.get(r.tid) ?? [];
-        ring.push({ t: r.t, fault: r.k === 'fault', abs: st.histBase + st.histB.length });
+        const ev: RecentEvent = { t: r.t, fault: r.k === 'fault', delta: 0 };
+        ring.push(ev);
         if (ring.length > 8) ring.shift();
         recent.set(r.tid, ring);
         const before = st.mm.pgtables_bytes;
@@ -282,6 +283,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
           // mm for its exit sample.
           if (r.name !== 'exit_group') tidMm.set(r.tid, null);
         }
+        ev.delta = st.mm.pgtables_bytes - before;
         record(st, r.t);
         if (r.k === 'syscall' && r.t_enter !== undefined) settle(st, r.t_enter, before);
         break;
@@ -338,12 +340,16 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       return;
     }
     // Candidates: the state in effect at the read, every state until the marker, and the state
-    // before a fault a thread may still have been inside at the read (the fault event fires at
-    // entry; a page-cache miss can keep it in flight for milliseconds before its table appears).
+    // at the read without the faults threads may still have been inside (the fault event fires
+    // at entry; a page-cache miss can keep it in flight for milliseconds before its table
+    // appears): each such fault's own change undone, one at a time and all together. Other
+    // threads' events since stay applied: a state long before the read is no candidate.
     let hi = st.histT.length - 1;
     while (hi > 0 && (st.histT[hi] ?? 0) > s.t) hi--;
     let lo = hi;
     while (lo > 0 && (st.histT[lo] ?? 0) > s.read_t) lo--;
+    const atRead = st.histB[lo] ?? 0;
+    const undo: number[] = [];
     for (const [tid, ring] of recent) {
       if (tidMm.get(tid) !== st) continue;
       let e: RecentEvent | undefined;
@@ -351,7 +357,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         const x = ring[i];
         if (x && x.t <= s.read_t) e = x;
       }
-      if (e?.fault) lo = Math.min(lo, e.abs - 1 - st.histBase);
+      if (e?.fault && e.delta !== 0) undo.push(e.delta);
     }
     const res: MutableSample = {
       t: s.t,
@@ -364,6 +370,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       hi: st.histB[hi] ?? 0,
     };
     for (let i = Math.max(0, lo); i <= hi; i++) consider(res, st.histB[i] ?? 0);
+    for (const d of undo) consider(res, atRead - d);
+    if (undo.length > 1) consider(res, atRead - undo.reduce((x, y) => x + y, 0));
     samples.push(res);
     const list = open.get(st) ?? [];
     list.push(res);
@@ -619,9 +627,15 @@ function fromSnapshot(
   snap: ProcessSnapshot,
   g: ArchGeometry,
   policy: ReturnType<typeof getPolicy>,
+  thp: TraceHeader['thp'],
   notLowered: (what: string) => void,
 ): MmState {
-  const mm = mm_alloc(g, policy, g.TASK_SIZE - 32768);
+  const mm = mm_alloc(
+    g,
+    policy,
+    g.TASK_SIZE - 32768,
+    thp ? { thp_mode: thp.mode, max_ptes_none: thp.max_ptes_none } : {},
+  );
   let stackStart = -1;
   for (const m of snap.mappings) {
     if (m.startVpn >= g.TASK_SIZE) continue; // [vsyscall]: not in the user page tables

@@ -78,6 +78,8 @@ interface Mapping {
   readonly disk?: boolean;
   /** Backed by a disk file larger than `SMALL_DISK_PAGES`: never reclaimed (see there). */
   readonly bigDisk?: boolean;
+  /** Backed by a disk file written in 64 KiB chunks: never reclaimed nor punched. */
+  readonly chunked?: boolean;
   /** MAP_GROWSDOWN: touches below it grow it (the room below is kept free). */
   readonly growsdown?: boolean;
   /**
@@ -109,7 +111,12 @@ class Generator {
   /** Absolute page ranges that may hold guard markers (accesses there would stop the run). */
   private guards: [number, number][] = [];
   /** Files created so far, with their size in pages and whether on a disk. */
-  private readonly files: { readonly name: string; readonly pages: number; disk?: boolean }[] = [];
+  private readonly files: {
+    readonly name: string;
+    pages: number;
+    disk?: boolean;
+    chunked?: boolean;
+  }[] = [];
   /** Whether a disk file exists. */
   disk = false;
   /** A guard was ever installed (a forked process may still hold a copy of its markers). */
@@ -290,21 +297,31 @@ class Generator {
     let diskOff: number | undefined;
     if (backing === 'shared') shm = { id: name, off: 0, pages };
     let bigDisk = false;
+    let chunked = false;
     if (backing === 'file') {
       const off = this.chance(0.5) ? 0 : this.between(1, 64);
       let f = this.files.find((x) => x.pages >= off + pages);
       if (f === undefined || this.chance(0.3)) {
         f = { name: `f${this.files.length}`, pages: off + pages + this.between(0, 64) };
         this.files.push(f);
-        const kind = this.fileKind();
+        let kind = this.fileKind();
         f.disk = kind === ' disk';
+        // Some disk files written in 64 KiB chunks (64 KiB folios): a whole number of chunks.
+        // Chosen without a draw, so the rest of the seed's workload stays as it was.
+        if (f.disk && f.pages % 3 === 0) {
+          f.pages += (16 - (f.pages % 16)) % 16;
+          f.chunked = true;
+          kind += ' chunk=64K';
+        }
         this.emit(`file ${f.name} ${bytes(f.pages)}${kind}`);
       }
       fileOpt = ` file=${f.name}${off ? ` off=${bytes(off)}` : ''}`;
       disk = f.disk === true;
       if (!disk) shm = { id: f.name, off, pages: f.pages };
       else diskOff = off;
-      bigDisk = disk && f.pages > SMALL_DISK_PAGES;
+      // A file cached in 64 KiB folios is never reclaimed or punched either (not modelled).
+      chunked = f.chunked === true;
+      bigDisk = disk && (f.pages > SMALL_DISK_PAGES || chunked);
       this.bigDisk ||= bigDisk;
     }
     if (over) {
@@ -326,6 +343,7 @@ class Generator {
       ...(shm ? { backing: shm } : {}),
       ...(diskOff === undefined ? {} : { diskOff }),
       bigDisk,
+      chunked,
     });
     this.used.push([base, base + pages]);
     this.emit(
@@ -482,7 +500,7 @@ class Generator {
       (m.shared || m.file) &&
       (advice === 'free' || (advice === 'dontneed' && m.shared && this.chance(0.3)))
     ) {
-      const punch = m.shared && pieces.every((q) => writable(q.prot));
+      const punch = m.shared && !m.chunked && pieces.every((q) => writable(q.prot));
       advice = punch ? 'remove' : 'dontneed';
     }
     if (
@@ -497,6 +515,8 @@ class Generator {
     }
     // MADV_HUGEPAGE makes a disk file's refault read PMD-sized folios: not modelled.
     if (advice === 'hugepage' && m.disk) advice = 'nohugepage';
+    // COLD splits a 64 KiB folio it meets in part: not modelled.
+    if (advice === 'cold' && m.chunked) advice = 'willneed';
     // PAGEOUT and COLD of locked memory fail.
     if ((advice === 'pageout' || advice === 'cold') && pieces.some((q) => q.locked)) {
       advice = 'willneed';
@@ -751,6 +771,7 @@ class Generator {
       ...(m.backing ? { backing: { ...m.backing, off: m.backing.off + start } } : {}),
       ...(m.diskOff === undefined ? {} : { diskOff: m.diskOff + start }),
       bigDisk: m.bigDisk === true,
+      chunked: m.chunked === true,
     });
     this.used.push([dest, dest + newLen]);
   }

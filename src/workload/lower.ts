@@ -79,7 +79,8 @@ export interface OracleJob {
 export const ORACLE_DISK_FILE_MAX = 1n << 30n;
 
 /**
- * The oracle's file kind: 0 tmpfs, 1 memfd, 2 a disk file written and fsynced. A disk file above
+ * The oracle's file kind: 0 tmpfs, 1 memfd, 2 a disk file written and fsynced (4 when written in
+ * 64 KiB chunks). A disk file above
  * ORACLE_DISK_FILE_MAX is refused (UsageError `host`): every run writes it in full.
  */
 function fileKind(op: FileOp): number {
@@ -91,7 +92,7 @@ function fileKind(op: FileOp): number {
       op.argPos.size ?? op.pos,
     );
   }
-  return 2;
+  return op.chunkKb === 64 ? 4 : 2;
 }
 
 /**

@@ -66,7 +66,7 @@ export const MLOCKALL_FLAGS: Readonly<Record<string, number>> = {
 };
 
 const USAGE: Readonly<Record<string, string>> = {
-  file: 'file NAME SIZE [memfd|disk]',
+  file: 'file NAME SIZE [memfd|disk [chunk=4K|64K]]',
   map: 'map NAME SIZE [at=ADDR] [prot=none|r|rw|rx|rwx] [shared] [file=F] [off=OFF] [fixed] [populate] [locked] [noreserve]',
   touch: 'touch NAME +OFF LEN [stride=SIZE] [read]',
   madvise: `madvise NAME +OFF LEN ADVICE`,
@@ -250,7 +250,7 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
     case 'file': {
       const file = r.name();
       const size = r.number('size', 'SIZE');
-      const kinds = r.options([], ['memfd', 'disk']);
+      const kinds = r.options(['chunk'], ['memfd', 'disk']);
       const memfd = kinds.has('memfd');
       const disk = kinds.get('disk');
       if (memfd && disk) {
@@ -259,7 +259,32 @@ function parseOp(file: string, line: Line, keyword: Token): WorkloadOp {
           `'memfd' and 'disk' exclude each other (a memfd lives in memory, not on a disk)`,
         );
       }
-      return { kind: 'file', pos, argPos, file, size, memfd, disk: disk !== undefined };
+      const chunkTok = kinds.get('chunk');
+      let chunkKb = 4;
+      if (chunkTok) {
+        const v = chunkTok.text.slice('chunk='.length);
+        if (!disk) r.fail(chunkTok, `'chunk=' is for 'disk' files (how they were written)`);
+        if (v !== '4K' && v !== '64K') {
+          r.fail(
+            chunkTok,
+            `chunk must be 4K or 64K (2M writes make PMD-sized page-cache folios, not modelled)`,
+          );
+        }
+        chunkKb = v === '64K' ? 64 : 4;
+        if (size % BigInt(chunkKb * 1024) !== 0n) {
+          r.fail(chunkTok, `a file written in ${v} chunks must be a multiple of ${v} long`);
+        }
+      }
+      return {
+        kind: 'file',
+        pos,
+        argPos,
+        file,
+        size,
+        memfd,
+        disk: disk !== undefined,
+        ...(chunkKb === 64 ? { chunkKb } : {}),
+      };
     }
     case 'touch': {
       const name = r.name();

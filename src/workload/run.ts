@@ -270,6 +270,18 @@ function diskRefused(what: string, at: SourcePos): UsageError {
   );
 }
 
+/**
+ * Reclaim, MADV_COLD (which splits a folio it meets in part) or a hole in a disk file cached in
+ * 64 KiB folios would split them: not modelled.
+ */
+function chunkRefused(what: string, at: SourcePos): UsageError {
+  return new UsageError(
+    'unsupported',
+    `${what} is not modelled with a disk file written in 64K chunks (reclaim, cold and holes split or drop its 64 KiB page-cache folios)`,
+    at,
+  );
+}
+
 function report(mm: MmStruct, label: string, line: number, process: string): SimReport {
   return { label, process, line, ...mmCounters(mm) };
 }
@@ -351,6 +363,15 @@ class Runner {
     return new UsageError('unsupported', `${why} is not modelled`, at);
   }
 
+  /** Whether [start, start + len) holds a mapping of a disk file cached in large folios. */
+  private chunkedVma(mm: MmStruct, start: bigint, len: bigint): boolean {
+    const page = BigInt(mm.geometry.PAGE_SIZE);
+    const first = Number(start / page);
+    const end = first + Number((len + page - 1n) / page);
+    for (const vma of mm.mmap.range(first, end)) if ((vma.vm_file?.ra?.chunk ?? 1) > 1) return true;
+    return false;
+  }
+
   /** Whether [start, start + len) maps a dirty page of a disk file. */
   private dirtyDiskPages(mm: MmStruct, start: bigint, len: bigint): boolean {
     const page = BigInt(mm.geometry.PAGE_SIZE);
@@ -373,6 +394,7 @@ class Runner {
       case 'pressure':
         if (this.disk) {
           const disk = [...this.files.values()].filter((f) => f.ra !== undefined);
+          if (disk.some((f) => (f.ra?.chunk ?? 1) > 1)) return chunkRefused('pressure', op.pos);
           if (disk.some(file_has_dirty)) return diskRefused('pressure', op.pos);
           shrink_file_cache([...this.procs.values()], disk);
         }
@@ -434,7 +456,7 @@ class Runner {
         this.files.set(
           op.file,
           op.disk
-            ? disk_file_alloc(op.file, pages, this.readahead)
+            ? disk_file_alloc(op.file, pages, this.readahead, (op.chunkKb ?? 4) / 4)
             : file_alloc(op.file, pages, /* shmem = */ true),
         );
         this.disk ||= op.disk;
@@ -513,6 +535,13 @@ class Runner {
               : undefined;
         const refused = what && this.shmemThpRefused(mm, what, start, op.len, at);
         if (refused) return refused;
+        if (
+          (op.advice === 'pageout' || op.advice === 'remove' || op.advice === 'cold') &&
+          this.disk &&
+          this.chunkedVma(mm, start, op.len)
+        ) {
+          return chunkRefused(`madvise ${op.advice}`, at);
+        }
         if (op.advice === 'pageout' && this.disk && this.dirtyDiskPages(mm, start, op.len)) {
           return diskRefused('madvise pageout', at);
         }

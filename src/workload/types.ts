@@ -50,7 +50,7 @@ export interface MapOp extends OpBase {
 }
 
 /**
- * `file NAME SIZE [memfd|disk]`: a fresh file of SIZE bytes on tmpfs (or a memfd), page cache
+ * `file NAME SIZE [memfd|disk [chunk=4K|64K]]`: a fresh file of SIZE bytes on tmpfs (or a memfd), page cache
  * empty; or with `disk` a regular file on a disk filesystem, written and fsynced: every page cached.
  */
 export interface FileOp extends OpBase {
@@ -59,6 +59,8 @@ export interface FileOp extends OpBase {
   readonly size: bigint;
   readonly memfd: boolean;
   readonly disk: boolean;
+  /** `chunk=64K`: a disk file written 64 KiB at a time, so cached as 64 KiB folios (default 4). */
+  readonly chunkKb?: 64;
 }
 
 /** `touch NAME +OFF LEN [stride=S] [read]`: one access per stride step. */

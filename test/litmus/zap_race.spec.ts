@@ -34,6 +34,16 @@ describe('zap_race', () => {
     expect(again.violation).toEqual(fail.violation);
   });
 
+  it('explores 2/2/2 in its 251 traces with no execution sleep-set blocked (wakeup trees)', () => {
+    // Optimal DPOR's promise on this program (issue #6 §4: under 5%); source-DPOR with wakeup
+    // sequences ended 96 of 347 executions blocked.
+    const program = scenario.build(resolveVariants(scenario, { faulters: '2', walkers: '2' }));
+    const r = runCheck(program);
+    expect(r.verdict).toBe('pass');
+    expect(r.stats.executions).toBe(251);
+    expect(r.stats.redundant).toBe(0);
+  });
+
   it('finds the same verdicts without symmetry reduction, in more executions', () => {
     const program = scenario.build(resolveVariants(scenario, { faulters: '2', walkers: '2' }));
     const sym = runCheck(program);

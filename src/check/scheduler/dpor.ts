@@ -1,10 +1,15 @@
-// Race analysis of source-DPOR (Abdulla, Aronis, Jonsson, Sagonas, "Optimal dynamic partial order
-// reduction", POPL 2014, Algorithm 1): happens-before vector clocks over the steps of one execution,
-// the races of each new step, and the initials of the reversed sequence added to backtrack sets.
+// Race analysis of optimal DPOR (Abdulla, Aronis, Jonsson, Sagonas, "Source sets: a foundation for
+// optimal dynamic partial order reduction", JACM 2017, Algorithm 2): happens-before vector clocks
+// over the steps of one execution, the races of each new step, and the insertion of each reversed
+// sequence into the wakeup tree of the state before the race (followed by dfs.ts).
 
 import { ADD, Footprint, READ, WRITE } from '../access.js';
-import type { Path } from '../path.js';
+import { weakInitialFirst, type Path, type Wakeup } from '../path.js';
 import { lowestThread } from '../scheduler.js';
+
+/** {@link RaceAnalysis.seqEv} of a blocked step whose footprint is unknown, or declared. */
+const UNKNOWN = -1;
+const PREDICTED = -2;
 
 /**
  * Happens-before tracking for one execution at a time, reused across executions. Event `k` is the
@@ -42,7 +47,24 @@ export class RaceAnalysis {
   private readonly raced: number[] = [];
   /** The threads of v = notdep(e, E).p, in execution order, while a reversal is computed. */
   private seq = new Int32Array(256);
+  /** The event of each entry of {@link seq}; -1 for a blocked step that never ran. */
+  private seqEv = new Int32Array(256);
   private seqLen = 0;
+  /**
+   * While a blocked thread's races are reversed: the footprint its pending step will have (dense
+   * entries), when the step declares it, else none (predLen -1 marks unknown).
+   */
+  private predData = new Int32Array(16);
+  /** The blocked step's await (Step.awaits): dense counter and value, or -1. */
+  private predAwait = -1;
+  private predAwaitValue = 0;
+  /** Per event, the counter its step awaited (dense object) or -1, and the awaited value. */
+  private awaitObj = new Int32Array(256);
+  private awaitValue = new Float64Array(256);
+  /** Start value of each awaited counter (dense object). */
+  private readonly counterStart = new Map<number, number>();
+  private denseScratch = new Int32Array(16);
+  private predLen = -1;
   /** Position of each thread's last event in the current execution, or -1. */
   private lastEv = new Int32Array(4);
   /**
@@ -69,6 +91,12 @@ export class RaceAnalysis {
    *   the estimator's probes keep them, as its calibration against exhaustive runs assumes.
    */
   constructor(private readonly pruneInfeasible = true) {}
+
+  /**
+   * The footprint thread `q`'s step had at frame `i` when it was explored or slept there, or
+   * null when unknown; given by the scheduler that keeps them (weak initials need it).
+   */
+  stepFootprint: ((i: number, q: number) => Footprint | null) | null = null;
   /** Event of each thread's first step, or -1; and each thread's symmetry predecessor, or -1. */
   private firstEvent = new Int32Array(4);
   private symPred = new Int32Array(4);
@@ -145,6 +173,8 @@ export class RaceAnalysis {
     }
     at += fp.size;
     this.evStart[k + 1] = at;
+    this.awaitObj[k] = this.noteAwait(fp);
+    this.awaitValue[k] = fp.awaitValue;
     if (localIdx === 0) {
       const q = this.symPred[p];
       if (q >= 0 && this.firstEvent[q] >= 0) this.join(clock, this.firstEvent[q]);
@@ -246,7 +276,21 @@ export class RaceAnalysis {
    * write when there are none) that are not already ordered before `q`. Reversing such a race lets
    * `q` take its step before the access that blocked it.
    */
-  recordBlocked(q: number, guard: Footprint, path: Path): void {
+  recordBlocked(q: number, guard: Footprint, path: Path, predicted: Footprint | null = null): void {
+    this.predLen = 0;
+    this.predAwait = predicted === null ? -1 : this.noteAwait(predicted);
+    this.predAwaitValue = predicted === null ? 0 : predicted.awaitValue;
+    if (predicted !== null) {
+      for (let i = 0; i < predicted.size; i++) {
+        if (this.predData.length === this.predLen) {
+          const grown = new Int32Array(this.predLen * 2);
+          grown.set(this.predData);
+          this.predData = grown;
+        }
+        const entry = predicted.entries[i];
+        this.predData[this.predLen++] = this.obj(entry >>> 2) * 4 + (entry & 3);
+      }
+    }
     if (this.built !== this.count) this.rebuild(this.count);
     this.keepGuard(this.count, q, guard);
     for (let i = 0; i < guard.size; i++) {
@@ -275,6 +319,43 @@ export class RaceAnalysis {
     g.clear();
     g.addAll(guard);
     this.guardKnown[slot] = guard.size > 0 ? 1 : 0;
+  }
+
+  /** The dense counter footprint `fp`'s step awaits (its start value kept), or -1. */
+  private noteAwait(fp: Footprint): number {
+    if (fp.awaitKey < 0) return -1;
+    const o = this.obj(fp.awaitKey);
+    if (!this.counterStart.has(o)) this.counterStart.set(o, fp.awaitStart);
+    return o;
+  }
+
+  /**
+   * For a last step of v that awaits a counter (Step.awaits): 1 when the counter equals the
+   * awaited value at the end of pre(E, e).v, 0 when it does not (the step is disabled there), -1
+   * when that is not known. The value is the counter's start plus the stated amounts of the adds
+   * in pre(E, e) and v; a write, or an add without an amount, makes it unknown. This is the await
+   * statement of Jonsson, Lång, Sagonas (FMCAD 2022) for a counter: no replay is needed.
+   */
+  private awaitAtEnd(e: number, k: number, waiting: boolean): number {
+    const o = waiting ? this.predAwait : this.awaitObj[k];
+    if (o < 0) return -1;
+    let sum = this.counterStart.get(o) ?? NaN;
+    if (Number.isNaN(sum)) return -1;
+    const T = this.threads;
+    const te = this.tid[e];
+    const le = this.local[e];
+    for (let j = 0; j < k; j++) {
+      if (j === e || (j > e && this.clocks[j * T + te] > le)) continue;
+      for (let i = this.evStart[j]; i < this.evStart[j + 1]; i++) {
+        if (this.evData[i] >>> 2 !== o) continue;
+        const kind = this.evData[i] & 3;
+        if (kind === READ) continue;
+        const d = this.evDelta[i];
+        if (kind === WRITE || Number.isNaN(d)) return -1;
+        sum += d;
+      }
+    }
+    return sum === (waiting ? this.predAwaitValue : this.awaitValue[k]) ? 1 : 0;
   }
 
   /**
@@ -374,10 +455,11 @@ export class RaceAnalysis {
 
   /**
    * For the race of event `e` with a later event of thread `p` (clock `pClock`) that would sit at
-   * position `k`: v = notdep(e, E).p. Unless a confirmed branch of backtrack(pre(E, e)) already
-   * holds one of v's initials, v is queued as a wakeup sequence: on a tentative branch that holds
-   * an initial, else on a new one (an initial, the racing thread when it is one). Following v
-   * later tells whether `p`'s step is enabled at its end (see DfsScheduler).
+   * position `k`: v = notdep(e, E).p, inserted into the wakeup tree of pre(E, e) unless an
+   * explored or sleeping thread there is an initial or a weak initial of it, or its last step
+   * provably stays blocked: into the subtree of the first unexplored branch whose thread is a
+   * weak initial of v, else as a new branch (an initial, the racing thread when it is one).
+   * Following v later tells whether `p`'s step is enabled at its end (see DfsScheduler).
    */
   private reverse(
     e: number,
@@ -395,62 +477,142 @@ export class RaceAnalysis {
     const le = this.local[e];
     const first = this.scratch.first;
     first.fill(-1);
-    if (this.seq.length < k - e + 1)
+    if (this.seq.length < k - e + 1) {
       this.seq = new Int32Array(Math.max(k - e + 1, this.seq.length * 2));
+      this.seqEv = new Int32Array(this.seq.length);
+    }
     const seq = this.seq;
+    const seqEv = this.seqEv;
     let n = 0;
     let initials = 0;
     for (let j = e + 1; j < k; j++) {
       const base = j * T;
       if (this.clocks[base + te] > le) continue;
       const q = this.tid[j];
+      seqEv[n] = j;
       seq[n++] = q;
       if (first[q] >= 0) continue;
       first[q] = this.local[j];
       if (!this.after(this.clocks, base, q, first)) initials |= 1 << q;
     }
     if (first[p] < 0 && !this.after(pClock, 0, p, first)) initials |= 1 << p;
+    seqEv[n] = !waiting ? k : this.predLen > 0 ? PREDICTED : UNKNOWN;
     seq[n++] = p;
     this.seqLen = n;
-    const covered = initials & path.backtrack[e] & ~path.pruned[e];
-    // A confirmed branch covers v (source-DPOR), and so does a sleeping initial: it was explored
-    // from an earlier state whose executions starting with it include v's (the sleep-set half of
-    // optimal DPOR's insertion test, with initials rather than weak initials).
-    if ((covered & ~path.tentative[e]) !== 0 || (initials & path.sleep[e]) !== 0) return;
-    if (this.pruneInfeasible && this.provablyBlocked(e, k, p, path, waiting)) return;
-    if (covered !== 0) {
-      // A tentative branch covers v only once it runs one of its sequences to the end, so v
-      // joins its queue.
-      const c = (covered & (1 << p)) !== 0 ? p : lowestThread(covered);
-      path.queueWakeup(e, c, this.wakeupSequence(c));
+    const explored = path.done[e] & ~path.pruned[e] & ~path.tentative[e];
+    // An explored branch that is an initial of v covers it (source-DPOR), and so does a sleeping
+    // initial: it was explored from an earlier state whose executions starting with it include
+    // v's; with weak initials, the sleep-set half of optimal DPOR's insertion test (JACM 2017).
+    if ((initials & (explored | path.sleep[e])) !== 0) return;
+    if (this.weaklyCovered(e, path)) return;
+    // An await known to hold at the end of v needs no further judgement. One known not to hold is
+    // still followed: the state it reaches records blocked-guard races that no other execution
+    // may reach (two decrements that must both move after the await; each single reversal is
+    // infeasible). Dropping it lost a deadlock of a random program (docs/checker.md).
+    if (
+      this.pruneInfeasible &&
+      this.awaitAtEnd(e, k, waiting) !== 1 &&
+      this.provablyBlocked(e, k, p, path, waiting)
+    ) {
       return;
+    }
+    const v: Wakeup = this.wakeupSequence();
+    // A branch not yet explored whose thread is a weak initial of v takes v into its wakeup
+    // tree; the first one in exploration order, since a later one would find it asleep.
+    for (const c of path.inAddedOrder(e, path.backtrack[e] & ~path.done[e])) {
+      const w = weakInitialFirst(v, c, path.firstWakeup(e, c));
+      if (w !== null) {
+        path.queueWakeup(e, c, w);
+        return;
+      }
     }
     const pick = initials & enabledAtE;
     if (pick === 0) return;
     const c = (pick & (1 << p)) !== 0 ? p : lowestThread(pick);
     const bit = 1 << c;
-    path.backtrack[e] |= bit;
+    path.addBacktrack(e, c);
     if ((path.pruned[e] & bit) !== 0) {
       path.pruned[e] &= ~bit;
       path.done[e] &= ~bit;
     }
-    path.queueWakeup(e, c, this.wakeupSequence(c));
+    path.queueWakeup(e, c, weakInitialFirst(v, c, null, /* known = */ true) as Wakeup);
   }
 
-  /** The sequence in {@link seq} with initial `c`'s first event moved to the front. */
-  private wakeupSequence(c: number): Int32Array {
+  /**
+   * Whether some thread `q` explored from pre(E, e) (asleep there, or a finished sibling branch)
+   * is a *weak* initial of v: it takes no step in v and its step at pre(E, e) conflicts with no
+   * step of v, so every execution pre(E, e).v.w that runs that step is equivalent to one starting
+   * pre(E, e).q, already explored (optimal DPOR's insertion test, JACM 2017, Algorithm 2).
+   * Needs the footprint of every step of v: the last step of a blocked-guard race never ran, so
+   * its footprint is the one its step declares (a declared step reports nothing else), or unknown
+   * and conflicting with everything.
+   */
+  private weaklyCovered(e: number, path: Path): boolean {
+    const fpOf = this.stepFootprint;
+    if (fpOf === null) return false;
+    const te = this.tid[e];
+    let cand =
+      (path.sleep[e] | (path.done[e] & ~path.pruned[e] & ~path.tentative[e])) &
+      ~path.cut[e] &
+      ~(1 << te);
+    for (let i = 0; i < this.seqLen; i++) cand &= ~(1 << this.seq[i]);
+    while (cand !== 0) {
+      const q = lowestThread(cand);
+      cand &= cand - 1;
+      const fq = fpOf(e, q);
+      if (fq === null) continue;
+      // q's step as dense entries (an object no step touched conflicts with nothing).
+      let n = 0;
+      const dq = this.denseScratch.length < fq.size ? new Int32Array(fq.size) : this.denseScratch;
+      this.denseScratch = dq;
+      for (let x = 0; x < fq.size; x++) {
+        const o = this.objIds.get(fq.entries[x] >>> 2);
+        if (o !== undefined) dq[n++] = o * 4 + (fq.entries[x] & 3);
+      }
+      let free = true;
+      for (let i = 0; free && i < this.seqLen; i++) {
+        const ev = this.seqEv[i];
+        if (ev === UNKNOWN) free = false;
+        else if (ev === PREDICTED) free = !denseConflict(dq, n, this.predData, 0, this.predLen);
+        else free = !denseConflict(dq, n, this.evData, this.evStart[ev], this.evStart[ev + 1]);
+      }
+      if (free) return true;
+    }
+    return false;
+  }
+
+  /** The sequence in {@link seq}, with each step's stored footprint. */
+  private wakeupSequence(): Wakeup {
     const seq = this.seq;
     const len = this.seqLen;
-    const out = new Int32Array(len);
-    out[0] = c;
-    let n = 1;
-    let moved = false;
+    let total = 0;
     for (let i = 0; i < len; i++) {
-      const q = seq[i];
-      if (q === c && !moved) moved = true;
-      else out[n++] = q;
+      const ev = this.seqEv[i];
+      total +=
+        ev === UNKNOWN
+          ? 1
+          : ev === PREDICTED
+            ? this.predLen
+            : this.evStart[ev + 1] - this.evStart[ev];
     }
-    return out;
+    const threads = new Int32Array(len);
+    const starts = new Int32Array(len + 1);
+    const data = new Int32Array(total);
+    let at = 0;
+    for (let i = 0; i < len; i++) {
+      threads[i] = seq[i];
+      const ev = this.seqEv[i];
+      if (ev === UNKNOWN) data[at++] = -1;
+      else if (ev === PREDICTED) {
+        data.set(this.predData.subarray(0, this.predLen), at);
+        at += this.predLen;
+      } else {
+        data.set(this.evData.subarray(this.evStart[ev], this.evStart[ev + 1]), at);
+        at += this.evStart[ev + 1] - this.evStart[ev];
+      }
+      starts[i + 1] = at;
+    }
+    return { seq: { threads, starts, data }, at: 0 };
   }
 
   /** Whether the event with clock `c[base..]` of thread `q` follows some other thread's first event in v. */
@@ -501,5 +663,23 @@ export class RaceAnalysis {
     const evStart = new Int32Array(n + 1);
     evStart.set(this.evStart);
     this.evStart = evStart;
+    const awaitObj = new Int32Array(n);
+    awaitObj.set(this.awaitObj);
+    this.awaitObj = awaitObj;
+    const awaitValue = new Float64Array(n);
+    awaitValue.set(this.awaitValue);
+    this.awaitValue = awaitValue;
   }
+}
+
+/** Whether dense entries `a[0..n)` and `b[from..to)` hold a conflicting pair. */
+function denseConflict(a: Int32Array, n: number, b: Int32Array, from: number, to: number): boolean {
+  for (let x = 0; x < n; x++) {
+    const u = a[x];
+    for (let i = from; i < to; i++) {
+      const w = b[i];
+      if (w >>> 2 === u >>> 2 && ((w | u) & 3) === WRITE) return true;
+    }
+  }
+  return false;
 }

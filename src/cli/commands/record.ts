@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { recordCommand } from '../../host/record.js';
 import { formatTrace } from '../../trace/format.js';
+import { hostThp } from '../oracle.js';
 import { UsageError } from '../../util/errors.js';
 import { err } from '../io.js';
 import { parsePositiveInt } from '../options.js';
@@ -48,8 +49,19 @@ Examples:
         intervalMs: parsePositiveInt(flags.intervalMs, '--interval-ms'),
         bufferKb: parsePositiveInt(flags.bufferKb, '--buffer-kb'),
       });
+      // The THP settings decide what a fault maps: a replay elsewhere must model this host's.
+      const thp = hostThp();
+      const trace = thp.ok
+        ? {
+            ...rec.trace,
+            header: {
+              ...rec.trace.header,
+              thp: { mode: thp.mode, max_ptes_none: thp.maxPtesNone },
+            },
+          }
+        : rec.trace;
       try {
-        writeFileSync(flags.output, formatTrace(rec.trace));
+        writeFileSync(flags.output, formatTrace(trace));
       } catch (e) {
         throw new UsageError('io', `cannot write '${flags.output}': ${(e as Error).message}`);
       }

@@ -130,6 +130,7 @@ function* zapper(s: ZapState, me: number, bug: boolean): ThreadBody {
     access: 'read',
     label: 'zapper: grace period (readers == 0)',
     enabled: () => s.readers === 0,
+    awaits: 0,
   };
   yield S.setFreed;
   s.freed = 1;
@@ -198,6 +199,7 @@ function zapProgram(name: string, k: ZapKnobs): Program {
       }
       return {
         threads,
+        counters: { readers: 0 },
         describeState: () =>
           `pmd = ${s.pmd}, pte = [${s.pte.join(', ')}], freed = ${s.freed}, readers = ${s.readers}`,
       };

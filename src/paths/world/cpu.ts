@@ -3,8 +3,14 @@
 // change them. Each CPU's RCU state, IRQ state and completion are shared locations of their own:
 // the owning thread writes them, a grace period or an IPI sender reads them.
 
-import { registerObject, reportAccess } from '../../check/access.js';
-import { objectName } from './step.js';
+import { registerObject, reportRead, reportWrite } from '../../check/access.js';
+import { memo } from './step.js';
+
+const cpuNames = memo((name) => ({
+  rcu: `rcu(${name})`,
+  irq: `irq(${name})`,
+  done: `done(${name})`,
+}));
 
 /** The per-CPU state that grace periods and IPIs depend on. */
 export class Cpu {
@@ -22,19 +28,20 @@ export class Cpu {
     readonly id: number,
     readonly name: string,
   ) {
-    this.rcuId = registerObject(objectName('rcu', name));
-    this.irqId = registerObject(objectName('irq', name));
-    this.doneId = registerObject(objectName('done', name));
+    const names = cpuNames(name);
+    this.rcuId = registerObject(names.rcu);
+    this.irqId = registerObject(names.irq);
+    this.doneId = registerObject(names.done);
   }
 
   /** Nesting depth of rcu_read_lock() on this CPU. */
   get rcu_read_lock_nesting(): number {
-    reportAccess(this.rcuId, 'read');
+    reportRead(this.rcuId);
     return this.nesting;
   }
 
   set rcu_read_lock_nesting(n: number) {
-    reportAccess(this.rcuId, 'write');
+    reportWrite(this.rcuId);
     this.nesting = n;
   }
 
@@ -43,45 +50,45 @@ export class Cpu {
    * period that saw the CPU inside a section may end once this has changed.
    */
   get quiescent_seq(): number {
-    reportAccess(this.rcuId, 'read');
+    reportRead(this.rcuId);
     return this.qs;
   }
 
   set quiescent_seq(n: number) {
-    reportAccess(this.rcuId, 'write');
+    reportWrite(this.rcuId);
     this.qs = n;
   }
 
   /** True between local_irq_disable() and local_irq_enable(). */
   get irqs_disabled(): boolean {
-    reportAccess(this.irqId, 'read');
+    reportRead(this.irqId);
     return this.irqOff;
   }
 
   set irqs_disabled(v: boolean) {
-    reportAccess(this.irqId, 'write');
+    reportWrite(this.irqId);
     this.irqOff = v;
   }
 
   /** Bumped each time IRQs are re-enabled: an IPI sent while they were off is taken then. */
   get irq_enable_seq(): number {
-    reportAccess(this.irqId, 'read');
+    reportRead(this.irqId);
     return this.irqSeq;
   }
 
   set irq_enable_seq(n: number) {
-    reportAccess(this.irqId, 'write');
+    reportWrite(this.irqId);
     this.irqSeq = n;
   }
 
   /** Set when the thread running on this CPU has returned. */
   get done(): boolean {
-    reportAccess(this.doneId, 'read');
+    reportRead(this.doneId);
     return this.finished;
   }
 
   set done(v: boolean) {
-    reportAccess(this.doneId, 'write');
+    reportWrite(this.doneId);
     this.finished = v;
   }
 

@@ -6,8 +6,12 @@
 import { violate } from '../../check/program.js';
 import type { Cpu } from './cpu.js';
 import type { KernelStats } from './stats.js';
-import { concat, step, type Gen } from './step.js';
+import { memo, step, type Gen } from './step.js';
 
+const ipiLabels = memo((label) => ({
+  send: `${label}: send IPI`,
+  wait: `${label}: wait for IPI handlers`,
+}));
 /** local_irq_disable() (local_irq_save in gup_fast): also an RCU read-side section. */
 export function* local_irq_disable(cpu: Cpu, label = 'local_irq_disable'): Gen {
   yield step(label);
@@ -36,15 +40,13 @@ export function* smp_call_function_wait(
   /** False removes the wait (mutation `ipi_wait`). */
   wait = true,
 ): Gen {
-  yield step(concat(label, ': send IPI'));
+  yield step(ipiLabels(label).send);
   if (cpu.irqs_disabled)
     violate('assertion', `${cpu.name}: ${label}: IPI with wait sent with IRQs off`);
   stats.ipi_broadcasts++;
   const blocked = cpus.filter((c) => c !== cpu && c.irqs_disabled);
   const seqs = blocked.map((c) => c.irq_enable_seq);
   if (wait && blocked.length > 0) {
-    yield step(concat(label, ': wait for IPI handlers'), () =>
-      blocked.every((c, i) => c.irq_enable_seq !== seqs[i]),
-    );
+    yield step(ipiLabels(label).wait, () => blocked.every((c, i) => c.irq_enable_seq !== seqs[i]));
   }
 }

@@ -7,7 +7,18 @@ import type { Cpu } from './cpu.js';
 import { RwSemaphore } from './rwsem.js';
 import { Shared } from './shared.js';
 import { SpinLock } from './spinlock.js';
-import { concat, objectName } from './step.js';
+import { memo, numbered } from './step.js';
+
+const vmaNames = memo((name) => ({ vm_lock: `vm_lock(${name})`, detached: `${name}.detached` }));
+const mmNames = memo((prefix) => ({
+  mmap_lock: `${prefix}mmap_lock`,
+  pml: `${prefix}pml`,
+  nr_ptes: `${prefix}nr_ptes`,
+  pmd: `${prefix}pmd`,
+  slot: memo((i) => `${prefix}pmd[${i}]`),
+  vma: `${prefix}vma`,
+  vmaN: memo((i) => `${prefix}vma${i}`),
+}));
 
 /** One PMD entry: 0 is pmd_none, otherwise the id of the PTE table it points to. */
 export class PmdSlot {
@@ -55,8 +66,9 @@ export class VmAreaStruct {
     readonly name: string,
     readonly slots: readonly PmdSlot[],
   ) {
-    this.vm_lock = new RwSemaphore(objectName('vm_lock', name));
-    this.state = new Shared(concat(name, '.detached'), false);
+    const names = vmaNames(name);
+    this.vm_lock = new RwSemaphore(names.vm_lock);
+    this.state = new Shared(names.detached, false);
   }
 
   /** Set by munmap (vma_mark_detached): the VMA is no longer in the tree. */
@@ -90,22 +102,22 @@ export class MmStruct {
    * @param prefix prepended to every object name, so a second mm (a fork child) traces apart.
    */
   constructor(nr_pmds: number, vma_slots: readonly number[] = [nr_pmds], prefix = '') {
-    this.mmap_lock = new RwSemaphore(concat(prefix, 'mmap_lock'));
-    this.pml = new SpinLock(concat(prefix, 'pml'));
-    this.ptes = new Shared(concat(prefix, 'nr_ptes'), 0);
-    this.pmds = Array.from(
-      { length: nr_pmds },
-      (_, i) => new PmdSlot(nr_pmds === 1 ? `${prefix}pmd` : `${prefix}pmd[${i}]`, i),
-    );
+    const names = mmNames(prefix);
+    this.mmap_lock = new RwSemaphore(names.mmap_lock);
+    this.pml = new SpinLock(names.pml);
+    this.ptes = new Shared(names.nr_ptes, 0);
+    // Plain loops and shared names: an mm is built for every execution of a scenario.
+    this.pmds = [];
+    for (let i = 0; i < nr_pmds; i++) {
+      this.pmds.push(new PmdSlot(nr_pmds === 1 ? names.pmd : names.slot(numbered('', i)), i));
+    }
+    this.vmas = [];
     let first = 0;
-    this.vmas = vma_slots.map((n, i) => {
-      const v = new VmAreaStruct(
-        vma_slots.length === 1 ? `${prefix}vma` : `${prefix}vma${i}`,
-        this.pmds.slice(first, first + n),
-      );
-      first += n;
-      return v;
-    });
+    for (let i = 0; i < vma_slots.length; i++) {
+      const vname = vma_slots.length === 1 ? names.vma : names.vmaN(numbered('', i));
+      this.vmas.push(new VmAreaStruct(vname, this.pmds.slice(first, first + vma_slots[i])));
+      first += vma_slots[i];
+    }
   }
 
   /** The first VMA (the only one in single-VMA scenarios). */

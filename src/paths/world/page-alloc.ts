@@ -10,7 +10,7 @@ import { RcuHead } from './rcu.js';
 import { Shared } from './shared.js';
 import { SpinLock, type AccessCheck } from './spinlock.js';
 import type { KernelStats } from './stats.js';
-import { concat, numbered, objectName, step, type Gen } from './step.js';
+import { memo, numbered, step, type Gen } from './step.js';
 
 /**
  * Where a PTE table is in its life (spec WALK-8): allocated, linked into a PMD, unlinked (PMD
@@ -22,18 +22,20 @@ export type TableLife = 'allocated' | 'linked' | 'unlinked' | 'queued' | 'freed'
 /** Life of a whole page-table page. */
 export type PageState = 'live' | 'freed' | 'reused';
 
-/** `pte[${table}][${i}]` for every entry of a table, built once per table name and size. */
-function entryNames(table: string, nr_entries: number): readonly string[] {
-  let names = entryNameCache.get(table);
-  if (names === undefined || names.length < nr_entries) {
-    const prefix = concat(concat('pte[', table), '][');
-    names = Array.from({ length: nr_entries }, (_, i) => concat(prefix, `${i}]`));
-    entryNameCache.set(table, names);
-  }
-  return names;
-}
+/** The names of a table's cells; `entries` grows to the largest table of that name seen. */
+const tableNames = memo((name) => ({
+  entries: [] as string[],
+  life: `life(${name})`,
+  pte_ref: `pte_ref(${name})`,
+}));
 
-const entryNameCache = new Map<string, string[]>();
+/** The names of a page-table page's cells. */
+const pageNames = memo((name) => ({
+  state: `state(${name})`,
+  flags: `flags(${name})`,
+  ptl: `ptl(${name})`,
+  pt_frag_refcount: `pt_frag_refcount(${name})`,
+}));
 
 /** A PTE table: entry `i` is 0 for pte_none, else the number of the folio mapped. */
 export class PteTable {
@@ -51,14 +53,13 @@ export class PteTable {
     nr_entries: number,
     check: AccessCheck,
   ) {
-    const names = entryNames(name, nr_entries);
+    const names = tableNames(name);
+    for (let i = names.entries.length; i < nr_entries; i++)
+      names.entries.push(`pte[${name}][${i}]`);
     this.ptes = [];
-    for (let i = 0; i < nr_entries; i++) this.ptes.push(new Shared(names[i], 0));
-    this.link = new Shared<'allocated' | 'linked' | 'unlinked' | 'queued'>(
-      objectName('life', name),
-      'allocated',
-    );
-    this.pte_ref = new Atomic(objectName('pte_ref', name), 0, check);
+    for (let i = 0; i < nr_entries; i++) this.ptes.push(new Shared(names.entries[i], 0));
+    this.link = new Shared<'allocated' | 'linked' | 'unlinked' | 'queued'>(names.life, 'allocated');
+    this.pte_ref = new Atomic(names.pte_ref, 0, check);
   }
 
   /** PTRS_PER_PTE of this table. */
@@ -136,11 +137,12 @@ export class PtDesc {
     /** The lock to use as this page's PTE lock when split PTE locks are off (the PMD lock). */
     shared_ptl: SpinLock | null = null,
   ) {
-    this.life = new Shared<PageState>(objectName('state', name), 'live');
-    this.flags = new Shared(objectName('flags', name), false);
-    this.ptl = shared_ptl ?? new SpinLock(objectName('ptl', name), check);
+    const names = pageNames(name);
+    this.life = new Shared<PageState>(names.state, 'live');
+    this.flags = new Shared(names.flags, false);
+    this.ptl = shared_ptl ?? new SpinLock(names.ptl, check);
     this.pt_rcu_head = new RcuHead(name);
-    this.pt_frag_refcount = new Atomic(objectName('pt_frag_refcount', name), 0, check);
+    this.pt_frag_refcount = new Atomic(names.pt_frag_refcount, 0, check);
   }
 
   /** Whether the page is allocated, freed or reused (a read of its state). */
@@ -176,11 +178,11 @@ export class PtDesc {
 export class PageAllocator {
   /** Every table ever allocated, in allocation order. */
   readonly tables: PteTable[] = [];
-  private readonly byId = new Map<number, PteTable>();
   readonly pages: PtDesc[] = [];
   /** The free lists: frames of freed pages, most recently freed last. */
   private readonly buddy = new Shared<number[]>('buddy', []);
-  private readonly byFrame = new Map<number, PtDesc>();
+  /** The page last allocated on each frame, by frame number (frames count up from 1). */
+  private readonly byFrame: (PtDesc | undefined)[] = [];
   private nextFrame = 1;
   /** Without split PTE locks, every table's PTE lock is this one (the mm's PMD lock). */
   shared_ptl: SpinLock | null = null;
@@ -202,7 +204,7 @@ export class PageAllocator {
     const free = this.buddy.get();
     const pfn = free.length > 0 ? free[free.length - 1] : this.nextFrame++;
     this.buddy.set(free.length > 0 ? free.slice(0, -1) : free);
-    const old = this.byFrame.get(pfn);
+    const old = this.byFrame[pfn];
     if (old) old.state = 'reused';
     const name = numbered('pg', this.pages.length + 1);
     const page: PtDesc = new PtDesc(
@@ -218,11 +220,10 @@ export class PageAllocator {
         this.checkTable(cpu, table, label),
       );
       this.tables.push(table);
-      this.byId.set(id, table);
       page.tables.push(table);
     }
     this.pages.push(page);
-    this.byFrame.set(pfn, page);
+    this.byFrame[pfn] = page;
     return page;
   }
 
@@ -232,7 +233,8 @@ export class PageAllocator {
    * violation, never an internal error.
    */
   table(pmdval: number): PteTable {
-    const t = this.byId.get(pmdval);
+    // Table ids count up from 1 in allocation order: id k is tables[k - 1].
+    const t = Number.isInteger(pmdval) && pmdval > 0 ? this.tables[pmdval - 1] : undefined;
     if (t === undefined) {
       const what =
         pmdval < 0 ? `maps THP folio${-pmdval}` : pmdval === 0 ? 'is none' : 'points to no table';

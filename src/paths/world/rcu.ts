@@ -11,7 +11,9 @@ import { violate } from '../../check/program.js';
 import type { Cpu } from './cpu.js';
 import { Shared } from './shared.js';
 import type { KernelStats } from './stats.js';
-import { objectName, step, type Gen } from './step.js';
+import { memo, step, type Gen } from './step.js';
+
+const headName = memo((owner) => `rcu_head(${owner})`);
 
 /** A struct rcu_head: one per object, so queuing it again before its callback ran is a bug. */
 export class RcuHead {
@@ -19,7 +21,7 @@ export class RcuHead {
 
   /** @param owner what embeds the head, e.g. `pg1` (the ptdesc's pt_rcu_head). */
   constructor(readonly owner: string) {
-    this.state = new Shared(objectName('rcu_head', owner), false);
+    this.state = new Shared(headName(owner), false);
   }
 
   /** Queued by call_rcu and not yet dequeued by rcu_do_batch. */

@@ -5,7 +5,12 @@
 import { violate } from '../../check/program.js';
 import type { Cpu } from './cpu.js';
 import { Shared } from './shared.js';
-import { concat, objectName, step, type Gen } from './step.js';
+import { memo, step, type Gen } from './step.js';
+
+const rwsemNames = memo((obj) => ({
+  slots: `${obj}.slots`,
+  read: memo((cpu) => `${obj}.read(${cpu})`),
+}));
 
 /** A reader-writer semaphore (no writer starvation avoidance: it does not change safety). */
 export class RwSemaphore {
@@ -21,10 +26,12 @@ export class RwSemaphore {
    * acquisition of a CPU is ordered against a writer that summed the slots without it.
    */
   private readonly slotSet: Shared<number>;
+  private readonly names: { readonly slots: string; readonly read: (cpu: string) => string };
 
   constructor(readonly obj: string) {
     this.writerWord = new Shared<Cpu | null>(obj, null);
-    this.slotSet = new Shared(concat(obj, '.slots'), 0);
+    this.names = rwsemNames(obj);
+    this.slotSet = new Shared(this.names.slots, 0);
   }
 
   /** The CPU holding it for write, or null. */
@@ -50,7 +57,7 @@ export class RwSemaphore {
   private slot(cpu: Cpu): Shared<number> {
     let s = this.slotOf.get(cpu);
     if (s === undefined) {
-      s = new Shared(concat(this.obj, objectName('.read', cpu.name)), 0);
+      s = new Shared(this.names.read(cpu.name), 0);
       this.slotOf.set(cpu, s);
       this.readSlots.push(s);
       this.slotSet.set(this.readSlots.length);

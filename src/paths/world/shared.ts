@@ -3,7 +3,7 @@
 // classes keep their state in these cells behind kernel-named getters and setters; a path cannot
 // reach the value without the access being seen.
 
-import { registerObject, reportAccess } from '../../check/access.js';
+import { registerObject, reportRead, reportWrite } from '../../check/access.js';
 
 /** One shared location (a PMD entry, a lock word, a page's state), reported on every access. */
 export class Shared<T> {
@@ -20,13 +20,13 @@ export class Shared<T> {
 
   /** Reads the value (a `read` of this location). */
   get(): T {
-    reportAccess(this.id, 'read');
+    reportRead(this.id);
     return this.value;
   }
 
   /** Writes the value (a `write` of this location). */
   set(v: T): void {
-    reportAccess(this.id, 'write');
+    reportWrite(this.id);
     this.value = v;
   }
 

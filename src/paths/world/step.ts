@@ -17,30 +17,22 @@ export function step(label: string, enabled?: () => boolean): Step {
   return enabled ? { label, enabled } : { label };
 }
 
-const joined = new Map<string, Map<string, string>>();
-
 /**
- * `a + b`, built once per pair and then shared: the labels and object names a path or world
- * object composes on every call (`${label}: rcu_read_lock`, `state(pg1)`) would otherwise be a
- * fresh string per step or per execution (issue #6 §4: allocation per execution).
+ * `make` memoised by its string argument: the labels and object names a path or world object
+ * composes from a caller's label or an owner's name (`${label}: rcu_read_lock`, `state(pg1)`) are
+ * built once and shared, instead of a fresh string per step or per execution (issue #6 §4). One
+ * Map lookup per use: build every name of an owner in one `make`.
  */
-export function concat(a: string, b: string): string {
-  let byB = joined.get(a);
-  if (byB === undefined) {
-    byB = new Map();
-    joined.set(a, byB);
-  }
-  let s = byB.get(b);
-  if (s === undefined) {
-    s = a + b;
-    byB.set(b, s);
-  }
-  return s;
-}
-
-/** `${kind}(${owner})`, shared like {@link concat}: how world objects name their cells. */
-export function objectName(kind: string, owner: string): string {
-  return concat(concat(kind, '('), concat(owner, ')'));
+export function memo<T>(make: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let v = cache.get(key);
+    if (v === undefined) {
+      v = make(key);
+      cache.set(key, v);
+    }
+    return v;
+  };
 }
 
 const byNumber = new Map<string, string[]>();

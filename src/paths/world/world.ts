@@ -29,6 +29,9 @@ export interface WorldOptions {
   readonly mutations?: readonly Mutation[] | undefined;
 }
 
+/** Kernel configs resolved from World options objects (see the World constructor). */
+const resolved = new WeakMap<WorldOptions, KernelConfig>();
+
 /** A ProgramInstance that also reports its cost counters. */
 export interface KernelProgramInstance extends ProgramInstance {
   /** The execution's cost: grace periods, callbacks run, IPIs, pages freed. */
@@ -64,8 +67,14 @@ export class World {
   private readonly checks: (() => Violation | undefined)[] = [];
 
   constructor(options: WorldOptions = {}) {
-    const base = resolveKernelConfig(options.config);
-    this.config = { ...base, mutations: [...base.mutations, ...(options.mutations ?? [])] };
+    // A program builds its World from the same options object in every execution: resolve once.
+    let config = resolved.get(options);
+    if (config === undefined) {
+      const base = resolveKernelConfig(options.config);
+      config = { ...base, mutations: [...base.mutations, ...(options.mutations ?? [])] };
+      resolved.set(options, config);
+    }
+    this.config = config;
     this.rcu = new Rcu(this.cpus, this.stats, guarded(this.config, 'rcu_gp_readers'));
     this.alloc = new PageAllocator(this.stats, options.ptrs_per_pte ?? 2);
     const slots = options.pmd_slots ?? 1;

@@ -8,7 +8,8 @@ import { Mem, access, acquire, release } from './programs.js';
 /** One operation of a random thread. */
 export type Op =
   | {
-      readonly k: 'read' | 'write' | 'inc' | 'add' | 'dec' | 'bump' | 'wait' | 'zero' | 'assert';
+      readonly k:
+        'read' | 'write' | 'inc' | 'add' | 'dec' | 'bump' | 'wait' | 'zero' | 'await' | 'assert';
       readonly v: 'x' | 'y';
     }
   | { readonly k: 'lock'; readonly l: 'a' | 'b' }
@@ -28,6 +29,7 @@ export function arbProgram(options: { asserts: boolean }): fc.Arbitrary<Op[][]> 
     'bump',
     'wait',
     'zero',
+    'await',
     ...(options.asserts ? ['assert' as const] : []),
   ];
   return fc.array(
@@ -122,6 +124,17 @@ export function buildProgram(threads: Op[][], seen: Set<string>, symmetric?: Sym
                   enabled: () => mem.get(op.v) === 0,
                 };
                 break;
+              case 'await':
+                // The same wait declared as an await statement on the counter: DPOR judges it
+                // from the stated amounts while only adds changed the cell, else as 'zero'.
+                yield {
+                  obj: op.v,
+                  access: 'read',
+                  label: `await ${op.v} == 0`,
+                  enabled: () => mem.get(op.v) === 0,
+                  awaits: 0,
+                };
+                break;
               case 'lock':
                 if (held.includes(op.l)) break;
                 yield* acquire(mem, op.l);
@@ -139,6 +152,7 @@ export function buildProgram(threads: Op[][], seen: Set<string>, symmetric?: Sym
       }));
       return {
         threads: specs,
+        counters: { x: 0, y: 0 },
         finalCheck: () => {
           seen.add(outcome());
           return undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Execution } from '../../../src/check/execution.js';
-import type { Program, Step } from '../../../src/check/index.js';
+import { runCheck, type Program, type Step } from '../../../src/check/index.js';
 import { Mem, access } from '../../litmus/engine/programs.js';
 
 function twoThreads(log: string[]): Program {
@@ -75,5 +75,59 @@ describe('Execution', () => {
       ['a', false],
       ['b', true],
     ]);
+  });
+});
+
+/** A reader count and a thread awaiting it drained; `hidden` changes it under another object. */
+function awaitProgram(hidden: boolean): Program {
+  return {
+    name: 'await',
+    create() {
+      let readers = 0;
+      return {
+        counters: { readers: 0 },
+        threads: [
+          {
+            name: 'reader',
+            body: (function* (): Generator<Step, void, void> {
+              yield hidden
+                ? access('other', 'write', 'reader: readers++ (undeclared)')
+                : { obj: 'readers', access: 'add', delta: 1, label: 'reader: readers++' };
+              readers++;
+              yield { obj: 'readers', access: 'add', delta: -1, label: 'reader: readers--' };
+              readers--;
+            })(),
+          },
+          {
+            name: 'waiter',
+            body: (function* (): Generator<Step, void, void> {
+              yield {
+                obj: 'readers',
+                access: 'read',
+                label: 'waiter: readers == 0',
+                enabled: () => readers === 0,
+                awaits: 0,
+              };
+            })(),
+          },
+        ],
+      };
+    },
+  };
+}
+
+describe('Step.awaits', () => {
+  it('accepts a guard that agrees with the declared counter', () => {
+    const r = runCheck(awaitProgram(false), {});
+    expect(r.verdict).toBe('pass');
+    expect(r.stats.executions).toBe(2);
+  });
+
+  it('reports an await whose guard disagrees with the declared adds', () => {
+    const r = runCheck(awaitProgram(true), {});
+    expect(r.verdict).toBe('fail');
+    if (r.verdict !== 'fail') return;
+    expect(r.violation.kind).toBe('assertion');
+    expect(r.violation.message).toMatch(/awaits readers == 0 but its guard returned false/);
   });
 });

@@ -151,6 +151,24 @@ describe('disk files (cached whole when created)', () => {
     validate_mm(mm);
   });
 
+  it('maps a 64 KiB folio whole on a shared write, or on fault-around, where it fits', () => {
+    const mm = fresh();
+    const f = disk_file_alloc('f', 512, 32, 16);
+    // The VMA starts 4 pages into a PMD slot: folio 0 (pages 0..15) sits at slot pages 4..19.
+    vm_mmap_pgoff(mm, GiB + 16n * KiB, 1n * MiB, RW, { file: f, shared: true });
+    touch_range(mm, GiB + 16n * KiB + 40n * KiB, 4n * KiB, 4096n, true);
+    expect(mmCounters(mm).rss_file_kb).toBe(64);
+    expect(f.ra?.dirty.has(0)).toBe(true);
+    // A read of page 30: its window (slot pages 32..47) meets folios 16..31 and 32..47, mapped whole.
+    touch_range(mm, GiB + 16n * KiB + 120n * KiB, 4n * KiB, 4096n, false);
+    expect(mmCounters(mm).rss_file_kb).toBe(64 + 128);
+    // A write to an unmapped page whose folio has mapped pages maps its page only.
+    expect(do_madvise(mm, GiB + 16n * KiB + 64n * KiB, 4n * KiB, 'dontneed')).toBeNull();
+    touch_range(mm, GiB + 16n * KiB + 64n * KiB, 4n * KiB, 4096n, true);
+    expect(mmCounters(mm).rss_file_kb).toBe(64 + 128);
+    validate_mm(mm);
+  });
+
   it('with no read-ahead a refault reads only its page', () => {
     const mm = fresh();
     const f = disk_file_alloc('f', 512, 0);

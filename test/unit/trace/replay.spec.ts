@@ -248,3 +248,58 @@ describe('replayTrace: buffers the kernel accessed', () => {
     expect(r.final).toEqual({ model_vmpte_kb: 28, measured_vmpte_kb: 28 });
   });
 });
+
+describe('replayTrace: the window of a sample', () => {
+  const CLONE_THREAD = 0x10000;
+  // Thread 100's fault maps slot 0 (a PTE and a PMD table), then thread 102's three faults map
+  // three more slots: 12 + 8 + 12 = 32 kB. Each thread's last event is a fault, which fires at its
+  // entry, so either may still have been in flight at the read.
+  const events = (): TraceRecord[] => [
+    snapshot(100, at()),
+    newtask(100, 102, CLONE_VM | CLONE_THREAD | 0x800),
+    sys(100, 'mmap', [0, 16 << 20, 3, PRIVATE | ANON, -1 >>> 0, 0], G),
+    fault(100, G),
+    fault(102, G + (2 << 20)),
+    fault(102, G + (4 << 20)),
+    fault(102, G + (6 << 20)),
+  ];
+
+  it('takes the state at the read without the faults still in flight', () => {
+    // Without thread 102's last fault (28), without thread 100's (24), without both (20).
+    for (const kb of [32, 28, 24, 20]) {
+      expect(replayTrace(trace([...events(), sample(100, kb)])).max_deviation_pct).toBe(0);
+    }
+  });
+
+  it('does not take a state from before the other threads changed the tables since', () => {
+    // 12 kB: before thread 100's fault, and so before thread 102's three faults as well.
+    const r = replayTrace(trace([...events(), sample(100, 12)]));
+    expect(r.samples[0]?.model_kb).toBe(20);
+    expect(r.max_deviation_pct).toBeGreaterThan(1);
+  });
+});
+
+describe("replayTrace: the recording host's THP settings", () => {
+  // A fault in an aligned 2 MiB slot, then MADV_DONTNEED of the whole slot, under 6.13 (no
+  // PT_RECLAIM): a THP's deposited table goes with it, a small page's table stays.
+  const events = (): TraceRecord[] => [
+    snapshot(100, at()),
+    sys(100, 'mmap', [0, 4 << 20, 3, PRIVATE | ANON, -1 >>> 0, 0], G),
+    fault(100, G),
+    sys(100, 'madvise', [G, 2 << 20, 4], 0),
+    sample(100, 16),
+  ];
+  const withThp = (mode: 'always' | 'madvise'): Trace => {
+    const t = trace(events());
+    return { ...t, header: { ...t.header, thp: { mode, max_ptes_none: 511 } } };
+  };
+
+  it('maps a THP at the fault when the host had THP always', () => {
+    expect(replayTrace(withThp('always'), { kernel: '6.13' }).final.model_vmpte_kb).toBe(16);
+  });
+
+  it('maps a small page under madvise, and when the trace does not say (its default)', () => {
+    expect(replayTrace(withThp('madvise'), { kernel: '6.13' }).final.model_vmpte_kb).toBe(20);
+    expect(replayTrace(trace(events()), { kernel: '6.13' }).final.model_vmpte_kb).toBe(20);
+  });
+});

@@ -104,6 +104,7 @@ describe('generateWorkload', () => {
       for (const op of w.ops) {
         if (op.kind === 'file') {
           kinds.add(op.disk ? 'disk' : op.memfd ? 'memfd' : 'tmpfs');
+          if (op.chunkKb) kinds.add('chunk');
           disk ||= op.disk;
           if (op.disk) diskFiles.add(op.file);
         }
@@ -120,7 +121,7 @@ describe('generateWorkload', () => {
       }
       expect(() => lowerWorkload(w)).not.toThrow();
     }
-    expect([...kinds].sort()).toEqual(['disk', 'memfd', 'private', 'shared', 'tmpfs']);
+    expect([...kinds].sort()).toEqual(['chunk', 'disk', 'memfd', 'private', 'shared', 'tmpfs']);
     expect(remove).toBeGreaterThan(10);
     expect(diskRemove).toBeGreaterThan(0);
     expect(pageout).toBeGreaterThan(0);
