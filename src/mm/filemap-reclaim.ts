@@ -43,7 +43,9 @@ export function dirty_file_pages(mm: MmStruct, start: number, end: number): bool
 /**
  * MADV_PAGEOUT's file part over [start, end) of `vma` (not locked): each clean disk-file page
  * mapped there and nowhere else ("do not interfere with other mappings of this folio") is
- * unmapped and leaves the page cache. Anon COW copies are the anon reclaim's (vmscan.ts).
+ * unmapped and leaves the page cache. A shmem page mapped only there is unmapped too, and stays
+ * cached: `shrink_folio_list` unmaps before `shmem_writeout`, which finds no swap (issue #7,
+ * corpus `madv-3-shmem-pageout.ptw`). Anon COW copies are the anon reclaim's (vmscan.ts).
  */
 export function pageout_file_range(
   mm: MmStruct,
@@ -52,7 +54,7 @@ export function pageout_file_range(
   end: number,
 ): void {
   const file = vma.vm_file;
-  if (!file?.ra) return;
+  if (!file?.ra && !file?.shmem) return;
   const evict: number[] = [];
   for (let p = Math.max(start, vma.vm_start); p < Math.min(end, vma.vm_end); p++) {
     if (!file_page_mapped(mm, p)) continue;
@@ -61,7 +63,8 @@ export function pageout_file_range(
   }
   for (const p of evict) {
     unmap_file_page(mm, vma, p);
-    filemap_evict(file, pgoff_of(vma, p));
+    // Shmem without swap: the write-out fails after the unmap, the page stays cached.
+    if (!file.shmem) filemap_evict(file, pgoff_of(vma, p));
   }
 }
 

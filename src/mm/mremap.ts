@@ -10,7 +10,7 @@ import type { MmapResult } from './mmap.js';
 import {
   do_munmap,
   do_vmi_align_munmap,
-  get_unmapped_area,
+  file_get_unmapped_area,
   unmapped_area_topdown,
   vm_enough_memory,
 } from './mmap.js';
@@ -137,9 +137,20 @@ function vrm_set_new_addr(mm: MmStruct, vma: VmAreaStruct, vrm: Vrm): Errno | nu
   ) {
     return null;
   }
-  const fileLike = !!vma.vm_file || (vma.vm_flags & VM_SHARED) !== 0;
+  // The file's get_unmapped_area at the moved range's page offset (PLACE-2 for anonymous memory).
+  const pgoff = (vma.vm_pgoff ?? vma.vm_start) + (vrm.addr - vma.vm_start);
+  // A hint the range does not fit at is dropped, except that a disk file's search still aligns.
+  const disk = vma.vm_file !== undefined && !vma.vm_file.shmem;
   const found =
-    fileLike || hint !== 0 ? unmapped_area_topdown(mm, len) : get_unmapped_area(mm, len);
+    hint !== 0 && !disk
+      ? unmapped_area_topdown(mm, len)
+      : file_get_unmapped_area(
+          mm,
+          vma.vm_file ?? undefined,
+          (vma.vm_flags & VM_SHARED) !== 0,
+          len,
+          pgoff,
+        );
   if (found === undefined) return 'ENOMEM';
   vrm.new_addr = found;
   return null;
