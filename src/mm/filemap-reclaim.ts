@@ -43,9 +43,9 @@ export function dirty_file_pages(mm: MmStruct, start: number, end: number): bool
 /**
  * MADV_PAGEOUT's file part over [start, end) of `vma` (not locked): each clean disk-file page
  * mapped there and nowhere else ("do not interfere with other mappings of this folio") is
- * unmapped and leaves the page cache. A shmem page mapped only there is unmapped too, and stays
- * cached: `shrink_folio_list` unmaps before `shmem_writeout`, which finds no swap (issue #7,
- * corpus `madv-3-shmem-pageout.ptw`). Anon COW copies are the anon reclaim's (vmscan.ts).
+ * unmapped and leaves the page cache. A shmem page mapped only there is unmapped too; a dirty one
+ * stays cached: `shrink_folio_list` unmaps before `shmem_writeout`, which finds no swap (issue #7,
+ * corpus `madv-3-shmem-pageout.ptw`); a clean one leaves the cache (`madv-3-shmem-clean.ptw`). Anon COW copies are the anon reclaim's (vmscan.ts).
  */
 export function pageout_file_range(
   mm: MmStruct,
@@ -63,8 +63,12 @@ export function pageout_file_range(
   }
   for (const p of evict) {
     unmap_file_page(mm, vma, p);
-    // Shmem without swap: the write-out fails after the unmap, the page stays cached.
-    if (!file.shmem) filemap_evict(file, pgoff_of(vma, p));
+    // Shmem without swap: the write-out of a dirty page fails after the unmap, the page stays
+    // cached; a clean one (only ever read: zero-filled) is dropped like a clean file page
+    // (`__remove_mapping`), so its refault allocates just that page, nothing to map around it.
+    const off = pgoff_of(vma, p);
+    const huge = file.huge.has(Math.floor(off / mm.geometry.PTRS_PER_PTE));
+    if (!file.shmem || (!file.written?.has(off) && !huge)) filemap_evict(file, off);
   }
 }
 
