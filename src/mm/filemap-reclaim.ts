@@ -59,7 +59,7 @@ export function pageout_file_range(
   for (let p = Math.max(start, vma.vm_start); p < Math.min(end, vma.vm_end); p++) {
     if (!file_page_mapped(mm, p)) continue;
     const off = pgoff_of(vma, p);
-    if (file_mapcount(mm, file, off) === 1) evict.push(p);
+    if (file_mapcount(mm, file, off) === 1 && !file.mlocked.has(off)) evict.push(p);
   }
   for (const p of evict) {
     unmap_file_page(mm, vma, p);
@@ -93,14 +93,20 @@ export function shrink_file_cache(procs: readonly MmStruct[], files: readonly Si
     for (const vma of mm.mmap.vmas) {
       if (!vma.vm_file || !files.includes(vma.vm_file)) continue;
       const keep = locked.get(vma.vm_file);
+      const mlocked = vma.vm_file.mlocked;
       for (let p = vma.vm_start; p < vma.vm_end; p++) {
-        if (file_page_mapped(mm, p) && !keep?.has(pgoff_of(vma, p))) unmap_file_page(mm, vma, p);
+        const off = pgoff_of(vma, p);
+        if (file_page_mapped(mm, p) && !keep?.has(off) && !mlocked.has(off)) {
+          unmap_file_page(mm, vma, p);
+        }
       }
     }
   }
   for (const file of files) {
     const keep = locked.get(file);
-    for (let off = 0; off < file.pages; off++) if (!keep?.has(off)) filemap_evict(file, off);
+    for (let off = 0; off < file.pages; off++) {
+      if (!keep?.has(off) && !file.mlocked.has(off)) filemap_evict(file, off);
+    }
   }
 }
 
@@ -108,4 +114,17 @@ export function shrink_file_cache(procs: readonly MmStruct[], files: readonly Si
 export function file_has_dirty(file: SimFile): boolean {
   for (let off = 0; off < file.pages; off++) if (file.ra?.dirty.has(off)) return true;
   return false;
+}
+
+/**
+ * The page-cache side of `dontunmap_keep_mlocked` (mlocked.ts), before MREMAP_DONTUNMAP clears the
+ * lock bits of file VMA `vma`: every page-cache page it still maps was mlocked and stays so
+ * (files seed 1436: MADV_PAGEOUT, even after munlockall, left them mapped).
+ */
+export function dontunmap_keep_mlocked_file(mm: MmStruct, vma: VmAreaStruct): void {
+  const file = vma.vm_file;
+  if (!(vma.vm_flags & VM_LOCKED) || !file) return;
+  for (let p = vma.vm_start; p < vma.vm_end; p++) {
+    if (file_page_mapped(mm, p)) file.mlocked.add(pgoff_of(vma, p));
+  }
 }

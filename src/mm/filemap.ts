@@ -30,7 +30,15 @@ export const FAULT_AROUND_PAGES = 16;
 
 /** Creates a file of `pages` pages with an empty page cache (`shmem` for tmpfs and memfd). */
 export function file_alloc(name: string, pages: number, shmem: boolean): SimFile {
-  const file = { name, pages, shmem, cache: new PageSet(), readahead: 0, huge: new Set<number>() };
+  const file = {
+    name,
+    pages,
+    shmem,
+    cache: new PageSet(),
+    readahead: 0,
+    huge: new Set<number>(),
+    mlocked: new PageSet(),
+  };
   return shmem ? { ...file, written: new PageSet() } : file;
 }
 
@@ -53,6 +61,7 @@ export function disk_file_alloc(
     readahead,
     ra: file_ra_state_init(chunk),
     huge: new Set(),
+    mlocked: new PageSet(),
   };
 }
 

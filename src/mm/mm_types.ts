@@ -111,6 +111,11 @@ export interface SimFile {
    * ever read, leaves the cache when reclaim unmaps it (nothing to write out); a dirty one stays.
    */
   readonly written?: PageSet;
+  /**
+   * Pages whose folio stays mlocked though no VM_LOCKED VMA maps it: mapped by a VMA that
+   * MREMAP_DONTUNMAP unlocked (PG_mlocked is the folio's). Reclaim never sees them.
+   */
+  readonly mlocked: PageSet;
 }
 
 /**
