@@ -8,7 +8,8 @@ import type { ThpMode } from '../mm/index.js';
 import { UsageError } from '../util/errors.js';
 import type { Workload } from '../workload/types.js';
 import { MAIN_PROCESS } from '../workload/types.js';
-import { lowerBatch } from '../workload/lower.js';
+import { lowerBatch, ORACLE_MOVE_TOP } from '../workload/lower.js';
+import type { SimOptions } from '../workload/run.js';
 import type { LoweredWorkload, OracleJob } from '../workload/lower.js';
 
 /** One report as the kernel showed it: kB deltas against the oracle's baseline. */
@@ -359,6 +360,23 @@ function interpret(
 }
 
 /**
+ * The simulator options that make it see this host: `vm.mmap_min_addr` (0 as root), the
+ * overcommit limit, the THP mode, `max_ptes_none`, the disk's `read_ahead_kb`, and the mmap base
+ * below which the oracle lets the kernel place mremap moves (lower.ts).
+ */
+export function hostSimOptions(): SimOptions {
+  const { mmapMinAddr, overcommitLimit, thp, maxPtesNone, readAheadKb } = hostLimits();
+  return {
+    mmapMinAddr,
+    mmapBase: ORACLE_MOVE_TOP,
+    ...(readAheadKb !== undefined ? { readAheadKb } : {}),
+    ...(overcommitLimit !== undefined ? { overcommitLimit } : {}),
+    ...(thp !== undefined ? { thp } : {}),
+    ...(maxPtesNone !== undefined ? { maxPtesNone } : {}),
+  };
+}
+
+/**
  * Runs several workloads on the host kernel in one helper process (each run forked afresh).
  * Throws a UsageError (code `host`) when the oracle is unavailable or a workload cannot run on it.
  */
@@ -368,7 +386,8 @@ export function runOnKernelBatch(
 ): KernelRun[] {
   const runs = options.runs ?? 1;
   const jobs: OracleJob[] = workloads.map((workload, i) => ({ id: `w${i}`, workload, runs }));
-  const { text, lowered } = lowerBatch(jobs);
+  // The model's run that finds kernel-placed moves' targets sees this host, as `verify` does.
+  const { text, lowered } = lowerBatch(jobs, hostSimOptions());
   const output = execute(text).split('\n');
   const thp = output[0].startsWith('thp ') ? output[0].slice(4) : 'unknown';
   const byJob = jobs.map(() => [] as RawRun[]);

@@ -4,14 +4,15 @@
 import type { Workload } from '../workload/types.js';
 import { MAIN_PROCESS } from '../workload/types.js';
 import { runWorkload } from '../workload/run.js';
-import { ORACLE_MOVE_TOP } from '../workload/lower.js';
 import type { SimOptions } from '../workload/run.js';
 import type { UsageError } from '../util/errors.js';
 import { release } from 'node:os';
 import { DEFAULT_KERNEL } from '../policy/index.js';
 import { SCHEMA_VERSION } from '../report/json.js';
-import { hostLimits, runOnKernel } from './oracle.js';
+import { hostSimOptions, runOnKernel } from './oracle.js';
 import { VERSION } from './version.js';
+
+export { hostSimOptions };
 import type { KernelRun } from './oracle.js';
 
 /** VmPTE and RSS in kB at one report (RssFile and RssShmem count as 0 when absent). */
@@ -139,23 +140,6 @@ export function compareRuns(workload: Workload, sim: SimOutcome, kernel: KernelR
     error,
     deterministic: kernel.deterministic,
     thp: kernel.thp,
-  };
-}
-
-/**
- * The simulator options that make it see this host: `vm.mmap_min_addr` (0 as root), the
- * overcommit limit, the THP mode and `max_ptes_none`.
- */
-export function hostSimOptions(): SimOptions {
-  const { mmapMinAddr, overcommitLimit, thp, maxPtesNone, readAheadKb } = hostLimits();
-  return {
-    mmapMinAddr,
-    // Where the oracle lets the kernel place mremap moves (lower.ts).
-    mmapBase: ORACLE_MOVE_TOP,
-    ...(readAheadKb !== undefined ? { readAheadKb } : {}),
-    ...(overcommitLimit !== undefined ? { overcommitLimit } : {}),
-    ...(thp !== undefined ? { thp } : {}),
-    ...(maxPtesNone !== undefined ? { maxPtesNone } : {}),
   };
 }
 

@@ -43,9 +43,9 @@ export function dirty_file_pages(mm: MmStruct, start: number, end: number): bool
 /**
  * MADV_PAGEOUT's file part over [start, end) of `vma` (not locked): each clean disk-file page
  * mapped there and nowhere else ("do not interfere with other mappings of this folio") is
- * unmapped and leaves the page cache. A shmem page mapped only there is unmapped too, and stays
- * cached: `shrink_folio_list` unmaps before `shmem_writeout`, which finds no swap (issue #7,
- * corpus `madv-3-shmem-pageout.ptw`). Anon COW copies are the anon reclaim's (vmscan.ts).
+ * unmapped and leaves the page cache. A shmem page mapped only there is unmapped too; a dirty one
+ * stays cached: `shrink_folio_list` unmaps before `shmem_writeout`, which finds no swap (issue #7,
+ * corpus `madv-3-shmem-pageout.ptw`); a clean one leaves the cache (`madv-3-shmem-clean.ptw`). Anon COW copies are the anon reclaim's (vmscan.ts).
  */
 export function pageout_file_range(
   mm: MmStruct,
@@ -59,12 +59,16 @@ export function pageout_file_range(
   for (let p = Math.max(start, vma.vm_start); p < Math.min(end, vma.vm_end); p++) {
     if (!file_page_mapped(mm, p)) continue;
     const off = pgoff_of(vma, p);
-    if (file_mapcount(mm, file, off) === 1) evict.push(p);
+    if (file_mapcount(mm, file, off) === 1 && !file.mlocked.has(off)) evict.push(p);
   }
   for (const p of evict) {
     unmap_file_page(mm, vma, p);
-    // Shmem without swap: the write-out fails after the unmap, the page stays cached.
-    if (!file.shmem) filemap_evict(file, pgoff_of(vma, p));
+    // Shmem without swap: the write-out of a dirty page fails after the unmap, the page stays
+    // cached; a clean one (only ever read: zero-filled) is dropped like a clean file page
+    // (`__remove_mapping`), so its refault allocates just that page, nothing to map around it.
+    const off = pgoff_of(vma, p);
+    const huge = file.huge.has(Math.floor(off / mm.geometry.PTRS_PER_PTE));
+    if (!file.shmem || (!file.written?.has(off) && !huge)) filemap_evict(file, off);
   }
 }
 
@@ -89,14 +93,20 @@ export function shrink_file_cache(procs: readonly MmStruct[], files: readonly Si
     for (const vma of mm.mmap.vmas) {
       if (!vma.vm_file || !files.includes(vma.vm_file)) continue;
       const keep = locked.get(vma.vm_file);
+      const mlocked = vma.vm_file.mlocked;
       for (let p = vma.vm_start; p < vma.vm_end; p++) {
-        if (file_page_mapped(mm, p) && !keep?.has(pgoff_of(vma, p))) unmap_file_page(mm, vma, p);
+        const off = pgoff_of(vma, p);
+        if (file_page_mapped(mm, p) && !keep?.has(off) && !mlocked.has(off)) {
+          unmap_file_page(mm, vma, p);
+        }
       }
     }
   }
   for (const file of files) {
     const keep = locked.get(file);
-    for (let off = 0; off < file.pages; off++) if (!keep?.has(off)) filemap_evict(file, off);
+    for (let off = 0; off < file.pages; off++) {
+      if (!keep?.has(off) && !file.mlocked.has(off)) filemap_evict(file, off);
+    }
   }
 }
 
@@ -104,4 +114,17 @@ export function shrink_file_cache(procs: readonly MmStruct[], files: readonly Si
 export function file_has_dirty(file: SimFile): boolean {
   for (let off = 0; off < file.pages; off++) if (file.ra?.dirty.has(off)) return true;
   return false;
+}
+
+/**
+ * The page-cache side of `dontunmap_keep_mlocked` (mlocked.ts), before MREMAP_DONTUNMAP clears the
+ * lock bits of file VMA `vma`: every page-cache page it still maps was mlocked and stays so
+ * (files seed 1436: MADV_PAGEOUT, even after munlockall, left them mapped).
+ */
+export function dontunmap_keep_mlocked_file(mm: MmStruct, vma: VmAreaStruct): void {
+  const file = vma.vm_file;
+  if (!(vma.vm_flags & VM_LOCKED) || !file) return;
+  for (let p = vma.vm_start; p < vma.vm_end; p++) {
+    if (file_page_mapped(mm, p)) file.mlocked.add(pgoff_of(vma, p));
+  }
 }

@@ -30,7 +30,16 @@ export const FAULT_AROUND_PAGES = 16;
 
 /** Creates a file of `pages` pages with an empty page cache (`shmem` for tmpfs and memfd). */
 export function file_alloc(name: string, pages: number, shmem: boolean): SimFile {
-  return { name, pages, shmem, cache: new PageSet(), readahead: 0, huge: new Set() };
+  const file = {
+    name,
+    pages,
+    shmem,
+    cache: new PageSet(),
+    readahead: 0,
+    huge: new Set<number>(),
+    mlocked: new PageSet(),
+  };
+  return shmem ? { ...file, written: new PageSet() } : file;
 }
 
 /**
@@ -52,6 +61,7 @@ export function disk_file_alloc(
     readahead,
     ra: file_ra_state_init(chunk),
     huge: new Set(),
+    mlocked: new PageSet(),
   };
 }
 
@@ -266,6 +276,7 @@ export function do_file_fault(
   if (vma.vm_flags & VM_SHARED) {
     // A shared write dirties the page (`page_mkwrite`), mapped already or not.
     file.ra?.dirty.add(off);
+    file.written?.add(off);
     if (kind !== 0) return null;
     filemap_fault(file, vma, off);
     // finish_fault maps a whole shmem folio that fits the VMA and the table when every entry it

@@ -106,6 +106,16 @@ export interface SimFile {
    * by MADV_COLLAPSE (`collapse_file`); every other cached page is an order-0 folio.
    */
   readonly huge: Set<number>;
+  /**
+   * Shmem only: the pages dirtied (written through a shared mapping). A clean shmem page, only
+   * ever read, leaves the cache when reclaim unmaps it (nothing to write out); a dirty one stays.
+   */
+  readonly written?: PageSet;
+  /**
+   * Pages whose folio stays mlocked though no VM_LOCKED VMA maps it: mapped by a VMA that
+   * MREMAP_DONTUNMAP unlocked (PG_mlocked is the folio's). Reclaim never sees them.
+   */
+  readonly mlocked: PageSet;
 }
 
 /**

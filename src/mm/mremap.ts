@@ -15,6 +15,7 @@ import {
   vm_enough_memory,
 } from './mmap.js';
 import { avc_insert, vma_merge, vma_pgoff } from './vma.js';
+import { dontunmap_keep_mlocked_file } from './filemap-reclaim.js';
 import { dontunmap_keep_mlocked } from './mlocked.js';
 import { move_page_tables } from './mremap-pgtables.js';
 import { __mm_populate } from './gup.js';
@@ -106,6 +107,7 @@ function move_vma(mm: MmStruct, vma: VmAreaStruct, vrm: Vrm): MmapResult {
   if (vrm.flags.dontunmap) {
     // dontunmap_complete: the whole source VMA loses its lock bits; it keeps VM_ACCOUNT (6.17+).
     dontunmap_keep_mlocked(mm, vma);
+    dontunmap_keep_mlocked_file(mm, vma);
     vma.vm_flags &= ~VM_LOCKED_MASK;
     if (vrm.addr === vma.vm_start && vrm.addr + vrm.old_len === vma.vm_end) vma.anon_vma = null;
   } else if (vrm.old_len > 0) {

@@ -174,4 +174,6 @@ export function filemap_evict(file: SimFile, off: number): void {
   file.cache.delete(off);
   file.ra?.mark.delete(off);
   file.ra?.dirty.delete(off);
+  file.written?.delete(off);
+  file.mlocked.delete(off);
 }

@@ -509,10 +509,9 @@ class Generator {
     ) {
       advice = 'dontneed_locked';
     }
-    // PAGEOUT: anon private memory, or a disk file's clean pages. Shmem PAGEOUT is modelled
-    // (corpus madv-3-shmem-pageout) but a refault's fault-around after it and pages left mlocked
-    // by DONTUNMAP differ (docs/fidelity.md S3, S4): not generated.
-    if (advice === 'pageout' && (m.disk ? this.diskDirty || m.bigDisk : m.shared || m.file)) {
+    // PAGEOUT: anon private memory, shmem (a dirty page stays cached, a clean one goes, pages
+    // DONTUNMAP left mlocked stay; docs/fidelity.md S3, S4), or a disk file's clean pages.
+    if (advice === 'pageout' && m.disk === true && (this.diskDirty || m.bigDisk)) {
       advice = 'cold';
     }
     // MADV_HUGEPAGE makes a disk file's refault read PMD-sized folios: not modelled.

@@ -4,6 +4,7 @@
 import { UsageError } from '../util/errors.js';
 import type { Advice, FileOp, MremapOp, Prot, Workload, WorkloadOp } from './types.js';
 import { runWorkload } from './run.js';
+import type { SimOptions } from './run.js';
 import { MAIN_PROCESS } from './types.js';
 import { formatAddress } from './numbers.js';
 import { HEAP_NAME } from './parse.js';
@@ -99,12 +100,16 @@ function fileKind(op: FileOp): number {
  * Resolves every operation to absolute addresses. Throws a UsageError (code `host`) for a map
  * without `at=`: its placement would depend on the oracle's own address-space layout (PLACE-1).
  */
-export function lowerWorkload(workload: Workload): LoweredWorkload {
+export function lowerWorkload(workload: Workload, sim: SimOptions = {}): LoweredWorkload {
   // Where the model puts each move the kernel places itself: the oracle checks the kernel's
-  // address against it (a different one is the `MOVED` error) and later ops use it.
+  // address against it (a different one is the `MOVED` error) and later ops use it. The model
+  // runs with the host's settings (`sim`): under other ones (read_ahead_kb, THP mode) it may stop
+  // before a move, which then has no target (files seed 1824: `MOVED`).
   const targets = new Map<MremapOp, bigint>();
   const placed = workload.ops.some(kernelPlaced);
-  if (placed) runWorkload(workload, { mmapBase: ORACLE_MOVE_TOP, mremapTargets: targets });
+  if (placed) {
+    runWorkload(workload, { ...sim, mmapBase: ORACLE_MOVE_TOP, mremapTargets: targets });
+  }
   const maps = new Map<string, { readonly at: bigint }>();
   const lines: string[] = [];
   const sourceOp: number[] = [];
@@ -247,14 +252,17 @@ function mremapResult(op: MremapOp, from: bigint): bigint {
 }
 
 /** The oracle's input for several workloads, each run `runs` times in its own forked process. */
-export function lowerBatch(jobs: readonly OracleJob[]): {
+export function lowerBatch(
+  jobs: readonly OracleJob[],
+  sim: SimOptions = {},
+): {
   text: string;
   lowered: LoweredWorkload[];
 } {
   const parts: string[] = [];
   const lowered = jobs.map((job) => {
     if (!/^\S+$/.test(job.id)) throw new UsageError('option', `bad oracle job id '${job.id}'`);
-    const l = lowerWorkload(job.workload);
+    const l = lowerWorkload(job.workload, sim);
     const top = l.top === undefined ? '' : ` ${formatAddress(l.top)}`;
     parts.push(`workload ${job.id} ${job.runs}${top}`, ...l.lines, 'done');
     return l;
