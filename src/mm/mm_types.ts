@@ -195,6 +195,13 @@ export interface MmStruct {
   readonly policy: FreePolicy;
   /** Counted page-table bytes (ACC-1): VmPTE = floor(pgtables_bytes / 1024). */
   pgtables_bytes: number;
+  /**
+   * The highest and lowest `pgtables_bytes` since a caller last set both to it: the values an
+   * operation passed through (an mremap move allocates its destination tables before it frees
+   * the source's), which a sample read while it was in flight may show.
+   */
+  pgtables_high: number;
+  pgtables_low: number;
   /** Counted PTE tables, deposits of huge PMDs included (ACC-5). */
   nr_ptes: number;
   nr_pmds: number;

@@ -59,6 +59,8 @@ export function mm_alloc(
     geometry: g,
     policy,
     pgtables_bytes: g.baselinePgtablesBytes,
+    pgtables_high: g.baselinePgtablesBytes,
+    pgtables_low: g.baselinePgtablesBytes,
     nr_ptes: 0,
     nr_pmds: 0,
     nr_puds: 0,
@@ -97,12 +99,14 @@ export const MMAP_MIN_ADDR_DEFAULT = 65536n;
 export function mm_inc_nr_ptes(mm: MmStruct): void {
   mm.nr_ptes++;
   mm.pgtables_bytes += mm.geometry.nominalBytes.pte;
+  if (mm.pgtables_bytes > mm.pgtables_high) mm.pgtables_high = mm.pgtables_bytes;
 }
 
 /** Un-accounts a PTE table (ACC-3). */
 export function mm_dec_nr_ptes(mm: MmStruct): void {
   mm.nr_ptes--;
   mm.pgtables_bytes -= mm.geometry.nominalBytes.pte;
+  if (mm.pgtables_bytes < mm.pgtables_low) mm.pgtables_low = mm.pgtables_bytes;
   if (mm.nr_ptes < 0) throw new InvariantError('nr_ptes went negative');
 }
 
@@ -110,6 +114,7 @@ export function mm_dec_nr_ptes(mm: MmStruct): void {
 export function mm_sub_nr_ptes(mm: MmStruct, n: number): void {
   mm.nr_ptes -= n;
   mm.pgtables_bytes -= n * mm.geometry.nominalBytes.pte;
+  if (mm.pgtables_bytes < mm.pgtables_low) mm.pgtables_low = mm.pgtables_bytes;
   if (mm.nr_ptes < 0) throw new InvariantError('nr_ptes went negative');
 }
 
@@ -117,6 +122,7 @@ export function mm_sub_nr_ptes(mm: MmStruct, n: number): void {
 export function mm_add_nr_ptes(mm: MmStruct, n: number): void {
   mm.nr_ptes += n;
   mm.pgtables_bytes += n * mm.geometry.nominalBytes.pte;
+  if (mm.pgtables_bytes > mm.pgtables_high) mm.pgtables_high = mm.pgtables_bytes;
 }
 
 /** Accounts a directory table linked at level `k` (PGD and P4D are never counted). */
@@ -125,6 +131,7 @@ export function mm_inc_nr_dir(mm: MmStruct, k: number): void {
   if (name === 'pmd') mm.nr_pmds++;
   else if (name === 'pud') mm.nr_puds++;
   mm.pgtables_bytes += mm.dirBytes[k];
+  if (mm.pgtables_bytes > mm.pgtables_high) mm.pgtables_high = mm.pgtables_bytes;
 }
 
 /** Un-accounts a directory table unlinked at level `k`. */
@@ -133,6 +140,7 @@ export function mm_dec_nr_dir(mm: MmStruct, k: number): void {
   if (name === 'pmd') mm.nr_pmds--;
   else if (name === 'pud') mm.nr_puds--;
   mm.pgtables_bytes -= mm.dirBytes[k];
+  if (mm.pgtables_bytes < mm.pgtables_low) mm.pgtables_low = mm.pgtables_bytes;
   if (mm.nr_pmds < 0 || mm.nr_puds < 0) throw new InvariantError('directory count went negative');
 }
 

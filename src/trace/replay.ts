@@ -272,6 +272,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
         if (ring.length > 8) ring.shift();
         recent.set(r.tid, ring);
         const before = st.mm.pgtables_bytes;
+        st.mm.pgtables_high = before;
+        st.mm.pgtables_low = before;
         if (r.k === 'fault') fault(st, big(r.addr), r.write);
         else if (r.k === 'syscall') syscall(st, r);
         if (r.k === 'syscall' && LEAVES_IMAGE.has(r.name) && !failed(r)) {
@@ -386,12 +388,14 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
     const list = open.get(st);
     if (!list) return;
     // Part of its change may be in the sample (other threads' events applied in between are
-    // independent of it): the state at the marker plus any part of this syscall's delta.
-    const delta = st.mm.pgtables_bytes - before;
+    // independent of it): the state at the marker plus any value the syscall passed through on
+    // the way (an mremap move holds its new tables and the old ones for a while: above both).
+    const up = st.mm.pgtables_high - before;
+    const down = st.mm.pgtables_low - before;
     for (const x of list) {
       if (x.t < enter) continue;
-      x.lo += Math.min(0, delta);
-      x.hi += Math.max(0, delta);
+      x.lo += Math.min(0, down);
+      x.hi += Math.max(0, up);
       const inside = Math.min(x.hi, Math.max(x.lo, x.measured_kb * 1024));
       consider(x, inside);
     }

@@ -279,6 +279,41 @@ describe('replayTrace: the window of a sample', () => {
   });
 });
 
+describe('replayTrace: a sample read while an mremap move was in flight', () => {
+  // An 8 KiB mapping alone in its 2 MiB slot (PTE + PMD table: 20 kB with the image) moved to
+  // another slot: the kernel allocates the destination's PTE table before it frees the source's,
+  // so a sample read during the call may show 24 kB, above the state before and after (20 kB).
+  const moved = (kb: number): Trace => {
+    const pre = [
+      snapshot(100, at()),
+      sys(100, 'mmap', [G, 8192, 3, PRIVATE | ANON | 0x10, -1 >>> 0, 0], G),
+      fault(100, G),
+    ];
+    const enter = at();
+    const during = sample(100, kb);
+    const t = at();
+    const mremap: TraceRecord = {
+      k: 'syscall',
+      t,
+      t_enter: enter,
+      tid: 100,
+      name: 'mremap',
+      args: [G, 8192, 8192, 3, G + (4 << 20)].map(hex),
+      ret: hex(G + (4 << 20)),
+    };
+    return trace([...pre, during, mremap, sample(100, 20)]);
+  };
+
+  it('takes the peak of the move (both tables held) as a state the kernel passed through', () => {
+    expect(replayTrace(moved(24)).max_deviation_pct).toBe(0);
+    expect(replayTrace(moved(20)).max_deviation_pct).toBe(0);
+  });
+
+  it('takes no value beyond that peak', () => {
+    expect(replayTrace(moved(28)).max_deviation_pct).toBeGreaterThan(1);
+  });
+});
+
 describe("replayTrace: the recording host's THP settings", () => {
   // A fault in an aligned 2 MiB slot, then MADV_DONTNEED of the whole slot, under 6.13 (no
   // PT_RECLAIM): a THP's deposited table goes with it, a small page's table stays.
